@@ -1,0 +1,20 @@
+"""yaae: yet another autodiff engine.
+
+Tensors backed by NumPy arrays that record the operations applied to them and
+give exact derivatives in reverse mode (``backward``), forward mode (``jvp``)
+and any nesting of the two.
+"""
+from .tensor import (Tensor, GradNode, Primitive, primitive, no_grad, enable_grad,
+                     is_grad_enabled, set_default_dtype, get_default_dtype, tensor)
+from . import ops
+from .api import *  # noqa: F401,F403 - the NumPy-named functions
+from .api import _NAMES
+from . import interop as _interop  # noqa: F401 - installs __array_ufunc__/__array_function__
+from . import linalg
+from . import testing
+
+Node = Tensor  # the name in the original Yaae write-up
+
+__version__ = "0.1.0"
+from .transforms import (grad, value_and_grad, vjp, jvp, jacrev, jacfwd, jacobian,
+                         hessian, hvp)

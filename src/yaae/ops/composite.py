@@ -1,0 +1,295 @@
+"""Operations composed from primitives: they get every mode and order of
+differentiation from the primitives' rules, with no rules of their own."""
+import builtins
+
+import numpy as np
+
+from ..tensor import Tensor, _wrap
+from .elementwise import (add, subtract, multiply, divide, exp, log, sqrt, where,
+                          maximum, _data)
+from .reductions import sum, max, min, _axes
+from .shape import (reshape, transpose, broadcast_to, expand_dims, take, Index,
+                    concatenate_p, getitem)
+from .linalg import matmul, einsum
+
+_py_sum = builtins.sum
+
+
+def stop_gradient(x):
+    """The value of ``x`` with no derivative (a constant)."""
+    return _wrap(x.data) if isinstance(x, Tensor) else x
+
+
+# ---- reductions -------------------------------------------------------------------------
+def _count(x, axis):
+    shape = np.shape(_data(x))
+    if axis is None:
+        return int(np.prod(shape, dtype=np.int64))
+    return int(np.prod([shape[a] for a in _axes(axis, len(shape))], dtype=np.int64))
+
+
+def mean(x, axis=None, keepdims=False):
+    n = _count(x, axis)
+    return sum(x, axis=axis, keepdims=keepdims) / n if n else sum(x, axis=axis, keepdims=keepdims) * np.nan
+
+
+def var(x, axis=None, ddof=0, keepdims=False):
+    d = x - mean(x, axis=axis, keepdims=True)
+    n = _count(x, axis) - ddof
+    return sum(d * d, axis=axis, keepdims=keepdims) / n
+
+
+def std(x, axis=None, ddof=0, keepdims=False):
+    return sqrt(var(x, axis=axis, ddof=ddof, keepdims=keepdims))
+
+
+def _finite_max(x, axis):
+    m = np.max(_data(x), axis=axis, keepdims=True)
+    return np.where(np.isfinite(m), m, 0)
+
+
+def logsumexp(x, axis=None, keepdims=False):
+    """log(sum(exp(x))) without overflow; its gradient is softmax."""
+    m = _finite_max(x, axis)
+    r = log(sum(exp(x - m), axis=axis, keepdims=True)) + m
+    if not keepdims:
+        axes = _axes(axis, np.ndim(_data(x)))
+        r = reshape(r, tuple(s for i, s in enumerate(r.shape) if i - r.ndim not in axes))
+    return r
+
+
+def softmax(x, axis=-1):
+    e = exp(x - _finite_max(x, axis))
+    return e / sum(e, axis=axis, keepdims=True)
+
+
+def log_softmax(x, axis=-1):
+    z = x - _finite_max(x, axis)
+    return z - log(sum(exp(z), axis=axis, keepdims=True))
+
+
+def leaky_relu(x, negative_slope=0.01):
+    return where(_data(x) > 0, x, x * negative_slope)
+
+
+# ---- shape ----------------------------------------------------------------------------------
+def ravel(x):
+    return reshape(x, (-1,))
+
+
+def squeeze(x, axis=None):
+    shape = np.shape(_data(x))
+    if axis is None:
+        axes = [i for i, s in enumerate(shape) if s == 1]
+    else:
+        axes = [a % len(shape) for a in (axis if isinstance(axis, tuple) else (axis,))]
+        for a in axes:
+            if shape[a] != 1:
+                raise ValueError(f"squeeze: cannot select an axis to squeeze out which has "
+                                 f"size not equal to one (axis {a} of shape {shape})")
+    return reshape(x, tuple(s for i, s in enumerate(shape) if i not in axes))
+
+
+def swapaxes(x, axis1, axis2):
+    nd = np.ndim(_data(x))
+    axes = list(range(nd))
+    a1, a2 = axis1 % nd, axis2 % nd
+    axes[a1], axes[a2] = axes[a2], axes[a1]
+    return transpose(x, tuple(axes))
+
+
+def moveaxis(x, source, destination):
+    nd = np.ndim(_data(x))
+    src = [s % nd for s in (source if isinstance(source, (tuple, list)) else (source,))]
+    dst = [d % nd for d in (destination if isinstance(destination, (tuple, list)) else (destination,))]
+    if len(src) != len(dst):
+        raise ValueError("moveaxis: `source` and `destination` arguments must have "
+                         "the same number of elements")
+    order = [n for n in range(nd) if n not in src]
+    for d, s in sorted(zip(dst, src)):
+        order.insert(d, s)
+    return transpose(x, tuple(order))
+
+
+def concatenate(arrays, axis=0):
+    arrays = list(arrays)
+    if axis is None:
+        return concatenate_p(*[ravel(a) for a in arrays], axis=0)
+    return concatenate_p(*arrays, axis=axis)
+
+
+def stack(arrays, axis=0):
+    arrays = list(arrays)
+    if not arrays:
+        raise ValueError("stack: need at least one array to stack")
+    shapes = {np.shape(_data(a)) for a in arrays}
+    if len(shapes) != 1:
+        raise ValueError(f"stack: all input arrays must have the same shape, got {sorted(shapes)}")
+    return concatenate_p(*[expand_dims(a, axis) for a in arrays], axis=axis)
+
+
+def hstack(arrays):
+    arrays = list(arrays)
+    return concatenate(arrays, axis=0 if np.ndim(_data(arrays[0])) == 1 else 1)
+
+
+def vstack(arrays):
+    return concatenate([reshape(a, (1, -1)) if np.ndim(_data(a)) == 1 else a for a in arrays], axis=0)
+
+
+def split(x, indices_or_sections, axis=0):
+    n = np.shape(_data(x))[axis]
+    if isinstance(indices_or_sections, (int, np.integer)):
+        if n % indices_or_sections:
+            raise ValueError(f"split: array of size {n} along axis {axis} does not split "
+                             f"into {indices_or_sections} equal sections")
+        step = n // indices_or_sections
+        bounds = list(range(0, n + 1, step))
+    else:
+        bounds = [0] + list(indices_or_sections) + [n]
+    nd = np.ndim(_data(x))
+    ax = axis % nd
+    outs = []
+    for s, e in zip(bounds[:-1], bounds[1:]):
+        key = (slice(None),) * ax + (slice(s, e),)
+        outs.append(take(x, Index(key)))
+    return outs
+
+
+def array_split(x, indices_or_sections, axis=0):
+    if isinstance(indices_or_sections, (int, np.integer)):
+        n = np.shape(_data(x))[axis]
+        k = int(indices_or_sections)
+        sizes = [n // k + 1] * (n % k) + [n // k] * (k - n % k)
+        indices_or_sections = list(np.cumsum(sizes)[:-1])
+    return split(x, indices_or_sections, axis)
+
+
+def flip(x, axis=None):
+    nd = np.ndim(_data(x))
+    axes = range(nd) if axis is None else [a % nd for a in (axis if isinstance(axis, tuple) else (axis,))]
+    key = tuple(slice(None, None, -1) if i in axes else slice(None) for i in range(nd))
+    return take(x, Index(key))
+
+
+def tile(x, reps):
+    reps = (reps,) if isinstance(reps, (int, np.integer)) else tuple(reps)
+    shape = np.shape(_data(x))
+    nd = builtins.max(len(shape), len(reps))
+    shape = (1,) * (nd - len(shape)) + shape
+    reps = (1,) * (nd - len(reps)) + reps
+    x = reshape(x, tuple(v for s in shape for v in (1, s)))
+    x = broadcast_to(x, tuple(v for r, s in zip(reps, shape) for v in (r, s)))
+    return reshape(x, tuple(r * s for r, s in zip(reps, shape)))
+
+
+def repeat(x, repeats, axis=None):
+    if axis is None:
+        x, axis = ravel(x), 0
+    n = np.shape(_data(x))[axis]
+    idx = np.repeat(np.arange(n), repeats)
+    nd = np.ndim(_data(x))
+    key = (slice(None),) * (axis % nd) + (idx,)
+    return take(x, Index(key))
+
+
+def atleast_1d(x):
+    return reshape(x, (1,)) if np.ndim(_data(x)) == 0 else x
+
+
+# ---- linear algebra -----------------------------------------------------------------------
+def dot(a, b):
+    na, nb_ = np.ndim(_data(a)), np.ndim(_data(b))
+    if na == 0 or nb_ == 0:
+        return multiply(a, b)
+    if nb_ <= 2 and na <= 2:
+        return matmul(a, b)
+    return tensordot(a, b, axes=([-1], [-2 if nb_ >= 2 else -1]))
+
+
+def vdot(a, b):
+    return sum(multiply(ravel(a), ravel(b)))
+
+
+def inner(a, b):
+    if np.ndim(_data(a)) == 0 or np.ndim(_data(b)) == 0:
+        return multiply(a, b)
+    return tensordot(a, b, axes=([-1], [-1]))
+
+
+def outer(a, b):
+    return multiply(reshape(a, (-1, 1)), reshape(b, (1, -1)))
+
+
+def tensordot(a, b, axes=2):
+    na, nb_ = np.ndim(_data(a)), np.ndim(_data(b))
+    if isinstance(axes, (int, np.integer)):
+        ax_a = list(range(na - axes, na))
+        ax_b = list(range(axes))
+    else:
+        ax_a, ax_b = axes
+        ax_a = [ax_a] if isinstance(ax_a, (int, np.integer)) else list(ax_a)
+        ax_b = [ax_b] if isinstance(ax_b, (int, np.integer)) else list(ax_b)
+        ax_a = [x % na for x in ax_a]
+        ax_b = [x % nb_ for x in ax_b]
+    letters = iter("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ")
+    sa = [next(letters) for _ in range(na)]
+    sb = [next(letters) for _ in range(nb_)]
+    for i, j in zip(ax_a, ax_b):
+        sb[j] = sa[i]
+    out = [c for i, c in enumerate(sa) if i not in ax_a] + [c for j, c in enumerate(sb) if j not in ax_b]
+    return einsum("".join(sa) + "," + "".join(sb) + "->" + "".join(out), a, b)
+
+
+def diagonal(x, offset=0, axis1=0, axis2=1):
+    shape = np.shape(_data(x))
+    nd = len(shape)
+    x = moveaxis(x, (axis1 % nd, axis2 % nd), (-2, -1))
+    n1, n2 = shape[axis1 % nd], shape[axis2 % nd]
+    if offset >= 0:
+        k = builtins.max(0, builtins.min(n1, n2 - offset))
+        rows, cols = np.arange(k), np.arange(k) + offset
+    else:
+        k = builtins.max(0, builtins.min(n1 + offset, n2))
+        rows, cols = np.arange(k) - offset, np.arange(k)
+    return take(x, Index((Ellipsis, rows, cols)))
+
+
+def trace(x, offset=0, axis1=0, axis2=1):
+    return sum(diagonal(x, offset, axis1, axis2), axis=-1)
+
+
+def norm(x, ord=None, axis=None, keepdims=False):
+    """Vector norms (ord 1, 2, inf, -inf, p) and the Frobenius norm."""
+    nd = np.ndim(_data(x))
+    if ord in ("fro", "f") or (ord is None and (axis is None or isinstance(axis, tuple))):
+        return sqrt(sum(x * x, axis=axis, keepdims=keepdims))
+    if (isinstance(axis, tuple) and len(axis) == 2) or (axis is None and nd == 2):
+        r, c = (axis if axis is not None else (0, 1))
+        r, c = r % nd, c % nd
+        if ord in (1, -1):
+            inner_ax, outer_ax = r, c
+        elif ord in (np.inf, -np.inf):
+            inner_ax, outer_ax = c, r
+        else:
+            raise NotImplementedError(f"linalg.norm: matrix norm ord={ord!r} is not supported "
+                                      f"(supported: None, 'fro', 1, -1, inf, -inf)")
+        s_ = sum(abs_(x), axis=inner_ax, keepdims=True)
+        res = (max if ord > 0 else min)(s_, axis=outer_ax, keepdims=True)
+        return res if keepdims else squeeze(res, axis=(r, c))
+    if ord is None or ord == 2:
+        return sqrt(sum(x * x, axis=axis, keepdims=keepdims))
+    if ord == 1:
+        return sum(abs_(x), axis=axis, keepdims=keepdims)
+    if ord == np.inf:
+        return max(abs_(x), axis=axis, keepdims=keepdims)
+    if ord == -np.inf:
+        return min(abs_(x), axis=axis, keepdims=keepdims)
+    if ord == 0:
+        return sum(_data(x) != 0, axis=axis, keepdims=keepdims).astype(_data(x).dtype)
+    return sum(abs_(x) ** ord, axis=axis, keepdims=keepdims) ** (1.0 / ord)
+
+
+def abs_(x):
+    from .elementwise import abs as _abs
+    return _abs(x)

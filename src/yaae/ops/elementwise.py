@@ -1,0 +1,200 @@
+"""Elementwise primitives.
+
+Each entry is one line: the forward NumPy function and the derivative
+``f'(ans, x)``; ``_unary`` turns it into the VJP ``g * f'`` and the JVP
+``t * f'``.  Binary ops list one rule per argument.  Broadcasting is undone by
+the engine (``tensor._sum_to``), never here.
+"""
+import numpy as np
+
+from ..tensor import Primitive, Tensor
+
+
+def _data(x):
+    return x.data if isinstance(x, Tensor) else x
+
+
+def _unary(fwd, name, deriv):
+    """An elementwise primitive defined by its derivative ``deriv(ans, x)``."""
+    p = Primitive(fwd, name, batchable=True, bcast=True)
+    p.defvjp(lambda g, ans, x: g * deriv(ans, x))
+    p.defjvp(lambda t, ans, x: t * deriv(ans, x))
+    return p
+
+
+def _linear(fwd, name, *rules):
+    """A primitive linear in each argument: its VJP and JVP are given
+    together as ``rule(g_or_t, *args)`` per argument where the transposes agree."""
+    p = Primitive(fwd, name, batchable=True, bcast=True)
+    p.defvjp(*[(lambda r: lambda g, ans, *a, **k: r(g, *a, **k))(r) for r in rules])
+    p.defjvp(*[(lambda r: lambda t, ans, *a, **k: r(t, *a, **k))(r) for r in rules])
+    return p
+
+
+def zeros_like_g(g):
+    """A zero gradient shaped like ``g`` (raw array: zeros carry no graph)."""
+    d = _data(g)
+    return np.zeros(np.shape(d), dtype=getattr(d, "dtype", None) or np.float64)
+
+
+# ---- arithmetic ---------------------------------------------------------------
+add = _linear(np.add, "add", lambda g, x, y: g, lambda g, x, y: g)
+subtract = _linear(np.subtract, "subtract", lambda g, x, y: g, lambda g, x, y: -g)
+negative = _linear(np.negative, "negative", lambda g, x: -g)
+positive = _linear(np.positive, "positive", lambda g, x: g)
+
+multiply = Primitive(np.multiply, "multiply", batchable=True, bcast=True)
+multiply.defvjp(lambda g, ans, x, y: g * y, lambda g, ans, x, y: x * g)
+multiply.defjvp(lambda t, ans, x, y: t * y, lambda t, ans, x, y: x * t)
+
+divide = Primitive(np.true_divide, "divide", batchable=True, bcast=True)
+divide.defvjp(lambda g, ans, x, y: g / y, lambda g, ans, x, y: -g * ans / y)
+divide.defjvp(lambda t, ans, x, y: t / y, lambda t, ans, x, y: -t * ans / y)
+
+
+def _pow_dx(ans, x, y):
+    """d x**y / dx, with 0 where y == 0 (as PyTorch: no 0 * inf at x == 0)."""
+    if isinstance(y, (int, float)):
+        if y == 0:
+            return zeros_like_g(ans)
+        if y == 2:
+            return 2 * x
+        return y * x ** (y - 1)
+    return where(y == 0, 0.0, y * x ** (y - 1))
+
+
+def _pow_dy(ans, x, y):
+    """d x**y / dy = x**y log x, with 0 where x == 0 and y >= 0."""
+    zero = (_data(x) == 0) & (_data(y) >= 0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        logx = log(where(zero, 1.0, x))
+    return where(zero, 0.0, ans * logx)
+
+
+power = Primitive(np.power, "power", batchable=True, bcast=True)
+power.defvjp(lambda g, ans, x, y: g * _pow_dx(ans, x, y),
+             lambda g, ans, x, y: g * _pow_dy(ans, x, y))
+power.defjvp(lambda t, ans, x, y: t * _pow_dx(ans, x, y),
+             lambda t, ans, x, y: t * _pow_dy(ans, x, y))
+
+# ---- unary functions, one derivative each ---------------------------------------
+exp = _unary(np.exp, "exp", lambda ans, x: ans)
+log = _unary(np.log, "log", lambda ans, x: 1 / x)
+log1p = _unary(np.log1p, "log1p", lambda ans, x: 1 / (x + 1))
+expm1 = _unary(np.expm1, "expm1", lambda ans, x: ans + 1)
+sqrt = _unary(np.sqrt, "sqrt", lambda ans, x: 0.5 / ans)
+square = _unary(np.square, "square", lambda ans, x: 2 * x)
+sin = _unary(np.sin, "sin", lambda ans, x: cos(x))
+cos = _unary(np.cos, "cos", lambda ans, x: -sin(x))
+tan = _unary(np.tan, "tan", lambda ans, x: 1 + ans * ans)
+arcsin = _unary(np.arcsin, "arcsin", lambda ans, x: 1 / sqrt(1 - x * x))
+arccos = _unary(np.arccos, "arccos", lambda ans, x: -1 / sqrt(1 - x * x))
+arctan = _unary(np.arctan, "arctan", lambda ans, x: 1 / (1 + x * x))
+sinh = _unary(np.sinh, "sinh", lambda ans, x: cosh(x))
+cosh = _unary(np.cosh, "cosh", lambda ans, x: sinh(x))
+tanh = _unary(np.tanh, "tanh", lambda ans, x: 1 - ans * ans)
+abs = _unary(np.abs, "abs", lambda ans, x: sign(x))  # noqa: A001 - NumPy's name
+
+
+def _sigmoid(x):
+    # exp of a non-positive number only: no overflow for any x
+    e = np.exp(-np.abs(x))
+    return np.where(x >= 0, 1 / (1 + e), e / (1 + e))
+
+
+sigmoid = _unary(_sigmoid, "sigmoid", lambda ans, x: ans * (1 - ans))
+softplus = _unary(lambda x: np.logaddexp(0, x), "softplus", lambda ans, x: sigmoid(x))
+relu = _unary(lambda x: np.maximum(x, 0), "relu", lambda ans, x: _data(x) > 0)
+
+
+def _zero_grad_op(fwd, name):
+    p = Primitive(fwd, name, batchable=True)
+    p.defvjp(lambda g, ans, x: zeros_like_g(g))
+    p.defjvp(lambda t, ans, x: zeros_like_g(t))
+    return p
+
+
+sign = _zero_grad_op(np.sign, "sign")
+floor = _zero_grad_op(np.floor, "floor")
+ceil = _zero_grad_op(np.ceil, "ceil")
+trunc = _zero_grad_op(np.trunc, "trunc")
+rint = _zero_grad_op(np.rint, "rint")
+
+
+def _round(x, decimals=0):
+    return np.round(x, decimals)
+
+
+round = Primitive(_round, "round", batchable=True)  # noqa: A001
+round.defvjp(lambda g, ans, x, decimals=0: zeros_like_g(g))
+round.defjvp(lambda t, ans, x, decimals=0: zeros_like_g(t))
+
+
+# ---- comparisons of two arguments with a selection derivative ----------------
+def _max_weight(x, y):
+    """1 where x wins, 1/2 on ties, 0 where y wins (raw: carries no graph)."""
+    x, y = _data(x), _data(y)
+    return (x > y) + (x == y) * 0.5
+
+
+maximum = Primitive(np.maximum, "maximum", batchable=True, bcast=True)
+maximum.defvjp(lambda g, ans, x, y: g * _max_weight(x, y),
+               lambda g, ans, x, y: g * _max_weight(y, x))
+maximum.defjvp(lambda t, ans, x, y: t * _max_weight(x, y),
+               lambda t, ans, x, y: t * _max_weight(y, x))
+
+minimum = Primitive(np.minimum, "minimum", batchable=True, bcast=True)
+minimum.defvjp(lambda g, ans, x, y: g * _max_weight(y, x),
+               lambda g, ans, x, y: g * _max_weight(x, y))
+minimum.defjvp(lambda t, ans, x, y: t * _max_weight(y, x),
+               lambda t, ans, x, y: t * _max_weight(x, y))
+
+
+def _where(cond, x, y):
+    return np.where(cond, x, y)
+
+
+where = Primitive(_where, "where", batchable=True, bcast=True)
+where.defvjp(None,
+             lambda g, ans, c, x, y: _select(c, g, True),
+             lambda g, ans, c, x, y: _select(c, g, False))
+where.defjvp(None,
+             lambda t, ans, c, x, y: _select(c, t, True),
+             lambda t, ans, c, x, y: _select(c, t, False))
+
+
+def _select(c, g, keep_true):
+    c = _data(c)
+    return where(c, g, 0.0) if keep_true else where(c, 0.0, g)
+
+
+def _clip(x, lo, hi):
+    return np.clip(x, lo, hi)
+
+
+def _in_range(x, lo, hi):
+    x, lo, hi = _data(x), _data(lo), _data(hi)
+    m = True
+    if lo is not None:
+        m = m & (x >= lo)
+    if hi is not None:
+        m = m & (x <= hi)
+    return m
+
+
+clip = Primitive(_clip, "clip", batchable=True, bcast=True)
+clip.defvjp(lambda g, ans, x, lo, hi: g * _in_range(x, lo, hi),
+            lambda g, ans, x, lo, hi: g * (_data(x) < _data(lo)),
+            lambda g, ans, x, lo, hi: g * (_data(x) > _data(hi)))
+clip.defjvp(lambda t, ans, x, lo, hi: t * _in_range(x, lo, hi),
+            lambda t, ans, x, lo, hi: t * (_data(x) < _data(lo)),
+            lambda t, ans, x, lo, hi: t * (_data(x) > _data(hi)))
+
+
+def _astype(x, dtype):
+    return x.astype(dtype, copy=False)
+
+
+astype = Primitive(_astype, "astype", batchable=True)
+astype.defvjp(lambda g, ans, x, dtype: astype(g, _data(x).dtype))
+astype.defjvp(lambda t, ans, x, dtype: astype(t, dtype))

@@ -1,0 +1,101 @@
+"""Reduction primitives: sum, prod, max, min.
+
+Rules use negative axes, so a (co)tangent with extra leading batch dimensions
+goes through them unchanged.
+"""
+import numpy as np
+
+from ..tensor import Primitive, Tensor
+from .elementwise import where, _data
+from .shape import broadcast_to, expand_dims
+
+
+def _axes(axis, ndim):
+    """Normalise ``axis`` to a sorted tuple of negative axes (None: all)."""
+    if axis is None:
+        return tuple(range(-ndim, 0))
+    if not isinstance(axis, tuple):
+        axis = (axis,)
+    out = []
+    for a in axis:
+        a = int(a)
+        if not -ndim <= a < ndim:
+            raise np.exceptions.AxisError(f"axis {a} is out of bounds for array of dimension {ndim}")
+        out.append(a - ndim if a >= 0 else a)
+    return tuple(sorted(out))
+
+
+def unreduce(g, x_shape, axis, keepdims, ans_ndim):
+    """Broadcast a reduced gradient ``g`` back over the reduced axes of ``x``."""
+    nb = g.ndim - ans_ndim
+    if not keepdims:
+        axes = _axes(axis, len(x_shape))
+        if axes:
+            g = expand_dims(g, axes)
+    return broadcast_to(g, tuple(g.shape[:nb]) + tuple(x_shape))
+
+
+def _sum(x, axis=None, keepdims=False, dtype=None):
+    return np.sum(x, axis=axis, keepdims=keepdims, dtype=dtype)
+
+
+sum = Primitive(_sum, "sum", batchable=True)  # noqa: A001 - NumPy's name
+sum.defvjp(lambda g, ans, x, axis=None, keepdims=False, dtype=None:
+           unreduce(g, x.shape, axis, keepdims, ans.ndim))
+sum.defjvp(lambda t, ans, x, axis=None, keepdims=False, dtype=None:
+           sum(t, axis=_axes(axis, x.ndim), keepdims=keepdims))
+
+
+def _keep(ans, x, axis, keepdims):
+    """The reduced answer with the reduced axes kept (for comparisons with x)."""
+    if keepdims:
+        return ans
+    axes = _axes(axis, x.ndim)
+    return expand_dims(ans, axes) if axes else ans
+
+
+def _argext_weight(ans, x, axis, keepdims):
+    """Where x attains the max/min along ``axis``, 1/(number of ties); else 0."""
+    xd = _data(x)
+    m = xd == _data(_keep(ans, x, axis, keepdims))
+    return m / np.sum(m, axis=axis, keepdims=True)
+
+
+def _make_ext(fwd, name):
+    p = Primitive(fwd, name, batchable=True)
+    p.defvjp(lambda g, ans, x, axis=None, keepdims=False:
+             unreduce(g, x.shape, axis, keepdims, ans.ndim) * _argext_weight(ans, x, axis, keepdims))
+    p.defjvp(lambda t, ans, x, axis=None, keepdims=False:
+             sum(t * _argext_weight(ans, x, axis, keepdims), axis=_axes(axis, x.ndim),
+                 keepdims=keepdims))
+    return p
+
+
+max = _make_ext(lambda x, axis=None, keepdims=False: np.max(x, axis=axis, keepdims=keepdims), "max")  # noqa: A001
+min = _make_ext(lambda x, axis=None, keepdims=False: np.min(x, axis=axis, keepdims=keepdims), "min")  # noqa: A001
+
+
+def _prod(x, axis=None, keepdims=False):
+    return np.prod(x, axis=axis, keepdims=keepdims)
+
+
+def _prod_others(ans, x, axis):
+    """For each element, the product of the others along ``axis``; exact when
+    the slice holds zeros (no division by zero)."""
+    xd = _data(x)
+    z = xd == 0
+    nz = np.sum(z, axis=axis, keepdims=True)
+    x_nz = where(z, 1.0, x)
+    p_nz = prod(x_nz, axis=axis, keepdims=True)
+    return where(nz == 0, p_nz / x_nz, where((nz == 1) & z, p_nz, 0.0))
+
+
+prod = Primitive(_prod, "prod", batchable=True)
+prod.defvjp(lambda g, ans, x, axis=None, keepdims=False:
+            unreduce(g, x.shape, axis, keepdims, ans.ndim) * _prod_others(ans, x, axis))
+prod.defjvp(lambda t, ans, x, axis=None, keepdims=False:
+            sum(t * _prod_others(ans, x, axis), axis=_axes(axis, x.ndim), keepdims=keepdims))
+
+
+def _is_tensor(x):
+    return isinstance(x, Tensor)

@@ -1,0 +1,226 @@
+"""Shape and indexing primitives: reshape, transpose, broadcast_to, take
+(``x[idx]``) and its transpose untake (scatter-add), concatenate, pad.
+
+Every other shape operation (squeeze, expand_dims, moveaxis, stack, split,
+flip, tile, repeat, ...) is composed from these in ``composite.py``.
+"""
+import numpy as np
+
+from ..tensor import Primitive, Tensor
+
+
+def _data(x):
+    return x.data if isinstance(x, Tensor) else x
+
+
+def _nb(g, ndim):
+    """Number of leading batch dims of a (co)tangent over a value of ``ndim`` dims."""
+    return g.ndim - ndim
+
+
+# ---- reshape / transpose / broadcast_to ---------------------------------------------
+def _reshape(x, shape):
+    return np.reshape(x, shape)
+
+
+reshape = Primitive(_reshape, "reshape", batchable=True)
+reshape.defvjp(lambda g, ans, x, shape: reshape(g, tuple(g.shape[:_nb(g, ans.ndim)]) + tuple(x.shape)))
+reshape.defjvp(lambda t, ans, x, shape: reshape(t, tuple(t.shape[:_nb(t, x.ndim)]) + tuple(ans.shape)))
+
+
+def _transpose(x, axes=None):
+    return np.transpose(x, axes)
+
+
+def _batched_axes(axes, ndim, nb):
+    if axes is None:
+        axes = tuple(range(ndim))[::-1]
+    return tuple(range(nb)) + tuple(nb + (a % ndim) for a in axes)
+
+
+def _inverse(axes, ndim):
+    if axes is None:
+        return None
+    inv = [0] * ndim
+    for i, a in enumerate(axes):
+        inv[a % ndim] = i
+    return tuple(inv)
+
+
+transpose = Primitive(_transpose, "transpose", batchable=True)
+transpose.defvjp(lambda g, ans, x, axes=None: transpose(
+    g, _batched_axes(_inverse(axes, x.ndim), x.ndim, _nb(g, ans.ndim))))
+transpose.defjvp(lambda t, ans, x, axes=None: transpose(
+    t, _batched_axes(axes, x.ndim, _nb(t, x.ndim))))
+
+
+def _broadcast_to(x, shape):
+    return np.broadcast_to(x, shape)
+
+
+broadcast_to = Primitive(_broadcast_to, "broadcast_to", batchable=True)
+# the engine sums the gradient back to x's shape: the VJP is the identity
+broadcast_to.defvjp(lambda g, ans, x, shape: g)
+broadcast_to.defjvp(lambda t, ans, x, shape: broadcast_to(
+    t, tuple(t.shape[:_nb(t, x.ndim)]) + tuple(ans.shape)))
+
+
+def expand_dims(x, axis):
+    """NumPy's expand_dims, as a reshape."""
+    shape = np.expand_dims(np.empty(np.shape(_data(x)), dtype=np.bool_), axis).shape
+    return reshape(x, shape)
+
+
+# ---- indexing -------------------------------------------------------------------------
+class Index:
+    """A normalised index for ``x[idx]`` (Tensors unwrapped, boolean masks
+    turned into integer arrays), plus what batching needs to know: how many
+    leading dimensions its advanced part produces when NumPy moves them to
+    the front (``front``: advanced indices that are not adjacent)."""
+    __slots__ = ("idx", "front", "nadv", "scatter")
+
+    def __init__(self, idx):
+        if not isinstance(idx, tuple):
+            idx = (idx,)
+        items = []
+        for it in idx:
+            if isinstance(it, Tensor):
+                it = it.data
+            if isinstance(it, list):
+                it = np.asarray(it)
+            if isinstance(it, np.ndarray) and it.dtype == np.bool_ and it.ndim > 0:
+                items.extend(np.nonzero(it))
+                continue
+            if isinstance(it, np.ndarray) and it.dtype.kind not in "iu":
+                if it.size == 0:
+                    it = it.astype(np.intp)
+                else:
+                    raise IndexError(f"getitem: index arrays must be integer or boolean, "
+                                     f"got dtype {it.dtype}")
+            items.append(it)
+        self.idx = tuple(items)
+        adv = [i for i, it in enumerate(self.idx)
+               if isinstance(it, np.ndarray) or (
+                   isinstance(it, (int, np.integer)) and any(
+                       isinstance(o, np.ndarray) for o in self.idx))]
+        arrays = [it for it in self.idx if isinstance(it, np.ndarray)]
+        self.nadv = np.broadcast_shapes(*[a.shape for a in arrays]).__len__() if arrays else 0
+        self.front = bool(arrays) and (adv[-1] - adv[0] + 1 != len(adv))
+        # repeated positions must accumulate (np.add.at); otherwise assign
+        self.scatter = any(a.size > 1 for a in arrays)
+
+    def prefixed(self, nb):
+        return (slice(None),) * nb + self.idx if nb else self.idx
+
+    def __repr__(self):
+        return f"Index({self.idx!r})"
+
+
+def _fix_front(res, index, nb, to_numpy):
+    """NumPy puts separated advanced-index dims first, before our batch dims;
+    move them between batch and the rest (or back, ``to_numpy``)."""
+    if not (nb and index.front):
+        return res
+    na = index.nadv
+    rest = list(range(na + nb, res.ndim))
+    if to_numpy:   # batch-first layout -> numpy layout
+        perm = list(range(nb, nb + na)) + list(range(nb)) + rest
+    else:
+        perm = list(range(na, na + nb)) + list(range(na)) + rest
+    return np.transpose(res, perm)
+
+
+def _take(x, index, nb=0):
+    return _fix_front(x[index.prefixed(nb)], index, nb, False)
+
+
+def _untake(g, index, shape, nb=0):
+    g = np.asarray(g)
+    out = np.zeros(tuple(g.shape[:nb]) + tuple(shape), dtype=g.dtype)
+    key = index.prefixed(nb)
+    g = _fix_front(g, index, nb, True)
+    if index.scatter:
+        np.add.at(out, key, g)
+    else:
+        out[key] = g
+    return out
+
+
+take = Primitive(_take, "getitem", batchable=True)
+untake = Primitive(_untake, "untake", batchable=True)
+take.defvjp(lambda g, ans, x, index, nb=0: untake(
+    g, index, tuple(x.shape[nb:]), nb + _nb(g, ans.ndim)))
+take.defjvp(lambda t, ans, x, index, nb=0: take(t, index, nb + _nb(t, x.ndim)))
+untake.defvjp(lambda g, ans, x, index, shape, nb=0: take(g, index, nb + _nb(g, ans.ndim)))
+untake.defjvp(lambda t, ans, x, index, shape, nb=0: untake(t, index, shape, nb + _nb(t, x.ndim)))
+
+
+def getitem(x, idx):
+    """``x[idx]`` with NumPy's basic and advanced indexing."""
+    return take(x, Index(idx))
+
+
+# ---- concatenate / pad ---------------------------------------------------------------------
+def _concatenate(*xs, axis=0):
+    return np.concatenate(xs, axis=axis)
+
+
+def _block(i, xs, axis):
+    """The slice of the concatenation that came from ``xs[i]`` (negative axis)."""
+    nd = np.ndim(_data(xs[0]))
+    ax = axis % nd - nd
+    start = 0
+    for a in xs[:i]:
+        start += np.shape(_data(a))[ax]
+    stop = start + np.shape(_data(xs[i]))[ax]
+    return (Ellipsis, slice(start, stop)) + (slice(None),) * (-ax - 1), ax
+
+
+def _concat_vjp(i, g, ans, *xs, axis=0):
+    key, _ = _block(i, xs, axis)
+    return take(g, Index(key))
+
+
+def _concat_jvp(i, t, ans, *xs, axis=0):
+    key, ax = _block(i, xs, axis)
+    n = ans.shape[ax]
+    k = key[1]
+    widths = [(0, 0)] * t.ndim
+    widths[ax] = (k.start, n - k.stop)
+    return pad(t, tuple(widths))
+
+
+concatenate_p = Primitive(_concatenate, "concatenate", batchable=True)
+concatenate_p.defvjp(_concat_vjp, argnum=True)
+concatenate_p.defjvp(_concat_jvp, argnum=True)
+
+
+def _pad(x, pad_width, constant_values=0):
+    return np.pad(x, pad_width, mode="constant", constant_values=constant_values)
+
+
+def _pad_width(x, pad_width):
+    return np.broadcast_to(np.asarray(pad_width, dtype=np.intp), (np.ndim(x), 2))
+
+
+def _unpad_key(pw, nd_total):
+    pw = np.asarray(pw)
+    key = [slice(None)] * (nd_total - len(pw))
+    for lo, hi in pw:
+        key.append(slice(int(lo), -int(hi) if hi else None))
+    return tuple(key)
+
+
+pad_p = Primitive(_pad, "pad", batchable=True)
+pad_p.defvjp(lambda g, ans, x, pad_width, constant_values=0:
+             take(g, Index(_unpad_key(pad_width, g.ndim))))
+pad_p.defjvp(lambda t, ans, x, pad_width, constant_values=0:
+             pad_p(t, ((0, 0),) * _nb(t, x.ndim) + tuple(map(tuple, np.asarray(pad_width))), 0))
+
+
+def pad(x, pad_width, mode="constant", constant_values=0):
+    """NumPy's pad, constant mode."""
+    if mode != "constant":
+        raise NotImplementedError(f"pad: only mode='constant' is supported, got {mode!r}")
+    pw = tuple(map(tuple, _pad_width(_data(x), pad_width)))
+    return pad_p(x, pw, constant_values)

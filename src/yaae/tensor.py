@@ -1,0 +1,800 @@
+"""The Tensor, the graph it records, and the two sweeps that differentiate it.
+
+Everything derivative-related in yaae goes through three objects defined here:
+
+* ``Primitive``: a function of NumPy arrays with its derivative rules (one VJP
+  rule and one JVP rule per positional argument).  Called with plain arrays it
+  just computes; called with at least one ``Tensor`` it computes on the data,
+  records a ``GradNode`` for reverse mode and pushes tangents for forward mode.
+* ``GradNode``: one recorded application of a primitive (what it saved, and where
+  its inputs came from).  Nodes point only backwards (to parent nodes and leaf
+  tensors), never to the tensor they produced: no reference cycles.
+* ``Tensor``: an ndarray (``.data``) plus its node, its forward-mode tangents
+  and, for leaves, the accumulated ``.grad``.
+
+Derivative rules are written with the same functions as forward code.  In a
+plain ``backward()`` they receive ndarrays and run at NumPy speed; with
+``create_graph=True`` (and inside nested transforms) they receive Tensors, so
+running a rule records a graph of its own: higher order needs no second rule
+set.
+
+Batching convention (used by jacfwd/jacrev): a cotangent or tangent may carry
+extra *leading* dimensions beyond its value's shape.  Built-in rules are
+written to be polymorphic in them (negative axes, shapes taken from the
+trailing dimensions); primitives whose rules are not (``batchable=False``,
+the default for user primitives) are looped over the batch by the engine.
+"""
+from __future__ import annotations
+
+import heapq
+import itertools
+import threading
+import weakref
+
+import numpy as np
+
+__all__ = [
+    "Tensor", "GradNode", "Primitive", "primitive", "no_grad", "enable_grad",
+    "is_grad_enabled", "set_default_dtype", "get_default_dtype", "tensor",
+]
+
+
+# --------------------------------------------------------------------------
+# thread-local state: grad mode and the visible forward-mode levels
+# --------------------------------------------------------------------------
+class _State(threading.local):
+    def __init__(self):
+        self.grad = True        # record reverse-mode graphs?
+        self.fwd = ()           # forward-mode levels visible to ops, outermost first
+        self.batch = 0          # leading batch dims of (co)tangents in the running rule
+        self.depth = 0          # active function transforms (yaae.transforms)
+
+
+_st = _State()
+_level_ids = itertools.count(1)
+_seq = itertools.count(0, -1)       # node sequence numbers; newer nodes are smaller
+_DEFAULT_DTYPE = [np.dtype(np.float64)]
+
+
+def set_default_dtype(dtype):
+    """Set the float dtype given to Python numbers, bools and integer data."""
+    d = np.dtype(dtype)
+    if d.kind != "f":
+        raise TypeError(f"set_default_dtype: expected a floating dtype, got {d}")
+    _DEFAULT_DTYPE[0] = d
+
+
+def get_default_dtype():
+    return _DEFAULT_DTYPE[0]
+
+
+class _GradMode:
+    """Context manager and decorator setting grad mode (thread-local)."""
+    __slots__ = ("mode", "prev")
+
+    def __init__(self, mode):
+        self.mode = mode
+        self.prev = []
+
+    def __enter__(self):
+        self.prev.append(_st.grad)
+        _st.grad = self.mode
+        return self
+
+    def __exit__(self, *exc):
+        _st.grad = self.prev.pop()
+        return False
+
+    def __call__(self, fn):
+        import functools
+        mode = self.mode
+
+        @functools.wraps(fn)
+        def wrapper(*a, **k):
+            with _GradMode(mode):
+                return fn(*a, **k)
+        return wrapper
+
+
+def no_grad():
+    """Operations inside record no graph (``with ya.no_grad():`` or ``@ya.no_grad()``)."""
+    return _GradMode(False)
+
+
+def enable_grad():
+    """Re-enable graph recording inside a ``no_grad`` region."""
+    return _GradMode(True)
+
+
+def is_grad_enabled():
+    return _st.grad
+
+
+# --------------------------------------------------------------------------
+# GradNode
+# --------------------------------------------------------------------------
+class GradNode:
+    """One recorded primitive application.
+
+    ``parents`` is a tuple of ``(argnum, parent)`` for the arguments that need a
+    gradient; a parent is the argument's GradNode, or the argument Tensor itself
+    when it is a leaf.  ``args`` keeps the arguments as passed (Tensors, for
+    differentiable rules), ``raw`` their data (for fast rules), ``ans`` the
+    output's data.  ``g`` accumulates the incoming gradient during a sweep.
+    """
+    __slots__ = ("prim", "args", "raw", "kw", "ans", "parents", "seq", "g",
+                 "hooks", "retained", "__weakref__")
+
+    def __repr__(self):
+        return f"<GradNode {self.prim.name} #{-self.seq}>"
+
+
+def _released(node):
+    raise RuntimeError(
+        f"backward: trying to backward through the graph a second time (op "
+        f"'{node.prim.name}'): its saved buffers were released after the first "
+        f"backward. Pass retain_graph=True to the first backward() if you need "
+        f"to differentiate through it again.")
+
+
+# --------------------------------------------------------------------------
+# Primitive
+# --------------------------------------------------------------------------
+class _ArgnumRules:
+    """Per-argument rule view of a variadic rule ``rule(argnum, g, ans, *args)``."""
+    __slots__ = ("rule",)
+
+    def __init__(self, rule):
+        self.rule = rule
+
+    def __getitem__(self, i):
+        rule = self.rule
+        return lambda *a, **k: rule(i, *a, **k)
+
+    def __len__(self):
+        return 1 << 30
+
+
+def _describe(args):
+    parts = []
+    for a in args:
+        d = a.data if isinstance(a, Tensor) else a
+        if isinstance(d, np.ndarray):
+            parts.append(f"array(shape={d.shape}, dtype={d.dtype})")
+        elif isinstance(d, (list, tuple)) and d and isinstance(d[0], (Tensor, np.ndarray)):
+            parts.append("[" + _describe(d) + "]")
+        else:
+            parts.append(type(d).__name__ if not np.isscalar(d) else repr(d))
+    return ", ".join(parts)
+
+
+def _fail(prim, args, err):
+    """Re-raise an error from inside NumPy with the op, shapes and dtypes named."""
+    etype = type(err)
+    if etype not in (ValueError, TypeError, IndexError, np.linalg.LinAlgError,
+                     np.exceptions.AxisError):
+        raise err
+    msg = f"{prim.name}: {err} (arguments: {_describe(args)})"
+    try:
+        new = etype(msg)
+    except Exception:  # pragma: no cover - exotic exception signature
+        new = ValueError(msg)
+    raise new from err
+
+
+class Primitive:
+    """A function of arrays together with its derivative rules.
+
+    ``vjps[i](g, ans, *args, **kw)`` returns the gradient for positional
+    argument ``i`` given the output gradient ``g``; ``jvps[i](t, ans, *args,
+    **kw)`` returns the output tangent contributed by tangent ``t`` of argument
+    ``i``.  A rule may be ``None`` for a non-differentiable argument.
+    """
+    __slots__ = ("fwd", "name", "vjps", "jvps", "batchable", "bcast", "__dict__")
+
+    def __init__(self, fwd, name=None, batchable=False, bcast=False):
+        self.fwd = fwd
+        self.name = name or getattr(fwd, "__name__", "primitive")
+        self.vjps = None
+        self.jvps = None
+        self.batchable = batchable
+        self.bcast = bcast   # broadcasts its inputs against each other (NumPy rules)
+        self.__doc__ = getattr(fwd, "__doc__", None)
+        self.__wrapped__ = fwd
+
+    @property
+    def __name__(self):
+        return self.name
+
+    def defvjp(self, *rules, argnum=None):
+        """Set one VJP rule per positional argument: ``rule(g, ans, *args)``.
+
+        With ``argnum=True`` a single rule ``rule(argnum, g, ans, *args)``
+        serves every argument (variadic primitives such as concatenate).
+        """
+        self.vjps = _ArgnumRules(rules[0]) if argnum else tuple(rules)
+        return self
+
+    def defjvp(self, *rules, argnum=None):
+        """Set one JVP rule per positional argument: ``rule(t, ans, *args)``."""
+        self.jvps = _ArgnumRules(rules[0]) if argnum else tuple(rules)
+        return self
+
+    def __call__(self, *args, **kw):
+        for a in args:
+            if isinstance(a, Tensor):
+                return _apply(self, args, kw)
+        try:
+            return self.fwd(*args, **kw)
+        except Exception as e:
+            _fail(self, args, e)
+
+    def __repr__(self):
+        return f"<yaae primitive {self.name}>"
+
+
+def primitive(fwd=None, *, name=None, batchable=False):
+    """Turn a function of NumPy arrays into a yaae primitive.
+
+    Example::
+
+        @ya.primitive
+        def logaddexp(x, y):
+            return np.logaddexp(x, y)
+
+        logaddexp.defvjp(lambda g, ans, x, y: g * ya.exp(x - ans),
+                         lambda g, ans, x, y: g * ya.exp(y - ans))
+        logaddexp.defjvp(lambda t, ans, x, y: t * ya.exp(x - ans),
+                         lambda t, ans, x, y: t * ya.exp(y - ans))
+
+    Rules receive ndarrays in a plain backward and Tensors when they are being
+    differentiated themselves, so write them with yaae functions and operators.
+    Broadcasting is undone by the engine: a rule may return a gradient of the
+    broadcast shape.  ``batchable=True`` promises that the rules also accept
+    (co)tangents with extra leading dimensions (otherwise Jacobian sweeps loop
+    over them for this primitive).
+    """
+    if fwd is None:
+        return lambda f: Primitive(f, name, batchable)
+    return Primitive(fwd, name, batchable)
+
+
+# --------------------------------------------------------------------------
+# applying a primitive to Tensors: the per-op hot path
+# --------------------------------------------------------------------------
+_new = object.__new__
+
+
+def _wrap(data):
+    """A fresh Tensor around an ndarray, with no graph (no dtype conversion)."""
+    t = _new(Tensor)
+    t.data = data
+    t.requires_grad = False
+    t.grad = None
+    t._node = None
+    t._tan = None
+    t._hooks = None
+    return t
+
+
+def _apply(prim, args, kw):
+    raw = [a.data if isinstance(a, Tensor) else a for a in args]
+    try:
+        ans = prim.fwd(*raw, **kw)
+    except Exception as e:
+        _fail(prim, args, e)
+    if type(ans) is not np.ndarray:
+        ans = np.asarray(ans)
+    out = _new(Tensor)
+    out.data = ans
+    out.grad = None
+    out._tan = None
+    out._hooks = None
+    st = _st
+    if st.grad:
+        parents = [(i, a._node or a) for i, a in enumerate(args)
+                   if isinstance(a, Tensor) and a.requires_grad]
+        if parents:
+            n = _new(GradNode)
+            n.prim = prim
+            n.args = args
+            n.raw = raw
+            n.kw = kw
+            n.ans = ans
+            n.parents = parents
+            n.seq = next(_seq)
+            n.g = None
+            n.hooks = None
+            n.retained = None
+            out._node = n
+            out.requires_grad = True
+        else:
+            out._node = None
+            out.requires_grad = False
+    else:
+        out._node = None
+        out.requires_grad = False
+    if st.fwd:
+        _push_tangents(prim, args, raw, kw, out, st.fwd)
+    return out
+
+
+# --------------------------------------------------------------------------
+# forward mode: tangents pushed during the forward computation
+# --------------------------------------------------------------------------
+def _push_tangents(prim, args, raw, kw, out, levels):
+    """Compute ``out``'s tangent at every visible level some argument has one.
+
+    The rule for level L runs with only the levels outside L visible, so its
+    own operations carry the outer levels' tangents (nesting) and never
+    level L's (no perturbation confusion).
+    """
+    st = _st
+    for k, level in enumerate(levels):
+        tans = None
+        for i, a in enumerate(args):
+            if isinstance(a, Tensor) and a._tan is not None:
+                t = a._tan.get(level)
+                if t is not None:
+                    if tans is None:
+                        tans = []
+                    tans.append((i, t))
+        if tans is None:
+            continue
+        # plain arrays when nothing outside this level watches the rule
+        plain = k == 0 and not (st.grad and (out.requires_grad or any(
+            isinstance(t, Tensor) and t.requires_grad for _, t in tans)))
+        saved_fwd, saved_batch = st.fwd, st.batch
+        st.fwd = levels[:k]
+        try:
+            if plain:
+                rargs, rans = raw, out.data
+                tans = [(i, t.data if isinstance(t, Tensor) else t) for i, t in tans]
+            else:
+                rargs, rans = args, out
+            total = None
+            oshape = out.data.shape
+            for i, t in tans:
+                xnd = raw[i].ndim
+                nb = t.ndim - xnd
+                if nb and prim.bcast and xnd < len(oshape):
+                    # line the batch dims up with the output's leading dims
+                    t = _reshape(t, tuple(t.shape[:nb]) + (1,) * (len(oshape) - xnd)
+                                 + tuple(t.shape[nb:]))
+                st.batch = nb
+                rule = prim.jvps[i] if prim.jvps is not None else None
+                if rule is None:
+                    raise TypeError(f"{prim.name}: no JVP rule for argument {i} "
+                                    f"(forward mode through this op is not defined)")
+                if nb and not prim.batchable:
+                    ti = _loop_batch(rule, t, nb, rans, rargs, kw)
+                else:
+                    ti = rule(t, rans, *rargs, **kw)
+                tshape = tuple(t.shape[:nb]) + oshape
+                if ti.shape != tshape:
+                    ti = _broadcast_to(ti, tshape)
+                total = ti if total is None else total + ti
+            if total.dtype != out.data.dtype:
+                total = _astype(total, out.data.dtype)
+        finally:
+            st.fwd, st.batch = saved_fwd, saved_batch
+        if out._tan is None:
+            out._tan = {}
+        out._tan[level] = total
+
+
+def _loop_batch(rule, t, nb, ans, args, kw):
+    """Apply a rule that knows no batch dims to each (co)tangent of a batch."""
+    from . import ops
+    bshape = tuple(t.shape[:nb])
+    flat = ops.reshape(t, (-1,) + tuple(t.shape[nb:]))
+    n = flat.shape[0]
+    st = _st
+    prev = st.batch
+    st.batch = 0
+    try:
+        outs = [rule(flat[j], ans, *args, **kw) for j in range(n)]
+    finally:
+        st.batch = prev
+    res = ops.stack(outs, axis=0)
+    return ops.reshape(res, bshape + tuple(res.shape[1:]))
+
+
+# --------------------------------------------------------------------------
+# reverse mode: the sweep
+# --------------------------------------------------------------------------
+def _sum_to(g, shape, nb):
+    """Undo broadcasting: sum ``g`` (with ``nb`` leading batch dims) to ``shape``."""
+    from . import ops
+    lead = g.ndim - nb - len(shape)
+    axes = tuple(range(nb, nb + lead)) + tuple(
+        nb + lead + i for i, s in enumerate(shape) if s == 1 and g.shape[nb + lead + i] != 1)
+    if axes:
+        g = ops.sum(g, axis=axes, keepdims=True)
+    if lead:
+        g = ops.reshape(g, tuple(g.shape[:nb]) + tuple(shape))
+    return g
+
+
+def _reshape(t, shape):
+    from . import ops
+    return ops.reshape(t, shape)
+
+
+def _broadcast_to(t, shape):
+    from . import ops
+    return ops.broadcast_to(t, shape)
+
+
+def _astype(x, dtype):
+    from . import ops
+    return ops.astype(x, dtype)
+
+
+def _as_grad_value(g, like, create_graph):
+    if isinstance(g, Tensor):
+        return g if create_graph else g.data
+    g = np.asarray(g, dtype=like.dtype)
+    return _wrap(g) if create_graph else g
+
+
+def _saved_ans(node):
+    """The output of ``node`` as a differentiable Tensor (for create_graph)."""
+    ans = _wrap(node.ans)
+    ans._node = node
+    ans.requires_grad = True
+    if _st.fwd and any(isinstance(a, Tensor) and a._tan for a in node.args):
+        _push_tangents(node.prim, node.args, node.raw, node.kw, ans, _st.fwd)
+    return ans
+
+
+def backward_sweep(roots, grads, inputs=None, retain_graph=False,
+                   create_graph=False, accumulate=True):
+    """Reverse sweep from ``roots`` seeded with ``grads``.
+
+    With ``inputs`` (a list of Tensors), returns their gradients (None where
+    unreached) and touches no ``.grad``; otherwise accumulates into leaves'
+    ``.grad`` (and retained intermediates').  Nodes are processed newest
+    first (sequence numbers are a topological order), iteratively.
+    """
+    st = _st
+    prev_grad, prev_batch = st.grad, st.batch
+    st.grad = create_graph
+    heap = []
+    leaves = {}
+    targets = None
+    min_seq = None
+    found = None
+    nb = 0
+    if inputs is not None:
+        targets = {}
+        for k, x in enumerate(inputs):
+            key = x._node if x._node is not None else x
+            targets.setdefault(id(key), []).append(k)
+        found = [None] * len(inputs)
+        seqs = [x._node.seq for x in inputs if x._node is not None]
+        min_seq = max(seqs) if seqs else None  # seq is negative: max = oldest
+    push = heapq.heappush
+    pop = heapq.heappop
+    try:
+        for r, g in zip(roots, grads):
+            if not r.requires_grad:
+                raise RuntimeError(
+                    f"backward: tensor of shape {r.shape} does not require grad and "
+                    f"has no graph (did you forget requires_grad=True, or run under no_grad?)")
+            nb = g.ndim - r.data.ndim
+            n = r._node
+            if n is None:
+                _add_leaf(leaves, r, g)
+                continue
+            if n.g is None:
+                n.g = g
+                push(heap, (n.seq, id(n), n))
+            else:
+                n.g = n.g + g
+        st.batch = nb
+        while heap:
+            _, _, node = pop(heap)
+            g = node.g
+            node.g = None
+            if node.hooks:
+                for h in node.hooks:
+                    r = h(g if create_graph else _wrap(g))
+                    if r is not None:
+                        g = r if create_graph else (r.data if isinstance(r, Tensor) else np.asarray(r))
+            if targets is not None:
+                ks = targets.get(id(node))
+                if ks is not None:
+                    for k in ks:
+                        found[k] = g
+                    continue
+            if node.retained is not None:
+                t = node.retained()
+                if t is not None:
+                    _accumulate(t, g, create_graph)
+            raw = node.raw
+            if raw is None:
+                _released(node)
+            prim = node.prim
+            rules = prim.vjps
+            if create_graph:
+                args = node.args
+                ans = _saved_ans(node)
+            else:
+                args = raw
+                ans = node.ans
+            kw = node.kw
+            for i, p in node.parents:
+                if rules is None or (rule := rules[i]) is None:
+                    raise TypeError(f"{prim.name}: no gradient rule for argument {i}")
+                if nb and not prim.batchable:
+                    gi = _loop_batch(rule, g, nb, ans, args, kw)
+                else:
+                    gi = rule(g, ans, *args, **kw)
+                a = raw[i]
+                if gi.shape[nb:] != a.shape:
+                    gi = _sum_to(gi, a.shape, nb)
+                if gi.dtype != a.dtype:
+                    gi = _astype(gi, a.dtype)
+                if type(p) is GradNode:
+                    if min_seq is not None and p.seq > min_seq:
+                        continue  # older than every input: cannot lead to one
+                    if p.g is None:
+                        p.g = gi
+                        push(heap, (p.seq, id(p), p))
+                    else:
+                        p.g = p.g + gi
+                else:
+                    _add_leaf(leaves, p, gi)
+            if not retain_graph:
+                node.args = node.raw = node.ans = node.kw = None
+        for key, (leaf, g) in leaves.items():
+            if leaf._hooks:
+                for h in leaf._hooks:
+                    r = h(g if create_graph else _wrap(g))
+                    if r is not None:
+                        g = r if create_graph else (r.data if isinstance(r, Tensor) else np.asarray(r))
+            if targets is not None:
+                ks = targets.get(key)
+                if ks is not None:
+                    for k in ks:
+                        found[k] = g
+            elif accumulate:
+                _accumulate(leaf, g, create_graph)
+    except BaseException:
+        for item in heap:  # leave no half-accumulated gradients behind
+            item[2].g = None
+        raise
+    finally:
+        st.grad, st.batch = prev_grad, prev_batch
+    return found
+
+
+def _add_leaf(leaves, leaf, g):
+    k = id(leaf)
+    e = leaves.get(k)
+    if e is None:
+        leaves[k] = [leaf, g]
+    else:
+        e[1] = e[1] + g
+
+
+def _accumulate(t, g, create_graph):
+    if create_graph:
+        g = g if isinstance(g, Tensor) else _wrap(np.asarray(g))
+        t.grad = g if t.grad is None else t.grad + g
+    else:
+        g = g.data if isinstance(g, Tensor) else g
+        if type(g) is not np.ndarray:
+            g = np.asarray(g)
+        if t.grad is None:
+            t.grad = _wrap(g)
+        else:
+            t.grad = _wrap(t.grad.data + g)
+
+
+# --------------------------------------------------------------------------
+# Tensor
+# --------------------------------------------------------------------------
+def _to_array(data, dtype):
+    if isinstance(data, Tensor):
+        data = data.data
+    elif isinstance(data, (list, tuple)) and any(isinstance(d, Tensor) for d in data):
+        data = [d.data if isinstance(d, Tensor) else d for d in data]
+    if dtype is not None:
+        return np.array(data, dtype=dtype)
+    arr = np.array(data)
+    if arr.dtype.kind not in "fc":
+        if arr.dtype.kind not in "biu":
+            raise TypeError(f"Tensor: cannot make a tensor from data of dtype {arr.dtype}")
+        arr = arr.astype(_DEFAULT_DTYPE[0])
+    return arr
+
+
+class Tensor:
+    """An ndarray that records the operations applied to it.
+
+    ``Tensor(data, requires_grad=False, dtype=None)``: Python numbers, bools
+    and integer data become the default float dtype unless ``dtype`` asks for
+    an integer one; float32 and float64 data keep their dtype.
+    """
+    __slots__ = ("data", "requires_grad", "grad", "_node", "_tan", "_hooks", "__weakref__")
+    __array_priority__ = 1000
+
+    def __init__(self, data, requires_grad=False, dtype=None):
+        self.data = _to_array(data, dtype)
+        self.grad = None
+        self._node = None
+        self._tan = None
+        self._hooks = None
+        self.requires_grad = False
+        if requires_grad:
+            self.requires_grad_(True)
+
+    # ---- basic properties -------------------------------------------------
+    @property
+    def shape(self):
+        return self.data.shape
+
+    @property
+    def ndim(self):
+        return self.data.ndim
+
+    @property
+    def size(self):
+        return self.data.size
+
+    @property
+    def dtype(self):
+        return self.data.dtype
+
+    @property
+    def is_leaf(self):
+        return self._node is None
+
+    @property
+    def grad_fn(self):
+        return self._node
+
+    @property
+    def op(self):
+        """Name of the primitive that produced this tensor (None for leaves)."""
+        return self._node.prim.name if self._node is not None else None
+
+    def numpy(self):
+        return self.data
+
+    def item(self):
+        if self.data.size != 1:
+            raise ValueError(f"item: only one-element tensors can be converted to a "
+                             f"Python scalar, got shape {self.shape}")
+        return self.data.item()
+
+    def tolist(self):
+        return self.data.tolist()
+
+    def __len__(self):
+        if self.data.ndim == 0:
+            raise TypeError("len() of a 0-d tensor")
+        return len(self.data)
+
+    def __iter__(self):
+        if self.data.ndim == 0:
+            raise TypeError("iteration over a 0-d tensor")
+        return (self[i] for i in range(len(self.data)))
+
+    def __bool__(self):
+        return bool(self.data)
+
+    def __float__(self):
+        return float(self.data)
+
+    def __int__(self):
+        return int(self.data)
+
+    def __index__(self):
+        if self.data.dtype.kind not in "iu" or self.data.ndim:
+            raise TypeError("only integer scalar tensors can be used as an index")
+        return int(self.data)
+
+    def __hash__(self):
+        return id(self)
+
+    def __array__(self, dtype=None, copy=None):
+        if dtype is not None and dtype != self.data.dtype:
+            return self.data.astype(dtype)
+        return self.data
+
+    def __repr__(self):
+        body = np.array2string(self.data, separator=", ", prefix="tensor(")
+        extra = f", dtype={self.data.dtype}"
+        if self._node is not None:
+            extra += f", op={self._node.prim.name}"
+        elif self.requires_grad:
+            extra += ", requires_grad=True"
+        return f"tensor({body}{extra})"
+
+    __str__ = __repr__
+
+    # ---- autograd API -----------------------------------------------------
+    def requires_grad_(self, requires_grad=True):
+        if requires_grad and self.data.dtype.kind not in "fc":
+            raise TypeError(f"requires_grad: only floating-point tensors can require "
+                            f"gradients, got dtype {self.data.dtype} (shape {self.shape})")
+        if not requires_grad and self._node is not None:
+            raise RuntimeError("requires_grad_(False): only leaf tensors can be changed; "
+                               "use detach() on a result of an operation")
+        self.requires_grad = bool(requires_grad)
+        return self
+
+    def detach(self):
+        """A new leaf Tensor sharing this tensor's data, cut from the graph."""
+        return _wrap(self.data)
+
+    def retain_grad(self):
+        """Keep ``.grad`` for this intermediate tensor after backward."""
+        if self._node is None:
+            if not self.requires_grad:
+                raise RuntimeError("retain_grad: tensor does not require grad")
+            return
+        self._node.retained = weakref.ref(self)
+
+    def register_hook(self, fn):
+        """Call ``fn(grad)`` when this tensor's gradient is computed; a Tensor it
+        returns replaces the gradient.  Returns a handle with ``remove()``."""
+        if not self.requires_grad:
+            raise RuntimeError("register_hook: cannot register a hook on a tensor "
+                               "that does not require grad")
+        if self._node is None:
+            if self._hooks is None:
+                self._hooks = []
+            lst = self._hooks
+        else:
+            if self._node.hooks is None:
+                self._node.hooks = []
+            lst = self._node.hooks
+        lst.append(fn)
+        return _HookHandle(lst, fn)
+
+    def zero_grad(self):
+        self.grad = None
+
+    def backward(self, grad=None, retain_graph=False, create_graph=False):
+        """Accumulate d(self)/d(leaf) · grad into every leaf's ``.grad``."""
+        if not self.requires_grad:
+            raise RuntimeError(
+                f"backward: element 0 of tensors does not require grad and does not "
+                f"have a grad_fn (shape {self.shape}, dtype {self.dtype})")
+        if grad is None:
+            if self.data.size != 1:
+                raise RuntimeError(
+                    f"backward: grad can be implicitly created only for scalar outputs; "
+                    f"this tensor has shape {self.shape}, so grad must be given")
+            g = np.ones_like(self.data)
+        else:
+            g = grad.data if isinstance(grad, Tensor) else np.asarray(grad, dtype=self.data.dtype)
+            if g.shape != self.data.shape:
+                raise ValueError(f"backward: grad has shape {g.shape} but the tensor has "
+                                 f"shape {self.shape}")
+        if create_graph:
+            g = grad if isinstance(grad, Tensor) else _wrap(np.array(g))
+        backward_sweep([self], [g], retain_graph=retain_graph or create_graph,
+                       create_graph=create_graph)
+
+    # operators and methods are attached by yaae.ops
+
+
+class _HookHandle:
+    __slots__ = ("lst", "fn")
+
+    def __init__(self, lst, fn):
+        self.lst, self.fn = lst, fn
+
+    def remove(self):
+        if self.fn in self.lst:
+            self.lst.remove(self.fn)
+
+
+def tensor(data, requires_grad=False, dtype=None):
+    """Same as ``Tensor(data, requires_grad, dtype)``."""
+    return Tensor(data, requires_grad=requires_grad, dtype=dtype)

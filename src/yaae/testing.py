@@ -1,0 +1,144 @@
+"""Checking derivatives against central finite differences.
+
+``gradcheck(f, *inputs)`` compares the Jacobian that yaae computes (reverse
+mode, forward mode, or both) with one estimated by central differences in
+float64, and with ``order=2`` does the same for the derivatives of the
+derivatives (every nesting of the chosen modes).
+"""
+import numpy as np
+
+from .tensor import Tensor
+
+__all__ = ["gradcheck", "GradcheckError", "numerical_jacobian"]
+
+
+class GradcheckError(AssertionError):
+    """A derivative disagreed with finite differences."""
+
+
+def _as64(x):
+    d = x.data if isinstance(x, Tensor) else x
+    return np.array(d, dtype=np.float64)
+
+
+def _flat_out(res):
+    from .transforms import tree_flatten
+    leaves, _ = tree_flatten(res)
+    return np.concatenate([np.ravel(np.asarray(l.data if isinstance(l, Tensor) else l,
+                                               dtype=np.float64)) for l in leaves])
+
+
+def numerical_jacobian(f, inputs, eps=1e-6):
+    """Central-difference Jacobians, one per input: shape (n_out, input.size)."""
+    inputs = [_as64(x) for x in inputs]
+    jacs = []
+    for i, x in enumerate(inputs):
+        cols = []
+        for j in range(x.size):
+            xp = x.copy().reshape(-1)
+            xm = x.copy().reshape(-1)
+            xp[j] += eps
+            xm[j] -= eps
+            args_p = inputs[:i] + [xp.reshape(x.shape)] + inputs[i + 1:]
+            args_m = inputs[:i] + [xm.reshape(x.shape)] + inputs[i + 1:]
+            fp = _flat_out(f(*[Tensor(a) for a in args_p]))
+            fm = _flat_out(f(*[Tensor(a) for a in args_m]))
+            cols.append((fp - fm) / (2 * eps))
+        n_out = _flat_out(f(*[Tensor(a) for a in inputs])).size
+        jacs.append(np.stack(cols, axis=1) if cols else np.zeros((n_out, 0)))
+    return jacs
+
+
+def _rev_jacobian(f, inputs, n_out):
+    from .transforms import vjp
+    out, fn = vjp(lambda *xs: _concat_out(f(*xs)), *inputs)
+    rows = []
+    for k in range(n_out):
+        u = np.zeros(n_out)
+        u[k] = 1.0
+        gs = fn(u)
+        rows.append([np.ravel(np.asarray(g, dtype=np.float64)) for g in gs])
+    return [np.stack([r[i] for r in rows], axis=0) if rows else np.zeros((0, x.size))
+            for i, x in enumerate(inputs)]
+
+
+def _fwd_jacobian(f, inputs, n_out):
+    from .transforms import jvp
+    jacs = []
+    for i, x in enumerate(inputs):
+        cols = []
+        for j in range(x.size):
+            ts = [np.zeros_like(y) for y in inputs]
+            ts[i].reshape(-1)[j] = 1.0
+            _, t = jvp(lambda *xs: _concat_out(f(*xs)), tuple(inputs), tuple(ts))
+            cols.append(np.ravel(np.asarray(t, dtype=np.float64)))
+        jacs.append(np.stack(cols, axis=1) if cols else np.zeros((n_out, 0)))
+    return jacs
+
+
+def _concat_out(res):
+    """f's outputs as one flat float64 Tensor (for Jacobian bookkeeping)."""
+    from .transforms import tree_flatten
+    from . import ops
+    leaves, _ = tree_flatten(res)
+    parts = [ops.ravel(l) if isinstance(l, Tensor) else np.ravel(np.asarray(l, dtype=np.float64))
+             for l in leaves]
+    return ops.concatenate(parts) if len(parts) > 1 else parts[0]
+
+
+def _compare(name, got, want, atol, rtol):
+    for i, (g, w) in enumerate(zip(got, want)):
+        if g.shape != w.shape:
+            raise GradcheckError(f"gradcheck ({name}): Jacobian for input {i} has shape "
+                                 f"{g.shape}, finite differences {w.shape}")
+        err = np.abs(g - w) - (atol + rtol * np.abs(w))
+        bad = ~(err <= 0)
+        if bad.any():
+            k = np.unravel_index(np.nanargmax(np.where(np.isnan(err), np.inf, err)), err.shape)
+            raise GradcheckError(
+                f"gradcheck ({name}): input {i}, output element {k[0]}, input element {k[1]}: "
+                f"computed {g[k]!r} but finite differences give {w[k]!r} "
+                f"(|diff| = {abs(g[k] - w[k]):.3g}, atol={atol}, rtol={rtol}; "
+                f"{int(bad.sum())} of {bad.size} entries differ)")
+
+
+def gradcheck(f, *inputs, eps=1e-6, atol=1e-5, rtol=1e-3, modes=("rev",), order=1,
+              seed=0):
+    """Check ``f``'s derivatives at ``inputs`` against central differences.
+
+    ``modes``: any of ``"rev"`` (reverse mode) and ``"fwd"`` (forward mode).
+    ``order=2`` also checks the derivatives of ``u·J`` (reverse) and ``J·v``
+    (forward) for random ``u``, ``v``, in every mode: every nesting of the
+    modes up to that order.  Inputs are converted to float64.  Returns True,
+    or raises ``GradcheckError`` describing the worst mismatch.
+    """
+    if isinstance(modes, str):
+        modes = (modes,)
+    for m in modes:
+        if m not in ("rev", "fwd"):
+            raise ValueError(f"gradcheck: unknown mode {m!r} (use 'rev' and/or 'fwd')")
+    inputs = [_as64(x) for x in inputs]
+    num = numerical_jacobian(f, inputs, eps)
+    n_out = num[0].shape[0] if num else 0
+    if "rev" in modes:
+        _compare("reverse mode", _rev_jacobian(f, inputs, n_out), num, atol, rtol)
+    if "fwd" in modes:
+        _compare("forward mode", _fwd_jacobian(f, inputs, n_out), num, atol, rtol)
+    if order > 1:
+        from .transforms import vjp, jvp
+        rng = np.random.default_rng(seed)
+        if "rev" in modes:
+            u = rng.standard_normal(n_out)
+
+            def f_rev(*xs):
+                return vjp(lambda *ys: _concat_out(f(*ys)), *xs)[1](u)
+            gradcheck(f_rev, *inputs, eps=eps, atol=atol, rtol=rtol, modes=modes,
+                      order=order - 1, seed=seed + 1)
+        if "fwd" in modes:
+            vs = [rng.standard_normal(x.shape) for x in inputs]
+
+            def f_fwd(*xs):
+                return jvp(lambda *ys: _concat_out(f(*ys)), xs, tuple(vs))[1]
+            gradcheck(f_fwd, *inputs, eps=eps, atol=atol, rtol=rtol, modes=modes,
+                      order=order - 1, seed=seed + 1)
+    return True

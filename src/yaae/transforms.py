@@ -1,0 +1,458 @@
+"""Function transforms with JAX's names and semantics: grad, value_and_grad,
+vjp, jvp, jacrev, jacfwd, jacobian, hessian, hvp.
+
+How nesting stays correct:
+
+* Reverse mode: each transform differentiates with respect to fresh *alias*
+  tensors of its inputs and asks the sweep for their gradients only, so an
+  inner ``grad`` never mistakes an outer variable for its own, and its
+  result stays differentiable with respect to the outer ones
+  (``create_graph`` whenever an enclosing transform is active).
+* Forward mode: each ``jvp`` opens a new *level*; tangents are stored per
+  level, and a level's rules run with only the outer levels visible.
+
+Arguments and results may be nested tuples/lists/dicts of Tensors, ndarrays
+and Python numbers.  Called with no Tensors (outside any transform) the
+results are ndarrays.
+"""
+import functools
+
+import numpy as np
+
+from .tensor import (Tensor, Primitive, _wrap, _st, _level_ids, backward_sweep,
+                     get_default_dtype)
+
+__all__ = ["grad", "value_and_grad", "vjp", "jvp", "jacrev", "jacfwd", "jacobian",
+           "hessian", "hvp"]
+
+
+# ---- pytrees -----------------------------------------------------------------------------
+def tree_flatten(x):
+    """Flatten nested tuples/lists/dicts: (leaves, treedef)."""
+    if isinstance(x, (tuple, list)):
+        leaves, defs = [], []
+        for v in x:
+            lv, d = tree_flatten(v)
+            leaves += lv
+            defs.append((len(lv), d))
+        return leaves, (type(x), defs)
+    if isinstance(x, dict):
+        keys = list(x.keys())
+        leaves, defs = [], []
+        for k in keys:
+            lv, d = tree_flatten(x[k])
+            leaves += lv
+            defs.append((len(lv), d))
+        return leaves, (dict, keys, defs)
+    return [x], None
+
+
+def tree_unflatten(leaves, tree):
+    if tree is None:
+        return leaves[0]
+    if tree[0] is dict:
+        _, keys, defs = tree
+        out, i = {}, 0
+        for k, (n, d) in zip(keys, defs):
+            out[k] = tree_unflatten(leaves[i:i + n], d)
+            i += n
+        return out
+    typ, defs = tree
+    out, i = [], 0
+    for n, d in defs:
+        out.append(tree_unflatten(leaves[i:i + n], d))
+        i += n
+    return typ(out) if typ in (tuple, list) else typ(*out)
+
+
+# ---- bookkeeping -----------------------------------------------------------------------------
+def _alias_fwd(x):
+    return x
+
+
+alias = Primitive(_alias_fwd, "alias", batchable=True)
+alias.defvjp(lambda g, ans, x: g)
+alias.defjvp(lambda t, ans, x: t)
+
+
+class _Depth:
+    """Counts active transforms (thread-local): inside one, results stay Tensors."""
+    def __enter__(self):
+        _st.depth += 1
+
+    def __exit__(self, *exc):
+        _st.depth -= 1
+
+
+def _depth():
+    return _st.depth
+
+
+def _as_float_array(x):
+    a = np.asarray(x)
+    if a.dtype.kind not in "fc":
+        a = a.astype(get_default_dtype())
+    return a
+
+
+def _traced(x):
+    return isinstance(x, Tensor) and (x.requires_grad or bool(x._tan))
+
+
+def _rev_input(p):
+    """A fresh tensor standing for input ``p``: reverse mode targets its node."""
+    from .tensor import _st as st
+    prev = st.grad
+    st.grad = True
+    try:
+        if isinstance(p, Tensor) and p.requires_grad:
+            return alias(p)
+        leaf = _wrap(p.data if isinstance(p, Tensor) else _as_float_array(p))
+        if leaf.data.dtype.kind not in "fc":
+            leaf.data = leaf.data.astype(get_default_dtype())
+        if isinstance(p, Tensor) and p._tan:
+            leaf._tan = dict(p._tan)
+        leaf.requires_grad = True
+        return alias(leaf)
+    finally:
+        st.grad = prev
+
+
+def _out(x, raw):
+    """Final conversion of a result leaf."""
+    if raw:
+        return np.asarray(x.data if isinstance(x, Tensor) else x)
+    if isinstance(x, Tensor):
+        return x
+    return _wrap(np.asarray(x))
+
+
+def _strip_level(o, level):
+    """``o`` without its tangent at ``level`` (a new Tensor sharing data and graph)."""
+    if not isinstance(o, Tensor) or not o._tan or level not in o._tan:
+        return o
+    t = _wrap(o.data)
+    t._node = o._node
+    t.requires_grad = o.requires_grad
+    rest = {k: v for k, v in o._tan.items() if k != level}
+    t._tan = rest or None
+    return t
+
+
+def _argnums_tuple(argnums, n):
+    single = isinstance(argnums, int)
+    nums = (argnums,) if single else tuple(argnums)
+    for a in nums:
+        if not -n <= a < n:
+            raise ValueError(f"argnums {a} is out of range for a function called with {n} "
+                             f"positional arguments")
+    return single, tuple(a % n for a in nums)
+
+
+# ---- reverse mode ---------------------------------------------------------------------------
+def vjp(f, *primals, has_aux=False):
+    """``(out, vjp_fn)``: ``vjp_fn(cotangent)`` returns a tuple of gradients,
+    one per primal, each shaped like its primal."""
+    raw = _depth() == 0 and not any(isinstance(p, Tensor) for p in tree_flatten(primals)[0])
+    flat, tree = tree_flatten(primals)
+    xs = [_rev_input(p) for p in flat]
+    from .tensor import enable_grad
+    with _Depth(), enable_grad():
+        res = f(*tree_unflatten(xs, tree))
+    if has_aux:
+        res, aux = res
+    outs, otree = tree_flatten(res)
+    outs_t = [o if isinstance(o, Tensor) else _wrap(_as_float_array(o)) for o in outs]
+
+    def vjp_fn(cotangent):
+        cts, ctree = tree_flatten(cotangent)
+        if len(cts) != len(outs_t):
+            raise ValueError(f"vjp: the cotangent has {len(cts)} leaves but the output has "
+                             f"{len(outs_t)}")
+        create = _depth() > 0 or any(_traced(x) for x in xs) or any(_traced(c) for c in cts)
+        roots, seeds = [], []
+        for o, c in zip(outs_t, cts):
+            cd = c.data if isinstance(c, Tensor) else np.asarray(c, dtype=o.data.dtype)
+            if cd.shape != o.shape:
+                raise ValueError(f"vjp: cotangent of shape {cd.shape} does not match the "
+                                 f"output shape {o.shape}")
+            if not o.requires_grad:
+                continue
+            roots.append(o)
+            seeds.append((c if isinstance(c, Tensor) else _wrap(cd)) if create else cd)
+        grads = backward_sweep(roots, seeds, inputs=xs, retain_graph=True,
+                               create_graph=create) if roots else [None] * len(xs)
+        res = []
+        for x, g in zip(xs, grads):
+            if g is None:
+                g = np.zeros_like(x.data)
+            res.append(_out(g, raw))
+        return tuple(tree_unflatten(res, tree))
+
+    out = tree_unflatten([_out(o, raw) for o in outs_t], otree)
+    if has_aux:
+        return out, vjp_fn, aux
+    return out, vjp_fn
+
+
+def value_and_grad(f, argnums=0, has_aux=False):
+    """``f``'s value and its gradient with respect to ``argnums`` (scalar output)."""
+    @functools.wraps(f)
+    def vg(*args, **kwargs):
+        single, nums = _argnums_tuple(argnums, len(args))
+
+        def g(*dargs):
+            full = list(args)
+            for a, v in zip(nums, dargs):
+                full[a] = v
+            return f(*full, **kwargs)
+        out = vjp(g, *[args[a] for a in nums], has_aux=has_aux)
+        value, fn = out[0], out[1]
+        vd = value.data if isinstance(value, Tensor) else np.asarray(value)
+        if vd.size != 1 or (isinstance(vd, np.ndarray) and vd.ndim > 0 and False):
+            raise TypeError(f"grad requires a function with a scalar output, got an output "
+                            f"of shape {np.shape(vd)}")
+        grads = fn(np.ones_like(vd) if not isinstance(value, Tensor) else _wrap(np.ones_like(vd)))
+        grads = grads[0] if single else grads
+        if has_aux:
+            return (value, out[2]), grads
+        return value, grads
+    return vg
+
+
+def grad(f, argnums=0, has_aux=False):
+    """The gradient of a scalar-output ``f`` with respect to argument(s) ``argnums``."""
+    vg = value_and_grad(f, argnums, has_aux)
+
+    @functools.wraps(f)
+    def g(*args, **kwargs):
+        (value, g_) = vg(*args, **kwargs)
+        if has_aux:
+            return g_, value[1]
+        return g_
+    return g
+
+
+# ---- forward mode -------------------------------------------------------------------------
+def _fwd_input(p, t, level):
+    """A fresh tensor standing for ``p`` whose tangent at ``level`` is ``t``."""
+    if isinstance(p, Tensor) and (p.requires_grad or p._tan):
+        x = alias(p)
+        if x is p:  # pragma: no cover
+            x = _wrap(p.data)
+    else:
+        x = _wrap(p.data if isinstance(p, Tensor) else _as_float_array(p))
+    td = t.data if isinstance(t, Tensor) else np.asarray(t, dtype=x.data.dtype)
+    if td.shape[td.ndim - x.data.ndim:] != x.data.shape:
+        raise ValueError(f"jvp: tangent of shape {td.shape} does not match the primal "
+                         f"shape {x.data.shape}")
+    if x._tan is None:
+        x._tan = {}
+    x._tan[level] = t if isinstance(t, Tensor) and (t.requires_grad or t._tan) else td
+    return x
+
+
+def _run_fwd(f, flat_p, tree, flat_t):
+    level = next(_level_ids)
+    xs = [_fwd_input(p, t, level) for p, t in zip(flat_p, flat_t)]
+    prev = _st.fwd
+    _st.fwd = prev + (level,)
+    try:
+        with _Depth():
+            res = f(*tree_unflatten(xs, tree))
+    finally:
+        _st.fwd = prev
+    return level, res
+
+
+def jvp(f, primals, tangents, has_aux=False):
+    """``(f(*primals), J·tangents)`` by forward mode: tangents are pushed
+    through the one forward computation, no graph recorded for them."""
+    primals, tangents = tuple(primals), tuple(tangents)
+    flat_p, tree = tree_flatten(primals)
+    flat_t, ttree = tree_flatten(tangents)
+    if len(flat_p) != len(flat_t):
+        raise ValueError(f"jvp: {len(flat_p)} primal leaves but {len(flat_t)} tangent leaves")
+    raw = _depth() == 0 and not any(isinstance(p, Tensor) for p in flat_p)
+    level, res = _run_fwd(f, flat_p, tree, flat_t)
+    if has_aux:
+        res, aux = res
+    outs, otree = tree_flatten(res)
+    p_out, t_out = [], []
+    for o in outs:
+        if isinstance(o, Tensor):
+            t = o._tan.get(level) if o._tan else None
+            if t is None:
+                nb = 0
+                if flat_t:
+                    t0 = flat_t[0]
+                    nb = np.ndim(t0.data if isinstance(t0, Tensor) else t0) - np.ndim(
+                        flat_p[0].data if isinstance(flat_p[0], Tensor) else flat_p[0])
+                bshape = np.shape(flat_t[0].data if isinstance(flat_t[0], Tensor) else flat_t[0])[:nb]
+                t = np.zeros(tuple(bshape) + o.shape, dtype=o.dtype)
+            p_out.append(_out(_strip_level(o, level), raw))
+            t_out.append(_out(t, raw))
+        else:
+            a = _as_float_array(o)
+            p_out.append(_out(a, raw))
+            t_out.append(_out(np.zeros_like(a), raw))
+    result = tree_unflatten(p_out, otree), tree_unflatten(t_out, otree)
+    if has_aux:
+        return result + (aux,)
+    return result
+
+
+# ---- Jacobians ------------------------------------------------------------------------------
+def _select_args(args, argnums):
+    single, nums = _argnums_tuple(argnums, len(args))
+    return single, nums
+
+
+def jacrev(f, argnums=0, has_aux=False):
+    """Jacobian by reverse mode: one batched sweep per output leaf (no loop
+    over basis vectors).  Shape: output shape + input shape."""
+    @functools.wraps(f)
+    def jf(*args, **kwargs):
+        single, nums = _select_args(args, argnums)
+
+        def g(*dargs):
+            full = list(args)
+            for a, v in zip(nums, dargs):
+                full[a] = v
+            return f(*full, **kwargs)
+        raw = _depth() == 0 and not any(isinstance(p, Tensor) for p in tree_flatten(args)[0])
+        prim = [args[a] for a in nums]
+        flat, tree = tree_flatten(prim)
+        xs = [_rev_input(p) for p in flat]
+        from .tensor import enable_grad
+        with _Depth(), enable_grad():
+            res = g(*tree_unflatten(xs, tree))
+        if has_aux:
+            res, aux = res
+        outs, otree = tree_flatten(res)
+        create = _depth() > 0 or any(_traced(x) for x in xs)
+        per_out = []
+        for o in outs:
+            o = o if isinstance(o, Tensor) else _wrap(_as_float_array(o))
+            m = o.size
+            if o.requires_grad and m:
+                seed = np.eye(m, dtype=o.dtype).reshape((m,) + o.shape)
+                gs = backward_sweep([o], [_wrap(seed) if create else seed], inputs=xs,
+                                    retain_graph=True, create_graph=create)
+            else:
+                gs = [None] * len(xs)
+            jacs = []
+            for x, gx in zip(xs, gs):
+                if gx is None:
+                    gx = np.zeros((m,) + x.shape, dtype=x.dtype)
+                from . import ops
+                jacs.append(_out(ops.reshape(gx, o.shape + x.shape), raw))
+            per_out.append(tree_unflatten(jacs, tree))
+        out = tree_unflatten(per_out, otree)
+        out = _unwrap_single(out, single, otree)
+        return (out, aux) if has_aux else out
+    return jf
+
+
+def _unwrap_single(out, single, otree):
+    """Per output leaf, drop the argnums-tuple level when argnums was an int."""
+    def walk(v, t):
+        if t is None:
+            return v[0] if single else v
+        if t[0] is dict:
+            return {k: walk(v[k], d) for k, (_, d) in zip(t[1], t[2])}
+        return t[0](walk(vi, d) for vi, (_, d) in zip(v, t[1]))
+    return walk(out, otree)
+
+
+def jacfwd(f, argnums=0, has_aux=False):
+    """Jacobian by forward mode: one batched sweep per input leaf (no loop
+    over basis vectors).  Shape: output shape + input shape."""
+    @functools.wraps(f)
+    def jf(*args, **kwargs):
+        single, nums = _select_args(args, argnums)
+
+        def g(*dargs):
+            full = list(args)
+            for a, v in zip(nums, dargs):
+                full[a] = v
+            return f(*full, **kwargs)
+        raw = _depth() == 0 and not any(isinstance(p, Tensor) for p in tree_flatten(args)[0])
+        prim = [args[a] for a in nums]
+        flat, tree = tree_flatten(prim)
+        from . import ops
+        per_in = []
+        aux = None
+        otree = None
+        for k, p in enumerate(flat):
+            pd = p.data if isinstance(p, Tensor) else _as_float_array(p)
+            n = pd.size
+            tans = []
+            for j, q in enumerate(flat):
+                qd = q.data if isinstance(q, Tensor) else _as_float_array(q)
+                if j == k:
+                    tans.append(np.eye(n, dtype=pd.dtype).reshape((n,) + pd.shape))
+                else:
+                    tans.append(np.zeros((n,) + qd.shape, dtype=qd.dtype))
+            level, res = _run_fwd(g, flat, tree, tans)
+            if has_aux:
+                res, aux = res
+            outs, otree = tree_flatten(res)
+            jl = []
+            for o in outs:
+                od = o.data if isinstance(o, Tensor) else _as_float_array(o)
+                t = o._tan.get(level) if isinstance(o, Tensor) and o._tan else None
+                if t is None:
+                    J = np.zeros(od.shape + pd.shape, dtype=od.dtype)
+                else:
+                    t = t if isinstance(t, Tensor) else t  # (n,) + out shape
+                    J = ops.reshape(ops.moveaxis(t, 0, -1), od.shape + pd.shape)
+                jl.append(_out(J, raw))
+            per_in.append(jl)
+        # regroup: output leaves outermost, then the input structure
+        per_out = []
+        n_out = len(per_in[0]) if per_in else 0
+        for oi in range(n_out):
+            per_out.append(tree_unflatten([per_in[k][oi] for k in range(len(flat))], tree))
+        out = tree_unflatten(per_out, otree)
+        out = _unwrap_single(out, single, otree)
+        return (out, aux) if has_aux else out
+    return jf
+
+
+def jacobian(f, argnums=0, has_aux=False):
+    """Jacobian, by forward mode when the output has more elements than the
+    input and by reverse mode otherwise."""
+    @functools.wraps(f)
+    def jf(*args, **kwargs):
+        single, nums = _select_args(args, argnums)
+        n_in = sum(np.size(p.data if isinstance(p, Tensor) else p)
+                   for a in nums for p in tree_flatten(args[a])[0])
+        from .tensor import no_grad
+        with no_grad():
+            res = f(*args, **kwargs)
+        if has_aux:
+            res = res[0]
+        n_out = sum(np.size(o.data if isinstance(o, Tensor) else o) for o in tree_flatten(res)[0])
+        mode = jacfwd if n_out > n_in else jacrev
+        return mode(f, argnums, has_aux)(*args, **kwargs)
+    return jf
+
+
+def hessian(f, argnums=0):
+    """The Hessian of a scalar-output ``f``, by forward-over-reverse."""
+    return jacfwd(jacrev(f, argnums), argnums)
+
+
+def hvp(f, primals, tangents):
+    """``(f(*primals), H·tangents)``: a Hessian-vector product by
+    forward-over-reverse, without forming the Hessian."""
+    primals, tangents = tuple(primals), tuple(tangents)
+    nums = tuple(range(len(primals)))
+
+    def vg(*xs):
+        return value_and_grad(f, nums)(*xs)
+    (value, _), (_, hv) = jvp(vg, primals, tangents)
+    if len(primals) == 1:
+        hv = hv[0]
+    return value, hv
