@@ -116,9 +116,9 @@ def is_grad_enabled():
 class GradNode:
     """One recorded primitive application.
 
-    ``parents`` is a tuple of ``(argnum, parent)`` for the arguments that need a
-    gradient; a parent is the argument's GradNode, or the argument Tensor itself
-    when it is a leaf.  ``args`` keeps the arguments as passed (Tensors, for
+    ``parents`` has one entry per positional argument: None when the
+    argument needs no gradient, else its GradNode, or the argument Tensor
+    itself when it is a leaf.  ``args`` keeps the arguments as passed (Tensors, for
     differentiable rules), ``raw`` their data (for fast rules), ``ans`` the
     output's data.  ``g`` accumulates the incoming gradient during a sweep.
     """
@@ -190,7 +190,7 @@ class Primitive:
     **kw)`` returns the output tangent contributed by tangent ``t`` of argument
     ``i``.  A rule may be ``None`` for a non-differentiable argument.
     """
-    __slots__ = ("fwd", "name", "vjps", "jvps", "batchable", "bcast", "__dict__")
+    __slots__ = ("fwd", "name", "vjps", "jvps", "batchable", "bcast", "m1", "m2", "__dict__")
 
     def __init__(self, fwd, name=None, batchable=False, bcast=False):
         self.fwd = fwd
@@ -199,6 +199,8 @@ class Primitive:
         self.jvps = None
         self.batchable = batchable
         self.bcast = bcast   # broadcasts its inputs against each other (NumPy rules)
+        self.m1 = unary_method(self)      # hot paths for one and two arguments
+        self.m2 = binary_method(self)
         self.__doc__ = getattr(fwd, "__doc__", None)
         self.__wrapped__ = fwd
 
@@ -223,6 +225,12 @@ class Primitive:
     def __call__(self, *args, **kw):
         for a in args:
             if isinstance(a, Tensor):
+                if not kw:
+                    n = len(args)
+                    if n == 2:
+                        return self.m2(args[0], args[1])
+                    if n == 1:
+                        return self.m1(a)
                 return _apply(self, args, kw)
         try:
             return self.fwd(*args, **kw)
@@ -262,13 +270,18 @@ def primitive(fwd=None, *, name=None, batchable=False):
 # --------------------------------------------------------------------------
 # applying a primitive to Tensors: the per-op hot path
 # --------------------------------------------------------------------------
+# ``Tensor._data`` holds what NumPy returned: an ndarray, or a NumPy scalar for
+# 0-d results (NumPy's scalar arithmetic is several times faster than 0-d
+# array arithmetic).  The public ``.data`` always gives an ndarray.
 _new = object.__new__
+_ndarray = np.ndarray
+_generic = np.generic
 
 
 def _wrap(data):
     """A fresh Tensor around an ndarray, with no graph (no dtype conversion)."""
     t = _new(Tensor)
-    t.data = data
+    t._data = data
     t.requires_grad = False
     t.grad = None
     t._node = None
@@ -277,46 +290,142 @@ def _wrap(data):
     return t
 
 
-def _apply(prim, args, kw):
-    raw = [a.data if isinstance(a, Tensor) else a for a in args]
-    try:
-        ans = prim.fwd(*raw, **kw)
-    except Exception as e:
-        _fail(prim, args, e)
-    if type(ans) is not np.ndarray:
-        ans = np.asarray(ans)
-    out = _new(Tensor)
-    out.data = ans
-    out.grad = None
-    out._tan = None
-    out._hooks = None
-    st = _st
-    if st.grad:
-        parents = [(i, a._node or a) for i, a in enumerate(args)
-                   if isinstance(a, Tensor) and a.requires_grad]
-        if parents:
+def _record(prim, out, args, raw, kw, parents):
+    n = _new(GradNode)
+    n.prim = prim
+    n.args = args
+    n.raw = raw
+    n.kw = kw
+    n.ans = out._data
+    n.parents = parents
+    n.seq = next(_seq)
+    n.g = None
+    n.hooks = None
+    n.retained = None
+    out._node = n
+    out.requires_grad = True
+
+
+def unary_method(prim):
+    """``prim(x)`` for a Tensor ``x``: the unary hot path, specialised per
+    primitive (a closure, so the call costs one Python frame)."""
+    fwd = prim.fwd
+
+    def apply1(x):
+        xd = x._data
+        try:
+            ans = fwd(xd)
+        except Exception as e:
+            _fail(prim, (x,), e)
+        out = _new(Tensor)
+        out._data = ans
+        out.grad = None
+        out._tan = None
+        out._hooks = None
+        st = _st
+        if x.requires_grad and st.grad:
             n = _new(GradNode)
             n.prim = prim
-            n.args = args
-            n.raw = raw
-            n.kw = kw
+            n.args = (x,)
+            n.raw = (xd,)
+            n.kw = _EMPTY
             n.ans = ans
-            n.parents = parents
+            n.parents = (x._node or x,)
             n.seq = next(_seq)
-            n.g = None
-            n.hooks = None
-            n.retained = None
+            n.g = n.hooks = n.retained = None
             out._node = n
             out.requires_grad = True
         else:
             out._node = None
             out.requires_grad = False
-    else:
-        out._node = None
-        out.requires_grad = False
+        if st.fwd:
+            _push_tangents(prim, (x,), (xd,), _EMPTY, out, st.fwd)
+        return out
+    return apply1
+
+
+def binary_method(prim, swap=False):
+    """``prim(a, b)`` where at least one argument is a Tensor: the binary hot
+    path, specialised per primitive; ``swap`` makes the reflected operator."""
+    fwd = prim.fwd
+
+    def apply2(a, b):
+        if swap:
+            a, b = b, a
+        ta = isinstance(a, Tensor)
+        tb = isinstance(b, Tensor)
+        ad = a._data if ta else a
+        bd = b._data if tb else b
+        try:
+            ans = fwd(ad, bd)
+        except Exception as e:
+            _fail(prim, (a, b), e)
+        out = _new(Tensor)
+        out._data = ans
+        out.grad = None
+        out._tan = None
+        out._hooks = None
+        st = _st
+        ra = ta and a.requires_grad
+        rb = tb and b.requires_grad
+        if (ra or rb) and st.grad:
+            parents = (a._node or a if ra else None, b._node or b if rb else None)
+            n = _new(GradNode)
+            n.prim = prim
+            n.args = (a, b)
+            n.raw = (ad, bd)
+            n.kw = _EMPTY
+            n.ans = ans
+            n.parents = parents
+            n.seq = next(_seq)
+            n.g = n.hooks = n.retained = None
+            out._node = n
+            out.requires_grad = True
+        else:
+            out._node = None
+            out.requires_grad = False
+        if st.fwd:
+            _push_tangents(prim, (a, b), (ad, bd), _EMPTY, out, st.fwd)
+        return out
+    return apply2
+
+
+def _apply1(prim, x):
+    return prim.m1(x)
+
+
+def _apply2(prim, a, b):
+    return prim.m2(a, b)
+
+
+def _apply(prim, args, kw):
+    """``prim(*args, **kw)`` where some argument is a Tensor (general path)."""
+    raw = tuple([a._data if isinstance(a, Tensor) else a for a in args])
+    try:
+        ans = prim.fwd(*raw, **kw)
+    except Exception as e:
+        _fail(prim, args, e)
+    if type(ans) is not _ndarray and not isinstance(ans, _generic):
+        ans = np.asarray(ans)
+    out = _new(Tensor)
+    out._data = ans
+    out.grad = None
+    out._tan = None
+    out._hooks = None
+    out._node = None
+    out.requires_grad = False
+    st = _st
+    if st.grad:
+        parents = tuple([a._node or a if isinstance(a, Tensor) and a.requires_grad else None
+                         for a in args])
+        if parents.count(None) != len(parents):
+            _record(prim, out, args, raw, kw, parents)
     if st.fwd:
         _push_tangents(prim, args, raw, kw, out, st.fwd)
     return out
+
+
+_EMPTY = {}
 
 
 # --------------------------------------------------------------------------
@@ -348,12 +457,12 @@ def _push_tangents(prim, args, raw, kw, out, levels):
         st.fwd = levels[:k]
         try:
             if plain:
-                rargs, rans = raw, out.data
-                tans = [(i, t.data if isinstance(t, Tensor) else t) for i, t in tans]
+                rargs, rans = raw, out._data
+                tans = [(i, t._data if isinstance(t, Tensor) else t) for i, t in tans]
             else:
                 rargs, rans = args, out
             total = None
-            oshape = out.data.shape
+            oshape = out._data.shape
             for i, t in tans:
                 xnd = raw[i].ndim
                 nb = t.ndim - xnd
@@ -374,8 +483,8 @@ def _push_tangents(prim, args, raw, kw, out, levels):
                 if ti.shape != tshape:
                     ti = _broadcast_to(ti, tshape)
                 total = ti if total is None else total + ti
-            if total.dtype != out.data.dtype:
-                total = _astype(total, out.data.dtype)
+            if total.dtype != out._data.dtype:
+                total = _astype(total, out._data.dtype)
         finally:
             st.fwd, st.batch = saved_fwd, saved_batch
         if out._tan is None:
@@ -433,7 +542,7 @@ def _astype(x, dtype):
 
 def _as_grad_value(g, like, create_graph):
     if isinstance(g, Tensor):
-        return g if create_graph else g.data
+        return g if create_graph else g._data
     g = np.asarray(g, dtype=like.dtype)
     return _wrap(g) if create_graph else g
 
@@ -482,36 +591,29 @@ def backward_sweep(roots, grads, inputs=None, retain_graph=False,
                 raise RuntimeError(
                     f"backward: tensor of shape {r.shape} does not require grad and "
                     f"has no graph (did you forget requires_grad=True, or run under no_grad?)")
-            nb = g.ndim - r.data.ndim
+            nb = g.ndim - r._data.ndim
             n = r._node
             if n is None:
                 _add_leaf(leaves, r, g)
                 continue
             if n.g is None:
                 n.g = g
-                push(heap, (n.seq, id(n), n))
+                push(heap, (n.seq, n))
             else:
                 n.g = n.g + g
         st.batch = nb
         while heap:
-            _, _, node = pop(heap)
+            node = pop(heap)[1]
             g = node.g
             node.g = None
-            if node.hooks:
-                for h in node.hooks:
-                    r = h(g if create_graph else _wrap(g))
-                    if r is not None:
-                        g = r if create_graph else (r.data if isinstance(r, Tensor) else np.asarray(r))
+            if node.hooks is not None:
+                g = _run_node_hooks(node, g, create_graph)
             if targets is not None:
                 ks = targets.get(id(node))
                 if ks is not None:
                     for k in ks:
                         found[k] = g
                     continue
-            if node.retained is not None:
-                t = node.retained()
-                if t is not None:
-                    _accumulate(t, g, create_graph)
             raw = node.raw
             if raw is None:
                 _released(node)
@@ -524,24 +626,36 @@ def backward_sweep(roots, grads, inputs=None, retain_graph=False,
                 args = raw
                 ans = node.ans
             kw = node.kw
-            for i, p in node.parents:
-                if rules is None or (rule := rules[i]) is None:
+            i = -1
+            for p in node.parents:
+                i += 1
+                if p is None:
+                    continue
+                try:
+                    rule = rules[i]
+                except (TypeError, IndexError):
+                    rule = None
+                if rule is None:
                     raise TypeError(f"{prim.name}: no gradient rule for argument {i}")
                 if nb and not prim.batchable:
                     gi = _loop_batch(rule, g, nb, ans, args, kw)
-                else:
+                elif kw:
                     gi = rule(g, ans, *args, **kw)
+                else:
+                    gi = rule(g, ans, *args)
                 a = raw[i]
-                if gi.shape[nb:] != a.shape:
+                gs = gi.shape
+                if (gs[nb:] if nb else gs) != a.shape:
                     gi = _sum_to(gi, a.shape, nb)
-                if gi.dtype != a.dtype:
+                gd = gi.dtype
+                if gd is not a.dtype and gd != a.dtype:
                     gi = _astype(gi, a.dtype)
                 if type(p) is GradNode:
                     if min_seq is not None and p.seq > min_seq:
                         continue  # older than every input: cannot lead to one
                     if p.g is None:
                         p.g = gi
-                        push(heap, (p.seq, id(p), p))
+                        push(heap, (p.seq, p))
                     else:
                         p.g = p.g + gi
                 else:
@@ -553,7 +667,7 @@ def backward_sweep(roots, grads, inputs=None, retain_graph=False,
                 for h in leaf._hooks:
                     r = h(g if create_graph else _wrap(g))
                     if r is not None:
-                        g = r if create_graph else (r.data if isinstance(r, Tensor) else np.asarray(r))
+                        g = r if create_graph else (r._data if isinstance(r, Tensor) else np.asarray(r))
             if targets is not None:
                 ks = targets.get(key)
                 if ks is not None:
@@ -563,11 +677,24 @@ def backward_sweep(roots, grads, inputs=None, retain_graph=False,
                 _accumulate(leaf, g, create_graph)
     except BaseException:
         for item in heap:  # leave no half-accumulated gradients behind
-            item[2].g = None
+            item[1].g = None
         raise
     finally:
         st.grad, st.batch = prev_grad, prev_batch
     return found
+
+
+def _run_node_hooks(node, g, create_graph):
+    """Tensor hooks registered on an intermediate, then retain_grad's copy."""
+    for h in node.hooks:
+        r = h(g if create_graph else _wrap(g))
+        if r is not None:
+            g = r if create_graph else (r._data if isinstance(r, Tensor) else np.asarray(r))
+    if node.retained is not None:
+        t = node.retained()
+        if t is not None:
+            _accumulate(t, g, create_graph)
+    return g
 
 
 def _add_leaf(leaves, leaf, g):
@@ -584,13 +711,12 @@ def _accumulate(t, g, create_graph):
         g = g if isinstance(g, Tensor) else _wrap(np.asarray(g))
         t.grad = g if t.grad is None else t.grad + g
     else:
-        g = g.data if isinstance(g, Tensor) else g
+        g = g._data if isinstance(g, Tensor) else g
+        if t.grad is not None:
+            g = t.grad._data + g
         if type(g) is not np.ndarray:
             g = np.asarray(g)
-        if t.grad is None:
-            t.grad = _wrap(g)
-        else:
-            t.grad = _wrap(t.grad.data + g)
+        t.grad = _wrap(g)
 
 
 # --------------------------------------------------------------------------
@@ -618,11 +744,11 @@ class Tensor:
     and integer data become the default float dtype unless ``dtype`` asks for
     an integer one; float32 and float64 data keep their dtype.
     """
-    __slots__ = ("data", "requires_grad", "grad", "_node", "_tan", "_hooks", "__weakref__")
+    __slots__ = ("_data", "requires_grad", "grad", "_node", "_tan", "_hooks", "__weakref__")
     __array_priority__ = 1000
 
     def __init__(self, data, requires_grad=False, dtype=None):
-        self.data = _to_array(data, dtype)
+        self._data = _to_array(data, dtype)
         self.grad = None
         self._node = None
         self._tan = None
@@ -633,20 +759,34 @@ class Tensor:
 
     # ---- basic properties -------------------------------------------------
     @property
+    def data(self):
+        """The values, as an ndarray."""
+        d = self._data
+        if type(d) is not np.ndarray:
+            d = self._data = np.asarray(d)
+        return d
+
+    @data.setter
+    def data(self, value):
+        if isinstance(value, Tensor):
+            value = value._data
+        self._data = value if isinstance(value, (np.ndarray, np.generic)) else np.asarray(value)
+
+    @property
     def shape(self):
-        return self.data.shape
+        return self._data.shape
 
     @property
     def ndim(self):
-        return self.data.ndim
+        return self._data.ndim
 
     @property
     def size(self):
-        return self.data.size
+        return self._data.size
 
     @property
     def dtype(self):
-        return self.data.dtype
+        return self._data.dtype
 
     @property
     def is_leaf(self):
@@ -729,7 +869,7 @@ class Tensor:
 
     def detach(self):
         """A new leaf Tensor sharing this tensor's data, cut from the graph."""
-        return _wrap(self.data)
+        return _wrap(self._data)
 
     def retain_grad(self):
         """Keep ``.grad`` for this intermediate tensor after backward."""
@@ -738,6 +878,8 @@ class Tensor:
                 raise RuntimeError("retain_grad: tensor does not require grad")
             return
         self._node.retained = weakref.ref(self)
+        if self._node.hooks is None:
+            self._node.hooks = []
 
     def register_hook(self, fn):
         """Call ``fn(grad)`` when this tensor's gradient is computed; a Tensor it
@@ -770,7 +912,7 @@ class Tensor:
                 raise RuntimeError(
                     f"backward: grad can be implicitly created only for scalar outputs; "
                     f"this tensor has shape {self.shape}, so grad must be given")
-            g = np.ones_like(self.data)
+            g = np.ones(self._data.shape, self._data.dtype)
         else:
             g = grad.data if isinstance(grad, Tensor) else np.asarray(grad, dtype=self.data.dtype)
             if g.shape != self.data.shape:

@@ -8,7 +8,7 @@ rules run at NumPy speed), given a Tensor they return a Tensor.  The public
 """
 import numpy as np
 
-from ..tensor import Tensor, _wrap, _apply, Primitive
+from ..tensor import Tensor, _wrap, Primitive, binary_method
 from .elementwise import (add, subtract, multiply, divide, power, negative, positive,
                           exp, log, log1p, expm1, sqrt, square, abs, sign, sin, cos,
                           tan, arcsin, arccos, arctan, sinh, cosh, tanh, sigmoid,
@@ -111,20 +111,16 @@ _E = {}
 
 
 def _binop(p):
-    def op(self, other):
-        return _apply(p, (self, other), _E)
-    return op
+    return p.m2
 
 
 def _rbinop(p):
-    def op(self, other):
-        return _apply(p, (other, self), _E)
-    return op
+    return binary_method(p, swap=True)
 
 
 def _cmp(ufunc):
     def op(self, other):
-        return _wrap(ufunc(self.data, _data(other)))
+        return _wrap(np.asarray(ufunc(self._data, _data(other))))
     return op
 
 
@@ -142,9 +138,9 @@ def _install():
     T.__rpow__ = _rbinop(power)
     T.__matmul__ = _binop(matmul)
     T.__rmatmul__ = _rbinop(matmul)
-    T.__neg__ = lambda self: _apply(negative, (self,), _E)
+    T.__neg__ = negative.m1
     T.__pos__ = lambda self: self
-    T.__abs__ = lambda self: _apply(abs, (self,), _E)
+    T.__abs__ = abs.m1
     T.__gt__ = _cmp(np.greater)
     T.__ge__ = _cmp(np.greater_equal)
     T.__lt__ = _cmp(np.less)
@@ -155,7 +151,7 @@ def _install():
     T.__setitem__ = _setitem
 
     def unary(p):
-        return lambda self: _apply(p, (self,), _E)
+        return p.m1
     for name, p in [("exp", exp), ("log", log), ("log1p", log1p), ("expm1", expm1),
                     ("sqrt", sqrt), ("square", square), ("abs", abs), ("sign", sign),
                     ("sin", sin), ("cos", cos), ("tan", tan), ("arcsin", arcsin),
