@@ -191,7 +191,7 @@ def vjp(f, *primals, has_aux=False):
 
     out = tree_unflatten([_out(o, raw) for o in outs_t], otree)
     if has_aux:
-        return out, vjp_fn, aux
+        return out, vjp_fn, _aux_out(aux, raw)
     return out, vjp_fn
 
 
@@ -298,7 +298,7 @@ def jvp(f, primals, tangents, has_aux=False):
             t_out.append(_out(np.zeros_like(a), raw))
     result = tree_unflatten(p_out, otree), tree_unflatten(t_out, otree)
     if has_aux:
-        return result + (aux,)
+        return result + (_aux_out(aux, raw),)
     return result
 
 
@@ -321,7 +321,7 @@ def jacrev(f, argnums=0, has_aux=False):
                 full[a] = v
             return f(*full, **kwargs)
         raw = _depth() == 0 and not any(isinstance(p, Tensor) for p in tree_flatten(args)[0])
-        prim = [args[a] for a in nums]
+        prim = tuple(args[a] for a in nums)
         flat, tree = tree_flatten(prim)
         xs = [_rev_input(p) for p in flat]
         from .tensor import enable_grad
@@ -350,8 +350,16 @@ def jacrev(f, argnums=0, has_aux=False):
             per_out.append(tree_unflatten(jacs, tree))
         out = tree_unflatten(per_out, otree)
         out = _unwrap_single(out, single, otree)
-        return (out, aux) if has_aux else out
+        return (out, _aux_out(aux, raw)) if has_aux else out
     return jf
+
+
+def _aux_out(aux, raw):
+    """Auxiliary results: Tensor leaves become ndarrays when the call was raw."""
+    if not raw:
+        return aux
+    leaves, tree = tree_flatten(aux)
+    return tree_unflatten([np.asarray(l.data) if isinstance(l, Tensor) else l for l in leaves], tree)
 
 
 def _unwrap_single(out, single, otree):
@@ -378,7 +386,7 @@ def jacfwd(f, argnums=0, has_aux=False):
                 full[a] = v
             return f(*full, **kwargs)
         raw = _depth() == 0 and not any(isinstance(p, Tensor) for p in tree_flatten(args)[0])
-        prim = [args[a] for a in nums]
+        prim = tuple(args[a] for a in nums)
         flat, tree = tree_flatten(prim)
         from . import ops
         per_in = []
@@ -416,7 +424,7 @@ def jacfwd(f, argnums=0, has_aux=False):
             per_out.append(tree_unflatten([per_in[k][oi] for k in range(len(flat))], tree))
         out = tree_unflatten(per_out, otree)
         out = _unwrap_single(out, single, otree)
-        return (out, aux) if has_aux else out
+        return (out, _aux_out(aux, raw)) if has_aux else out
     return jf
 
 

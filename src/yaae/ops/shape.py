@@ -61,8 +61,16 @@ def _broadcast_to(x, shape):
 broadcast_to = Primitive(_broadcast_to, "broadcast_to", batchable=True)
 # the engine sums the gradient back to x's shape: the VJP is the identity
 broadcast_to.defvjp(lambda g, ans, x, shape: g)
-broadcast_to.defjvp(lambda t, ans, x, shape: broadcast_to(
-    t, tuple(t.shape[:_nb(t, x.ndim)]) + tuple(ans.shape)))
+
+
+def _broadcast_to_jvp(t, ans, x, shape):
+    nb = _nb(t, x.ndim)
+    if nb and ans.ndim > x.ndim:   # keep the batch dims in front of the new ones
+        t = reshape(t, tuple(t.shape[:nb]) + (1,) * (ans.ndim - x.ndim) + tuple(x.shape))
+    return broadcast_to(t, tuple(t.shape[:nb]) + tuple(ans.shape))
+
+
+broadcast_to.defjvp(_broadcast_to_jvp)
 
 
 def expand_dims(x, axis):
