@@ -397,9 +397,9 @@ GETITEM = [
 
 def _key(name, key, shape):
     r = rng_for("getitem-key", name)
-    if key == "mask-full":
+    if isinstance(key, str) and key == "mask-full":
         return r.random(shape) > 0.4
-    if key == "mask-2d":
+    if isinstance(key, str) and key == "mask-2d":
         return (r.random(shape[:2]) > 0.5,)
     return key
 

@@ -193,7 +193,7 @@ def reshape_target(draw, shape):
 
 
 @st.composite
-def programs(draw, max_steps=6, max_inputs=3):
+def programs(draw, max_steps=6, max_inputs=3, min_steps=1):
     # a base shape; every input is a "broadcastable version" of it
     base = draw(st.lists(st.integers(1, 3), min_size=0, max_size=3))
     n_in = draw(st.integers(1, max_inputs))
@@ -206,7 +206,7 @@ def programs(draw, max_steps=6, max_inputs=3):
         inputs.append(rng.uniform(-1.5, 1.5, size=tuple(shp)))
     prog = Program(inputs)
 
-    n_steps = draw(st.integers(1, max_steps))
+    n_steps = draw(st.integers(min_steps, max_steps))
     for _ in range(n_steps):
         vals = prog.vals
         last = len(vals) - 1
@@ -314,6 +314,14 @@ def programs(draw, max_steps=6, max_inputs=3):
             name = draw(st.sampled_from(sorted(UNARY)))
             added = prog.try_add(name, UNARY[name], (i,))
             assert added, (name, prog)
+    # fold every value nothing used yet into the output, so that every step
+    # of the program is reached by the derivatives
+    used = {j for _, _, idx in prog.steps for j in idx}
+    n_in = len(prog.inputs)
+    dangling = [k for k in range(n_in, len(prog.vals) - 1) if k not in used]
+    for k in dangling:
+        prog.try_add("fold: a + 0.5 * sum(b)", lambda a, b: a + 0.5 * ya.sum(b),
+                     (len(prog.vals) - 1, k))
     return prog
 
 
@@ -323,6 +331,12 @@ def programs(draw, max_steps=6, max_inputs=3):
 @settings(max_examples=40, **SETTINGS)
 @given(programs())
 def test_random_graph_gradcheck_rev_and_fwd(prog):
+    assert ya.testing.gradcheck(prog, *prog.inputs, modes=("rev", "fwd"))
+
+
+@settings(max_examples=25, **SETTINGS)
+@given(programs(min_steps=6, max_steps=12))
+def test_random_deep_graph_gradcheck_rev_and_fwd(prog):
     assert ya.testing.gradcheck(prog, *prog.inputs, modes=("rev", "fwd"))
 
 

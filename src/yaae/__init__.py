@@ -18,3 +18,6 @@ Node = Tensor  # the name in the original Yaae write-up
 __version__ = "0.1.0"
 from .transforms import (grad, value_and_grad, vjp, jvp, jacrev, jacfwd, jacobian,
                          hessian, hvp)
+from .random import manual_seed
+from . import nn, optim, data
+from .io import save, load

@@ -213,3 +213,5 @@ def _setitem(self, idx, value):
 
 
 _install()
+
+from .window import windows, unwindows, out_size as window_out_size  # noqa: E402

@@ -1,0 +1,1 @@
+"""``yaae.data``: datasets and a DataLoader (PyTorch's names)."""

@@ -1,0 +1,1 @@
+"""``yaae.optim``: PyTorch-style optimizers and learning-rate schedulers."""
