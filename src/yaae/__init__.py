@@ -21,3 +21,4 @@ from .transforms import (grad, value_and_grad, vjp, jvp, jacrev, jacfwd, jacobia
 from .random import manual_seed
 from . import nn, optim, data
 from .io import save, load
+from . import viz

@@ -46,7 +46,6 @@ class _State(threading.local):
     def __init__(self):
         self.grad = True        # record reverse-mode graphs?
         self.fwd = ()           # forward-mode levels visible to ops, outermost first
-        self.batch = 0          # leading batch dims of (co)tangents in the running rule
         self.depth = 0          # active function transforms (yaae.transforms)
 
 
@@ -438,58 +437,75 @@ def _push_tangents(prim, args, raw, kw, out, levels):
     own operations carry the outer levels' tangents (nesting) and never
     level L's (no perturbation confusion).
     """
-    st = _st
-    for k, level in enumerate(levels):
+    k = 0
+    for level in levels:
         tans = None
-        for i, a in enumerate(args):
+        i = 0
+        for a in args:
             if isinstance(a, Tensor) and a._tan is not None:
                 t = a._tan.get(level)
                 if t is not None:
                     if tans is None:
-                        tans = []
-                    tans.append((i, t))
-        if tans is None:
-            continue
-        # plain arrays when nothing outside this level watches the rule
-        plain = k == 0 and not (st.grad and (out.requires_grad or any(
-            isinstance(t, Tensor) and t.requires_grad for _, t in tans)))
-        saved_fwd, saved_batch = st.fwd, st.batch
-        st.fwd = levels[:k]
-        try:
-            if plain:
-                rargs, rans = raw, out._data
-                tans = [(i, t._data if isinstance(t, Tensor) else t) for i, t in tans]
-            else:
-                rargs, rans = args, out
-            total = None
-            oshape = out._data.shape
-            for i, t in tans:
-                xnd = raw[i].ndim
-                nb = t.ndim - xnd
-                if nb and prim.bcast and xnd < len(oshape):
+                        tans = [(i, t)]
+                    else:
+                        tans.append((i, t))
+            i += 1
+        if tans is not None:
+            _tangent_at(prim, args, raw, kw, out, levels, k, tans)
+        k += 1
+
+
+def _tangent_at(prim, args, raw, kw, out, levels, k, tans):
+    st = _st
+    # plain arrays when nothing outside this level watches the rule
+    plain = k == 0 and not (st.grad and (out.requires_grad or any(
+        isinstance(t, Tensor) and t.requires_grad for _, t in tans)))
+    saved_fwd = st.fwd
+    st.fwd = levels[:k]
+    try:
+        if plain:
+            rargs, rans = raw, out._data
+        else:
+            rargs, rans = args, out
+        jvps = prim.jvps
+        oshape = out._data.shape
+        total = None
+        for i, t in tans:
+            if plain and isinstance(t, Tensor):
+                t = t._data
+            try:
+                rule = jvps[i]
+            except (TypeError, IndexError):
+                rule = None
+            if rule is None:
+                raise TypeError(f"{prim.name}: no JVP rule for argument {i} "
+                                f"(forward mode through this op is not defined)")
+            xnd = raw[i].ndim
+            nb = t.ndim - xnd
+            if nb:
+                if prim.bcast and xnd < len(oshape):
                     # line the batch dims up with the output's leading dims
                     t = _reshape(t, tuple(t.shape[:nb]) + (1,) * (len(oshape) - xnd)
                                  + tuple(t.shape[nb:]))
-                st.batch = nb
-                rule = prim.jvps[i] if prim.jvps is not None else None
-                if rule is None:
-                    raise TypeError(f"{prim.name}: no JVP rule for argument {i} "
-                                    f"(forward mode through this op is not defined)")
-                if nb and not prim.batchable:
+                if not prim.batchable:
                     ti = _loop_batch(rule, t, nb, rans, rargs, kw)
                 else:
                     ti = rule(t, rans, *rargs, **kw)
                 tshape = tuple(t.shape[:nb]) + oshape
-                if ti.shape != tshape:
-                    ti = _broadcast_to(ti, tshape)
-                total = ti if total is None else total + ti
-            if total.dtype != out._data.dtype:
-                total = _astype(total, out._data.dtype)
-        finally:
-            st.fwd, st.batch = saved_fwd, saved_batch
-        if out._tan is None:
-            out._tan = {}
-        out._tan[level] = total
+            else:
+                ti = rule(t, rans, *rargs, **kw) if kw else rule(t, rans, *rargs)
+                tshape = oshape
+            if ti.shape != tshape:
+                ti = _broadcast_to(ti, tshape)
+            total = ti if total is None else total + ti
+        od = out._data.dtype
+        if total.dtype is not od and total.dtype != od:
+            total = _astype(total, od)
+    finally:
+        st.fwd = saved_fwd
+    if out._tan is None:
+        out._tan = {}
+    out._tan[levels[k]] = total
 
 
 def _loop_batch(rule, t, nb, ans, args, kw):
@@ -498,13 +514,7 @@ def _loop_batch(rule, t, nb, ans, args, kw):
     bshape = tuple(t.shape[:nb])
     flat = ops.reshape(t, (-1,) + tuple(t.shape[nb:]))
     n = flat.shape[0]
-    st = _st
-    prev = st.batch
-    st.batch = 0
-    try:
-        outs = [rule(flat[j], ans, *args, **kw) for j in range(n)]
-    finally:
-        st.batch = prev
+    outs = [rule(flat[j], ans, *args, **kw) for j in range(n)]
     res = ops.stack(outs, axis=0)
     return ops.reshape(res, bshape + tuple(res.shape[1:]))
 
@@ -567,7 +577,7 @@ def backward_sweep(roots, grads, inputs=None, retain_graph=False,
     first (sequence numbers are a topological order), iteratively.
     """
     st = _st
-    prev_grad, prev_batch = st.grad, st.batch
+    prev_grad = st.grad
     st.grad = create_graph
     heap = []
     leaves = {}
@@ -581,8 +591,10 @@ def backward_sweep(roots, grads, inputs=None, retain_graph=False,
             key = x._node if x._node is not None else x
             targets.setdefault(id(key), []).append(k)
         found = [None] * len(inputs)
-        seqs = [x._node.seq for x in inputs if x._node is not None]
-        min_seq = max(seqs) if seqs else None  # seq is negative: max = oldest
+        # nodes older than every input cannot lead to one (seq is negative:
+        # max = oldest); with a leaf among the inputs there is no such bound
+        if all(x._node is not None for x in inputs):
+            min_seq = max(x._node.seq for x in inputs)
     push = heapq.heappush
     pop = heapq.heappop
     try:
@@ -601,7 +613,6 @@ def backward_sweep(roots, grads, inputs=None, retain_graph=False,
                 push(heap, (n.seq, n))
             else:
                 n.g = n.g + g
-        st.batch = nb
         while heap:
             node = pop(heap)[1]
             g = node.g
@@ -680,7 +691,7 @@ def backward_sweep(roots, grads, inputs=None, retain_graph=False,
             item[1].g = None
         raise
     finally:
-        st.grad, st.batch = prev_grad, prev_batch
+        st.grad = prev_grad
     return found
 
 

@@ -75,8 +75,16 @@ broadcast_to.defjvp(_broadcast_to_jvp)
 
 def expand_dims(x, axis):
     """NumPy's expand_dims, as a reshape."""
-    shape = np.expand_dims(np.empty(np.shape(_data(x)), dtype=np.bool_), axis).shape
-    return reshape(x, shape)
+    shape = list(np.shape(_data(x)))
+    axes = axis if isinstance(axis, (tuple, list)) else (axis,)
+    nd = len(shape) + len(axes)
+    norm = sorted(a + nd if a < 0 else a for a in axes)
+    if len(set(norm)) != len(norm) or any(not 0 <= a < nd for a in norm):
+        raise np.exceptions.AxisError(f"expand_dims: axis {axis} is out of bounds for the "
+                                      f"result of dimension {nd}")
+    for a in norm:
+        shape.insert(a, 1)
+    return reshape(x, tuple(shape))
 
 
 # ---- indexing -------------------------------------------------------------------------
