@@ -433,3 +433,59 @@ def test_broadcast_binary_gradients_sum_to_input_shapes(sa, sb, data):
                                    err_msg=name)
         np.testing.assert_allclose(y.grad.data, unbroadcast(gb, sb), rtol=1e-12, atol=1e-12,
                                    err_msg=name)
+
+
+@st.composite
+def shape_chains(draw):
+    """An input of 2-4 dims and a chain of shape ops (transpose with any
+    permutation, swapaxes, moveaxis, reshape, getitem) applied to it."""
+    shape = tuple(draw(st.lists(st.integers(2, 3), min_size=2, max_size=4)))
+    seed = draw(st.integers(0, 2 ** 32 - 1))
+    x0 = np.random.default_rng(seed).uniform(-1.5, 1.5, size=shape)
+    prog = Program([x0])
+    for _ in range(draw(st.integers(1, 5))):
+        i = len(prog.vals) - 1
+        x = prog.vals[i]
+        kind = draw(st.sampled_from(["transpose", "transpose", "swapaxes", "moveaxis",
+                                     "reshape", "getitem"]))
+        added = False
+        if kind == "transpose" and x.ndim >= 2:
+            perm = tuple(draw(st.permutations(list(range(x.ndim)))))
+            added = prog.try_add(f"transpose{perm}", lambda v, p=perm: ya.transpose(v, p), (i,))
+        elif kind == "swapaxes" and x.ndim >= 2:
+            a = draw(st.integers(-x.ndim, x.ndim - 1))
+            b = draw(st.integers(-x.ndim, x.ndim - 1))
+            added = prog.try_add(f"swapaxes({a}, {b})",
+                                 lambda v, a=a, b=b: np.swapaxes(v, a, b), (i,))
+        elif kind == "moveaxis" and x.ndim >= 2:
+            a = draw(st.integers(0, x.ndim - 1))
+            b = draw(st.integers(-x.ndim, x.ndim - 1))
+            added = prog.try_add(f"moveaxis({a}, {b})",
+                                 lambda v, a=a, b=b: np.moveaxis(v, a, b), (i,))
+        elif kind == "reshape":
+            target = draw(reshape_target(x.shape))
+            added = prog.try_add(f"reshape{target}", lambda v, s=target: v.reshape(s), (i,))
+        elif kind == "getitem":
+            idx, desc = draw(index_for(x.shape))
+            added = prog.try_add(f"getitem{desc}", lambda v, k=idx: v[k], (i,))
+        if not added:
+            prog.try_add("sin", UNARY["sin"], (i,))
+    # weight the output so that every position matters differently
+    w = np.random.default_rng(seed + 1).uniform(0.5, 2.0, size=prog.vals[-1].shape)
+    prog.try_add("times fixed weights", lambda v, w=w: v * w, (len(prog.vals) - 1,))
+    return prog
+
+
+@settings(max_examples=40, **SETTINGS)
+@given(shape_chains())
+def test_shape_op_chains_gradcheck(prog):
+    assert ya.testing.gradcheck(prog, *prog.inputs, modes=("rev", "fwd"))
+    # the plain backward sweep too, against the exact answer: these maps are
+    # linear, so the gradient is the transpose of the map applied to the seed
+    x = Tensor(prog.inputs[0], requires_grad=True)
+    out = prog(x)
+    u = np.random.default_rng(0).standard_normal(out.shape)
+    out.backward(u)
+    J = ya.testing.numerical_jacobian(prog, prog.inputs)[0]
+    np.testing.assert_allclose(x.grad.data, (u.reshape(-1) @ J).reshape(x.shape),
+                               rtol=1e-6, atol=1e-6, err_msg=repr(prog))

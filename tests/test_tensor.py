@@ -381,6 +381,22 @@ class TestBackward:
         np.testing.assert_allclose(x.grad.data, [2.0, 4.0, 6.0])
         assert isinstance(x.grad, Tensor)
 
+    def test_ops_directly_on_leaves(self):
+        # reductions and multi-argument ops applied straight to leaf tensors
+        a = np.array([1.0, 2.0, 3.0])
+        x = Tensor(a, requires_grad=True)
+        x.sum().backward()
+        np.testing.assert_array_equal(x.grad.data, np.ones(3))
+        x.grad = None
+        ya.sum(x, axis=0).backward()
+        np.testing.assert_array_equal(x.grad.data, np.ones(3))
+        x.grad = None
+        (ya.concatenate([x, x]) * np.arange(6.0)).sum().backward()
+        np.testing.assert_array_equal(x.grad.data, np.arange(3.0) + np.arange(3.0, 6.0))
+        x.grad = None
+        x.mean().backward()
+        np.testing.assert_allclose(x.grad.data, np.full(3, 1 / 3))
+
     def test_one_element_non_scalar_backward_without_grad(self):
         x = Tensor([[3.0]], requires_grad=True)
         y = x * x

@@ -417,7 +417,7 @@ def _apply(prim, args, kw):
     if st.grad:
         parents = tuple([a._node or a if isinstance(a, Tensor) and a.requires_grad else None
                          for a in args])
-        if parents.count(None) != len(parents):
+        if any(p is not None for p in parents):
             _record(prim, out, args, raw, kw, parents)
     if st.fwd:
         _push_tangents(prim, args, raw, kw, out, st.fwd)
