@@ -472,6 +472,9 @@ EINSUM = [
     ("ab,cd->", [(2, 2), (3, 2)]),
     ("->", [()]),
     ("ijj,jk->ik", [(2, 3, 3), (3, 2)]),
+    ("...ij,...jk->...ik", [(1, 2, 3), (2, 3, 2)]),   # size-1 ellipsis dim broadcast
+    ("...ij,jk->...ik", [(2, 3), (3, 2)]),            # ellipsis of zero dims
+    ("i...i", [(3, 2, 3)]),
 ]
 
 

@@ -250,6 +250,17 @@ def test_binary(name, yf, tf, ka, kb, shapes):
     check_vjp(yf, tf, a, b)
 
 
+def test_power_at_zero_base():
+    # d/dx x**y at x = 0 is 0 for y = 0 and y >= 1; d/dy x**y at x = 0 (y > 0)
+    # is 0 (torch's convention, which yaae documents in _pow_dy)
+    x = np.array([0.0, 0.0, 0.0, 2.0])
+    y = np.array([2.0, 1.0, 3.5, 0.0])
+    with np.errstate(divide="ignore", invalid="ignore"):
+        check_vjp(ya.power, torch.pow, x, y)
+        check_vjp(lambda a: ya.power(a, 2), lambda a: torch.pow(a, 2), x)
+        check_vjp(lambda a: ya.power(a, 0), lambda a: torch.pow(a, 0), x)
+
+
 def test_power_integer_exponent_negative_base():
     x = sample(rng_for("pow-neg"), (3, 4), "nz")
     check_vjp(lambda a: ya.power(a, 3), lambda a: torch.pow(a, 3), x)
@@ -262,7 +273,8 @@ TIE_SHAPES = [((6,), (6,)), ((3, 4), (4,)), ((2, 1, 3), (4, 1)), ((), (5,))]
 
 @pytest.mark.parametrize("shapes", TIE_SHAPES, ids=str)
 @pytest.mark.parametrize("name,yf,tf", [("maximum", ya.maximum, torch.maximum),
-                                        ("minimum", ya.minimum, torch.minimum)])
+                                        ("minimum", ya.minimum, torch.minimum)],
+                         ids=["maximum", "minimum"])
 def test_maximum_minimum_ties(name, yf, tf, shapes):
     # small integers: many exact ties; torch splits the gradient 0.5 / 0.5
     r = rng_for("ties", name, shapes)
@@ -431,8 +443,7 @@ def test_var_std_ddof(name, shape, axis, ddof, keepdims):
 
 
 def test_var_std_positional_signature():
-    # NumPy order: var(a, axis, dtype, out, ddof, keepdims) is not required, but
-    # yaae documents var(x, axis, ddof, keepdims) -- use keywords for ddof
+    # axis positionally, ddof by keyword (NumPy's var(a, axis, dtype, out, ddof))
     x = sample(rng_for("var-pos"), (3, 4))
     check_vjp(lambda t: ya.var(t, 1, ddof=1), lambda t: torch.var(t, dim=1, correction=1), x)
     check_vjp(lambda t: ya.std(t, 0, ddof=1), lambda t: torch.std(t, dim=0, correction=1), x)
@@ -479,6 +490,19 @@ def test_max_explicit_ties():
                                rtol=RTOL, atol=ATOL)
     check_vjp(lambda a: ya.max(a, axis=1), lambda a: torch.amax(a, dim=1), x)
     check_vjp(lambda a: ya.min(a), lambda a: torch.amin(a), np.array([[1.0, -1.0], [-1.0, 2.0]]))
+
+
+@pytest.mark.parametrize("name", ["sum", "mean", "prod", "max", "min", "var", "logsumexp"])
+def test_reduction_empty_axis_tuple(name):
+    # NumPy: axis=() reduces over no axis (logsumexp of one value is itself)
+    x = sample(rng_for("red-empty", name), (2, 3), "nz")
+    ref = {"var": lambda t: t * 0.0}.get(name, lambda t: t * 1.0)
+    check_vjp(lambda t: getattr(ya, name)(t, axis=()), ref, x)
+
+
+def test_logsumexp_with_minus_inf():
+    x = np.array([[-np.inf, 0.0, 1.0], [2.0, -np.inf, -np.inf]])
+    check_vjp(lambda a: ya.logsumexp(a, axis=1), lambda t: torch.logsumexp(t, 1), x)
 
 
 def test_logsumexp_large_values():
@@ -657,6 +681,10 @@ SHAPE_OPS = [
     ("pad-3d", (2, 3, 4), lambda x: ya.pad(x, ((0, 0), (1, 0), (2, 2))),
      _tpad(((0, 0), (1, 0), (2, 2))), lambda a: np.pad(a, ((0, 0), (1, 0), (2, 2)))),
     ("pad-zero-widths", (2, 3), lambda x: ya.pad(x, 0), _tpad(0), lambda a: np.pad(a, 0)),
+    ("pad-pair-all-axes", (2, 3), lambda x: ya.pad(x, (1, 2)), _tpad((1, 2)),
+     lambda a: np.pad(a, (1, 2))),
+    # NumPy pads a 0-d array to itself (there is no axis to pad)
+    ("pad-0d", (), lambda x: ya.pad(x, 1), lambda t: t * 1.0, lambda a: np.pad(a, 1)),
     ("tile-int", (3,), lambda x: ya.tile(x, 2), lambda t: torch.tile(t, (2,)),
      lambda a: np.tile(a, 2)),
     ("tile-2d", (2, 3), lambda x: ya.tile(x, (2, 1)), lambda t: torch.tile(t, (2, 1)),
@@ -803,6 +831,16 @@ GETITEM = [
     ("0d-empty", (), (), None),
     ("0d-none", (), None, None),   # x[None]
     ("0d-ellipsis", (), Ellipsis, None),
+    ("0d-array-index", (3, 4, 5), I(1), None),
+    ("slice-out-of-range", (3, 4, 5), (slice(-10, 10),), None),
+    ("empty-array-index", (3, 4, 5), (I([], dtype=np.int64),), None),
+    ("mask-all-false", (3, 4, 5), (np.zeros(3, bool),), None),
+    ("int-adv-bcast", (3, 4, 5), (1, I([[0], [2]]), I([1, 3])), None),
+    ("ellipsis-adv-none", (3, 4, 5), (Ellipsis, I([0, 4]), None), None),
+    ("mask-slice-adv", (3, 4, 5), (I([True, False, True]), slice(None), I([1, 2])), None),
+    ("all-neg-steps", (3, 4, 5),
+     (slice(None, None, -1), slice(None, None, -2), slice(None, None, -3)),
+     lambda t: torch.flip(t, (0, 1, 2))[:, ::2, ::3]),
 ]
 
 
@@ -943,6 +981,21 @@ EINSUM = [
     (",i->i", [(), (4,)]),
     ("bii->b", [(2, 3, 3)]),
     ("ijj,jk->ik", [(2, 3, 3), (3, 4)]),
+    ("ij,ij->i", [(3, 4), (3, 4)]),
+    ("i...j->...", [(2, 3, 4)]),
+    ("ij...->...j", [(3, 4, 2, 2)]),
+    ("Ab,bC->AC", [(2, 3), (3, 4)]),
+    ("ii->", [(3, 3)]),
+    ("i...i", [(3, 2, 3)]),
+    ("...,...", [(2, 3), (3,)]),
+    ("...ij,jk->...ik", [(3, 4), (4, 2)]),                # ellipsis of zero dims
+    ("...ij,...jk->...ik", [(1, 3, 4), (2, 4, 5)]),       # size-1 ellipsis dim broadcast
+    ("...ij,...jk->...ik", [(2, 1, 3, 4), (1, 5, 4, 2)]),
+    ("ij,j", [(1, 4), (4,)]),
+    # NumPy (and torch) also broadcast a size-1 *labelled* dim: j is 1 in the
+    # first operand and 4 in the second
+    ("ijk,jk", [(2, 1, 3), (4, 3)]),
+    ("ijk,jk->ijk", [(2, 1, 3), (4, 3)]),
 ]
 
 
@@ -1042,10 +1095,20 @@ SOFTMAX = [((5,), -1), ((5,), 0), ((3, 4), -1), ((3, 4), 0), ((3, 4), 1), ((2, 3
 
 @pytest.mark.parametrize("shape,axis", SOFTMAX, ids=str)
 @pytest.mark.parametrize("name,yf,tf", [("softmax", ya.softmax, torch.softmax),
-                                        ("log_softmax", ya.log_softmax, torch.log_softmax)])
+                                        ("log_softmax", ya.log_softmax, torch.log_softmax)],
+                         ids=["softmax", "log_softmax"])
 def test_softmax(name, yf, tf, shape, axis):
     x = sample(rng_for("softmax", name, shape, axis), shape) * 3
     check_vjp(lambda t: yf(t, axis=axis), lambda t: tf(t, dim=axis), x)
+
+
+@pytest.mark.parametrize("name,yf,tf", [("softmax", ya.softmax, torch.softmax),
+                                        ("log_softmax", ya.log_softmax, torch.log_softmax)],
+                         ids=["softmax", "log_softmax"])
+def test_softmax_minus_inf_logits(name, yf, tf):
+    # masked logits: -inf entries get probability 0 and a finite (0) gradient
+    x = np.array([[-np.inf, 0.0, 1.0], [2.0, -np.inf, -np.inf]])
+    check_vjp(lambda a: yf(a, axis=1), lambda a: tf(a, dim=1), x)
 
 
 def test_softmax_default_axis_is_last():
@@ -1065,7 +1128,8 @@ EXTREME = [
 
 @pytest.mark.parametrize("k", range(len(EXTREME)))
 @pytest.mark.parametrize("name,yf,tf", [("softmax", ya.softmax, torch.softmax),
-                                        ("log_softmax", ya.log_softmax, torch.log_softmax)])
+                                        ("log_softmax", ya.log_softmax, torch.log_softmax)],
+                         ids=["softmax", "log_softmax"])
 def test_softmax_extreme_logits(name, yf, tf, k):
     x, axis = EXTREME[k]
     t = ya.Tensor(x, requires_grad=True)

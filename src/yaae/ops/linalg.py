@@ -119,6 +119,9 @@ def _einsum_vjp(i, g, ans, subscripts, *ops):
     for s, shp in zip(ins, shapes):
         for c, n in zip(s, shp):
             sizes[c] = max(sizes.get(c, 1), n)
+    full = tuple(g.shape[:nb]) + tuple(sizes[c] for c in want)
+    if tuple(res.shape) != full:   # a label of size 1 in the other operands broadcast
+        res = broadcast_to(res, full)
     if want != uniq:     # letters summed only within this operand: broadcast back
         cur = want
         for c in uniq:

@@ -80,14 +80,39 @@ def _prod(x, axis=None, keepdims=False):
 
 
 def _prod_others(ans, x, axis):
-    """For each element, the product of the others along ``axis``; exact when
+    """For each element, the product of the others along ``axis``, exact when
     the slice holds zeros (no division by zero)."""
     xd = _data(x)
     z = xd == 0
+    if isinstance(x, Tensor) and z.any():
+        return _prod_others_differentiable(x, axis)
     nz = np.sum(z, axis=axis, keepdims=True)
     x_nz = where(z, 1.0, x)
     p_nz = prod(x_nz, axis=axis, keepdims=True)
     return where(nz == 0, p_nz / x_nz, where((nz == 1) & z, p_nz, 0.0))
+
+
+def _prod_others_differentiable(x, axis):
+    """The same, built so that its own derivatives are right at zeros too
+    (needed only when the rule is being differentiated): each element's
+    "others" is the product of a row in which that element is replaced by 1.
+    Costs K times the memory for K elements per slice."""
+    from .shape import reshape as _reshape, transpose as _transpose
+    shape = tuple(x.shape)
+    nd = len(shape)
+    axes = [a % nd for a in (range(nd) if axis is None else
+                             (axis if isinstance(axis, tuple) else (axis,)))]
+    keep = [a for a in range(nd) if a not in axes]
+    perm = tuple(keep + axes)
+    k = int(np.prod([shape[a] for a in axes], dtype=np.int64))
+    xr = _reshape(_transpose(x, perm), tuple(shape[a] for a in keep) + (k,))
+    rep = where(np.eye(k, dtype=bool), 1.0, expand_dims(xr, -2))
+    others = prod(rep, axis=-1)
+    others = _reshape(others, tuple(shape[a] for a in perm))
+    inv = [0] * nd
+    for i, a in enumerate(perm):
+        inv[a] = i
+    return _transpose(others, tuple(inv))
 
 
 prod = Primitive(_prod, "prod", batchable=True)

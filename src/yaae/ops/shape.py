@@ -238,5 +238,7 @@ def pad(x, pad_width, mode="constant", constant_values=0):
     """NumPy's pad, constant mode."""
     if mode != "constant":
         raise NotImplementedError(f"pad: only mode='constant' is supported, got {mode!r}")
+    if np.ndim(_data(x)) == 0:
+        return x    # NumPy: nothing to pad on a 0-d array
     pw = tuple(map(tuple, _pad_width(_data(x), pad_width)))
     return pad_p(x, pw, constant_values)
