@@ -581,6 +581,7 @@ def backward_sweep(roots, grads, inputs=None, retain_graph=False,
     st.grad = create_graph
     heap = []
     leaves = {}
+    owned = set()
     targets = None
     min_seq = None
     found = None
@@ -618,7 +619,7 @@ def backward_sweep(roots, grads, inputs=None, retain_graph=False,
             g = node.g
             node.g = None
             if node.hooks is not None:
-                g = _run_node_hooks(node, g, create_graph)
+                g = _run_node_hooks(node, g, create_graph, owned)
             if targets is not None:
                 ks = targets.get(id(node))
                 if ks is not None:
@@ -685,7 +686,7 @@ def backward_sweep(roots, grads, inputs=None, retain_graph=False,
                     for k in ks:
                         found[k] = g
             elif accumulate:
-                _accumulate(leaf, g, create_graph)
+                _accumulate(leaf, g, create_graph, owned)
     except BaseException:
         for item in heap:  # leave no half-accumulated gradients behind
             item[1].g = None
@@ -695,7 +696,7 @@ def backward_sweep(roots, grads, inputs=None, retain_graph=False,
     return found
 
 
-def _run_node_hooks(node, g, create_graph):
+def _run_node_hooks(node, g, create_graph, owned):
     """Tensor hooks registered on an intermediate, then retain_grad's copy."""
     for h in node.hooks:
         r = h(g if create_graph else _wrap(g))
@@ -704,7 +705,7 @@ def _run_node_hooks(node, g, create_graph):
     if node.retained is not None:
         t = node.retained()
         if t is not None:
-            _accumulate(t, g, create_graph)
+            _accumulate(t, g, create_graph, owned)
     return g
 
 
@@ -717,17 +718,25 @@ def _add_leaf(leaves, leaf, g):
         e[1] = e[1] + g
 
 
-def _accumulate(t, g, create_graph):
+def _accumulate(t, g, create_graph, owned=None):
+    """Add ``g`` into ``t.grad``.  Each ``.grad`` gets an array of its own,
+    writable and shared with nothing (rules may pass one array to several
+    inputs, or return read-only broadcast views): ``owned`` holds the ids of
+    arrays already handed out in this sweep."""
     if create_graph:
         g = g if isinstance(g, Tensor) else _wrap(np.asarray(g))
         t.grad = g if t.grad is None else t.grad + g
-    else:
-        g = g._data if isinstance(g, Tensor) else g
-        if t.grad is not None:
-            g = t.grad._data + g
-        if type(g) is not np.ndarray:
-            g = np.asarray(g)
-        t.grad = _wrap(g)
+        return
+    g = g._data if isinstance(g, Tensor) else g
+    if t.grad is not None:
+        g = t.grad._data + g
+    if type(g) is not np.ndarray:
+        g = np.asarray(g)       # a NumPy scalar: a fresh 0-d array
+    elif g.base is not None or not g.flags.writeable or (owned is not None and id(g) in owned):
+        g = g.copy()
+    if owned is not None:
+        owned.add(id(g))
+    t.grad = _wrap(g)
 
 
 # --------------------------------------------------------------------------
@@ -925,7 +934,8 @@ class Tensor:
                     f"this tensor has shape {self.shape}, so grad must be given")
             g = np.ones(self._data.shape, self._data.dtype)
         else:
-            g = grad.data if isinstance(grad, Tensor) else np.asarray(grad, dtype=self.data.dtype)
+            # a copy: the seed may reach a leaf's .grad unchanged
+            g = np.array(grad._data if isinstance(grad, Tensor) else grad, dtype=self._data.dtype)
             if g.shape != self.data.shape:
                 raise ValueError(f"backward: grad has shape {g.shape} but the tensor has "
                                  f"shape {self.shape}")

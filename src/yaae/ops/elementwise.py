@@ -139,7 +139,9 @@ round.defjvp(lambda t, ans, x, decimals=0: zeros_like_g(t))
 def _max_weight(x, y):
     """1 where x wins, 1/2 on ties, 0 where y wins (raw: carries no graph)."""
     x, y = _data(x), _data(y)
-    return (x > y) + (x == y) * 0.5
+    w = (x > y) + (x == y) * 0.5
+    dt = np.result_type(x, y)
+    return w.astype(dt) if dt.kind == "f" and w.dtype != dt else w
 
 
 maximum = Primitive(np.maximum, "maximum", batchable=True, bcast=True)

@@ -4,6 +4,7 @@ dot, tensordot, outer, trace and diagonal are composed from these (see
 ``composite.py``).  Matrix rules act on the last two axes, so batched
 operands and batched (co)tangents go through unchanged.
 """
+import builtins
 import string
 
 import numpy as np
@@ -96,7 +97,10 @@ def parse_einsum(subscripts, shapes):
 
 
 def _einsum(subscripts, *ops):
-    return np.einsum(subscripts, *ops, optimize=len(ops) > 2)
+    # NumPy's optimizer routes contractions to BLAS, but its planning costs
+    # tens of microseconds: worth it for three operands or large ones
+    big = len(ops) > 2 or builtins.sum(np.size(o) for o in ops) > 4096
+    return np.einsum(subscripts, *ops, optimize=big)
 
 
 def _einsum_vjp(i, g, ans, subscripts, *ops):

@@ -58,7 +58,9 @@ def _argext_weight(ans, x, axis, keepdims):
     """Where x attains the max/min along ``axis``, 1/(number of ties); else 0."""
     xd = _data(x)
     m = xd == _data(_keep(ans, x, axis, keepdims))
-    return m / np.sum(m, axis=axis, keepdims=True)
+    w = m.astype(xd.dtype if xd.dtype.kind == "f" else np.float64)
+    w /= np.sum(m, axis=axis, keepdims=True)
+    return w
 
 
 def _make_ext(fwd, name):
