@@ -118,12 +118,27 @@ def _rev_input(p):
         st.grad = prev
 
 
+RAW, DETACH, KEEP = "raw", "detach", "keep"
+
+
+def _mode(flat_inputs):
+    """How results leave a transform: ndarrays when called with no Tensors
+    outside any transform; detached Tensors when called with Tensors that
+    nothing differentiates; otherwise Tensors still attached to their graph."""
+    if _depth() == 0:
+        if not any(isinstance(p, Tensor) for p in flat_inputs):
+            return RAW
+        if not any(_traced(p) for p in flat_inputs):
+            return DETACH
+    return KEEP
+
+
 def _out(x, raw):
-    """Final conversion of a result leaf."""
-    if raw:
+    """Final conversion of a result leaf (``raw`` is a mode from ``_mode``)."""
+    if raw == RAW:
         return np.asarray(x.data if isinstance(x, Tensor) else x)
     if isinstance(x, Tensor):
-        return x
+        return _wrap(x._data) if raw == DETACH else x
     return _wrap(np.asarray(x))
 
 
@@ -153,8 +168,8 @@ def _argnums_tuple(argnums, n):
 def vjp(f, *primals, has_aux=False):
     """``(out, vjp_fn)``: ``vjp_fn(cotangent)`` returns a tuple of gradients,
     one per primal, each shaped like its primal."""
-    raw = _depth() == 0 and not any(isinstance(p, Tensor) for p in tree_flatten(primals)[0])
     flat, tree = tree_flatten(primals)
+    raw = _mode(flat)
     xs = [_rev_input(p) for p in flat]
     from .tensor import enable_grad
     with _Depth(), enable_grad():
@@ -169,7 +184,8 @@ def vjp(f, *primals, has_aux=False):
         if len(cts) != len(outs_t):
             raise ValueError(f"vjp: the cotangent has {len(cts)} leaves but the output has "
                              f"{len(outs_t)}")
-        create = _depth() > 0 or any(_traced(x) for x in xs) or any(_traced(c) for c in cts)
+        # differentiable sweep only when something outside watches the result
+        create = _depth() > 0 or any(_traced(p) for p in flat) or any(_traced(c) for c in cts)
         roots, seeds = [], []
         for o, c in zip(outs_t, cts):
             cd = c.data if isinstance(c, Tensor) else np.asarray(c, dtype=o.data.dtype)
@@ -273,7 +289,7 @@ def jvp(f, primals, tangents, has_aux=False):
     flat_t, ttree = tree_flatten(tangents)
     if len(flat_p) != len(flat_t):
         raise ValueError(f"jvp: {len(flat_p)} primal leaves but {len(flat_t)} tangent leaves")
-    raw = _depth() == 0 and not any(isinstance(p, Tensor) for p in flat_p)
+    raw = _mode(flat_p)
     level, res = _run_fwd(f, flat_p, tree, flat_t)
     if has_aux:
         res, aux = res
@@ -320,7 +336,7 @@ def jacrev(f, argnums=0, has_aux=False):
             for a, v in zip(nums, dargs):
                 full[a] = v
             return f(*full, **kwargs)
-        raw = _depth() == 0 and not any(isinstance(p, Tensor) for p in tree_flatten(args)[0])
+        raw = _mode(tree_flatten(args)[0])
         prim = tuple(args[a] for a in nums)
         flat, tree = tree_flatten(prim)
         xs = [_rev_input(p) for p in flat]
@@ -330,7 +346,7 @@ def jacrev(f, argnums=0, has_aux=False):
         if has_aux:
             res, aux = res
         outs, otree = tree_flatten(res)
-        create = _depth() > 0 or any(_traced(x) for x in xs)
+        create = _depth() > 0 or any(_traced(p) for p in flat)
         per_out = []
         for o in outs:
             o = o if isinstance(o, Tensor) else _wrap(_as_float_array(o))
@@ -356,7 +372,7 @@ def jacrev(f, argnums=0, has_aux=False):
 
 def _aux_out(aux, raw):
     """Auxiliary results: Tensor leaves become ndarrays when the call was raw."""
-    if not raw:
+    if raw != RAW:
         return aux
     leaves, tree = tree_flatten(aux)
     return tree_unflatten([np.asarray(l.data) if isinstance(l, Tensor) else l for l in leaves], tree)
@@ -385,7 +401,7 @@ def jacfwd(f, argnums=0, has_aux=False):
             for a, v in zip(nums, dargs):
                 full[a] = v
             return f(*full, **kwargs)
-        raw = _depth() == 0 and not any(isinstance(p, Tensor) for p in tree_flatten(args)[0])
+        raw = _mode(tree_flatten(args)[0])
         prim = tuple(args[a] for a in nums)
         flat, tree = tree_flatten(prim)
         from . import ops
