@@ -1,8 +1,27 @@
-"""The ``yaae`` command line.  For now it prints the worked examples of the
-write-ups behind yaae, computed by the engine (demos come with the demos issue)."""
+"""The ``yaae`` command line (also ``python -m yaae``).
+
+    yaae demo [NAME] [--out DIR] [--seed N] [--epochs N] [--quiet]
+    yaae demo --list
+    yaae examples
+"""
 import argparse
 import math
+import os
 import sys
+
+
+def _demo_list():
+    from .demos import DEMOS, DEFAULT
+    width = max(len(n) for n in DEMOS)
+    lines = [f"  {n:<{width}}  {d}{'  (default)' if n == DEFAULT else ''}" for n, d in DEMOS.items()]
+    return "demos:\n" + "\n".join(lines)
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message):
+        self.print_usage(sys.stderr)
+        print(f"{self.prog}: error: {message}\n{_demo_list()}", file=sys.stderr)
+        raise SystemExit(2)
 
 
 def worked_examples(out=sys.stdout):
@@ -45,11 +64,65 @@ def worked_examples(out=sys.stdout):
     return 0
 
 
+def run_demo(name, out=None, seed=0, epochs=None, quiet=False, **options):
+    """Run one demo; returns its metrics dict (raises DemoError on user errors)."""
+    from .demos import get
+    from .demos._common import prepare_out, save_metrics
+    mod = get(name)
+    out = prepare_out(out or os.path.join("yaae-out", name))
+    metrics = mod.run(out=out, seed=seed, epochs=epochs, quiet=quiet, **options)
+    save_metrics(out, metrics)
+    return metrics
+
+
 def main(argv=None):
-    ap = argparse.ArgumentParser(prog="yaae", description="yaae: yet another autodiff engine")
-    sub = ap.add_subparsers(dest="cmd")
-    sub.add_parser("examples", help="print the worked examples (default)")
+    from .demos import DEMOS, DEFAULT
+    from .demos._common import DemoError
+    ap = _Parser(prog="yaae", description="yaae: yet another autodiff engine")
+    sub = ap.add_subparsers(dest="cmd", parser_class=_Parser)
+    d = sub.add_parser("demo", help="run a demo (default: classification)",
+                       description="Run a demo: it trains, prints its metrics and writes "
+                                   "figures into --out.", epilog=_demo_list(),
+                       formatter_class=argparse.RawDescriptionHelpFormatter)
+    d.add_argument("name", nargs="?", default=DEFAULT, help="which demo (see --list)")
+    d.add_argument("--list", action="store_true", help="list the demos and exit")
+    d.add_argument("--out", default=None, help="output folder (default ./yaae-out/NAME/)")
+    d.add_argument("--seed", type=int, default=0, help="random seed (same seed, same numbers)")
+    d.add_argument("--epochs", type=int, default=None, help="training epochs (default: the demo's)")
+    d.add_argument("--quiet", action="store_true", help="plain progress lines instead of a bar")
+    d.add_argument("--data", default=None, choices=["circles", "moons", "spirals"],
+                   help="classification data set (default circles)")
+    sub.add_parser("examples", help="print the worked examples of the write-ups")
     args = ap.parse_args(argv)
-    if args.cmd in (None, "examples"):
+    if args.cmd is None:
+        ap.print_help()
+        print("\n" + _demo_list())
+        return 0
+    if args.cmd == "examples":
         return worked_examples()
+    if args.list:
+        print(_demo_list())
+        return 0
+    if args.name not in DEMOS:
+        print(f"yaae demo: unknown demo {args.name!r}\n{_demo_list()}", file=sys.stderr)
+        return 2
+    if args.epochs is not None and args.epochs < 1:
+        print(f"yaae demo: --epochs must be at least 1, got {args.epochs}\n{_demo_list()}",
+              file=sys.stderr)
+        return 2
+    if args.data is not None and args.name != "classification":
+        print(f"yaae demo: --data applies to the classification demo only\n{_demo_list()}",
+              file=sys.stderr)
+        return 2
+    try:
+        kw = {"data": args.data} if args.data else {}
+        metrics = run_demo(args.name, args.out, args.seed, args.epochs, args.quiet, **kw)
+    except DemoError as e:
+        print(f"yaae demo {args.name}: error: {e}", file=sys.stderr)
+        return 1
+    print(f"{args.name}: " + ", ".join(f"{k} = {_fmt(v)}" for k, v in metrics.items()))
     return 0
+
+
+def _fmt(v):
+    return f"{v:.4g}" if isinstance(v, float) else str(v)
