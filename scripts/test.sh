@@ -1,6 +1,18 @@
 #!/usr/bin/env bash
-# The whole test suite, on a fresh machine: sets up .venv, installs, runs pytest.
+# The whole test suite, on a fresh machine: installs Graphviz if missing (the graph
+# pictures are rendered with `dot`), sets up .venv with yaae[test,demos], runs pytest.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-bash scripts/setup.sh test
+if ! command -v dot >/dev/null 2>&1; then
+  if command -v apt-get >/dev/null 2>&1 && [ "$(id -u)" = 0 ]; then
+    echo "installing Graphviz (dot) with apt-get ..."
+    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq graphviz) >/dev/null
+  elif command -v apt-get >/dev/null 2>&1 && command -v sudo >/dev/null 2>&1; then
+    (sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq graphviz) >/dev/null
+  else
+    echo "error: Graphviz's 'dot' is needed by the tests; install it (apt-get install graphviz, brew install graphviz)" >&2
+    exit 1
+  fi
+fi
+bash scripts/setup.sh test,demos
 exec .venv/bin/python -m pytest "$@"
