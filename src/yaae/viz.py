@@ -10,6 +10,7 @@ Intermediate values and gradients are shown where they still exist: after a
 ``backward()`` the graph's buffers are released unless ``retain_graph=True``,
 and intermediates keep ``.grad`` only after ``retain_grad()``.
 """
+import collections
 import os
 import shutil
 import subprocess
@@ -74,18 +75,18 @@ def to_dot(tensor, names=None, params=None, max_depth=None, precision=8, rankdir
     edges = []
     depth = {id(root): 0}
     order = []
-    stack = [root]
+    stack = collections.deque([root])
     seen = {id(root)}
     hidden = {}
-    while stack:                      # iterative walk from the output back to the leaves
-        v = stack.pop()
+    while stack:                      # breadth-first from the output back to the leaves,
+        v = stack.popleft()           # so depth[] is each value's shortest distance
         order.append(v)
         if isinstance(v, GradNode):
             for p in v.parents:
                 if p is None:
                     continue
                 d = depth[id(v)] + 1
-                if max_depth is not None and d > max_depth:
+                if max_depth is not None and d > max_depth and id(p) not in seen:
                     hidden.setdefault(id(v), []).append(p)
                     continue
                 edges.append((p, v))
@@ -127,7 +128,7 @@ def to_dot(tensor, names=None, params=None, max_depth=None, precision=8, rankdir
     k = 0
     for vid, ps in hidden.items():
         for p in ps:
-            count = _count_upstream(p)
+            count = _count_upstream(p, drawn=seen)
             hid = f"h{k}"
             k += 1
             lines.append(f'  {hid} [label="… {count} more", shape=plaintext];')
@@ -138,14 +139,15 @@ def to_dot(tensor, names=None, params=None, max_depth=None, precision=8, rankdir
     return "\n".join(lines) + "\n"
 
 
-def _count_upstream(v):
+def _count_upstream(v, drawn=()):
+    """How many values lie at or above ``v``, not counting those ``drawn``."""
     seen = {id(v)}
     stack = [v]
     while stack:
         u = stack.pop()
         if isinstance(u, GradNode):
             for p in u.parents:
-                if p is not None and id(p) not in seen:
+                if p is not None and id(p) not in seen and id(p) not in drawn:
                     seen.add(id(p))
                     stack.append(p)
     return len(seen)

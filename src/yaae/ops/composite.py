@@ -1,6 +1,7 @@
 """Operations composed from primitives: they get every mode and order of
 differentiation from the primitives' rules, with no rules of their own."""
 import builtins
+import math
 
 import numpy as np
 
@@ -24,8 +25,8 @@ def stop_gradient(x):
 def _count(x, axis):
     shape = np.shape(_data(x))
     if axis is None:
-        return int(np.prod(shape, dtype=np.int64))
-    return int(np.prod([shape[a] for a in _axes(axis, len(shape))], dtype=np.int64))
+        return math.prod(shape)
+    return math.prod([shape[a] for a in _axes(axis, len(shape))])
 
 
 def mean(x, axis=None, keepdims=False):
@@ -44,8 +45,11 @@ def std(x, axis=None, ddof=0, keepdims=False):
 
 
 def _finite_max(x, axis):
-    m = np.max(_data(x), axis=axis, keepdims=True)
-    return np.where(np.isfinite(m), m, 0)
+    """The max along ``axis`` as a constant shift (infinities replaced by 0)."""
+    m = np.maximum.reduce(_data(x), axis=axis, keepdims=True)
+    if not np.isfinite(m).all():
+        m = np.where(np.isfinite(m), m, 0).astype(m.dtype)
+    return m
 
 
 def logsumexp(x, axis=None, keepdims=False):

@@ -36,7 +36,9 @@ def unreduce(g, x_shape, axis, keepdims, ans_ndim):
 
 
 def _sum(x, axis=None, keepdims=False, dtype=None):
-    return np.sum(x, axis=axis, keepdims=keepdims, dtype=dtype)
+    # the ufunc's reduce directly: np.sum's Python wrapper costs more than
+    # the reduction itself on small arrays
+    return np.add.reduce(x, axis=axis, dtype=dtype, keepdims=keepdims)
 
 
 sum = Primitive(_sum, "sum", batchable=True)  # noqa: A001 - NumPy's name
@@ -59,7 +61,7 @@ def _argext_weight(ans, x, axis, keepdims):
     xd = _data(x)
     m = xd == _data(_keep(ans, x, axis, keepdims))
     w = m.astype(xd.dtype if xd.dtype.kind == "f" else np.float64)
-    w /= np.sum(m, axis=axis, keepdims=True)
+    w /= np.add.reduce(m, axis=axis, keepdims=True)
     return w
 
 
@@ -73,8 +75,10 @@ def _make_ext(fwd, name):
     return p
 
 
-max = _make_ext(lambda x, axis=None, keepdims=False: np.max(x, axis=axis, keepdims=keepdims), "max")  # noqa: A001
-min = _make_ext(lambda x, axis=None, keepdims=False: np.min(x, axis=axis, keepdims=keepdims), "min")  # noqa: A001
+max = _make_ext(lambda x, axis=None, keepdims=False:  # noqa: A001
+                np.maximum.reduce(x, axis=axis, keepdims=keepdims), "max")
+min = _make_ext(lambda x, axis=None, keepdims=False:  # noqa: A001
+                np.minimum.reduce(x, axis=axis, keepdims=keepdims), "min")
 
 
 def _prod(x, axis=None, keepdims=False):

@@ -55,6 +55,16 @@ transpose.defjvp(lambda t, ans, x, axes=None: transpose(
 
 
 def _broadcast_to(x, shape):
+    if isinstance(x, (np.ndarray, np.generic)):
+        n = 1
+        for s in shape:
+            n *= s
+        if n <= 4096:
+            # small: filling a fresh array beats np.broadcast_to's Python
+            # wrapper; large results stay zero-copy views
+            out = np.empty(shape, dtype=x.dtype)
+            out[...] = x
+            return out
     return np.broadcast_to(x, shape)
 
 
@@ -120,8 +130,9 @@ class Index:
                    isinstance(it, (int, np.integer)) and any(
                        isinstance(o, np.ndarray) for o in self.idx))]
         arrays = [it for it in self.idx if isinstance(it, np.ndarray)]
-        self.nadv = np.broadcast_shapes(*[a.shape for a in arrays]).__len__() if arrays else 0
         self.front = bool(arrays) and (adv[-1] - adv[0] + 1 != len(adv))
+        # dims the advanced part produces: needed only to batch a separated one
+        self.nadv = len(np.broadcast_shapes(*[a.shape for a in arrays])) if self.front else 0
         # repeated positions must accumulate (np.add.at); otherwise assign
         self.scatter = any(a.size > 1 for a in arrays)
 
