@@ -189,15 +189,27 @@ class Primitive:
     **kw)`` returns the output tangent contributed by tangent ``t`` of argument
     ``i``.  A rule may be ``None`` for a non-differentiable argument.
     """
-    __slots__ = ("fwd", "name", "vjps", "jvps", "batchable", "bcast", "m1", "m2", "__dict__")
+    __slots__ = ("fwd", "name", "vjps", "jvps", "batchable", "bcast", "keep_args",
+                 "keep_ans", "m1", "m2", "__dict__")
 
-    def __init__(self, fwd, name=None, batchable=False, bcast=False):
+    def __init__(self, fwd, name=None, batchable=False, bcast=False, saves=True):
         self.fwd = fwd
         self.name = name or getattr(fwd, "__name__", "primitive")
         self.vjps = None
         self.jvps = None
         self.batchable = batchable
         self.bcast = bcast   # broadcasts its inputs against each other (NumPy rules)
+        # What the rules read: True (everything), "args", "ans", or False
+        # (only shapes and dtypes).  The graph keeps just that, and only the
+        # shape and dtype of large arrays it does not need, so memory is freed
+        # as early as in hand-written NumPy.  (Arguments are always kept while
+        # forward-mode levels are active: a saved output's tangent is rebuilt
+        # from them when a rule is differentiated.)
+        if saves not in (True, False, "args", "ans"):
+            raise ValueError(f"primitive {self.name}: saves must be True, False, 'args' or "
+                             f"'ans', got {saves!r}")
+        self.keep_args = saves in (True, "args")
+        self.keep_ans = saves in (True, "ans")
         self.m1 = unary_method(self)      # hot paths for one and two arguments
         self.m2 = binary_method(self)
         self.__doc__ = getattr(fwd, "__doc__", None)
@@ -277,6 +289,26 @@ _ndarray = np.ndarray
 _generic = np.generic
 
 
+class _Meta:
+    """Shape and dtype of an array whose values no rule needs."""
+    __slots__ = ("shape", "dtype", "ndim")
+
+    def __init__(self, a):
+        self.shape, self.dtype, self.ndim = a.shape, a.dtype, a.ndim
+
+    def __repr__(self):
+        return f"<array shape={self.shape} dtype={self.dtype}>"
+
+
+def _lite(x):
+    """``x``, or only its shape and dtype when it is a large array."""
+    if type(x) is _ndarray and x.size > 256:
+        return _Meta(x)
+    if isinstance(x, Tensor):
+        return _lite(x._data)
+    return x
+
+
 def _wrap(data):
     """A fresh Tensor around an ndarray, with no graph (no dtype conversion)."""
     t = _new(Tensor)
@@ -292,10 +324,13 @@ def _wrap(data):
 def _record(prim, out, args, raw, kw, parents):
     n = _new(GradNode)
     n.prim = prim
-    n.args = args
-    n.raw = raw
+    if prim.keep_args or _st.fwd:
+        n.args = args
+        n.raw = raw
+    else:
+        n.args = n.raw = tuple([_lite(a) for a in raw])
+    n.ans = out._data if prim.keep_ans else _lite(out._data)
     n.kw = kw
-    n.ans = out._data
     n.parents = parents
     n.seq = next(_seq)
     n.g = None
@@ -309,6 +344,7 @@ def unary_method(prim):
     """``prim(x)`` for a Tensor ``x``: the unary hot path, specialised per
     primitive (a closure, so the call costs one Python frame)."""
     fwd = prim.fwd
+    keep_args, keep_ans = prim.keep_args, prim.keep_ans
 
     def apply1(x):
         xd = x._data
@@ -325,10 +361,13 @@ def unary_method(prim):
         if x.requires_grad and st.grad:
             n = _new(GradNode)
             n.prim = prim
-            n.args = (x,)
-            n.raw = (xd,)
+            if keep_args or st.fwd:
+                n.args = (x,)
+                n.raw = (xd,)
+            else:
+                n.args = n.raw = (_lite(xd),)
+            n.ans = ans if keep_ans else _lite(ans)
             n.kw = _EMPTY
-            n.ans = ans
             n.parents = (x._node or x,)
             n.seq = next(_seq)
             n.g = n.hooks = n.retained = None
@@ -347,6 +386,7 @@ def binary_method(prim, swap=False):
     """``prim(a, b)`` where at least one argument is a Tensor: the binary hot
     path, specialised per primitive; ``swap`` makes the reflected operator."""
     fwd = prim.fwd
+    keep_args, keep_ans = prim.keep_args, prim.keep_ans
 
     def apply2(a, b):
         if swap:
@@ -371,10 +411,13 @@ def binary_method(prim, swap=False):
             parents = (a._node or a if ra else None, b._node or b if rb else None)
             n = _new(GradNode)
             n.prim = prim
-            n.args = (a, b)
-            n.raw = (ad, bd)
+            if keep_args or st.fwd:
+                n.args = (a, b)
+                n.raw = (ad, bd)
+            else:
+                n.args = n.raw = (_lite(ad), _lite(bd))
+            n.ans = ans if keep_ans else _lite(ans)
             n.kw = _EMPTY
-            n.ans = ans
             n.parents = parents
             n.seq = next(_seq)
             n.g = n.hooks = n.retained = None

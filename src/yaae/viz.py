@@ -27,6 +27,8 @@ class GraphvizNotFound(RuntimeError):
 
 
 def _fmt(a, precision):
+    if not isinstance(a, (np.ndarray, np.generic, int, float)):   # a graph kept only the shape
+        return "shape " + "×".join(str(s) for s in a.shape)
     a = np.asarray(a)
     if a.size == 1:
         return f"{float(a.reshape(())):.{precision}g}"

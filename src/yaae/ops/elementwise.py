@@ -20,9 +20,10 @@ def _data(x):
     return x.data if isinstance(x, Tensor) else x
 
 
-def _unary(fwd, name, deriv):
-    """An elementwise primitive defined by its derivative ``deriv(ans, x)``."""
-    p = Primitive(fwd, name, batchable=True, bcast=True)
+def _unary(fwd, name, deriv, saves=True):
+    """An elementwise primitive defined by its derivative ``deriv(ans, x)``
+    (``saves``: which of ans and x the derivative reads, see Primitive)."""
+    p = Primitive(fwd, name, batchable=True, bcast=True, saves=saves)
     p.defvjp(lambda g, ans, x: g * deriv(ans, x))
     p.defjvp(lambda t, ans, x: t * deriv(ans, x))
     return p
@@ -35,20 +36,20 @@ def zeros_like_g(g):
 
 
 # ---- arithmetic ---------------------------------------------------------------
-add = Primitive(operator.add, "add", batchable=True, bcast=True)
+add = Primitive(operator.add, "add", batchable=True, bcast=True, saves=False)
 add.defvjp(lambda g, ans, x, y: g, lambda g, ans, x, y: g)
 add.defjvp(lambda t, ans, x, y: t, lambda t, ans, x, y: t)
-subtract = Primitive(operator.sub, "subtract", batchable=True, bcast=True)
+subtract = Primitive(operator.sub, "subtract", batchable=True, bcast=True, saves=False)
 subtract.defvjp(lambda g, ans, x, y: g, lambda g, ans, x, y: -g)
 subtract.defjvp(lambda t, ans, x, y: t, lambda t, ans, x, y: -t)
-negative = Primitive(operator.neg, "negative", batchable=True, bcast=True)
+negative = Primitive(operator.neg, "negative", batchable=True, bcast=True, saves=False)
 negative.defvjp(lambda g, ans, x: -g)
 negative.defjvp(lambda t, ans, x: -t)
-positive = Primitive(operator.pos, "positive", batchable=True, bcast=True)
+positive = Primitive(operator.pos, "positive", batchable=True, bcast=True, saves=False)
 positive.defvjp(lambda g, ans, x: g)
 positive.defjvp(lambda t, ans, x: t)
 
-multiply = Primitive(operator.mul, "multiply", batchable=True, bcast=True)
+multiply = Primitive(operator.mul, "multiply", batchable=True, bcast=True, saves="args")
 multiply.defvjp(lambda g, ans, x, y: g * y, lambda g, ans, x, y: x * g)
 multiply.defjvp(lambda t, ans, x, y: t * y, lambda t, ans, x, y: x * t)
 
@@ -83,22 +84,22 @@ power.defjvp(lambda t, ans, x, y: t * _pow_dx(ans, x, y),
              lambda t, ans, x, y: t * _pow_dy(ans, x, y))
 
 # ---- unary functions, one derivative each ---------------------------------------
-exp = _unary(np.exp, "exp", lambda ans, x: ans)
-log = _unary(np.log, "log", lambda ans, x: 1 / x)
-log1p = _unary(np.log1p, "log1p", lambda ans, x: 1 / (x + 1))
-expm1 = _unary(np.expm1, "expm1", lambda ans, x: ans + 1)
-sqrt = _unary(np.sqrt, "sqrt", lambda ans, x: 0.5 / ans)
-square = _unary(np.square, "square", lambda ans, x: 2 * x)
-sin = _unary(np.sin, "sin", lambda ans, x: cos(x))
-cos = _unary(np.cos, "cos", lambda ans, x: -sin(x))
-tan = _unary(np.tan, "tan", lambda ans, x: 1 + ans * ans)
-arcsin = _unary(np.arcsin, "arcsin", lambda ans, x: 1 / sqrt(1 - x * x))
-arccos = _unary(np.arccos, "arccos", lambda ans, x: -1 / sqrt(1 - x * x))
-arctan = _unary(np.arctan, "arctan", lambda ans, x: 1 / (1 + x * x))
-sinh = _unary(np.sinh, "sinh", lambda ans, x: cosh(x))
-cosh = _unary(np.cosh, "cosh", lambda ans, x: sinh(x))
-tanh = _unary(np.tanh, "tanh", lambda ans, x: 1 - ans * ans)
-abs = _unary(np.abs, "abs", lambda ans, x: sign(x))  # noqa: A001 - NumPy's name
+exp = _unary(np.exp, "exp", lambda ans, x: ans, "ans")
+log = _unary(np.log, "log", lambda ans, x: 1 / x, "args")
+log1p = _unary(np.log1p, "log1p", lambda ans, x: 1 / (x + 1), "args")
+expm1 = _unary(np.expm1, "expm1", lambda ans, x: ans + 1, "ans")
+sqrt = _unary(np.sqrt, "sqrt", lambda ans, x: 0.5 / ans, "ans")
+square = _unary(np.square, "square", lambda ans, x: 2 * x, "args")
+sin = _unary(np.sin, "sin", lambda ans, x: cos(x), "args")
+cos = _unary(np.cos, "cos", lambda ans, x: -sin(x), "args")
+tan = _unary(np.tan, "tan", lambda ans, x: 1 + ans * ans, "ans")
+arcsin = _unary(np.arcsin, "arcsin", lambda ans, x: 1 / sqrt(1 - x * x), "args")
+arccos = _unary(np.arccos, "arccos", lambda ans, x: -1 / sqrt(1 - x * x), "args")
+arctan = _unary(np.arctan, "arctan", lambda ans, x: 1 / (1 + x * x), "args")
+sinh = _unary(np.sinh, "sinh", lambda ans, x: cosh(x), "args")
+cosh = _unary(np.cosh, "cosh", lambda ans, x: sinh(x), "args")
+tanh = _unary(np.tanh, "tanh", lambda ans, x: 1 - ans * ans, "ans")
+abs = _unary(np.abs, "abs", lambda ans, x: sign(x), "args")  # noqa: A001 - NumPy's name
 
 
 def _sigmoid(x):
@@ -107,9 +108,9 @@ def _sigmoid(x):
     return np.where(x >= 0, 1 / (1 + e), e / (1 + e))
 
 
-sigmoid = _unary(_sigmoid, "sigmoid", lambda ans, x: ans * (1 - ans))
-softplus = _unary(lambda x: np.logaddexp(0, x), "softplus", lambda ans, x: sigmoid(x))
-relu = _unary(lambda x: np.maximum(x, 0), "relu", lambda ans, x: _data(x) > 0)
+sigmoid = _unary(_sigmoid, "sigmoid", lambda ans, x: ans * (1 - ans), "ans")
+softplus = _unary(lambda x: np.logaddexp(0, x), "softplus", lambda ans, x: sigmoid(x), "args")
+relu = _unary(lambda x: np.maximum(x, 0), "relu", lambda ans, x: _data(ans) > 0, "ans")
 
 
 def _zero_grad_op(fwd, name):
@@ -144,13 +145,13 @@ def _max_weight(x, y):
     return w.astype(dt) if dt.kind == "f" and w.dtype != dt else w
 
 
-maximum = Primitive(np.maximum, "maximum", batchable=True, bcast=True)
+maximum = Primitive(np.maximum, "maximum", batchable=True, bcast=True, saves="args")
 maximum.defvjp(lambda g, ans, x, y: g * _max_weight(x, y),
                lambda g, ans, x, y: g * _max_weight(y, x))
 maximum.defjvp(lambda t, ans, x, y: t * _max_weight(x, y),
                lambda t, ans, x, y: t * _max_weight(y, x))
 
-minimum = Primitive(np.minimum, "minimum", batchable=True, bcast=True)
+minimum = Primitive(np.minimum, "minimum", batchable=True, bcast=True, saves="args")
 minimum.defvjp(lambda g, ans, x, y: g * _max_weight(y, x),
                lambda g, ans, x, y: g * _max_weight(x, y))
 minimum.defjvp(lambda t, ans, x, y: t * _max_weight(y, x),
@@ -161,7 +162,7 @@ def _where(cond, x, y):
     return np.where(cond, x, y)
 
 
-where = Primitive(_where, "where", batchable=True, bcast=True)
+where = Primitive(_where, "where", batchable=True, bcast=True, saves="args")
 where.defvjp(None,
              lambda g, ans, c, x, y: _select(c, g, True),
              lambda g, ans, c, x, y: _select(c, g, False))
@@ -189,7 +190,7 @@ def _in_range(x, lo, hi):
     return m
 
 
-clip = Primitive(_clip, "clip", batchable=True, bcast=True)
+clip = Primitive(_clip, "clip", batchable=True, bcast=True, saves="args")
 clip.defvjp(lambda g, ans, x, lo, hi: g * _in_range(x, lo, hi),
             lambda g, ans, x, lo, hi: g * (_data(x) < _data(lo)),
             lambda g, ans, x, lo, hi: g * (_data(x) > _data(hi)))
@@ -202,6 +203,6 @@ def _astype(x, dtype):
     return x.astype(dtype, copy=False)
 
 
-astype = Primitive(_astype, "astype", batchable=True)
+astype = Primitive(_astype, "astype", batchable=True, saves=False)
 astype.defvjp(lambda g, ans, x, dtype: astype(g, _data(x).dtype))
 astype.defjvp(lambda t, ans, x, dtype: astype(t, dtype))

@@ -56,7 +56,7 @@ def _matmul_jvp_b(t, ans, a, b):
     return matmul(a, t)
 
 
-matmul = Primitive(np.matmul, "matmul", batchable=True, bcast=True)
+matmul = Primitive(np.matmul, "matmul", batchable=True, bcast=True, saves="args")
 matmul.defvjp(_matmul_vjp_a, _matmul_vjp_b)
 matmul.defjvp(lambda t, ans, a, b: matmul(t, b), _matmul_jvp_b)
 
@@ -164,7 +164,7 @@ def _einsum_jvp(i, t, ans, subscripts, *ops):
     return einsum(sub, *[t if j == k else o for j, o in enumerate(ops)])
 
 
-einsum_p = Primitive(_einsum, "einsum", batchable=True)
+einsum_p = Primitive(_einsum, "einsum", batchable=True, saves="args")
 einsum_p.defvjp(_einsum_vjp, argnum=True)
 einsum_p.defjvp(_einsum_jvp, argnum=True)
 
@@ -182,7 +182,7 @@ def einsum(subscripts, *operands, **kw):
 
 
 # ---- inverse, determinant, solve -----------------------------------------------------
-inv = Primitive(np.linalg.inv, "inv", batchable=True)
+inv = Primitive(np.linalg.inv, "inv", batchable=True, saves="ans")
 inv.defvjp(lambda g, ans, x: -matmul(mT(ans), matmul(g, mT(ans))))
 inv.defjvp(lambda t, ans, x: -matmul(ans, matmul(t, ans)))
 

@@ -41,7 +41,7 @@ def _sum(x, axis=None, keepdims=False, dtype=None):
     return np.add.reduce(x, axis=axis, dtype=dtype, keepdims=keepdims)
 
 
-sum = Primitive(_sum, "sum", batchable=True)  # noqa: A001 - NumPy's name
+sum = Primitive(_sum, "sum", batchable=True, saves=False)  # noqa: A001 - NumPy's name
 sum.defvjp(lambda g, ans, x, axis=None, keepdims=False, dtype=None:
            unreduce(g, x.shape, axis, keepdims, ans.ndim))
 sum.defjvp(lambda t, ans, x, axis=None, keepdims=False, dtype=None:

@@ -23,7 +23,7 @@ def _reshape(x, shape):
     return np.reshape(x, shape)
 
 
-reshape = Primitive(_reshape, "reshape", batchable=True)
+reshape = Primitive(_reshape, "reshape", batchable=True, saves=False)
 reshape.defvjp(lambda g, ans, x, shape: reshape(g, tuple(g.shape[:_nb(g, ans.ndim)]) + tuple(x.shape)))
 reshape.defjvp(lambda t, ans, x, shape: reshape(t, tuple(t.shape[:_nb(t, x.ndim)]) + tuple(ans.shape)))
 
@@ -47,7 +47,7 @@ def _inverse(axes, ndim):
     return tuple(inv)
 
 
-transpose = Primitive(_transpose, "transpose", batchable=True)
+transpose = Primitive(_transpose, "transpose", batchable=True, saves=False)
 transpose.defvjp(lambda g, ans, x, axes=None: transpose(
     g, _batched_axes(_inverse(axes, x.ndim), x.ndim, _nb(g, ans.ndim))))
 transpose.defjvp(lambda t, ans, x, axes=None: transpose(
@@ -68,7 +68,7 @@ def _broadcast_to(x, shape):
     return np.broadcast_to(x, shape)
 
 
-broadcast_to = Primitive(_broadcast_to, "broadcast_to", batchable=True)
+broadcast_to = Primitive(_broadcast_to, "broadcast_to", batchable=True, saves=False)
 # the engine sums the gradient back to x's shape: the VJP is the identity
 broadcast_to.defvjp(lambda g, ans, x, shape: g)
 
@@ -173,8 +173,8 @@ def _untake(g, index, shape, nb=0):
     return out
 
 
-take = Primitive(_take, "getitem", batchable=True)
-untake = Primitive(_untake, "untake", batchable=True)
+take = Primitive(_take, "getitem", batchable=True, saves=False)
+untake = Primitive(_untake, "untake", batchable=True, saves=False)
 take.defvjp(lambda g, ans, x, index, nb=0: untake(
     g, index, tuple(x.shape[nb:]), nb + _nb(g, ans.ndim)))
 take.defjvp(lambda t, ans, x, index, nb=0: take(t, index, nb + _nb(t, x.ndim)))
@@ -217,7 +217,7 @@ def _concat_jvp(i, t, ans, *xs, axis=0):
     return pad(t, tuple(widths))
 
 
-concatenate_p = Primitive(_concatenate, "concatenate", batchable=True)
+concatenate_p = Primitive(_concatenate, "concatenate", batchable=True, saves=False)
 concatenate_p.defvjp(_concat_vjp, argnum=True)
 concatenate_p.defjvp(_concat_jvp, argnum=True)
 
@@ -238,7 +238,7 @@ def _unpad_key(pw, nd_total):
     return tuple(key)
 
 
-pad_p = Primitive(_pad, "pad", batchable=True)
+pad_p = Primitive(_pad, "pad", batchable=True, saves=False)
 pad_p.defvjp(lambda g, ans, x, pad_width, constant_values=0:
              take(g, Index(_unpad_key(pad_width, g.ndim))))
 pad_p.defjvp(lambda t, ans, x, pad_width, constant_values=0:

@@ -48,8 +48,8 @@ def _unwindows(g, shape, kernel, stride, dilation):
     return res
 
 
-windows = Primitive(_windows, "windows", batchable=True)
-unwindows = Primitive(_unwindows, "unwindows", batchable=True)
+windows = Primitive(_windows, "windows", batchable=True, saves=False)
+unwindows = Primitive(_unwindows, "unwindows", batchable=True, saves=False)
 windows.defvjp(lambda g, ans, x, kernel, stride, dilation:
                unwindows(g, tuple(x.shape[x.ndim - len(kernel):]), kernel, stride, dilation))
 windows.defjvp(lambda t, ans, x, kernel, stride, dilation: windows(t, kernel, stride, dilation))
