@@ -301,11 +301,9 @@ class _Meta:
 
 
 def _lite(x):
-    """``x``, or only its shape and dtype when it is a large array."""
+    """``x`` (raw data), or only its shape and dtype when it is a large array."""
     if type(x) is _ndarray and x.size > 256:
         return _Meta(x)
-    if isinstance(x, Tensor):
-        return _lite(x._data)
     return x
 
 
@@ -566,15 +564,22 @@ def _loop_batch(rule, t, nb, ans, args, kw):
 # reverse mode: the sweep
 # --------------------------------------------------------------------------
 def _sum_to(g, shape, nb):
-    """Undo broadcasting: sum ``g`` (with ``nb`` leading batch dims) to ``shape``."""
-    from . import ops
-    lead = g.ndim - nb - len(shape)
+    """Undo broadcasting: sum ``g`` (with ``nb`` leading batch dims) to ``shape``.
+    The one place broadcasting is undone, for every rule."""
+    gshape = g.shape
+    lead = len(gshape) - nb - len(shape)
     axes = tuple(range(nb, nb + lead)) + tuple(
-        nb + lead + i for i, s in enumerate(shape) if s == 1 and g.shape[nb + lead + i] != 1)
+        nb + lead + i for i, s in enumerate(shape) if s == 1 and gshape[nb + lead + i] != 1)
+    if type(g) is _ndarray:          # a plain sweep: NumPy directly
+        if axes:
+            g = np.add.reduce(g, axis=axes, keepdims=True)
+        return g.reshape(gshape[:nb] + tuple(shape)) if lead else g
+    from .ops.reductions import sum as _sum
+    from .ops.shape import reshape as _reshape_p
     if axes:
-        g = ops.sum(g, axis=axes, keepdims=True)
+        g = _sum(g, axis=axes, keepdims=True)
     if lead:
-        g = ops.reshape(g, tuple(g.shape[:nb]) + tuple(shape))
+        g = _reshape_p(g, tuple(g.shape[:nb]) + tuple(shape))
     return g
 
 

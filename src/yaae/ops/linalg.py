@@ -19,6 +19,8 @@ def _data(x):
 
 def mT(x):
     """Swap the last two axes."""
+    if type(x) is np.ndarray:        # a plain sweep: a view, no dispatch
+        return x.swapaxes(-1, -2)
     nd = x.ndim
     axes = tuple(range(nd - 2)) + (nd - 1, nd - 2)
     return transpose(x, axes)

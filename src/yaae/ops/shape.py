@@ -20,7 +20,7 @@ def _nb(g, ndim):
 
 # ---- reshape / transpose / broadcast_to ---------------------------------------------
 def _reshape(x, shape):
-    return np.reshape(x, shape)
+    return x.reshape(shape) if isinstance(x, (np.ndarray, np.generic)) else np.reshape(x, shape)
 
 
 reshape = Primitive(_reshape, "reshape", batchable=True, saves=False)
@@ -29,7 +29,7 @@ reshape.defjvp(lambda t, ans, x, shape: reshape(t, tuple(t.shape[:_nb(t, x.ndim)
 
 
 def _transpose(x, axes=None):
-    return np.transpose(x, axes)
+    return x.transpose(axes) if isinstance(x, (np.ndarray, np.generic)) else np.transpose(x, axes)
 
 
 def _batched_axes(axes, ndim, nb):
