@@ -164,6 +164,16 @@ def _argnums_tuple(argnums, n):
     return single, tuple(a % n for a in nums)
 
 
+def _restrict(f, args, kwargs, nums):
+    """``f`` as a function of the positional arguments at ``nums`` only."""
+    def g(*dargs):
+        full = list(args)
+        for a, v in zip(nums, dargs):
+            full[a] = v
+        return f(*full, **kwargs)
+    return g
+
+
 # ---- reverse mode ---------------------------------------------------------------------------
 def vjp(f, *primals, has_aux=False):
     """``(out, vjp_fn)``: ``vjp_fn(cotangent)`` returns a tuple of gradients,
@@ -216,12 +226,7 @@ def value_and_grad(f, argnums=0, has_aux=False):
     @functools.wraps(f)
     def vg(*args, **kwargs):
         single, nums = _argnums_tuple(argnums, len(args))
-
-        def g(*dargs):
-            full = list(args)
-            for a, v in zip(nums, dargs):
-                full[a] = v
-            return f(*full, **kwargs)
+        g = _restrict(f, args, kwargs, nums)
         out = vjp(g, *[args[a] for a in nums], has_aux=has_aux)
         value, fn = out[0], out[1]
         vd = value.data if isinstance(value, Tensor) else np.asarray(value)
@@ -320,8 +325,7 @@ def jvp(f, primals, tangents, has_aux=False):
 
 # ---- Jacobians ------------------------------------------------------------------------------
 def _select_args(args, argnums):
-    single, nums = _argnums_tuple(argnums, len(args))
-    return single, nums
+    return _argnums_tuple(argnums, len(args))
 
 
 def jacrev(f, argnums=0, has_aux=False):
@@ -330,12 +334,7 @@ def jacrev(f, argnums=0, has_aux=False):
     @functools.wraps(f)
     def jf(*args, **kwargs):
         single, nums = _select_args(args, argnums)
-
-        def g(*dargs):
-            full = list(args)
-            for a, v in zip(nums, dargs):
-                full[a] = v
-            return f(*full, **kwargs)
+        g = _restrict(f, args, kwargs, nums)
         raw = _mode(tree_flatten(args)[0])
         prim = tuple(args[a] for a in nums)
         flat, tree = tree_flatten(prim)
@@ -395,12 +394,7 @@ def jacfwd(f, argnums=0, has_aux=False):
     @functools.wraps(f)
     def jf(*args, **kwargs):
         single, nums = _select_args(args, argnums)
-
-        def g(*dargs):
-            full = list(args)
-            for a, v in zip(nums, dargs):
-                full[a] = v
-            return f(*full, **kwargs)
+        g = _restrict(f, args, kwargs, nums)
         raw = _mode(tree_flatten(args)[0])
         prim = tuple(args[a] for a in nums)
         flat, tree = tree_flatten(prim)
