@@ -362,9 +362,9 @@ def unary_method(prim):
             if keep_args or st.fwd:
                 n.args = (x,)
                 n.raw = (xd,)
-            else:
-                n.args = n.raw = (_lite(xd),)
-            n.ans = ans if keep_ans else _lite(ans)
+            else:       # (_lite inlined: this is the hot path)
+                n.args = n.raw = (_Meta(xd) if type(xd) is _ndarray and xd.size > 256 else xd,)
+            n.ans = ans if keep_ans or type(ans) is not _ndarray or ans.size <= 256 else _Meta(ans)
             n.kw = _EMPTY
             n.parents = (x._node or x,)
             n.seq = next(_seq)
@@ -412,9 +412,10 @@ def binary_method(prim, swap=False):
             if keep_args or st.fwd:
                 n.args = (a, b)
                 n.raw = (ad, bd)
-            else:
-                n.args = n.raw = (_lite(ad), _lite(bd))
-            n.ans = ans if keep_ans else _lite(ans)
+            else:       # (_lite inlined: this is the hot path)
+                n.args = n.raw = (_Meta(ad) if type(ad) is _ndarray and ad.size > 256 else ad,
+                                  _Meta(bd) if type(bd) is _ndarray and bd.size > 256 else bd)
+            n.ans = ans if keep_ans or type(ans) is not _ndarray or ans.size <= 256 else _Meta(ans)
             n.kw = _EMPTY
             n.parents = parents
             n.seq = next(_seq)
