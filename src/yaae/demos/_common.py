@@ -104,3 +104,52 @@ def save_gif(frames, path, duration=120):
 def save_metrics(out, metrics):
     with open(os.path.join(out, "metrics.json"), "w") as f:
         json.dump(metrics, f, indent=2, sort_keys=True)
+
+
+def one_blas_thread():
+    """Keep BLAS on one thread while training: these matrices are tiny, and a
+    multithreaded BLAS on a busy machine is many times slower than one thread."""
+    try:
+        from threadpoolctl import threadpool_limits
+    except ImportError:  # pragma: no cover - scikit-learn brings threadpoolctl
+        import contextlib
+        return contextlib.nullcontext()
+    return threadpool_limits(limits=1, user_api="blas")
+
+
+def frame_epochs(epochs, n=30):
+    """The epochs after which to draw a frame: 0 (untrained) to ``epochs``,
+    spaced quadratically (dense early, where the picture changes most)."""
+    e = np.round(epochs * (np.arange(n + 1) / n) ** 2).astype(int)
+    return sorted(set(e.tolist()))
+
+
+class Blitter:
+    """Animation frames of a figure in which only some artists change.
+
+    The first ``image()`` draws the figure without the ``dynamic()`` artists
+    and keeps that background; every ``image()`` then restores it and draws
+    just those artists on top (far cheaper than a full draw: no ticks, labels
+    or layout).  ``finish()`` makes the figure whole again for ``savefig``.
+    """
+
+    def __init__(self, fig, dynamic):
+        self.fig, self.dynamic, self.background = fig, dynamic, None
+
+    def image(self):
+        from PIL import Image
+        canvas = self.fig.canvas
+        artists = self.dynamic()
+        for a in artists:
+            a.set_animated(True)
+        if self.background is None:
+            canvas.draw()
+            self.background = canvas.copy_from_bbox(self.fig.bbox)
+        canvas.restore_region(self.background)
+        for a in artists:
+            self.fig.draw_artist(a)
+        return Image.fromarray(np.asarray(canvas.buffer_rgba())[..., :3].copy())
+
+    def finish(self):
+        for a in self.dynamic():
+            a.set_animated(False)

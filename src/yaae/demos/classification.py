@@ -27,7 +27,8 @@ import os
 
 import numpy as np
 
-from ._common import DemoError, Progress, need, plt, save_gif
+from ._common import (Blitter, DemoError, Progress, frame_epochs, need, one_blas_thread, plt,
+                      save_gif)
 
 DATASETS = ("circles", "moons", "spirals")
 DEFAULT_EPOCHS = {"circles": 300, "moons": 300, "spirals": 800}
@@ -36,55 +37,6 @@ MIN_EPOCHS = {"circles": 50, "moons": 100, "spirals": 400}
 N_SAMPLES = 400
 LR = 0.03
 N_FRAMES = 30
-
-
-def one_blas_thread():
-    """Keep BLAS on one thread while training: these matrices are tiny, and a
-    multithreaded BLAS on a busy machine is many times slower than one thread."""
-    try:
-        from threadpoolctl import threadpool_limits
-    except ImportError:  # pragma: no cover - scikit-learn brings threadpoolctl
-        import contextlib
-        return contextlib.nullcontext()
-    return threadpool_limits(limits=1, user_api="blas")
-
-
-def frame_epochs(epochs, n=N_FRAMES):
-    """The epochs after which to draw a frame: 0 (untrained) to ``epochs``,
-    spaced quadratically (dense early, where the picture changes most)."""
-    e = np.round(epochs * (np.arange(n + 1) / n) ** 2).astype(int)
-    return sorted(set(e.tolist()))
-
-
-class Blitter:
-    """Animation frames of a figure in which only some artists change.
-
-    The first ``image()`` draws the figure without the ``dynamic()`` artists
-    and keeps that background; every ``image()`` then restores it and draws
-    just those artists on top (far cheaper than a full draw: no ticks, labels
-    or layout).  ``finish()`` makes the figure whole again for ``savefig``.
-    """
-
-    def __init__(self, fig, dynamic):
-        self.fig, self.dynamic, self.background = fig, dynamic, None
-
-    def image(self):
-        from PIL import Image
-        canvas = self.fig.canvas
-        artists = self.dynamic()
-        for a in artists:
-            a.set_animated(True)
-        if self.background is None:
-            canvas.draw()
-            self.background = canvas.copy_from_bbox(self.fig.bbox)
-        canvas.restore_region(self.background)
-        for a in artists:
-            self.fig.draw_artist(a)
-        return Image.fromarray(np.asarray(canvas.buffer_rgba())[..., :3].copy())
-
-    def finish(self):
-        for a in self.dynamic():
-            a.set_animated(False)
 
 
 def two_spirals(n, rng, noise=0.04):

@@ -18,7 +18,7 @@ import time
 
 import numpy as np
 
-from ._common import Progress, plt
+from ._common import Progress, one_blas_thread, plt
 
 NM = 1024                                   # n*m along the sweep
 SWEEP_N = [2 ** k for k in range(1, 10)]    # 2 ... 512
@@ -74,16 +74,6 @@ def _crossover(ns, ratios):
     return None
 
 
-def _limit_threads():
-    """One BLAS thread while timing (steadier numbers), when threadpoolctl is there."""
-    try:
-        from threadpoolctl import threadpool_limits
-        return threadpool_limits(1)
-    except Exception:  # pragma: no cover - optional
-        import contextlib
-        return contextlib.nullcontext()
-
-
 def run(out, seed=0, epochs=None, quiet=False):
     import os
     pyplot = plt()
@@ -92,7 +82,7 @@ def run(out, seed=0, epochs=None, quiet=False):
     pairs = [(n, NM // n) for n in SWEEP_N] + [(n, m) for m in GRID for n in GRID]
     prog = Progress(len(pairs), "modes", quiet=quiet)
     res = {}
-    with _limit_threads():
+    with one_blas_thread():
         for n, m in pairs:
             if (n, m) not in res:
                 res[(n, m)] = measure(n, m, rng, repeat)

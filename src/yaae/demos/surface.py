@@ -24,7 +24,7 @@ import os
 import numpy as np
 
 from ._common import DemoError, Progress, plt, save_gif
-from .classification import Blitter, frame_epochs, one_blas_thread
+from ._common import Blitter, frame_epochs, one_blas_thread
 
 DEFAULT_EPOCHS = 100
 MIN_EPOCHS = 25

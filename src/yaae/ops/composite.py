@@ -6,11 +6,10 @@ import math
 import numpy as np
 
 from ..tensor import Tensor, _wrap
-from .elementwise import (add, subtract, multiply, divide, exp, log, sqrt, where,
-                          maximum, _data)
+from .elementwise import multiply, exp, log, sqrt, where, _data
 from .reductions import sum, max, min, _axes
 from .shape import (reshape, transpose, broadcast_to, expand_dims, take, Index,
-                    concatenate_p, getitem)
+                    concatenate_p)
 from .linalg import matmul, einsum
 
 _py_sum = builtins.sum

@@ -10,7 +10,7 @@ import string
 import numpy as np
 
 from ..tensor import Primitive, Tensor
-from .shape import reshape, transpose, broadcast_to, expand_dims, take, Index
+from .shape import reshape, transpose, broadcast_to, expand_dims
 
 
 def _data(x):
