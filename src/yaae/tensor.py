@@ -95,14 +95,16 @@ class _GradMode:
         return wrapper
 
 
-def no_grad():
-    """Operations inside record no graph (``with ya.no_grad():`` or ``@ya.no_grad()``)."""
-    return _GradMode(False)
+def no_grad(fn=None):
+    """Operations inside record no graph: ``with ya.no_grad():``, or as a
+    decorator ``@ya.no_grad()`` (``@ya.no_grad`` works too)."""
+    return _GradMode(False) if fn is None else _GradMode(False)(fn)
 
 
-def enable_grad():
-    """Re-enable graph recording inside a ``no_grad`` region."""
-    return _GradMode(True)
+def enable_grad(fn=None):
+    """Re-enable graph recording inside a ``no_grad`` region (context manager
+    or decorator, like ``no_grad``)."""
+    return _GradMode(True) if fn is None else _GradMode(True)(fn)
 
 
 def is_grad_enabled():
