@@ -254,7 +254,7 @@ class Primitive:
         return f"<yaae primitive {self.name}>"
 
 
-def primitive(fwd=None, *, name=None, batchable=False):
+def primitive(fwd=None, *, name=None, batchable=False, saves=True):
     """Turn a function of NumPy arrays into a yaae primitive.
 
     Example::
@@ -273,11 +273,13 @@ def primitive(fwd=None, *, name=None, batchable=False):
     Broadcasting is undone by the engine: a rule may return a gradient of the
     broadcast shape.  ``batchable=True`` promises that the rules also accept
     (co)tangents with extra leading dimensions (otherwise Jacobian sweeps loop
-    over them for this primitive).
+    over them for this primitive).  ``saves`` says what the rules read
+    (True, "args", "ans", or False for shapes only), so the graph can free the
+    rest early.
     """
     if fwd is None:
-        return lambda f: Primitive(f, name, batchable)
-    return Primitive(fwd, name, batchable)
+        return lambda f: Primitive(f, name, batchable, saves=saves)
+    return Primitive(fwd, name, batchable, saves=saves)
 
 
 # --------------------------------------------------------------------------
@@ -431,14 +433,6 @@ def binary_method(prim, swap=False):
             _push_tangents(prim, (a, b), (ad, bd), _EMPTY, out, st.fwd)
         return out
     return apply2
-
-
-def _apply1(prim, x):
-    return prim.m1(x)
-
-
-def _apply2(prim, a, b):
-    return prim.m2(a, b)
 
 
 def _apply(prim, args, kw):
@@ -599,13 +593,6 @@ def _broadcast_to(t, shape):
 def _astype(x, dtype):
     from . import ops
     return ops.astype(x, dtype)
-
-
-def _as_grad_value(g, like, create_graph):
-    if isinstance(g, Tensor):
-        return g if create_graph else g._data
-    g = np.asarray(g, dtype=like.dtype)
-    return _wrap(g) if create_graph else g
 
 
 def _saved_ans(node):
