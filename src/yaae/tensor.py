@@ -121,7 +121,10 @@ class GradNode:
     argument needs no gradient, else its GradNode, or the argument Tensor
     itself when it is a leaf.  ``args`` keeps the arguments as passed (Tensors, for
     differentiable rules), ``raw`` their data (for fast rules), ``ans`` the
-    output's data.  ``g`` accumulates the incoming gradient during a sweep.
+    output's data; what the primitive's rules never read is kept only as shape
+    and dtype (``_Meta``) when large.  ``seq`` orders nodes (newer: smaller),
+    ``g`` accumulates the incoming gradient during a sweep, ``hooks`` and
+    ``retained`` serve ``register_hook`` and ``retain_grad`` on the output.
     """
     __slots__ = ("prim", "args", "raw", "kw", "ans", "parents", "seq", "g",
                  "hooks", "retained", "__weakref__")
