@@ -783,17 +783,21 @@ def _accumulate(t, g, create_graph, owned=None):
 # --------------------------------------------------------------------------
 # Tensor
 # --------------------------------------------------------------------------
-def _to_array(data, dtype):
+def _to_array(data, dtype, copy=True, who="Tensor"):
+    """The ndarray behind a new Tensor: a copy (or, with ``copy=False``, the
+    same float array when possible); numbers, bools and integers become the
+    default float dtype unless ``dtype`` is given."""
     if isinstance(data, Tensor):
         data = data.data
     elif isinstance(data, (list, tuple)) and any(isinstance(d, Tensor) for d in data):
         data = [d.data if isinstance(d, Tensor) else d for d in data]
+    make = np.array if copy else np.asarray
     if dtype is not None:
-        return np.array(data, dtype=dtype)
-    arr = np.array(data)
+        return make(data, dtype=dtype)
+    arr = make(data)
     if arr.dtype.kind not in "fc":
         if arr.dtype.kind not in "biu":
-            raise TypeError(f"Tensor: cannot make a tensor from data of dtype {arr.dtype}")
+            raise TypeError(f"{who}: cannot make a tensor from data of dtype {arr.dtype}")
         arr = arr.astype(_DEFAULT_DTYPE[0])
     return arr
 
@@ -809,7 +813,11 @@ class Tensor:
     __array_priority__ = 1000
 
     def __init__(self, data, requires_grad=False, dtype=None):
-        self._data = _to_array(data, dtype)
+        self._init(_to_array(data, dtype), requires_grad)
+
+    def _init(self, arr, requires_grad):
+        """Set every slot of a new leaf around ``arr`` (also used by Parameter)."""
+        self._data = arr
         self.grad = None
         self._node = None
         self._tan = None

@@ -11,7 +11,7 @@ from collections import OrderedDict, namedtuple
 
 import numpy as np
 
-from ..tensor import Tensor, get_default_dtype
+from ..tensor import Tensor, _to_array, get_default_dtype
 
 __all__ = ["Module", "Parameter"]
 
@@ -32,22 +32,9 @@ class Parameter(Tensor):
     def __init__(self, data=None, requires_grad=True):
         if data is None:
             arr = np.empty((0,), dtype=get_default_dtype())
-        elif isinstance(data, Tensor):
-            arr = data.data
         else:
-            arr = np.asarray(data)
-            if arr.dtype.kind not in "fc":
-                if arr.dtype.kind not in "biu":
-                    raise TypeError(f"Parameter: cannot make a parameter from data of dtype {arr.dtype}")
-                arr = arr.astype(get_default_dtype())
-        self._data = arr
-        self.grad = None
-        self._node = None
-        self._tan = None
-        self._hooks = None
-        self.requires_grad = False
-        if requires_grad:
-            self.requires_grad_(True)
+            arr = _to_array(data, None, copy=False, who="Parameter")
+        self._init(arr, requires_grad)
 
     def __repr__(self):
         return "Parameter containing:\n" + Tensor.__repr__(self)
