@@ -320,26 +320,24 @@ def _softmax_dim(ndim):
     return 0 if ndim in (0, 1, 3) else 1
 
 
-def softmax(input, dim=None, _stacklevel=3, dtype=None):
+def _along_dim(op, input, dim, dtype):
+    """softmax / log_softmax with torch's dim default, dtype and 0-d handling."""
     input = _t(input)
     if dtype is not None:
         input = ops.astype(input, np.dtype(dtype))
     if dim is None:
         dim = _softmax_dim(input.ndim)
     if input.ndim == 0:
-        return ops.softmax(ops.reshape(input, (1,)), axis=0).reshape(())
-    return ops.softmax(input, axis=_dim(dim, input.ndim))
+        return op(ops.reshape(input, (1,)), axis=0).reshape(())
+    return op(input, axis=_dim(dim, input.ndim))
+
+
+def softmax(input, dim=None, _stacklevel=3, dtype=None):
+    return _along_dim(ops.softmax, input, dim, dtype)
 
 
 def log_softmax(input, dim=None, _stacklevel=3, dtype=None):
-    input = _t(input)
-    if dtype is not None:
-        input = ops.astype(input, np.dtype(dtype))
-    if dim is None:
-        dim = _softmax_dim(input.ndim)
-    if input.ndim == 0:
-        return ops.log_softmax(ops.reshape(input, (1,)), axis=0).reshape(())
-    return ops.log_softmax(input, axis=_dim(dim, input.ndim))
+    return _along_dim(ops.log_softmax, input, dim, dtype)
 
 
 def flatten(input, start_dim=0, end_dim=-1):
