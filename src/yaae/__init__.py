@@ -8,7 +8,6 @@ from .tensor import (Tensor, GradNode, Primitive, primitive, no_grad, enable_gra
                      is_grad_enabled, set_default_dtype, get_default_dtype, tensor)
 from . import ops
 from .api import *  # noqa: F401,F403 - the NumPy-named functions
-from .api import _NAMES
 from . import interop as _interop  # noqa: F401 - installs __array_ufunc__/__array_function__
 from . import linalg
 from . import testing

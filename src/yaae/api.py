@@ -1,54 +1,75 @@
-"""The public ``yaae.NAME`` functions: the polymorphic ops of ``yaae.ops``,
-returning Tensors whatever they are given (NumPy's names and signatures)."""
+"""The public ``yaae.NAME`` functions, generated from the op registry
+(``yaae/ops/registry.py``): NumPy's names and signatures, Tensors out.
+
+Wherever NumPy accepts an array-like, these accept nested lists and tuples
+holding Tensors too, and keep their gradients (``ya.mean([a, b])`` stacks
+``a`` and ``b`` differentiably first).
+"""
 import functools
 
 import numpy as np
 
 from . import ops
-from .tensor import Tensor, _wrap
+from .ops.registry import OPS, NONDIFF
+from .ops.composite import from_nested, has_tensor
+from .tensor import Tensor, _wrap, get_default_dtype
 
 
-def _public(fn):
+def _as_public(out):
+    if isinstance(out, Tensor):
+        return out
+    if isinstance(out, list):
+        return [_as_public(o) for o in out]
+    if isinstance(out, tuple):
+        return tuple(_as_public(o) for o in out)
+    return _wrap(np.asarray(out))
+
+
+def _public(fn, seq=()):
+    """``fn`` returning Tensors, with nested lists of Tensors among its
+    positional arguments turned into Tensors (``seq``: the positions that
+    are sequences of arrays, such as concatenate's first)."""
     @functools.wraps(fn)
     def f(*args, **kw):
-        out = fn(*args, **kw)
-        if isinstance(out, Tensor):
-            return out
-        if isinstance(out, list):
-            return [o if isinstance(o, Tensor) else _wrap(np.asarray(o)) for o in out]
-        return _wrap(np.asarray(out))
+        for a in args:
+            if type(a) is list or type(a) is tuple:
+                args = tuple([_seq_arg(a) if i in seq else from_nested(a)
+                              for i, a in enumerate(args)])
+                break
+        return _as_public(fn(*args, **kw))
     return f
 
 
-_NAMES = """add subtract multiply divide power negative positive exp log log1p expm1 sqrt
-square abs sign sin cos tan arcsin arccos arctan sinh cosh tanh sigmoid softplus relu
-leaky_relu maximum minimum where clip clamp floor ceil trunc rint round sum prod max min
-mean var std logsumexp softmax log_softmax reshape transpose swapaxes moveaxis expand_dims
-squeeze broadcast_to ravel concatenate stack hstack vstack split array_split flip pad tile
-repeat matmul dot vdot inner outer tensordot einsum trace diagonal sort take_along_axis
-atleast_1d stop_gradient getitem astype""".split()
+def _seq_arg(a):
+    if isinstance(a, (list, tuple)):
+        return [from_nested(x) if isinstance(x, (list, tuple)) and has_tensor(x) else x
+                for x in a]
+    return a
 
-for _n in _NAMES:
-    globals()[_n] = _public(getattr(ops, _n))
 
-true_divide = divide
-absolute = abs
-amax = max
-amin = min
-concat = concatenate
-around = round
+def namespace(module):
+    """The public functions of one namespace (``""``: ``ya``; ``"linalg"``, ``"fft"``)."""
+    out = {}
+    for op in OPS.values():
+        if op.module == module:
+            f = _public(op.fn, op.seq)
+            for name in (op.name,) + op.aliases:
+                out[name] = f
+    return out
 
-# non-differentiable helpers already return Tensors
-for _n in ["greater", "greater_equal", "less", "less_equal", "equal", "not_equal",
-           "argmax", "argmin", "argsort", "isfinite", "isnan", "isinf", "logical_and",
-           "logical_or", "logical_not"]:
-    globals()[_n] = getattr(ops, _n)
+
+_NS = namespace("")
+globals().update(_NS)
+
+# non-differentiable functions: run on the data, return Tensors
+for _f, _n in NONDIFF.items():
+    if _n is not None:
+        _NS[_n] = globals()[_n] = getattr(ops, _n)
 
 
 def _creation(npfn):
     @functools.wraps(npfn)
     def f(*args, requires_grad=False, dtype=None, **kw):
-        from .tensor import get_default_dtype
         arr = npfn(*args, dtype=dtype or get_default_dtype(), **kw)
         return Tensor(arr, requires_grad=requires_grad, dtype=arr.dtype)
     return f
@@ -57,20 +78,22 @@ def _creation(npfn):
 zeros = _creation(np.zeros)
 ones = _creation(np.ones)
 empty = _creation(np.empty)
-full = _creation(np.full)
 eye = _creation(np.eye)
 
 
-def arange(*args, requires_grad=False, dtype=None):
-    from .tensor import get_default_dtype
-    return Tensor(np.arange(*args, dtype=dtype or get_default_dtype()),
+def full(shape, fill_value, dtype=None, requires_grad=False):
+    """NumPy's full; a Tensor ``fill_value`` is broadcast differentiably."""
+    if isinstance(fill_value, Tensor):
+        out = ops.broadcast_to(fill_value if dtype is None else ops.astype(fill_value, np.dtype(dtype)),
+                               tuple(np.atleast_1d(shape)) if np.ndim(shape) else (int(shape),))
+        return out
+    return Tensor(np.full(shape, fill_value, dtype=dtype or get_default_dtype()),
                   requires_grad=requires_grad, dtype=dtype or get_default_dtype())
 
 
-def linspace(start, stop, num=50, requires_grad=False, dtype=None, **kw):
-    from .tensor import get_default_dtype
-    d = dtype or get_default_dtype()
-    return Tensor(np.linspace(start, stop, num, dtype=d, **kw), requires_grad=requires_grad, dtype=d)
+def arange(*args, requires_grad=False, dtype=None):
+    return Tensor(np.arange(*args, dtype=dtype or get_default_dtype()),
+                  requires_grad=requires_grad, dtype=dtype or get_default_dtype())
 
 
 def _like(npfn):
@@ -86,13 +109,5 @@ zeros_like = _like(np.zeros_like)
 ones_like = _like(np.ones_like)
 full_like = _like(np.full_like)
 
-
-
-
-__all__ = _NAMES + [
-    "true_divide", "absolute", "amax", "amin", "concat", "around", "greater",
-    "greater_equal", "less", "less_equal", "equal", "not_equal", "argmax", "argmin",
-    "argsort", "isfinite", "isnan", "isinf", "logical_and", "logical_or", "logical_not",
-    "zeros", "ones", "empty", "full", "eye", "arange", "linspace", "zeros_like",
-    "ones_like", "full_like",
-]
+__all__ = sorted(_NS) + ["zeros", "ones", "empty", "full", "eye", "arange", "zeros_like",
+                         "ones_like", "full_like"]

@@ -1,11 +1,6 @@
-"""``yaae.linalg``: norm (vector ords 1, 2, inf, -inf, p; Frobenius; matrix 1 and
-inf), inv, det and solve, differentiable in every mode and order."""
-from . import ops
-from .api import _public
+"""``yaae.linalg``: NumPy's ``numpy.linalg`` functions, differentiable in every
+mode and order (generated from the op registry's ``module="linalg"`` entries)."""
+from .api import namespace as _namespace
 
-norm = _public(ops.norm)
-inv = _public(ops.inv)
-det = _public(ops.det)
-solve = _public(ops.solve)
-
-__all__ = ["norm", "inv", "det", "solve"]
+globals().update(_namespace("linalg"))
+__all__ = sorted(_namespace("linalg"))

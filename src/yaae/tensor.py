@@ -159,6 +159,12 @@ class _ArgnumRules:
         return 1 << 30
 
 
+def _data(x):
+    """The ndarray behind a Tensor; anything else unchanged (the one helper
+    every rule uses to read values that carry no derivative)."""
+    return x.data if isinstance(x, Tensor) else x
+
+
 def _describe(args):
     parts = []
     for a in args:
@@ -993,7 +999,34 @@ class Tensor:
         backward_sweep([self], [g], retain_graph=retain_graph or create_graph,
                        create_graph=create_graph)
 
-    # operators and methods are attached by yaae.ops
+    # Operators and methods (t + u, t.sum(axis=0), t.T, ...) are generated from
+    # the op registry, yaae/ops/registry.py: each op's ``method=`` names.  See
+    # ``install_methods`` below; yaae.ops calls it once every op is declared.
+
+
+def install_methods(ops, extra):
+    """Attach Tensor's operators and methods: for every registry entry (``ops``:
+    name -> Op), one per name in its ``methods``, plus ``extra`` (name -> the
+    few methods whose signatures differ from their functions', and properties).
+    Elementwise primitives use their one-frame hot paths (reflected operators,
+    ``__rsub__`` and the like, swap the arguments)."""
+    for op in ops.values():
+        p = op.prim
+        for name in op.methods:
+            if p is not None and p.bcast and isinstance(p.vjps, tuple):
+                if len(p.vjps) == 1:
+                    m = p.m1
+                elif name.startswith("__r"):
+                    m = binary_method(p, swap=True)
+                else:
+                    m = p.m2
+            elif isinstance(op.fn, Primitive):   # not a descriptor: bind self by hand
+                m = (lambda f: lambda self, *a, **k: f(self, *a, **k))(op.fn)
+            else:
+                m = op.fn
+            setattr(Tensor, name, m)
+    for name, m in extra.items():
+        setattr(Tensor, name, m)
 
 
 class _HookHandle:

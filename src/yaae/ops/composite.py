@@ -5,16 +5,15 @@ import math
 
 import numpy as np
 
-from ..tensor import Tensor, _wrap
-from .elementwise import multiply, exp, log, sqrt, where, _data
+from ..tensor import Tensor, _wrap, _data
+from .elementwise import multiply, exp, log, sqrt, where, astype
+from .registry import defcomposite
 from .reductions import sum, max, min, _axes
 from .shape import (reshape, transpose, broadcast_to, expand_dims, take, Index,
                     concatenate_p)
 from .linalg import matmul, einsum
 
-_py_sum = builtins.sum
-
-
+@defcomposite()
 def stop_gradient(x):
     """The value of ``x`` with no derivative (a constant)."""
     return _wrap(x.data) if isinstance(x, Tensor) else x
@@ -28,17 +27,20 @@ def _count(x, axis):
     return math.prod([shape[a] for a in _axes(axis, len(shape))])
 
 
+@defcomposite(numpy=np.mean, method=True)
 def mean(x, axis=None, keepdims=False):
     n = _count(x, axis)
     return sum(x, axis=axis, keepdims=keepdims) / n if n else sum(x, axis=axis, keepdims=keepdims) * np.nan
 
 
+@defcomposite(numpy=np.var, method=True)
 def var(x, axis=None, ddof=0, keepdims=False):
     d = x - mean(x, axis=axis, keepdims=True)
     n = _count(x, axis) - ddof
     return sum(d * d, axis=axis, keepdims=keepdims) / n
 
 
+@defcomposite(numpy=np.std, method=True)
 def std(x, axis=None, ddof=0, keepdims=False):
     return sqrt(var(x, axis=axis, ddof=ddof, keepdims=keepdims))
 
@@ -51,6 +53,7 @@ def _finite_max(x, axis):
     return m
 
 
+@defcomposite(method=True)
 def logsumexp(x, axis=None, keepdims=False):
     """log(sum(exp(x))) without overflow; its gradient is softmax."""
     m = _finite_max(x, axis)
@@ -61,25 +64,30 @@ def logsumexp(x, axis=None, keepdims=False):
     return r
 
 
+@defcomposite(method=True)
 def softmax(x, axis=-1):
     e = exp(x - _finite_max(x, axis))
     return e / sum(e, axis=axis, keepdims=True)
 
 
+@defcomposite(method=True)
 def log_softmax(x, axis=-1):
     z = x - _finite_max(x, axis)
     return z - log(sum(exp(z), axis=axis, keepdims=True))
 
 
+@defcomposite(method=True)
 def leaky_relu(x, negative_slope=0.01):
     return where(_data(x) > 0, x, x * negative_slope)
 
 
 # ---- shape ----------------------------------------------------------------------------------
+@defcomposite(numpy=np.ravel, method=("ravel", "flatten"))
 def ravel(x):
     return reshape(x, (-1,))
 
 
+@defcomposite(numpy=np.squeeze, method=True)
 def squeeze(x, axis=None):
     shape = np.shape(_data(x))
     if axis is None:
@@ -93,6 +101,7 @@ def squeeze(x, axis=None):
     return reshape(x, tuple(s for i, s in enumerate(shape) if i not in axes))
 
 
+@defcomposite(numpy=np.swapaxes, method=True)
 def swapaxes(x, axis1, axis2):
     nd = np.ndim(_data(x))
     axes = list(range(nd))
@@ -101,6 +110,7 @@ def swapaxes(x, axis1, axis2):
     return transpose(x, tuple(axes))
 
 
+@defcomposite(numpy=np.moveaxis, method=True)
 def moveaxis(x, source, destination):
     nd = np.ndim(_data(x))
     src = [s % nd for s in (source if isinstance(source, (tuple, list)) else (source,))]
@@ -114,6 +124,7 @@ def moveaxis(x, source, destination):
     return transpose(x, tuple(order))
 
 
+@defcomposite(numpy=np.concatenate, aliases=("concat",), seq=(0,))
 def concatenate(arrays, axis=0):
     arrays = list(arrays)
     if axis is None:
@@ -121,6 +132,7 @@ def concatenate(arrays, axis=0):
     return concatenate_p(*arrays, axis=axis)
 
 
+@defcomposite(numpy=np.stack, seq=(0,))
 def stack(arrays, axis=0):
     arrays = list(arrays)
     if not arrays:
@@ -131,15 +143,18 @@ def stack(arrays, axis=0):
     return concatenate_p(*[expand_dims(a, axis) for a in arrays], axis=axis)
 
 
+@defcomposite(numpy=np.hstack, seq=(0,))
 def hstack(arrays):
     arrays = list(arrays)
     return concatenate(arrays, axis=0 if np.ndim(_data(arrays[0])) == 1 else 1)
 
 
+@defcomposite(numpy=np.vstack, seq=(0,))
 def vstack(arrays):
     return concatenate([reshape(a, (1, -1)) if np.ndim(_data(a)) == 1 else a for a in arrays], axis=0)
 
 
+@defcomposite(numpy=np.split)
 def split(x, indices_or_sections, axis=0):
     n = np.shape(_data(x))[axis]
     if isinstance(indices_or_sections, (int, np.integer)):
@@ -159,6 +174,7 @@ def split(x, indices_or_sections, axis=0):
     return outs
 
 
+@defcomposite(numpy=np.array_split)
 def array_split(x, indices_or_sections, axis=0):
     if isinstance(indices_or_sections, (int, np.integer)):
         n = np.shape(_data(x))[axis]
@@ -168,6 +184,7 @@ def array_split(x, indices_or_sections, axis=0):
     return split(x, indices_or_sections, axis)
 
 
+@defcomposite(numpy=np.flip, method=True)
 def flip(x, axis=None):
     nd = np.ndim(_data(x))
     axes = range(nd) if axis is None else [a % nd for a in (axis if isinstance(axis, tuple) else (axis,))]
@@ -175,6 +192,7 @@ def flip(x, axis=None):
     return take(x, Index(key))
 
 
+@defcomposite(numpy=np.tile)
 def tile(x, reps):
     reps = (reps,) if isinstance(reps, (int, np.integer)) else tuple(reps)
     shape = np.shape(_data(x))
@@ -186,6 +204,7 @@ def tile(x, reps):
     return reshape(x, tuple(r * s for r, s in zip(reps, shape)))
 
 
+@defcomposite(numpy=np.repeat, method=True)
 def repeat(x, repeats, axis=None):
     if axis is None:
         x, axis = ravel(x), 0
@@ -196,11 +215,13 @@ def repeat(x, repeats, axis=None):
     return take(x, Index(key))
 
 
+@defcomposite(numpy=np.atleast_1d)
 def atleast_1d(x):
     return reshape(x, (1,)) if np.ndim(_data(x)) == 0 else x
 
 
 # ---- linear algebra -----------------------------------------------------------------------
+@defcomposite(numpy=np.dot, method=True)
 def dot(a, b):
     na, nb_ = np.ndim(_data(a)), np.ndim(_data(b))
     if na == 0 or nb_ == 0:
@@ -210,20 +231,24 @@ def dot(a, b):
     return tensordot(a, b, axes=([-1], [-2 if nb_ >= 2 else -1]))
 
 
+@defcomposite(numpy=np.vdot)
 def vdot(a, b):
     return sum(multiply(ravel(a), ravel(b)))
 
 
+@defcomposite(numpy=np.inner)
 def inner(a, b):
     if np.ndim(_data(a)) == 0 or np.ndim(_data(b)) == 0:
         return multiply(a, b)
     return tensordot(a, b, axes=([-1], [-1]))
 
 
+@defcomposite(numpy=np.outer)
 def outer(a, b):
     return multiply(reshape(a, (-1, 1)), reshape(b, (1, -1)))
 
 
+@defcomposite(numpy=np.tensordot)
 def tensordot(a, b, axes=2):
     na, nb_ = np.ndim(_data(a)), np.ndim(_data(b))
     if isinstance(axes, (int, np.integer)):
@@ -244,6 +269,7 @@ def tensordot(a, b, axes=2):
     return einsum("".join(sa) + "," + "".join(sb) + "->" + "".join(out), a, b)
 
 
+@defcomposite(numpy=np.diagonal, method=True)
 def diagonal(x, offset=0, axis1=0, axis2=1):
     shape = np.shape(_data(x))
     nd = len(shape)
@@ -258,10 +284,12 @@ def diagonal(x, offset=0, axis1=0, axis2=1):
     return take(x, Index((Ellipsis, rows, cols)))
 
 
+@defcomposite(numpy=np.trace, method=True)
 def trace(x, offset=0, axis1=0, axis2=1):
     return sum(diagonal(x, offset, axis1, axis2), axis=-1)
 
 
+@defcomposite(numpy=np.linalg.norm, module="linalg", method=True)
 def norm(x, ord=None, axis=None, keepdims=False):
     """Vector norms (ord 1, 2, inf, -inf, p) and the Frobenius norm."""
     nd = np.ndim(_data(x))
@@ -296,3 +324,50 @@ def norm(x, ord=None, axis=None, keepdims=False):
 def abs_(x):
     from .elementwise import abs as _abs
     return _abs(x)
+
+
+# ---- arrays from nested lists (differentiable np.array) ----------------------------------
+def has_tensor(obj):
+    """Whether a nested list/tuple holds a Tensor anywhere."""
+    if isinstance(obj, Tensor):
+        return True
+    if isinstance(obj, (list, tuple)):
+        return builtins.any(has_tensor(o) for o in obj)
+    return False
+
+
+def from_nested(obj):
+    """A nested list/tuple holding Tensors as one Tensor, built by stacking,
+    so the gradient reaches every Tensor in it; anything else unchanged."""
+    if isinstance(obj, (list, tuple)) and has_tensor(obj):
+        parts = [from_nested(o) for o in obj]
+        if not parts:
+            return np.asarray(obj)
+        dt = np.result_type(*[_data(p) for p in parts])
+        if dt.kind not in "fc":
+            from ..tensor import get_default_dtype
+            dt = get_default_dtype()
+        return stack([p if isinstance(p, Tensor) and p.dtype == dt else
+                      (astype(p, dt) if isinstance(p, Tensor) else np.asarray(p, dtype=dt))
+                      for p in parts])
+    return obj
+
+
+@defcomposite()
+def array(obj, dtype=None, copy=True):
+    """NumPy's ``array``, differentiable: ``ya.array([a, 2 * a])`` stacks
+    Tensors (nested lists and tuples too) and keeps their gradients."""
+    if has_tensor(obj):
+        out = from_nested(obj)
+        if dtype is not None and np.dtype(dtype) != out.dtype:
+            out = astype(out, np.dtype(dtype))
+        return out
+    return np.array(obj, dtype=dtype, copy=copy)
+
+
+@defcomposite()
+def asarray(obj, dtype=None):
+    """NumPy's ``asarray``, differentiable (see ``array``); a Tensor is returned as is."""
+    if isinstance(obj, Tensor) and (dtype is None or np.dtype(dtype) == obj.dtype):
+        return obj
+    return array(obj, dtype=dtype, copy=None)

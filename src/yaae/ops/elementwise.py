@@ -1,32 +1,21 @@
-"""Elementwise primitives.
+"""Elementwise primitives, one declaration each (see ``registry``).
 
 Arithmetic uses Python's operators (NumPy's ufuncs underneath): on NumPy
 scalars they take NumPy's fast scalar path, an order of magnitude quicker
 than calling the ufunc.
 
-Each entry is one line: the forward NumPy function and the derivative
-``f'(ans, x)``; ``_unary`` turns it into the VJP ``g * f'`` and the JVP
-``t * f'``.  Binary ops list one rule per argument.  Broadcasting is undone by
-the engine (``tensor._sum_to``), never here.
+Most entries give the forward NumPy function and the partial derivative
+``d(ans, *args)`` per argument; the registry makes the VJP ``g * d`` and the
+JVP ``t * d`` from it.  Linear ones (add, subtract, negative) spell their
+rules out, to skip a multiplication by one.  Broadcasting is undone by the
+engine (``tensor._sum_to``), never here.
 """
 import operator
 
 import numpy as np
 
-from ..tensor import Primitive, Tensor
-
-
-def _data(x):
-    return x.data if isinstance(x, Tensor) else x
-
-
-def _unary(fwd, name, deriv, saves=True):
-    """An elementwise primitive defined by its derivative ``deriv(ans, x)``
-    (``saves``: which of ans and x the derivative reads, see Primitive)."""
-    p = Primitive(fwd, name, batchable=True, bcast=True, saves=saves)
-    p.defvjp(lambda g, ans, x: g * deriv(ans, x))
-    p.defjvp(lambda t, ans, x: t * deriv(ans, x))
-    return p
+from ..tensor import Tensor, _data
+from .registry import defop, defnondiff
 
 
 def zeros_like_g(g):
@@ -35,27 +24,33 @@ def zeros_like_g(g):
     return np.zeros(np.shape(d), dtype=getattr(d, "dtype", None) or np.float64)
 
 
+def _unary(name, fwd, deriv, saves=True, numpy=None, method=True, **kw):
+    """An elementwise primitive of one argument with derivative ``deriv(ans, x)``
+    (``saves``: which of ans and x it reads, see Primitive)."""
+    return defop(name, fwd, deriv=deriv, bcast=True, saves=saves,
+                 numpy=fwd if numpy is None else numpy, method=method, **kw)
+
+
 # ---- arithmetic ---------------------------------------------------------------
-add = Primitive(operator.add, "add", batchable=True, bcast=True, saves=False)
-add.defvjp(lambda g, ans, x, y: g, lambda g, ans, x, y: g)
-add.defjvp(lambda t, ans, x, y: t, lambda t, ans, x, y: t)
-subtract = Primitive(operator.sub, "subtract", batchable=True, bcast=True, saves=False)
-subtract.defvjp(lambda g, ans, x, y: g, lambda g, ans, x, y: -g)
-subtract.defjvp(lambda t, ans, x, y: t, lambda t, ans, x, y: -t)
-negative = Primitive(operator.neg, "negative", batchable=True, bcast=True, saves=False)
-negative.defvjp(lambda g, ans, x: -g)
-negative.defjvp(lambda t, ans, x: -t)
-positive = Primitive(operator.pos, "positive", batchable=True, bcast=True, saves=False)
-positive.defvjp(lambda g, ans, x: g)
-positive.defjvp(lambda t, ans, x: t)
-
-multiply = Primitive(operator.mul, "multiply", batchable=True, bcast=True, saves="args")
-multiply.defvjp(lambda g, ans, x, y: g * y, lambda g, ans, x, y: x * g)
-multiply.defjvp(lambda t, ans, x, y: t * y, lambda t, ans, x, y: x * t)
-
-divide = Primitive(operator.truediv, "divide", batchable=True, bcast=True)
-divide.defvjp(lambda g, ans, x, y: g / y, lambda g, ans, x, y: -g * ans / y)
-divide.defjvp(lambda t, ans, x, y: t / y, lambda t, ans, x, y: -t * ans / y)
+add = defop("add", operator.add, numpy=np.add, bcast=True, saves=False,
+            method=("__add__", "__radd__", "add"),
+            vjp=(lambda g, ans, x, y: g, lambda g, ans, x, y: g),
+            jvp=(lambda t, ans, x, y: t, lambda t, ans, x, y: t))
+subtract = defop("subtract", operator.sub, numpy=np.subtract, bcast=True, saves=False,
+                 method=("__sub__", "__rsub__", "sub"),
+                 vjp=(lambda g, ans, x, y: g, lambda g, ans, x, y: -g),
+                 jvp=(lambda t, ans, x, y: t, lambda t, ans, x, y: -t))
+negative = defop("negative", operator.neg, numpy=np.negative, bcast=True, saves=False,
+                 method=("__neg__", "neg"),
+                 vjp=lambda g, ans, x: -g, jvp=lambda t, ans, x: -t)
+positive = defop("positive", operator.pos, numpy=np.positive, bcast=True, saves=False,
+                 vjp=lambda g, ans, x: g, jvp=lambda t, ans, x: t)
+multiply = defop("multiply", operator.mul, numpy=np.multiply, bcast=True, saves="args",
+                 method=("__mul__", "__rmul__", "mul"),
+                 deriv=(lambda ans, x, y: y, lambda ans, x, y: x))
+divide = defop("divide", operator.truediv, numpy=(np.divide,), bcast=True,
+               method=("__truediv__", "__rtruediv__", "div"), aliases=("true_divide",),
+               deriv=(lambda ans, x, y: 1 / y, lambda ans, x, y: -ans / y))
 
 
 def _pow_dx(ans, x, y):
@@ -77,29 +72,27 @@ def _pow_dy(ans, x, y):
     return where(zero, 0.0, ans * logx)
 
 
-power = Primitive(operator.pow, "power", batchable=True, bcast=True)
-power.defvjp(lambda g, ans, x, y: g * _pow_dx(ans, x, y),
-             lambda g, ans, x, y: g * _pow_dy(ans, x, y))
-power.defjvp(lambda t, ans, x, y: t * _pow_dx(ans, x, y),
-             lambda t, ans, x, y: t * _pow_dy(ans, x, y))
+power = defop("power", operator.pow, numpy=np.power, bcast=True,
+              method=("__pow__", "__rpow__", "pow"), deriv=(_pow_dx, _pow_dy))
 
 # ---- unary functions, one derivative each ---------------------------------------
-exp = _unary(np.exp, "exp", lambda ans, x: ans, "ans")
-log = _unary(np.log, "log", lambda ans, x: 1 / x, "args")
-log1p = _unary(np.log1p, "log1p", lambda ans, x: 1 / (x + 1), "args")
-expm1 = _unary(np.expm1, "expm1", lambda ans, x: ans + 1, "ans")
-sqrt = _unary(np.sqrt, "sqrt", lambda ans, x: 0.5 / ans, "ans")
-square = _unary(np.square, "square", lambda ans, x: 2 * x, "args")
-sin = _unary(np.sin, "sin", lambda ans, x: cos(x), "args")
-cos = _unary(np.cos, "cos", lambda ans, x: -sin(x), "args")
-tan = _unary(np.tan, "tan", lambda ans, x: 1 + ans * ans, "ans")
-arcsin = _unary(np.arcsin, "arcsin", lambda ans, x: 1 / sqrt(1 - x * x), "args")
-arccos = _unary(np.arccos, "arccos", lambda ans, x: -1 / sqrt(1 - x * x), "args")
-arctan = _unary(np.arctan, "arctan", lambda ans, x: 1 / (1 + x * x), "args")
-sinh = _unary(np.sinh, "sinh", lambda ans, x: cosh(x), "args")
-cosh = _unary(np.cosh, "cosh", lambda ans, x: sinh(x), "args")
-tanh = _unary(np.tanh, "tanh", lambda ans, x: 1 - ans * ans, "ans")
-abs = _unary(np.abs, "abs", lambda ans, x: sign(x), "args")  # noqa: A001 - NumPy's name
+exp = _unary("exp", np.exp, lambda ans, x: ans, "ans")
+log = _unary("log", np.log, lambda ans, x: 1 / x, "args")
+log1p = _unary("log1p", np.log1p, lambda ans, x: 1 / (x + 1), "args")
+expm1 = _unary("expm1", np.expm1, lambda ans, x: ans + 1, "ans")
+sqrt = _unary("sqrt", np.sqrt, lambda ans, x: 0.5 / ans, "ans")
+square = _unary("square", np.square, lambda ans, x: 2 * x, "args")
+sin = _unary("sin", np.sin, lambda ans, x: cos(x), "args")
+cos = _unary("cos", np.cos, lambda ans, x: -sin(x), "args")
+tan = _unary("tan", np.tan, lambda ans, x: 1 + ans * ans, "ans")
+arcsin = _unary("arcsin", np.arcsin, lambda ans, x: 1 / sqrt(1 - x * x), "args")
+arccos = _unary("arccos", np.arccos, lambda ans, x: -1 / sqrt(1 - x * x), "args")
+arctan = _unary("arctan", np.arctan, lambda ans, x: 1 / (1 + x * x), "args")
+sinh = _unary("sinh", np.sinh, lambda ans, x: cosh(x), "args")
+cosh = _unary("cosh", np.cosh, lambda ans, x: sinh(x), "args")
+tanh = _unary("tanh", np.tanh, lambda ans, x: 1 - ans * ans, "ans")
+abs = _unary("abs", np.abs, lambda ans, x: sign(x), "args",  # noqa: A001 - NumPy's name
+             method=("abs", "__abs__"), aliases=("absolute",))
 
 
 def _sigmoid(x):
@@ -108,32 +101,33 @@ def _sigmoid(x):
     return np.where(x >= 0, 1 / (1 + e), e / (1 + e))
 
 
-sigmoid = _unary(_sigmoid, "sigmoid", lambda ans, x: ans * (1 - ans), "ans")
-softplus = _unary(lambda x: np.logaddexp(0, x), "softplus", lambda ans, x: sigmoid(x), "args")
-relu = _unary(lambda x: np.maximum(x, 0), "relu", lambda ans, x: _data(ans) > 0, "ans")
+sigmoid = _unary("sigmoid", _sigmoid, lambda ans, x: ans * (1 - ans), "ans", numpy=())
+softplus = _unary("softplus", lambda x: np.logaddexp(0, x), lambda ans, x: sigmoid(x), "args",
+                  numpy=())
+relu = _unary("relu", lambda x: np.maximum(x, 0), lambda ans, x: _data(ans) > 0, "ans",
+              numpy=())
 
 
-def _zero_grad_op(fwd, name):
-    p = Primitive(fwd, name, batchable=True)
-    p.defvjp(lambda g, ans, x: zeros_like_g(g))
-    p.defjvp(lambda t, ans, x: zeros_like_g(t))
-    return p
+def _zero_grad_op(name, fwd, method=False, numpy=None, **kw):
+    """A piecewise-constant op: derivative zero wherever it exists."""
+    return defop(name, fwd, numpy=fwd if numpy is None else numpy, method=method,
+                 vjp=lambda g, ans, x, *a, **k: zeros_like_g(g),
+                 jvp=lambda t, ans, x, *a, **k: zeros_like_g(t), **kw)
 
 
-sign = _zero_grad_op(np.sign, "sign")
-floor = _zero_grad_op(np.floor, "floor")
-ceil = _zero_grad_op(np.ceil, "ceil")
-trunc = _zero_grad_op(np.trunc, "trunc")
-rint = _zero_grad_op(np.rint, "rint")
+sign = _zero_grad_op("sign", np.sign, method=True)
+floor = _zero_grad_op("floor", np.floor, method=True)
+ceil = _zero_grad_op("ceil", np.ceil, method=True)
+trunc = _zero_grad_op("trunc", np.trunc, method=True, numpy=(np.trunc, np.fix))
+rint = _zero_grad_op("rint", np.rint, method=True)
 
 
 def _round(x, decimals=0):
     return np.round(x, decimals)
 
 
-round = Primitive(_round, "round", batchable=True)  # noqa: A001
-round.defvjp(lambda g, ans, x, decimals=0: zeros_like_g(g))
-round.defjvp(lambda t, ans, x, decimals=0: zeros_like_g(t))
+round = _zero_grad_op("round", _round, method=True,  # noqa: A001
+                      numpy=(np.round, np.around), aliases=("around",))
 
 
 # ---- comparisons of two arguments with a selection derivative ----------------
@@ -145,35 +139,28 @@ def _max_weight(x, y):
     return w.astype(dt) if dt.kind == "f" and w.dtype != dt else w
 
 
-maximum = Primitive(np.maximum, "maximum", batchable=True, bcast=True, saves="args")
-maximum.defvjp(lambda g, ans, x, y: g * _max_weight(x, y),
-               lambda g, ans, x, y: g * _max_weight(y, x))
-maximum.defjvp(lambda t, ans, x, y: t * _max_weight(x, y),
-               lambda t, ans, x, y: t * _max_weight(y, x))
-
-minimum = Primitive(np.minimum, "minimum", batchable=True, bcast=True, saves="args")
-minimum.defvjp(lambda g, ans, x, y: g * _max_weight(y, x),
-               lambda g, ans, x, y: g * _max_weight(x, y))
-minimum.defjvp(lambda t, ans, x, y: t * _max_weight(y, x),
-               lambda t, ans, x, y: t * _max_weight(x, y))
+maximum = defop("maximum", np.maximum, bcast=True, saves="args", numpy=np.maximum,
+                method=True, deriv=(lambda ans, x, y: _max_weight(x, y),
+                                    lambda ans, x, y: _max_weight(y, x)))
+minimum = defop("minimum", np.minimum, bcast=True, saves="args", numpy=np.minimum,
+                method=True, deriv=(lambda ans, x, y: _max_weight(y, x),
+                                    lambda ans, x, y: _max_weight(x, y)))
 
 
 def _where(cond, x, y):
     return np.where(cond, x, y)
 
 
-where = Primitive(_where, "where", batchable=True, bcast=True, saves="args")
-where.defvjp(None,
-             lambda g, ans, c, x, y: _select(c, g, True),
-             lambda g, ans, c, x, y: _select(c, g, False))
-where.defjvp(None,
-             lambda t, ans, c, x, y: _select(c, t, True),
-             lambda t, ans, c, x, y: _select(c, t, False))
-
-
 def _select(c, g, keep_true):
     c = _data(c)
     return where(c, g, 0.0) if keep_true else where(c, 0.0, g)
+
+
+where = defop("where", _where, bcast=True, saves="args", numpy=np.where,
+              vjp=(None, lambda g, ans, c, x, y: _select(c, g, True),
+                   lambda g, ans, c, x, y: _select(c, g, False)),
+              jvp=(None, lambda t, ans, c, x, y: _select(c, t, True),
+                   lambda t, ans, c, x, y: _select(c, t, False)))
 
 
 def _clip(x, lo, hi):
@@ -190,19 +177,16 @@ def _in_range(x, lo, hi):
     return m
 
 
-clip = Primitive(_clip, "clip", batchable=True, bcast=True, saves="args")
-clip.defvjp(lambda g, ans, x, lo, hi: g * _in_range(x, lo, hi),
-            lambda g, ans, x, lo, hi: g * (_data(x) < _data(lo)),
-            lambda g, ans, x, lo, hi: g * (_data(x) > _data(hi)))
-clip.defjvp(lambda t, ans, x, lo, hi: t * _in_range(x, lo, hi),
-            lambda t, ans, x, lo, hi: t * (_data(x) < _data(lo)),
-            lambda t, ans, x, lo, hi: t * (_data(x) > _data(hi)))
+clip_p = defop("clip", _clip, bcast=True, saves="args", register=False,
+               deriv=(lambda ans, x, lo, hi: _in_range(x, lo, hi),
+                      lambda ans, x, lo, hi: _data(x) < _data(lo),
+                      lambda ans, x, lo, hi: _data(x) > _data(hi)))
 
 
 def _astype(x, dtype):
     return x.astype(dtype, copy=False)
 
 
-astype = Primitive(_astype, "astype", batchable=True, saves=False)
-astype.defvjp(lambda g, ans, x, dtype: astype(g, _data(x).dtype))
-astype.defjvp(lambda t, ans, x, dtype: astype(t, dtype))
+astype = defop("astype", _astype, saves=False,
+               vjp=lambda g, ans, x, dtype: astype(g, _data(x).dtype),
+               jvp=lambda t, ans, x, dtype: astype(t, dtype))

@@ -9,12 +9,9 @@ import string
 
 import numpy as np
 
-from ..tensor import Primitive, Tensor
+from ..tensor import _data
+from .registry import defop, defcomposite
 from .shape import reshape, transpose, broadcast_to, expand_dims
-
-
-def _data(x):
-    return x.data if isinstance(x, Tensor) else x
 
 
 def mT(x):
@@ -58,9 +55,10 @@ def _matmul_jvp_b(t, ans, a, b):
     return matmul(a, t)
 
 
-matmul = Primitive(np.matmul, "matmul", batchable=True, bcast=True, saves="args")
-matmul.defvjp(_matmul_vjp_a, _matmul_vjp_b)
-matmul.defjvp(lambda t, ans, a, b: matmul(t, b), _matmul_jvp_b)
+matmul = defop("matmul", np.matmul, bcast=True, saves="args",
+               numpy=(np.matmul, np.linalg.matmul), method=("__matmul__", "__rmatmul__", "matmul"),
+               vjp=(_matmul_vjp_a, _matmul_vjp_b),
+               jvp=(lambda t, ans, a, b: matmul(t, b), _matmul_jvp_b))
 
 
 # ---- einsum ------------------------------------------------------------------------------
@@ -166,11 +164,11 @@ def _einsum_jvp(i, t, ans, subscripts, *ops):
     return einsum(sub, *[t if j == k else o for j, o in enumerate(ops)])
 
 
-einsum_p = Primitive(_einsum, "einsum", batchable=True, saves="args")
-einsum_p.defvjp(_einsum_vjp, argnum=True)
-einsum_p.defjvp(_einsum_jvp, argnum=True)
+einsum_p = defop("einsum", _einsum, saves="args", register=False,
+                 vjp=_einsum_vjp, jvp=_einsum_jvp, argnum=True)
 
 
+@defcomposite(numpy=np.einsum)
 def einsum(subscripts, *operands, **kw):
     """NumPy's einsum (any subscripts, ellipsis included), differentiable in
     every operand."""
@@ -184,9 +182,9 @@ def einsum(subscripts, *operands, **kw):
 
 
 # ---- inverse, determinant, solve -----------------------------------------------------
-inv = Primitive(np.linalg.inv, "inv", batchable=True, saves="ans")
-inv.defvjp(lambda g, ans, x: -matmul(mT(ans), matmul(g, mT(ans))))
-inv.defjvp(lambda t, ans, x: -matmul(ans, matmul(t, ans)))
+inv = defop("inv", np.linalg.inv, saves="ans", numpy=np.linalg.inv, module="linalg",
+            vjp=lambda g, ans, x: -matmul(mT(ans), matmul(g, mT(ans))),
+            jvp=lambda t, ans, x: -matmul(ans, matmul(t, ans)))
 
 
 def _det_vjp(g, ans, x):
@@ -198,9 +196,8 @@ def _det_jvp(t, ans, x):
     return ans * einsum("...ij,...ji->...", inv(x), t)
 
 
-det = Primitive(np.linalg.det, "det", batchable=True)
-det.defvjp(_det_vjp)
-det.defjvp(_det_jvp)
+det = defop("det", np.linalg.det, numpy=np.linalg.det, module="linalg",
+            vjp=_det_vjp, jvp=_det_jvp)
 
 
 def _solve(a, b):
@@ -237,6 +234,5 @@ def _solve_jvp_b(t, ans, a, b):
     return solve(a, t)
 
 
-solve = Primitive(_solve, "solve", batchable=True)
-solve.defvjp(_solve_vjp_a, _solve_vjp_b)
-solve.defjvp(_solve_jvp_a, _solve_jvp_b)
+solve = defop("solve", _solve, numpy=np.linalg.solve, module="linalg",
+              vjp=(_solve_vjp_a, _solve_vjp_b), jvp=(_solve_jvp_a, _solve_jvp_b))

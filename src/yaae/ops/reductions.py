@@ -5,8 +5,9 @@ goes through them unchanged.
 """
 import numpy as np
 
-from ..tensor import Primitive, Tensor
-from .elementwise import where, _data
+from ..tensor import Tensor, _data
+from .elementwise import where
+from .registry import defop
 from .shape import broadcast_to, expand_dims
 
 
@@ -41,11 +42,11 @@ def _sum(x, axis=None, keepdims=False, dtype=None):
     return np.add.reduce(x, axis=axis, dtype=dtype, keepdims=keepdims)
 
 
-sum = Primitive(_sum, "sum", batchable=True, saves=False)  # noqa: A001 - NumPy's name
-sum.defvjp(lambda g, ans, x, axis=None, keepdims=False, dtype=None:
-           unreduce(g, x.shape, axis, keepdims, ans.ndim))
-sum.defjvp(lambda t, ans, x, axis=None, keepdims=False, dtype=None:
-           sum(t, axis=_axes(axis, x.ndim), keepdims=keepdims))
+sum = defop("sum", _sum, saves=False, numpy=np.sum, method=True,  # noqa: A001
+            vjp=lambda g, ans, x, axis=None, keepdims=False, dtype=None:
+            unreduce(g, x.shape, axis, keepdims, ans.ndim),
+            jvp=lambda t, ans, x, axis=None, keepdims=False, dtype=None:
+            sum(t, axis=_axes(axis, x.ndim), keepdims=keepdims))
 
 
 def _keep(ans, x, axis, keepdims):
@@ -65,20 +66,19 @@ def _argext_weight(ans, x, axis, keepdims):
     return w
 
 
-def _make_ext(fwd, name):
-    p = Primitive(fwd, name, batchable=True)
-    p.defvjp(lambda g, ans, x, axis=None, keepdims=False:
-             unreduce(g, x.shape, axis, keepdims, ans.ndim) * _argext_weight(ans, x, axis, keepdims))
-    p.defjvp(lambda t, ans, x, axis=None, keepdims=False:
-             sum(t * _argext_weight(ans, x, axis, keepdims), axis=_axes(axis, x.ndim),
-                 keepdims=keepdims))
-    return p
+def _make_ext(name, fwd, numpy):
+    return defop(name, fwd, numpy=numpy, method=True, aliases=("a" + name,),
+                 vjp=lambda g, ans, x, axis=None, keepdims=False:
+                 unreduce(g, x.shape, axis, keepdims, ans.ndim) * _argext_weight(ans, x, axis, keepdims),
+                 jvp=lambda t, ans, x, axis=None, keepdims=False:
+                 sum(t * _argext_weight(ans, x, axis, keepdims), axis=_axes(axis, x.ndim),
+                     keepdims=keepdims))
 
 
-max = _make_ext(lambda x, axis=None, keepdims=False:  # noqa: A001
-                np.maximum.reduce(x, axis=axis, keepdims=keepdims), "max")
-min = _make_ext(lambda x, axis=None, keepdims=False:  # noqa: A001
-                np.minimum.reduce(x, axis=axis, keepdims=keepdims), "min")
+max = _make_ext("max", lambda x, axis=None, keepdims=False:  # noqa: A001
+                np.maximum.reduce(x, axis=axis, keepdims=keepdims), (np.max, np.amax))
+min = _make_ext("min", lambda x, axis=None, keepdims=False:  # noqa: A001
+                np.minimum.reduce(x, axis=axis, keepdims=keepdims), (np.min, np.amin))
 
 
 def _prod(x, axis=None, keepdims=False):
@@ -121,12 +121,8 @@ def _prod_others_differentiable(x, axis):
     return _transpose(others, tuple(inv))
 
 
-prod = Primitive(_prod, "prod", batchable=True)
-prod.defvjp(lambda g, ans, x, axis=None, keepdims=False:
-            unreduce(g, x.shape, axis, keepdims, ans.ndim) * _prod_others(ans, x, axis))
-prod.defjvp(lambda t, ans, x, axis=None, keepdims=False:
-            sum(t * _prod_others(ans, x, axis), axis=_axes(axis, x.ndim), keepdims=keepdims))
-
-
-def _is_tensor(x):
-    return isinstance(x, Tensor)
+prod = defop("prod", _prod, numpy=np.prod, method=True,
+             vjp=lambda g, ans, x, axis=None, keepdims=False:
+             unreduce(g, x.shape, axis, keepdims, ans.ndim) * _prod_others(ans, x, axis),
+             jvp=lambda t, ans, x, axis=None, keepdims=False:
+             sum(t * _prod_others(ans, x, axis), axis=_axes(axis, x.ndim), keepdims=keepdims))

@@ -6,11 +6,8 @@ flip, tile, repeat, ...) is composed from these in ``composite.py``.
 """
 import numpy as np
 
-from ..tensor import Primitive, Tensor
-
-
-def _data(x):
-    return x.data if isinstance(x, Tensor) else x
+from ..tensor import Tensor, _data
+from .registry import defop, defcomposite
 
 
 def _nb(g, ndim):
@@ -23,9 +20,10 @@ def _reshape(x, shape):
     return x.reshape(shape) if isinstance(x, (np.ndarray, np.generic)) else np.reshape(x, shape)
 
 
-reshape = Primitive(_reshape, "reshape", batchable=True, saves=False)
-reshape.defvjp(lambda g, ans, x, shape: reshape(g, tuple(g.shape[:_nb(g, ans.ndim)]) + tuple(x.shape)))
-reshape.defjvp(lambda t, ans, x, shape: reshape(t, tuple(t.shape[:_nb(t, x.ndim)]) + tuple(ans.shape)))
+# (the public reshape and transpose, with NumPy's argument forms, are in __init__)
+reshape = defop("reshape", _reshape, saves=False, register=False,
+                vjp=lambda g, ans, x, shape: reshape(g, tuple(g.shape[:_nb(g, ans.ndim)]) + tuple(x.shape)),
+                jvp=lambda t, ans, x, shape: reshape(t, tuple(t.shape[:_nb(t, x.ndim)]) + tuple(ans.shape)))
 
 
 def _transpose(x, axes=None):
@@ -47,11 +45,11 @@ def _inverse(axes, ndim):
     return tuple(inv)
 
 
-transpose = Primitive(_transpose, "transpose", batchable=True, saves=False)
-transpose.defvjp(lambda g, ans, x, axes=None: transpose(
-    g, _batched_axes(_inverse(axes, x.ndim), x.ndim, _nb(g, ans.ndim))))
-transpose.defjvp(lambda t, ans, x, axes=None: transpose(
-    t, _batched_axes(axes, x.ndim, _nb(t, x.ndim))))
+transpose = defop("transpose", _transpose, saves=False, register=False,
+                  vjp=lambda g, ans, x, axes=None: transpose(
+                      g, _batched_axes(_inverse(axes, x.ndim), x.ndim, _nb(g, ans.ndim))),
+                  jvp=lambda t, ans, x, axes=None: transpose(
+                      t, _batched_axes(axes, x.ndim, _nb(t, x.ndim))))
 
 
 def _broadcast_to(x, shape):
@@ -68,11 +66,6 @@ def _broadcast_to(x, shape):
     return np.broadcast_to(x, shape)
 
 
-broadcast_to = Primitive(_broadcast_to, "broadcast_to", batchable=True, saves=False)
-# the engine sums the gradient back to x's shape: the VJP is the identity
-broadcast_to.defvjp(lambda g, ans, x, shape: g)
-
-
 def _broadcast_to_jvp(t, ans, x, shape):
     nb = _nb(t, x.ndim)
     if nb and ans.ndim > x.ndim:   # keep the batch dims in front of the new ones
@@ -80,9 +73,12 @@ def _broadcast_to_jvp(t, ans, x, shape):
     return broadcast_to(t, tuple(t.shape[:nb]) + tuple(ans.shape))
 
 
-broadcast_to.defjvp(_broadcast_to_jvp)
+# the engine sums the gradient back to x's shape: the VJP is the identity
+broadcast_to = defop("broadcast_to", _broadcast_to, saves=False, numpy=np.broadcast_to,
+                     method=True, vjp=lambda g, ans, x, shape: g, jvp=_broadcast_to_jvp)
 
 
+@defcomposite(numpy=np.expand_dims, method=("expand_dims", ))
 def expand_dims(x, axis):
     """NumPy's expand_dims, as a reshape."""
     shape = list(np.shape(_data(x)))
@@ -173,15 +169,16 @@ def _untake(g, index, shape, nb=0):
     return out
 
 
-take = Primitive(_take, "getitem", batchable=True, saves=False)
-untake = Primitive(_untake, "untake", batchable=True, saves=False)
-take.defvjp(lambda g, ans, x, index, nb=0: untake(
-    g, index, tuple(x.shape[nb:]), nb + _nb(g, ans.ndim)))
-take.defjvp(lambda t, ans, x, index, nb=0: take(t, index, nb + _nb(t, x.ndim)))
-untake.defvjp(lambda g, ans, x, index, shape, nb=0: take(g, index, nb + _nb(g, ans.ndim)))
-untake.defjvp(lambda t, ans, x, index, shape, nb=0: untake(t, index, shape, nb + _nb(t, x.ndim)))
+take = defop("getitem", _take, saves=False, register=False,
+             vjp=lambda g, ans, x, index, nb=0: untake(
+                 g, index, tuple(x.shape[nb:]), nb + _nb(g, ans.ndim)),
+             jvp=lambda t, ans, x, index, nb=0: take(t, index, nb + _nb(t, x.ndim)))
+untake = defop("untake", _untake, saves=False, register=False,
+               vjp=lambda g, ans, x, index, shape, nb=0: take(g, index, nb + _nb(g, ans.ndim)),
+               jvp=lambda t, ans, x, index, shape, nb=0: untake(t, index, shape, nb + _nb(t, x.ndim)))
 
 
+@defcomposite(method="__getitem__")
 def getitem(x, idx):
     """``x[idx]`` with NumPy's basic and advanced indexing."""
     return take(x, Index(idx))
@@ -217,9 +214,8 @@ def _concat_jvp(i, t, ans, *xs, axis=0):
     return pad(t, tuple(widths))
 
 
-concatenate_p = Primitive(_concatenate, "concatenate", batchable=True, saves=False)
-concatenate_p.defvjp(_concat_vjp, argnum=True)
-concatenate_p.defjvp(_concat_jvp, argnum=True)
+concatenate_p = defop("concatenate", _concatenate, saves=False, register=False,
+                      vjp=_concat_vjp, jvp=_concat_jvp, argnum=True)
 
 
 def _pad(x, pad_width, constant_values=0):
@@ -238,13 +234,14 @@ def _unpad_key(pw, nd_total):
     return tuple(key)
 
 
-pad_p = Primitive(_pad, "pad", batchable=True, saves=False)
-pad_p.defvjp(lambda g, ans, x, pad_width, constant_values=0:
-             take(g, Index(_unpad_key(pad_width, g.ndim))))
-pad_p.defjvp(lambda t, ans, x, pad_width, constant_values=0:
-             pad_p(t, ((0, 0),) * _nb(t, x.ndim) + tuple(map(tuple, np.asarray(pad_width))), 0))
+pad_p = defop("pad", _pad, saves=False, register=False,
+              vjp=lambda g, ans, x, pad_width, constant_values=0:
+              take(g, Index(_unpad_key(pad_width, g.ndim))),
+              jvp=lambda t, ans, x, pad_width, constant_values=0:
+              pad_p(t, ((0, 0),) * _nb(t, x.ndim) + tuple(map(tuple, np.asarray(pad_width))), 0))
 
 
+@defcomposite(numpy=np.pad)
 def pad(x, pad_width, mode="constant", constant_values=0):
     """NumPy's pad, constant mode."""
     if mode != "constant":

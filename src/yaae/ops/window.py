@@ -13,7 +13,7 @@ import itertools
 
 import numpy as np
 
-from ..tensor import Primitive
+from .registry import defop
 
 
 def out_size(n, k, s, d):
@@ -48,12 +48,10 @@ def _unwindows(g, shape, kernel, stride, dilation):
     return res
 
 
-windows = Primitive(_windows, "windows", batchable=True, saves=False)
-unwindows = Primitive(_unwindows, "unwindows", batchable=True, saves=False)
-windows.defvjp(lambda g, ans, x, kernel, stride, dilation:
-               unwindows(g, tuple(x.shape[x.ndim - len(kernel):]), kernel, stride, dilation))
-windows.defjvp(lambda t, ans, x, kernel, stride, dilation: windows(t, kernel, stride, dilation))
-unwindows.defvjp(lambda g, ans, x, shape, kernel, stride, dilation:
-                 windows(g, kernel, stride, dilation))
-unwindows.defjvp(lambda t, ans, x, shape, kernel, stride, dilation:
-                 unwindows(t, shape, kernel, stride, dilation))
+# each is the other's transpose (linear ops); private: nn's convolutions and pools use them
+windows = defop("windows", _windows, saves=False, register=False,
+                linear=lambda g, ans, x, kernel, stride, dilation:
+                unwindows(g, tuple(x.shape[x.ndim - len(kernel):]), kernel, stride, dilation))
+unwindows = defop("unwindows", _unwindows, saves=False, register=False,
+                  linear=lambda g, ans, x, shape, kernel, stride, dilation:
+                  windows(g, kernel, stride, dilation))
