@@ -87,17 +87,7 @@ def take_along_axis(x, indices, axis):
     return take(x, Index(tuple(key)))
 
 
-# ---- functions whose results carry no derivative: they run on the data ------------------
-# (``public``: also ``ya.NAME``, returning a Tensor)
-defnondiff(np.greater, np.greater_equal, np.less, np.less_equal, np.equal, np.not_equal,
-           np.argmax, np.argmin, np.argsort, np.isfinite, np.isnan, np.isinf,
-           np.logical_and, np.logical_or, np.logical_not, public=True)
-defnondiff(np.logical_xor, np.signbit, np.shape, np.ndim, np.size, np.result_type,
-           np.allclose, np.isclose, np.array_equal, np.array_equiv, np.argwhere, np.nonzero,
-           np.count_nonzero, np.any, np.all, np.iscomplexobj, np.isrealobj, np.shares_memory,
-           np.may_share_memory, np.searchsorted, np.unique, np.zeros_like, np.ones_like,
-           np.empty_like, np.full_like, np.array_repr, np.array_str, np.array2string,
-           np.histogram, np.bincount, np.digitize, np.isin)
+from . import nondiff  # noqa: E402,F401 - the non-differentiable and refused NumPy callables
 
 
 def _nodiff(fn):
