@@ -9,7 +9,7 @@ from .tensor import (Tensor, GradNode, Primitive, primitive, no_grad, enable_gra
 from . import ops
 from .api import *  # noqa: F401,F403 - the NumPy-named functions
 from . import interop as _interop  # noqa: F401 - installs __array_ufunc__/__array_function__
-from . import linalg
+from . import linalg, fft
 from . import testing
 
 Node = Tensor  # the name in the original Yaae write-up

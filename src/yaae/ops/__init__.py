@@ -87,6 +87,7 @@ def take_along_axis(x, indices, axis):
     return take(x, Index(tuple(key)))
 
 
+from . import complex, arrays, stats, fft  # noqa: E402,F401 - more families
 from . import nondiff  # noqa: E402,F401 - the non-differentiable and refused NumPy callables
 
 
