@@ -10,6 +10,7 @@ JVP ``t * d`` from it.  Linear ones (add, subtract, negative) spell their
 rules out, to skip a multiplication by one.  Broadcasting is undone by the
 engine (``tensor._sum_to``), never here.
 """
+import math
 import operator
 
 import numpy as np
@@ -91,8 +92,26 @@ arctan = _unary("arctan", np.arctan, lambda ans, x: 1 / (1 + x * x), "args")
 sinh = _unary("sinh", np.sinh, lambda ans, x: cosh(x), "args")
 cosh = _unary("cosh", np.cosh, lambda ans, x: sinh(x), "args")
 tanh = _unary("tanh", np.tanh, lambda ans, x: 1 - ans * ans, "ans")
-abs = _unary("abs", np.abs, lambda ans, x: sign(x), "args",  # noqa: A001 - NumPy's name
-             method=("abs", "__abs__"), aliases=("absolute",))
+
+
+def _abs_vjp(g, ans, x):
+    """Real x: g sign(x).  Complex x (JAX's convention, see ops.complex):
+    |z| changes by Re(conj(z)/|z| dz), so g conj(sign(z)) (0 at z == 0)."""
+    if _data(x).dtype.kind == "c":
+        from .complex import conjugate
+        return g * conjugate(sign(x))
+    return g * sign(x)
+
+
+def _abs_jvp(t, ans, x):
+    if _data(x).dtype.kind == "c":
+        from .complex import conjugate, real
+        return real(t * conjugate(sign(x)))
+    return t * sign(x)
+
+
+abs = _unary("abs", np.abs, None, "args",  # noqa: A001 - NumPy's name
+             method=("abs", "__abs__"), aliases=("absolute",), vjp=_abs_vjp, jvp=_abs_jvp)
 
 
 def _sigmoid(x):
@@ -115,7 +134,32 @@ def _zero_grad_op(name, fwd, method=False, numpy=None, **kw):
                  jvp=lambda t, ans, x, *a, **k: zeros_like_g(t), **kw)
 
 
-sign = _zero_grad_op("sign", np.sign, method=True)
+def _csign_parts(x):
+    """sign(z) = z/|z| and 1/|z| (0 where z == 0), for complex z."""
+    r = abs(x)
+    zero = _data(r) == 0
+    inv = where(zero, 0.0, 1 / where(zero, 1.0, r))
+    return sign(x), inv
+
+
+def _sign_vjp(g, ans, x):
+    """Real x: 0.  Complex x, s = z/|z| (JAX's convention): (g - Re(g s) conj(s)) / |z|."""
+    if _data(x).dtype.kind != "c":
+        return zeros_like_g(g)
+    from .complex import conjugate, real
+    s, inv = _csign_parts(x)
+    return (g - real(g * s) * conjugate(s)) * inv
+
+
+def _sign_jvp(t, ans, x):
+    if _data(x).dtype.kind != "c":
+        return zeros_like_g(t)
+    from .complex import conjugate, real
+    s, inv = _csign_parts(x)
+    return (t - s * real(conjugate(s) * t)) * inv
+
+
+sign = defop("sign", np.sign, numpy=np.sign, method=True, vjp=_sign_vjp, jvp=_sign_jvp)
 floor = _zero_grad_op("floor", np.floor, method=True)
 ceil = _zero_grad_op("ceil", np.ceil, method=True)
 trunc = _zero_grad_op("trunc", np.trunc, method=True, numpy=(np.trunc, np.fix))
@@ -190,3 +234,185 @@ def _astype(x, dtype):
 astype = defop("astype", _astype, saves=False,
                vjp=lambda g, ans, x, dtype: astype(g, _data(x).dtype),
                jvp=lambda t, ans, x, dtype: astype(t, dtype))
+
+
+# ---- more of NumPy's ufuncs (issue #8) ------------------------------------------------
+# Constants are Python floats, so float32 stays float32 (a NumPy float64 scalar
+# would promote it).
+_LN2 = math.log(2.0)
+_LN10 = math.log(10.0)
+_D2R = math.pi / 180.0
+_R2D = 180.0 / math.pi
+
+arcsinh = _unary("arcsinh", np.arcsinh, lambda ans, x: 1 / sqrt(x * x + 1), "args")
+arccosh = _unary("arccosh", np.arccosh, lambda ans, x: 1 / sqrt((x - 1) * (x + 1)), "args")
+arctanh = _unary("arctanh", np.arctanh, lambda ans, x: 1 / (1 - x * x), "args")
+exp2 = _unary("exp2", np.exp2, lambda ans, x: ans * _LN2, "ans")
+log2 = _unary("log2", np.log2, lambda ans, x: 1 / (x * _LN2), "args")
+log10 = _unary("log10", np.log10, lambda ans, x: 1 / (x * _LN10), "args")
+reciprocal = _unary("reciprocal", np.reciprocal, lambda ans, x: -(ans * ans), "ans")
+cbrt = _unary("cbrt", np.cbrt, lambda ans, x: 1 / (3 * (ans * ans)), "ans")
+deg2rad = _unary("deg2rad", np.deg2rad, lambda ans, x: _D2R, False,
+                 numpy=(np.deg2rad, np.radians), aliases=("radians",))
+rad2deg = _unary("rad2deg", np.rad2deg, lambda ans, x: _R2D, False,
+                 numpy=(np.rad2deg, np.degrees), aliases=("degrees",))
+fabs = _unary("fabs", np.fabs, lambda ans, x: sign(x), "args")
+
+
+def _sinc_coef(k):
+    """The k-th derivative of sinc at 0: (-1)^(k/2) pi^k / (k+1) for even k, else 0."""
+    return 0.0 if k % 2 else (-1) ** (k // 2) * math.pi ** k / (k + 1)
+
+
+def _sinc_dk(x, k):
+    """The k-th derivative (k >= 1) of NumPy's sinc, sin(pi x)/(pi x), at x:
+    exact at 0 and accurate near it (the Maclaurin series of sin(u)/u, u = pi x,
+    where |u| < k + 2), Leibniz's rule on sin(u) * (1/u) elsewhere."""
+    xa = np.asarray(x)
+    dt = np.result_type(xa.dtype, 1.0)
+    u = np.asarray(xa * math.pi, dtype=dt)
+    out = np.empty(u.shape, dtype=dt)
+    small = np.abs(u) < k + 2
+    if small.any():                     # sum_n (-1)^n u^(2n-k) (2n)! / ((2n-k)! (2n+1)!)
+        us = u[small]
+        acc = np.zeros(us.shape, dtype=dt)
+        for n in range((k + 1) // 2, (k + 1) // 2 + 30):
+            c = (-1) ** n * math.factorial(2 * n) / (math.factorial(2 * n - k)
+                                                     * math.factorial(2 * n + 1))
+            acc += c * us ** (2 * n - k)
+        out[small] = acc
+    big = ~small
+    if big.any():                       # sum_j C(k,j) sin(u + j pi/2) (-1)^(k-j) (k-j)! / u^(k-j+1)
+        ub = u[big]
+        acc = np.zeros(ub.shape, dtype=dt)
+        s, c = np.sin(ub), np.cos(ub)
+        for j in range(k + 1):
+            sj = (s, c, -s, -c)[j % 4]
+            m = k - j
+            acc += (math.comb(k, j) * (-1) ** m * math.factorial(m)) * sj / ub ** (m + 1)
+        out[big] = acc
+    out *= math.pi ** k
+    return out if out.ndim or type(x) is np.ndarray else out[()]
+
+
+# the k-th derivative of sinc, whose derivative is the (k+1)-th: every order is exact
+_sinc_d = defop("sinc_deriv", _sinc_dk, bcast=True, saves="args", register=False,
+                deriv=(lambda ans, x, k: _sinc_d(x, k + 1), None))
+sinc = _unary("sinc", np.sinc, lambda ans, x: _sinc_d(x, 1), "args")
+
+
+def _logaddexp_d(ans, x, y):
+    return exp(x - ans)
+
+
+logaddexp = defop("logaddexp", np.logaddexp, numpy=np.logaddexp, bcast=True, method=True,
+                  deriv=(_logaddexp_d, lambda ans, x, y: exp(y - ans)))
+logaddexp2 = defop("logaddexp2", np.logaddexp2, numpy=np.logaddexp2, bcast=True,
+                   method=True, deriv=(lambda ans, x, y: exp2(x - ans),
+                                       lambda ans, x, y: exp2(y - ans)))
+
+
+def _safe(r):
+    """``r`` with its zeros replaced by ones (a denominator for 0/0 := 0)."""
+    z = _data(r) == 0
+    return where(z, 1.0, r) if np.any(z) else r
+
+
+def _atan2_r2(x1, x2):
+    return _safe(x1 * x1 + x2 * x2)
+
+
+# arctan2(x1, x2): d/dx1 = x2/(x1²+x2²), d/dx2 = -x1/(x1²+x2²); 0 at the origin (as PyTorch)
+arctan2 = defop("arctan2", np.arctan2, numpy=np.arctan2, bcast=True, saves="args",
+                method=True, deriv=(lambda ans, x1, x2: x2 / _atan2_r2(x1, x2),
+                                    lambda ans, x1, x2: -x1 / _atan2_r2(x1, x2)))
+# hypot: d/dx = x/hypot; at the origin 0 (the subgradient abs has there; PyTorch gives NaN)
+hypot = defop("hypot", np.hypot, numpy=np.hypot, bcast=True, method=True,
+              deriv=(lambda ans, x, y: x / _safe(ans), lambda ans, x, y: y / _safe(ans)))
+
+
+def _fmax_weight(x, y):
+    """1 where fmax(x, y) takes x (x >= y, or y is NaN), else 0: ties go to x,
+    as PyTorch's fmax/fmin (unlike maximum, which splits them)."""
+    x, y = _data(x), _data(y)
+    with np.errstate(invalid="ignore"):
+        return (x >= y) | np.isnan(y)
+
+
+def _fmin_weight(x, y):
+    x, y = _data(x), _data(y)
+    with np.errstate(invalid="ignore"):
+        return (x <= y) | np.isnan(y)
+
+
+fmax = defop("fmax", np.fmax, numpy=np.fmax, bcast=True, saves="args", method=True,
+             deriv=(lambda ans, x, y: _fmax_weight(x, y),
+                    lambda ans, x, y: ~_fmax_weight(x, y)))
+fmin = defop("fmin", np.fmin, numpy=np.fmin, bcast=True, saves="args", method=True,
+             deriv=(lambda ans, x, y: _fmin_weight(x, y),
+                    lambda ans, x, y: ~_fmin_weight(x, y)))
+
+
+def _one(ans, x, y):
+    return 1.0
+
+
+def _remainder_dy(ans, x, y):
+    """-floor_divide(x, y): remainder(x, y) = x - floor_divide(x, y) * y (as PyTorch)."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return -np.floor_divide(_data(x), _data(y))
+
+
+def _fmod_dy(ans, x, y):
+    """-trunc(x / y): fmod(x, y) = x - trunc(x / y) * y (as PyTorch), the integer
+    read off the computed remainder so that it matches the forward exactly."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return -np.rint((_data(x) - _data(ans)) / _data(y))
+
+
+remainder = defop("remainder", np.remainder, numpy=np.remainder, bcast=True, aliases=("mod",),
+                  method=("__mod__", "__rmod__", "remainder"), deriv=(_one, _remainder_dy))
+fmod = defop("fmod", np.fmod, numpy=np.fmod, bcast=True, method=True,
+             deriv=(_one, _fmod_dy))
+
+
+def _zero_vjp(g, ans, *a):
+    return zeros_like_g(g)
+
+
+# floor(x / y): piecewise constant in both arguments (PyTorch defines no derivative)
+floor_divide = defop("floor_divide", np.floor_divide, numpy=np.floor_divide, bcast=True,
+                     saves=False, method=("__floordiv__", "__rfloordiv__", "floor_divide"),
+                     vjp=(_zero_vjp, _zero_vjp), jvp=(_zero_vjp, _zero_vjp))
+
+
+def _copysign_dx(ans, x, y):
+    """|x| with y's sign: d/dx = sign(x) * (the sign given), 0 at x == 0 (as PyTorch)."""
+    return np.sign(_data(x)) * np.sign(_data(ans))
+
+
+copysign = defop("copysign", np.copysign, numpy=np.copysign, bcast=True, method=True,
+                 vjp=(lambda g, ans, x, y: g * _copysign_dx(ans, x, y), _zero_vjp),
+                 jvp=(lambda t, ans, x, y: t * _copysign_dx(ans, x, y), _zero_vjp))
+
+
+# heaviside(x1, x2): 0, x2 or 1 as x1 < 0, == 0, > 0: derivative 0 in x1 (a.e.),
+# 1 in x2 where x1 == 0 and 0 elsewhere
+heaviside = defop("heaviside", np.heaviside, numpy=np.heaviside, bcast=True, saves="args",
+                  method=True,
+                  vjp=(_zero_vjp, lambda g, ans, x1, x2: _select(_data(x1) == 0, g, True)),
+                  jvp=(_zero_vjp, lambda t, ans, x1, x2: _select(_data(x1) == 0, t, True)))
+
+
+def _nan_to_num(x, copy=True, nan=0.0, posinf=None, neginf=None):
+    # always a copy: a Tensor's data is never changed in place
+    return np.nan_to_num(x, copy=True, nan=nan, posinf=posinf, neginf=neginf)
+
+
+def _finite(ans, x, *a, **k):
+    """1 where nan_to_num kept the value (finite), 0 where it replaced it."""
+    return np.isfinite(_data(x))
+
+
+nan_to_num = defop("nan_to_num", _nan_to_num, numpy=np.nan_to_num, saves="args",
+                   method=True, deriv=_finite)
