@@ -29,11 +29,17 @@ array constructors and converters (``np.array``, ``np.asarray``,
 ``np.ndarray``, ``np.matrix``, ...), ``np.vectorize``, ``np.frompyfunc``,
 ``np.nditer``, the configuration functions (``np.seterr``,
 ``np.set_printoptions``, ``np.errstate``, ...).  They are classified here all
-the same; for them the class is enforced by ``Tensor.__array__``, which
-refuses to turn a Tensor that requires grad (or carries a tangent, or is
-traced) into an ndarray and converts any other Tensor freely.  So a "refused"
-non-dispatching callable raises that TypeError on a Tensor that needs a
-gradient, and a "non-differentiable" one runs on the data of any Tensor.
+the same, by what they do with array data: the "non-differentiable" ones take
+none that could carry a derivative (shapes, dtypes, options, file names), the
+"refused" ones turn array data into ndarrays or NumPy scalars.  For them the
+refusal is enforced by ``Tensor.__array__``, which raises a TypeError (naming
+``.data``, ``.detach()``, ``ya.array``/``ya.stack``) when a Tensor that
+requires grad (or carries a tangent, or is traced) is turned into an ndarray,
+and converts any other Tensor freely.  The same guard stops a Tensor that
+needs a gradient from reaching NumPy's conversion through a non-dispatching
+"non-differentiable" callable (``np.arange(t)``): pass ``t.data`` there.
+(``np.float64``, a subclass of Python's ``float``, reads a one-element
+Tensor through ``float(t)``, like ``t.item()``, the one explicit scalar read.)
 
 Names are given as strings (``"linalg.cond"`` is ``np.linalg.cond``); names
 that the installed NumPy does not have are skipped.
@@ -120,15 +126,12 @@ _nondiff("""set_printoptions get_printoptions printoptions seterr geterr seterrc
             errstate setbufsize getbufsize get_include show_config show_runtime info
             test linalg.test fft.test""")
 
-# type objects that are not converters: abstract scalar types (for
-# issubdtype), array and iterator types, exceptions.  Converting to a
-# boolean, integer, string or bytes scalar carries no derivative.
+# type objects that do not convert array data: abstract scalar types (for
+# issubdtype), array types built from a shape, iterators over shapes,
+# exceptions; str_/bytes_ of a Tensor are its printed form
 _nondiff("""generic number integer signedinteger unsignedinteger inexact floating
             complexfloating character flexible ufunc ndarray recarray record flatiter
-            broadcast ndindex linalg.LinAlgError
-            bool bool_ int8 int16 int32 int64 intc intp int_ long longlong byte short
-            uint8 uint16 uint32 uint64 uintc uintp uint ulong ulonglong ubyte ushort
-            str_ bytes_ void object_""")
+            broadcast ndindex linalg.LinAlgError str_ bytes_""")
 
 
 # ==== 3. refused, with what to do instead ==========================================
@@ -141,7 +144,10 @@ _refuse("ya.array / ya.asarray / ya.stack build arrays from Tensors and keep the
         """array asarray asanyarray ascontiguousarray asfortranarray asarray_chkfinite
            require asmatrix matrix bmat frombuffer fromiter from_dlpack
            float16 half float32 single float64 double longdouble float128
-           complex64 csingle complex128 cdouble clongdouble complex256""")
+           complex64 csingle complex128 cdouble clongdouble complex256
+           bool bool_ int8 int16 int32 int64 intc intp int_ long longlong byte short
+           uint8 uint16 uint32 uint64 uintc uintp uint ulong ulonglong ubyte ushort
+           void object_""")
 _refuse("ya.full(shape, t) / ya.broadcast_to(t, shape) keep the gradient; " + _DATA, "full")
 _refuse("a copy that keeps the gradient is ya.array(t) (or t * 1); " + _DATA, "copy")
 _refuse("use the Tensor method t.astype(dtype) (ya.astype), which keeps the gradient", "astype")
