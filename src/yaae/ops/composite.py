@@ -2,8 +2,10 @@
 differentiation from the primitives' rules, with no rules of their own."""
 import builtins
 import math
+import operator
 
 import numpy as np
+from numpy.lib.array_utils import normalize_axis_index, normalize_axis_tuple
 
 from ..tensor import Tensor, _wrap, _data
 from .elementwise import multiply, exp, log, sqrt, where, astype
@@ -82,6 +84,15 @@ def leaky_relu(x, negative_slope=0.01):
 
 
 # ---- shape ----------------------------------------------------------------------------------
+def _ax(axis, nd, prefix=None):
+    """``axis`` checked against ``nd`` dims and made non-negative (NumPy's AxisError)."""
+    return normalize_axis_index(operator.index(axis), nd, msg_prefix=prefix)
+
+
+def _axes_tuple(axis, nd, prefix=None):
+    return normalize_axis_tuple(axis, nd, argname=prefix)
+
+
 @defcomposite(numpy=np.ravel, method=("ravel", "flatten"))
 def ravel(x):
     return reshape(x, (-1,))
@@ -93,7 +104,7 @@ def squeeze(x, axis=None):
     if axis is None:
         axes = [i for i, s in enumerate(shape) if s == 1]
     else:
-        axes = [a % len(shape) for a in (axis if isinstance(axis, tuple) else (axis,))]
+        axes = _axes_tuple(axis, len(shape))
         for a in axes:
             if shape[a] != 1:
                 raise ValueError(f"squeeze: cannot select an axis to squeeze out which has "
@@ -105,7 +116,7 @@ def squeeze(x, axis=None):
 def swapaxes(x, axis1, axis2):
     nd = np.ndim(_data(x))
     axes = list(range(nd))
-    a1, a2 = axis1 % nd, axis2 % nd
+    a1, a2 = _ax(axis1, nd), _ax(axis2, nd)
     axes[a1], axes[a2] = axes[a2], axes[a1]
     return transpose(x, tuple(axes))
 
@@ -113,8 +124,8 @@ def swapaxes(x, axis1, axis2):
 @defcomposite(numpy=np.moveaxis, method=True)
 def moveaxis(x, source, destination):
     nd = np.ndim(_data(x))
-    src = [s % nd for s in (source if isinstance(source, (tuple, list)) else (source,))]
-    dst = [d % nd for d in (destination if isinstance(destination, (tuple, list)) else (destination,))]
+    src = _axes_tuple(source, nd, "source")
+    dst = _axes_tuple(destination, nd, "destination")
     if len(src) != len(dst):
         raise ValueError("moveaxis: `source` and `destination` arguments must have "
                          "the same number of elements")
@@ -124,49 +135,83 @@ def moveaxis(x, source, destination):
     return transpose(x, tuple(order))
 
 
+def _with_dtype(name, arrays, dtype, casting):
+    """The inputs cast to ``dtype`` (NumPy's ``dtype=``/``casting=`` of concatenate & co)."""
+    if dtype is None:
+        return arrays
+    dtype = np.dtype(dtype)
+    out = []
+    for a in arrays:
+        dt = a.dtype if isinstance(a, Tensor) else np.asarray(a).dtype
+        if not np.can_cast(dt, dtype, casting=casting):
+            raise TypeError(f"Cannot cast array data from {dt!r} to {dtype!r} according to "
+                            f"the rule {casting!r}")
+        if dt == dtype:
+            out.append(a)
+        else:
+            out.append(astype(a, dtype) if isinstance(a, Tensor) else np.asarray(a, dtype=dtype))
+    return out
+
+
 @defcomposite(numpy=np.concatenate, aliases=("concat",), seq=(0,))
-def concatenate(arrays, axis=0):
-    arrays = list(arrays)
+def concatenate(arrays, axis=0, out=None, dtype=None, casting="same_kind"):
+    if out is not None:
+        raise TypeError("concatenate: out= is not supported by yaae (an in-place result "
+                        "cannot be recorded); use the returned value")
+    arrays = [a if isinstance(a, Tensor) else np.asarray(a) for a in arrays]
+    if not arrays:
+        raise ValueError("need at least one array to concatenate")
+    arrays = _with_dtype("concatenate", arrays, dtype, casting)
     if axis is None:
         return concatenate_p(*[ravel(a) for a in arrays], axis=0)
-    return concatenate_p(*arrays, axis=axis)
+    nd = np.ndim(_data(arrays[0]))
+    if nd == 0:
+        raise ValueError("zero-dimensional arrays cannot be concatenated")
+    return concatenate_p(*arrays, axis=_ax(axis, nd))
 
 
 @defcomposite(numpy=np.stack, seq=(0,))
-def stack(arrays, axis=0):
-    arrays = list(arrays)
+def stack(arrays, axis=0, out=None, *, dtype=None, casting="same_kind"):
+    if out is not None:
+        raise TypeError("stack: out= is not supported by yaae (an in-place result "
+                        "cannot be recorded); use the returned value")
+    arrays = [a if isinstance(a, Tensor) else np.asarray(a) for a in arrays]
     if not arrays:
-        raise ValueError("stack: need at least one array to stack")
+        raise ValueError("need at least one array to stack")
     shapes = {np.shape(_data(a)) for a in arrays}
     if len(shapes) != 1:
-        raise ValueError(f"stack: all input arrays must have the same shape, got {sorted(shapes)}")
-    return concatenate_p(*[expand_dims(a, axis) for a in arrays], axis=axis)
+        raise ValueError("all input arrays must have the same shape")
+    arrays = _with_dtype("stack", arrays, dtype, casting)
+    ax = _ax(axis, np.ndim(_data(arrays[0])) + 1)
+    return concatenate_p(*[expand_dims(a, ax) for a in arrays], axis=ax)
 
 
 @defcomposite(numpy=np.hstack, seq=(0,))
-def hstack(arrays):
-    arrays = list(arrays)
-    return concatenate(arrays, axis=0 if np.ndim(_data(arrays[0])) == 1 else 1)
+def hstack(tup, *, dtype=None, casting="same_kind"):
+    arrs = [atleast_1d(a) for a in tup]
+    if not arrs:
+        raise ValueError("need at least one array to concatenate")
+    return concatenate(arrs, axis=0 if np.ndim(_data(arrs[0])) == 1 else 1, dtype=dtype,
+                       casting=casting)
 
 
 @defcomposite(numpy=np.vstack, seq=(0,))
-def vstack(arrays):
-    return concatenate([reshape(a, (1, -1)) if np.ndim(_data(a)) == 1 else a for a in arrays], axis=0)
+def vstack(tup, *, dtype=None, casting="same_kind"):
+    return concatenate([atleast_2d(a) for a in tup], axis=0, dtype=dtype, casting=casting)
 
 
 @defcomposite(numpy=np.split)
 def split(x, indices_or_sections, axis=0):
-    n = np.shape(_data(x))[axis]
+    nd = np.ndim(_data(x))
+    ax = _ax(axis, nd)
+    n = np.shape(_data(x))[ax]
     if isinstance(indices_or_sections, (int, np.integer)):
-        if n % indices_or_sections:
-            raise ValueError(f"split: array of size {n} along axis {axis} does not split "
-                             f"into {indices_or_sections} equal sections")
+        if indices_or_sections <= 0 or n % indices_or_sections:
+            raise ValueError("array split does not result in an equal division")
         step = n // indices_or_sections
-        bounds = list(range(0, n + 1, step))
+        bounds = list(range(0, n + 1, step)) if n else [0] * (indices_or_sections + 1)
     else:
         bounds = [0] + list(indices_or_sections) + [n]
-    nd = np.ndim(_data(x))
-    ax = axis % nd
     outs = []
     for s, e in zip(bounds[:-1], bounds[1:]):
         key = (slice(None),) * ax + (slice(s, e),)
@@ -177,8 +222,10 @@ def split(x, indices_or_sections, axis=0):
 @defcomposite(numpy=np.array_split)
 def array_split(x, indices_or_sections, axis=0):
     if isinstance(indices_or_sections, (int, np.integer)):
-        n = np.shape(_data(x))[axis]
+        n = np.shape(_data(x))[_ax(axis, np.ndim(_data(x)))]
         k = int(indices_or_sections)
+        if k <= 0:
+            raise ValueError("number sections must be larger than 0.")
         sizes = [n // k + 1] * (n % k) + [n // k] * (k - n % k)
         indices_or_sections = list(np.cumsum(sizes)[:-1])
     return split(x, indices_or_sections, axis)
@@ -187,7 +234,7 @@ def array_split(x, indices_or_sections, axis=0):
 @defcomposite(numpy=np.flip, method=True)
 def flip(x, axis=None):
     nd = np.ndim(_data(x))
-    axes = range(nd) if axis is None else [a % nd for a in (axis if isinstance(axis, tuple) else (axis,))]
+    axes = range(nd) if axis is None else _axes_tuple(axis, nd)
     key = tuple(slice(None, None, -1) if i in axes else slice(None) for i in range(nd))
     return take(x, Index(key))
 
@@ -208,16 +255,41 @@ def tile(x, reps):
 def repeat(x, repeats, axis=None):
     if axis is None:
         x, axis = ravel(x), 0
-    n = np.shape(_data(x))[axis]
-    idx = np.repeat(np.arange(n), repeats)
     nd = np.ndim(_data(x))
-    key = (slice(None),) * (axis % nd) + (idx,)
+    ax = _ax(axis, nd)
+    n = np.shape(_data(x))[ax]
+    idx = np.repeat(np.arange(n), _data(repeats))
+    key = (slice(None),) * ax + (idx,)
     return take(x, Index(key))
 
 
+def _atleast(arys, nd, fix):
+    res = []
+    for a in arys:
+        a = a if isinstance(a, Tensor) else np.asarray(a)
+        res.append(fix(a, np.shape(_data(a))) if np.ndim(_data(a)) < nd else a)
+    return res[0] if len(res) == 1 else tuple(res)
+
+
 @defcomposite(numpy=np.atleast_1d)
-def atleast_1d(x):
-    return reshape(x, (1,)) if np.ndim(_data(x)) == 0 else x
+def atleast_1d(*arys):
+    return _atleast(arys, 1, lambda a, s: reshape(a, (1,)))
+
+
+@defcomposite(numpy=np.atleast_2d)
+def atleast_2d(*arys):
+    return _atleast(arys, 2, lambda a, s: reshape(a, (1,) * (2 - len(s)) + s))
+
+
+@defcomposite(numpy=np.atleast_3d)
+def atleast_3d(*arys):
+    def fix(a, s):
+        if len(s) == 0:
+            return reshape(a, (1, 1, 1))
+        if len(s) == 1:
+            return reshape(a, (1,) + s + (1,))
+        return reshape(a, s + (1,))
+    return _atleast(arys, 3, fix)
 
 
 # ---- linear algebra -----------------------------------------------------------------------
