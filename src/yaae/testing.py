@@ -9,7 +9,7 @@ import numpy as np
 
 from .tensor import Tensor
 
-__all__ = ["gradcheck", "GradcheckError", "numerical_jacobian"]
+__all__ = ["gradcheck", "GradcheckError", "numerical_jacobian", "real_function"]
 
 
 class GradcheckError(AssertionError):
@@ -17,8 +17,60 @@ class GradcheckError(AssertionError):
 
 
 def _as64(x):
-    d = x.data if isinstance(x, Tensor) else x
-    return np.array(d, dtype=np.float64)
+    """float64 (complex128 for complex data) copy of an input."""
+    d = np.asarray(x.data if isinstance(x, Tensor) else x)
+    return np.array(d, dtype=np.complex128 if d.dtype.kind == "c" else np.float64)
+
+
+def real_function(f, inputs):
+    """``f`` seen as a function of real numbers: ``(g, real_inputs)``.
+
+    Each complex input becomes two real arguments (its real and imaginary
+    parts) and each complex output leaf two real leaves, so a complex
+    function is checked as the map of R^2n to R^2m it is.  ``g`` rebuilds
+    ``z = x + 1j * y`` and takes ``real``/``imag`` with yaae's own ops, whose
+    rules follow JAX's convention (a cotangent ``c`` pairs with ``dz`` as
+    ``Re(c * dz)``): ``g``'s derivatives agree with finite differences exactly
+    when ``f``'s complex derivatives are right in that convention.  Real
+    inputs and outputs pass through unchanged.
+    """
+    from . import ops
+    from .ops.complex import real, imag
+    from .transforms import tree_flatten
+    kinds = [np.asarray(x.data if isinstance(x, Tensor) else x).dtype.kind == "c"
+             for x in inputs]
+    real_inputs = []
+    for x, c in zip(inputs, kinds):
+        d = np.asarray(x.data if isinstance(x, Tensor) else x)
+        real_inputs += [np.array(d.real), np.array(d.imag)] if c else [d]
+
+    def g(*xs):
+        args, k = [], 0
+        for c in kinds:
+            if c:
+                args.append(ops.add(xs[k], ops.multiply(xs[k + 1], 1j)))
+                k += 2
+            else:
+                args.append(xs[k])
+                k += 1
+        leaves, _ = tree_flatten(f(*args))
+        out = []
+        for l in leaves:
+            if np.asarray(l.data if isinstance(l, Tensor) else l).dtype.kind == "c":
+                out += [real(l), imag(l)]
+            else:
+                out.append(l)
+        return tuple(out) if len(out) != 1 else out[0]
+    return g, real_inputs
+
+
+def _is_complex_fn(f, inputs):
+    from .transforms import tree_flatten
+    if any(x.dtype.kind == "c" for x in inputs):
+        return True
+    leaves, _ = tree_flatten(f(*[Tensor(a) for a in inputs]))
+    return any(np.asarray(l.data if isinstance(l, Tensor) else l).dtype.kind == "c"
+               for l in leaves)
 
 
 def _flat_out(res):
@@ -109,8 +161,10 @@ def gradcheck(f, *inputs, eps=1e-6, atol=1e-5, rtol=1e-3, modes=("rev",), order=
     ``modes``: any of ``"rev"`` (reverse mode) and ``"fwd"`` (forward mode).
     ``order=2`` also checks the derivatives of ``u·J`` (reverse) and ``J·v``
     (forward) for random ``u``, ``v``, in every mode: every nesting of the
-    modes up to that order.  Inputs are converted to float64.  Returns True,
-    or raises ``GradcheckError`` describing the worst mismatch.
+    modes up to that order.  Inputs are converted to float64 (complex128 for
+    complex ones).  Complex inputs and outputs count as pairs of real numbers
+    (see ``real_function``): derivatives are checked in JAX's convention.
+    Returns True, or raises ``GradcheckError`` describing the worst mismatch.
     """
     if isinstance(modes, str):
         modes = (modes,)
@@ -118,6 +172,8 @@ def gradcheck(f, *inputs, eps=1e-6, atol=1e-5, rtol=1e-3, modes=("rev",), order=
         if m not in ("rev", "fwd"):
             raise ValueError(f"gradcheck: unknown mode {m!r} (use 'rev' and/or 'fwd')")
     inputs = [_as64(x) for x in inputs]
+    if _is_complex_fn(f, inputs):       # complex: as a function of real numbers
+        f, inputs = real_function(f, inputs)
     num = numerical_jacobian(f, inputs, eps)
     n_out = num[0].shape[0] if num else 0
     if "rev" in modes:
