@@ -175,10 +175,16 @@ class TestAttributes:
 
     def test_asarray_gives_data(self):
         arr = np.arange(4.0)
-        t = Tensor(arr, requires_grad=True)
+        t = Tensor(arr)
         out = np.asarray(t)
         assert isinstance(out, np.ndarray)
         np.testing.assert_array_equal(out, arr)
+
+    def test_asarray_of_tensor_requiring_grad_raises(self):
+        t = Tensor(np.arange(4.0), requires_grad=True)
+        with pytest.raises(TypeError, match=r"requires grad.*shape \(4,\).*\.data.*detach"):
+            np.asarray(t)
+        np.testing.assert_array_equal(np.asarray(t.detach()), np.arange(4.0))
 
 
 # --------------------------------------------------------------------------

@@ -604,6 +604,16 @@ def _astype(x, dtype):
     return ops.astype(x, dtype)
 
 
+def _real(x):
+    from .ops.complex import real
+    return real(x)
+
+
+def _conj(x):
+    from .ops.complex import conjugate
+    return conjugate(x)
+
+
 def _saved_ans(node):
     """The output of ``node`` as a differentiable Tensor (for create_graph)."""
     ans = _wrap(node.ans)
@@ -708,7 +718,12 @@ def backward_sweep(roots, grads, inputs=None, retain_graph=False,
                     gi = _sum_to(gi, a.shape, nb)
                 gd = gi.dtype
                 if gd is not a.dtype and gd != a.dtype:
-                    gi = _astype(gi, a.dtype)
+                    if gd.kind == "c" and a.dtype.kind != "c":
+                        gi = _real(gi)  # a real input's cotangent: the real part (JAX)
+                        if gi.dtype != a.dtype:
+                            gi = _astype(gi, a.dtype)
+                    else:
+                        gi = _astype(gi, a.dtype)
                 if type(p) is GradNode:
                     if min_seq is not None and p.seq > min_seq:
                         continue  # older than every input: cannot lead to one
@@ -769,12 +784,18 @@ def _accumulate(t, g, create_graph, owned=None):
     """Add ``g`` into ``t.grad``.  Each ``.grad`` gets an array of its own,
     writable and shared with nothing (rules may pass one array to several
     inputs, or return read-only broadcast views): ``owned`` holds the ids of
-    arrays already handed out in this sweep."""
+    arrays already handed out in this sweep.  A complex ``.grad`` is the
+    conjugate of the sweep's (JAX-convention) cotangent: PyTorch's
+    convention, so that ``p - lr * p.grad`` descends."""
     if create_graph:
         g = g if isinstance(g, Tensor) else _wrap(np.asarray(g))
+        if g.dtype.kind == "c":
+            g = _conj(g)
         t.grad = g if t.grad is None else t.grad + g
         return
     g = g._data if isinstance(g, Tensor) else g
+    if getattr(g, "dtype", None) is not None and g.dtype.kind == "c":
+        g = np.conjugate(g)
     if t.grad is not None:
         g = t.grad._data + g
     if type(g) is not np.ndarray:
@@ -916,9 +937,20 @@ class Tensor:
         return id(self)
 
     def __array__(self, dtype=None, copy=None):
-        if dtype is not None and dtype != self.data.dtype:
-            return self.data.astype(dtype)
-        return self.data
+        # NumPy converting a Tensor (np.asarray(t), np.array([t, u]), a NumPy
+        # function given Tensors inside a list): the graph cannot come along,
+        # so a Tensor whose gradient matters is refused rather than dropped.
+        if self.requires_grad or self._tan:
+            raise TypeError(
+                f"yaae: a Tensor that {'requires grad' if self.requires_grad else 'carries a tangent'}"
+                f" (shape {self.shape}, dtype {self.dtype}) cannot be converted to a NumPy array: "
+                f"its gradient would be silently lost. Use t.data or t.detach() for the values "
+                f"without gradient, or ya.array / ya.stack (and ya.NAME functions, which accept "
+                f"lists of Tensors) to build arrays differentiably")
+        d = self.data
+        if dtype is not None and dtype != d.dtype:
+            return d.astype(dtype)
+        return d.copy() if copy else d
 
     def __repr__(self):
         body = np.array2string(self.data, separator=", ", prefix="tensor(")
@@ -982,7 +1014,13 @@ class Tensor:
             raise RuntimeError(
                 f"backward: element 0 of tensors does not require grad and does not "
                 f"have a grad_fn (shape {self.shape}, dtype {self.dtype})")
+        cplx = self._data.dtype.kind == "c"
         if grad is None:
+            if cplx:
+                raise RuntimeError(
+                    f"backward: grad can be implicitly created only for real scalar outputs; "
+                    f"this tensor is complex ({self.dtype}): differentiate a real function "
+                    f"of it (ya.abs(z) ** 2, ya.real(z), ...) or pass grad")
             if self.data.size != 1:
                 raise RuntimeError(
                     f"backward: grad can be implicitly created only for scalar outputs; "
@@ -994,8 +1032,12 @@ class Tensor:
             if g.shape != self.data.shape:
                 raise ValueError(f"backward: grad has shape {g.shape} but the tensor has "
                                  f"shape {self.shape}")
+            if cplx:    # PyTorch's convention in, the sweep's (JAX's) inside
+                g = np.conjugate(g)
         if create_graph:
             g = grad if isinstance(grad, Tensor) else _wrap(np.array(g))
+            if cplx and isinstance(grad, Tensor):
+                g = _conj(grad)
         backward_sweep([self], [g], retain_graph=retain_graph or create_graph,
                        create_graph=create_graph)
 
