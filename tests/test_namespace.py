@@ -237,3 +237,37 @@ def test_out_argument_refused(t):
     np.testing.assert_array_equal(out, 0.0)
     _raises(lambda: np.sin(t, out=(out,)), "sin")
     _raises(lambda: np.greater(t, 0.0, out=np.zeros((3, 4), bool)), "greater")
+
+
+# ---- every ufunc of the two tables -------------------------------------------------
+
+def _ufuncs(table):
+    return sorted((f for f in table if isinstance(f, np.ufunc)), key=lambda f: f.__name__)
+
+
+@pytest.mark.parametrize("uf", _ufuncs(REFUSED), ids=lambda f: f.__name__)
+def test_every_refused_ufunc_raises_naming_it(t, uf):
+    msg = _raises(lambda: uf(*[t] * uf.nin), f"'{uf.__name__}'")
+    assert REFUSED[uf] in msg
+
+
+# np.isnat is only defined for datetime64/timedelta64 arrays, which Tensors do not hold
+@pytest.mark.parametrize("uf", [f for f in _ufuncs(NONDIFF) if f is not np.isnat],
+                         ids=lambda f: f.__name__)
+def test_every_nondiff_ufunc_runs_on_the_data(uf):
+    """On the first of float, integer, boolean data that NumPy accepts, the
+    ufunc applied to Tensors gives a Tensor holding NumPy's result on the
+    data (no gradient)."""
+    for data in (RNG.standard_normal((2, 3)), RNG.integers(1, 50, (2, 3)),
+                 RNG.integers(0, 2, (2, 3)).astype(bool)):
+        try:
+            want = uf(*[data] * uf.nin)
+        except TypeError:
+            continue
+        xs = [Tensor(data, dtype=data.dtype, requires_grad=data.dtype.kind == "f")
+              for _ in range(uf.nin)]
+        got = uf(*xs)
+        assert isinstance(got, Tensor) and not got.requires_grad
+        _same(got, want)
+        return
+    pytest.fail(f"{uf.__name__}: no test data")

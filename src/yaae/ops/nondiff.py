@@ -171,10 +171,18 @@ _refuse("its values would lose the gradient; compute a mask or indices from tens
         "select with t[mask], which keeps it; or " + _DATA,
         "intersect1d union1d setdiff1d setxor1d")
 _refuse("select with a boolean mask, t[mask] (ya.where for a fixed shape), which keeps "
-        "the gradient; or " + _DATA, "extract trim_zeros sort_complex")
-_refuse("index with t[..., lo:hi] or use ya.concatenate / ya.stack, which keep the "
-        "gradient; or " + _DATA,
-        "delete insert resize block unstack broadcast_arrays meshgrid choose")
+        "the gradient; or " + _DATA, "extract")
+_refuse("slice the Tensor, t[i:j], with bounds found on t.data, which keeps the "
+        "gradient; or " + _DATA, "trim_zeros")
+_refuse("gather with the order found on the data, t[np.lexsort((t.data.imag, t.data.real))], "
+        "which keeps the gradient; or " + _DATA, "sort_complex")
+_refuse("index with t[..., lo:hi] and join with ya.concatenate / ya.stack (ya.tile, "
+        "ya.reshape), which keep the gradient; or " + _DATA,
+        "delete insert resize block unstack")
+_refuse("ya.broadcast_to each input (with ya.reshape / ya.expand_dims) keeps the "
+        "gradient; or " + _DATA, "broadcast_arrays meshgrid")
+_refuse("ya.take_along_axis(ya.stack(choices), index[None], 0)[0] (or ya.where) keeps "
+        "the gradient; or " + _DATA, "choose")
 _refuse("compute it with ya functions (a ya.stack of powers, ya.linspace and ya.exp, ...), "
         "which keep the gradient; or " + _DATA, "vander logspace geomspace")
 
@@ -192,7 +200,9 @@ _refuse("it iterates over the values, which would lose the gradient; index the T
 _refuse("write it with ya functions (the derivative follows), or " + _DATA,
         """unwrap i0 frexp nextafter
            poly poly1d polyadd polysub polymul polydiv polyder polyint polyfit roots
-           nanmedian nanpercentile nanquantile nancumsum nancumprod linalg.cond""")
+           nanmedian nanpercentile nanquantile linalg.cond""")
+_refuse("ya.cumsum(ya.where(ya.isnan(t), 0.0, t)) keeps the gradient", "nancumsum")
+_refuse("ya.cumprod(ya.where(ya.isnan(t), 1.0, t)) keeps the gradient", "nancumprod")
 _refuse("ya.power with a float64 (or complex128) base is the same function",
         "float_power")
 _refuse("x * 2.0 ** i is the same function and keeps the gradient", "ldexp")
