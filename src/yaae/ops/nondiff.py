@@ -149,7 +149,9 @@ _refuse("ya.array / ya.asarray / ya.stack build arrays from Tensors and keep the
            uint8 uint16 uint32 uint64 uintc uintp uint ulong ulonglong ubyte ushort
            void object_""")
 _refuse("ya.full(shape, t) / ya.broadcast_to(t, shape) keep the gradient; " + _DATA, "full")
-_refuse("a copy that keeps the gradient is ya.array(t) (or t * 1); " + _DATA, "copy")
+_refuse("use the Tensor itself (a Tensor that requires grad cannot be written in place, "
+        "so it needs no copy), or t.data.copy() for the values without the gradient",
+        "copy")
 _refuse("use the Tensor method t.astype(dtype) (ya.astype), which keeps the gradient", "astype")
 
 # writing into an ndarray in place
