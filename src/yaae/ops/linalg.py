@@ -96,6 +96,32 @@ def parse_einsum(subscripts, shapes):
     return ins, out, free[ell_nd:]
 
 
+def _label_sizes(ins, shapes):
+    """Each label's size after broadcasting (a size-1 label broadcasts, also
+    against a zero-size one)."""
+    sizes = {}
+    for s, shp in zip(ins, shapes):
+        for c, n in zip(s, shp):
+            if sizes.get(c, 1) == 1:
+                sizes[c] = n
+    return sizes
+
+
+def _sublist(sub):
+    """An operand-list subscript ([0, 1, Ellipsis]) as letters, NumPy's way
+    (0-25: A-Z, 26-51: a-z)."""
+    out = ""
+    for c in sub:
+        if c is Ellipsis:
+            out += "..."
+            continue
+        c = int(c)
+        if not 0 <= c < 52:
+            raise ValueError(f"einsum: subscript {c} is not within the valid range [0, 52)")
+        out += chr(ord("A") + c) if c < 26 else chr(ord("a") + c - 26)
+    return out
+
+
 def _einsum(subscripts, *ops):
     # NumPy's optimizer routes contractions to BLAS, but its planning costs
     # tens of microseconds: worth it for three operands or large ones
@@ -119,10 +145,7 @@ def _einsum_vjp(i, g, ans, subscripts, *ops):
     want = "".join(c for c in uniq if c in avail)
     sub = ",".join([bl + out] + others) + "->" + bl + want
     res = einsum(sub, g, *[o for j, o in enumerate(ops) if j != k])
-    sizes = {}
-    for s, shp in zip(ins, shapes):
-        for c, n in zip(s, shp):
-            sizes[c] = max(sizes.get(c, 1), n)
+    sizes = _label_sizes(ins, shapes)
     full = tuple(g.shape[:nb]) + tuple(sizes[c] for c in want)
     if tuple(res.shape) != full:   # a label of size 1 in the other operands broadcast
         res = broadcast_to(res, full)
@@ -170,14 +193,22 @@ einsum_p = defop("einsum", _einsum, saves="args", register=False,
 
 @defcomposite(numpy=np.einsum)
 def einsum(subscripts, *operands, **kw):
-    """NumPy's einsum (any subscripts, ellipsis included), differentiable in
-    every operand."""
+    """NumPy's einsum (any subscripts, ellipsis included; also the
+    operand-list form ``einsum(a, [0, 1], b, [1, 2], [0, 2])``),
+    differentiable in every operand."""
     if kw:
         kw.pop("optimize", None)
         if kw:
             raise TypeError(f"einsum: unsupported keyword arguments {sorted(kw)}")
     if not isinstance(subscripts, str):
-        raise TypeError("einsum: only the subscripts-string form is supported")
+        # the operand-list form: einsum(a, [0, 1], b, [1, 2], [0, 2])
+        args = (subscripts,) + operands
+        out = ""
+        if len(args) % 2:
+            out = "->" + _sublist(args[-1])
+            args = args[:-1]
+        subs = [_sublist(s) for s in args[1::2]]
+        return einsum_p(",".join(subs) + out, *args[0::2])
     return einsum_p(subscripts, *operands)
 
 
@@ -236,3 +267,264 @@ def _solve_jvp_b(t, ans, a, b):
 
 solve = defop("solve", _solve, numpy=np.linalg.solve, module="linalg",
               vjp=(_solve_vjp_a, _solve_vjp_b), jvp=(_solve_jvp_a, _solve_jvp_b))
+
+
+# ---- helpers shared by the matrix rules (they act on the last two axes) ---------------
+def _conj(x):
+    """Complex conjugate (the identity on real arrays)."""
+    if np.dtype(_data(x).dtype).kind != "c":
+        return x
+    from .complex import conj   # the complex family
+    return conj(x)
+
+
+def _real(x):
+    if np.dtype(_data(x).dtype).kind != "c":
+        return x
+    from .complex import real
+    return real(x)
+
+
+def mH(x):
+    """Conjugate transpose of the last two axes."""
+    return _conj(mT(x))
+
+
+def eye_like(n, x):
+    return np.eye(n, dtype=np.dtype(_data(x).dtype))
+
+
+def diag_embed(v):
+    """(..., n) -> (..., n, n) with ``v`` on the diagonal."""
+    n = v.shape[-1]
+    return expand_dims(v, -1) * eye_like(n, v)
+
+
+def diag_part(m):
+    """(..., n, n) -> (..., n): the diagonal."""
+    from .shape import take, Index
+    n = m.shape[-1]
+    r = np.arange(n)
+    if type(m) is np.ndarray:
+        return m[..., r, r]
+    return take(m, Index((Ellipsis, r, r)))
+
+
+def tril_(x, k=0):
+    n, m = x.shape[-2], x.shape[-1]
+    return x * np.tri(n, m, k, dtype=np.dtype(_data(x).dtype))
+
+
+def triu_(x, k=0):
+    n, m = x.shape[-2], x.shape[-1]
+    return x * (1 - np.tri(n, m, k - 1, dtype=np.dtype(_data(x).dtype)))
+
+
+def solve_right(x, a):
+    """x @ inv(a), by a solve."""
+    return mT(solve(mT(a), mT(x)))
+
+
+def _square(x, who):
+    shp = np.shape(_data(x))
+    if len(shp) < 2:
+        raise np.linalg.LinAlgError(f"{len(shp)}-dimensional array given. Array must be at "
+                                    f"least two-dimensional")
+    if shp[-1] != shp[-2]:
+        raise np.linalg.LinAlgError("Last 2 dimensions of the array must be square")
+
+
+def hermitian_from(a, uplo="L"):
+    """The Hermitian matrix that NumPy's ``eigh``/``cholesky``/... read from
+    ``a``: its ``uplo`` triangle mirrored.  Differentiating through it gives
+    the exact derivative of those functions, which never read the other
+    triangle (the gradient lies in the ``uplo`` triangle)."""
+    uplo = str(uplo).upper()
+    if uplo not in ("L", "U"):
+        raise ValueError("UPLO argument must be 'L' or 'U'")
+    part = tril_(a, -1) if uplo == "L" else triu_(a, 1)
+    d = a * eye_like(a.shape[-1], a)
+    if np.dtype(_data(a).dtype).kind == "c":
+        d = _real(d) + 0j
+    return part + mH(part) + d
+
+
+# ---- slogdet, matrix_power, multi_dot, tensorsolve, tensorinv ----------------------------
+def _logabsdet(a):
+    return np.linalg.slogdet(a)[1]
+
+
+logabsdet = defop("logabsdet", _logabsdet, saves="args", register=False,
+                  vjp=lambda g, ans, x: expand_dims(expand_dims(g, -1), -1) * mT(inv(x)),
+                  jvp=lambda t, ans, x: einsum("...ij,...ji->...", inv(x), t))
+
+
+try:
+    from numpy.linalg._linalg import (SlogdetResult, EighResult, EigResult, SVDResult,
+                                      QRResult)
+except ImportError:  # pragma: no cover - NumPy's own result types when available
+    from collections import namedtuple
+    SlogdetResult = namedtuple("SlogdetResult", "sign logabsdet")
+    EighResult = namedtuple("EighResult", "eigenvalues eigenvectors")
+    EigResult = namedtuple("EigResult", "eigenvalues eigenvectors")
+    SVDResult = namedtuple("SVDResult", "U S Vh")
+    QRResult = namedtuple("QRResult", "Q R")
+
+
+@defcomposite(numpy=np.linalg.slogdet, module="linalg")
+def slogdet(a):
+    """``(sign, logabsdet)`` as NumPy's.  ``logabsdet`` is differentiable
+    (its gradient is ``inv(a).T``); for real ``a`` the sign is piecewise
+    constant (no derivative)."""
+    _square(a, "slogdet")
+    d = _data(a)
+    if np.dtype(d.dtype).kind == "c":
+        raise NotImplementedError("linalg.slogdet: complex input is not supported yet")
+    sign = np.linalg.slogdet(d)[0]
+    return SlogdetResult(sign, logabsdet(a))
+
+
+@defcomposite(numpy=np.linalg.matrix_power, module="linalg")
+def matrix_power(a, n):
+    """``a`` raised to the integer power ``n`` by repeated squaring (as NumPy),
+    ``n < 0`` through ``inv``."""
+    _square(a, "matrix_power")
+    try:
+        n = operator_index(n)
+    except TypeError as e:
+        raise TypeError("exponent must be an integer") from e
+    d = _data(a)
+    if n == 0:
+        return np.broadcast_to(np.eye(d.shape[-1], dtype=d.dtype), d.shape).copy()
+    if n < 0:
+        a = inv(a)
+        n = -n
+    if n == 1:
+        return a * 1
+    if n == 2:
+        return matmul(a, a)
+    if n == 3:
+        return matmul(matmul(a, a), a)
+    z = result = None
+    while n > 0:
+        z = a if z is None else matmul(z, z)
+        n, bit = divmod(n, 2)
+        if bit:
+            result = z if result is None else matmul(result, z)
+    return result
+
+
+def operator_index(n):
+    import operator
+    return operator.index(n)
+
+
+def _chain_order(shapes):
+    """NumPy's optimal multiplication order (``multi_dot``): the split table."""
+    n = len(shapes)
+    p = [s[0] for s in shapes] + [shapes[-1][1]]
+    m = np.zeros((n, n), dtype=np.double)
+    s = np.empty((n, n), dtype=np.intp)
+    for ln in range(1, n):
+        for i in range(n - ln):
+            j = i + ln
+            m[i, j] = np.inf
+            for k in range(i, j):
+                q = m[i, k] + m[k + 1, j] + p[i] * p[k + 1] * p[j + 1]
+                if q < m[i, j]:
+                    m[i, j] = q
+                    s[i, j] = k
+    return s
+
+
+def _chain(arrays, s, i, j):
+    if i == j:
+        return arrays[i]
+    return matmul(_chain(arrays, s, i, s[i, j]), _chain(arrays, s, s[i, j] + 1, j))
+
+
+@defcomposite(numpy=np.linalg.multi_dot, module="linalg", seq=(0,))
+def multi_dot(arrays, *, out=None):
+    """The product of the matrices in ``arrays`` in the cheapest order (as
+    NumPy; the first and last may be vectors)."""
+    if out is not None:
+        raise TypeError("linalg.multi_dot: out= cannot be recorded; drop it")
+    arrays = list(arrays)
+    n = len(arrays)
+    if n < 2:
+        raise ValueError("Expecting at least two arrays.")
+    if n == 2:
+        return dot_(arrays[0], arrays[1])
+    nd0, ndl = np.ndim(_data(arrays[0])), np.ndim(_data(arrays[-1]))
+    if nd0 == 1:
+        arrays[0] = reshape(arrays[0], (1, -1))
+    if ndl == 1:
+        arrays[-1] = reshape(arrays[-1], (-1, 1))
+    for a in arrays:
+        if np.ndim(_data(a)) != 2:
+            raise np.linalg.LinAlgError(f"{np.ndim(_data(a))}-dimensional array given. "
+                                        f"Array must be two-dimensional")
+    if n == 3:
+        (a0, a1), (b0, b1), c1 = np.shape(_data(arrays[0])), np.shape(_data(arrays[1])), \
+            np.shape(_data(arrays[2]))[1]
+        if a0 * a1 * b1 + a0 * b1 * c1 < a1 * b0 * b1 + a0 * a1 * c1:
+            res = matmul(matmul(arrays[0], arrays[1]), arrays[2])
+        else:
+            res = matmul(arrays[0], matmul(arrays[1], arrays[2]))
+    else:
+        s = _chain_order([np.shape(_data(a)) for a in arrays])
+        res = _chain(arrays, s, 0, n - 1)
+    if nd0 == 1 and ndl == 1:
+        return reshape(res, ())
+    if nd0 == 1:
+        return reshape(res, (-1,))
+    if ndl == 1:
+        return reshape(res, (-1,))
+    return res
+
+
+def dot_(a, b):
+    from .composite import dot
+    return dot(a, b)
+
+
+@defcomposite(numpy=np.linalg.tensorsolve, module="linalg")
+def tensorsolve(a, b, axes=None):
+    """Solve ``tensordot(a, x, axes=b.ndim) = b`` for ``x`` (as NumPy)."""
+    an = np.ndim(_data(a))
+    if axes is not None:
+        allaxes = list(range(an))
+        for k in axes:
+            allaxes.remove(k)
+            allaxes.insert(an, k)
+        a = transpose(a, tuple(allaxes))
+    shp = np.shape(_data(a))
+    oldshape = shp[-(an - np.ndim(_data(b))):]
+    prod = 1
+    for k in oldshape:
+        prod *= k
+    if np.size(_data(a)) != prod ** 2:
+        raise np.linalg.LinAlgError("Input arrays must satisfy the requirement "
+                                    "prod(a.shape[b.ndim:]) == prod(a.shape[:b.ndim])")
+    a = reshape(a, (prod, prod))
+    b = reshape(b, (prod,))
+    return reshape(_squeeze_last(solve(a, expand_dims(b, -1))), tuple(oldshape))
+
+
+@defcomposite(numpy=np.linalg.tensorinv, module="linalg")
+def tensorinv(a, ind=2):
+    """The inverse of ``a`` with respect to ``tensordot`` over ``ind`` axes."""
+    shp = np.shape(_data(a))
+    if ind <= 0:
+        raise ValueError("Invalid ind argument.")
+    oldshape = shp
+    prod = 1
+    for k in oldshape[ind:]:
+        prod *= k
+    invshape = oldshape[ind:] + oldshape[:ind]
+    a = reshape(a, (prod, -1))
+    return reshape(inv(a), tuple(invshape))
+
+
+from .decomp import (eigh, eigvalsh, cholesky, svd, svdvals, qr, pinv, lstsq,  # noqa: E402,F401
+                     svdvals_p)
