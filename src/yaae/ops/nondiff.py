@@ -222,5 +222,3 @@ _refuse("ya.diagonal(t, offset, axis1=-2, axis2=-1) keeps the gradient", "linalg
 _refuse("ya.trace(t, offset, axis1=-2, axis2=-1) keeps the gradient", "linalg.trace")
 _refuse("ya.outer keeps the gradient", "linalg.outer")
 _refuse("ya.tensordot keeps the gradient", "linalg.tensordot")
-_refuse("ya.linalg.svd(t, compute_uv=False) keeps the gradient (defined for distinct "
-        "singular values)", "linalg.svdvals")
