@@ -26,7 +26,7 @@ from .linalg import matmul, einsum, inv, det, solve, mT
 from .composite import (mean, var, std, logsumexp, softmax, log_softmax, leaky_relu,
                         ravel, squeeze, swapaxes, moveaxis, concatenate, stack, hstack,
                         vstack, split, array_split, flip, tile, repeat, dot, vdot, inner,
-                        outer, tensordot, diagonal, trace, norm, stop_gradient, atleast_1d)
+                        outer, tensordot, diagonal, trace, stop_gradient, atleast_1d)
 
 
 @defcomposite(numpy=np.reshape, method=("reshape", "view"))

@@ -361,43 +361,6 @@ def trace(x, offset=0, axis1=0, axis2=1):
     return sum(diagonal(x, offset, axis1, axis2), axis=-1)
 
 
-@defcomposite(numpy=np.linalg.norm, module="linalg", method=True)
-def norm(x, ord=None, axis=None, keepdims=False):
-    """Vector norms (ord 1, 2, inf, -inf, p) and the Frobenius norm."""
-    nd = np.ndim(_data(x))
-    if ord in ("fro", "f") or (ord is None and (axis is None or isinstance(axis, tuple))):
-        return sqrt(sum(x * x, axis=axis, keepdims=keepdims))
-    if (isinstance(axis, tuple) and len(axis) == 2) or (axis is None and nd == 2):
-        r, c = (axis if axis is not None else (0, 1))
-        r, c = r % nd, c % nd
-        if ord in (1, -1):
-            inner_ax, outer_ax = r, c
-        elif ord in (np.inf, -np.inf):
-            inner_ax, outer_ax = c, r
-        else:
-            raise NotImplementedError(f"linalg.norm: matrix norm ord={ord!r} is not supported "
-                                      f"(supported: None, 'fro', 1, -1, inf, -inf)")
-        s_ = sum(abs_(x), axis=inner_ax, keepdims=True)
-        res = (max if ord > 0 else min)(s_, axis=outer_ax, keepdims=True)
-        return res if keepdims else squeeze(res, axis=(r, c))
-    if ord is None or ord == 2:
-        return sqrt(sum(x * x, axis=axis, keepdims=keepdims))
-    if ord == 1:
-        return sum(abs_(x), axis=axis, keepdims=keepdims)
-    if ord == np.inf:
-        return max(abs_(x), axis=axis, keepdims=keepdims)
-    if ord == -np.inf:
-        return min(abs_(x), axis=axis, keepdims=keepdims)
-    if ord == 0:
-        return sum(_data(x) != 0, axis=axis, keepdims=keepdims).astype(_data(x).dtype)
-    return sum(abs_(x) ** ord, axis=axis, keepdims=keepdims) ** (1.0 / ord)
-
-
-def abs_(x):
-    from .elementwise import abs as _abs
-    return _abs(x)
-
-
 # ---- arrays from nested lists (differentiable np.array) ----------------------------------
 def has_tensor(obj):
     """Whether a nested list/tuple holds a Tensor anywhere."""

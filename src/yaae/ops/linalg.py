@@ -12,6 +12,7 @@ import numpy as np
 from ..tensor import _data
 from .registry import defop, defcomposite
 from .shape import reshape, transpose, broadcast_to, expand_dims
+from .reductions import sum as rsum
 
 
 def mT(x):
@@ -528,3 +529,165 @@ def tensorinv(a, ind=2):
 
 from .decomp import (eigh, eigvalsh, cholesky, svd, svdvals, qr, pinv, lstsq,  # noqa: E402,F401
                      svdvals_p)
+
+
+# ---- norms ---------------------------------------------------------------------------------
+def _abs(x):
+    from .elementwise import abs as _abs_p
+    return _abs_p(x)
+
+
+def _sq_abs(x):
+    """|x|**2 (real)."""
+    if np.dtype(_data(x).dtype).kind == "c":
+        return _real(_conj(x) * x)
+    return x * x
+
+
+def _svd_norm(x, row, col, reduce):
+    from .composite import moveaxis
+    s = svdvals_p(moveaxis(x, (row, col), (-2, -1)))
+    return reduce(s, axis=-1)
+
+
+@defcomposite(numpy=np.linalg.norm, module="linalg", method=True)
+def norm(x, ord=None, axis=None, keepdims=False):
+    """Vector and matrix norms, as NumPy's ``linalg.norm``: every ``ord``
+    (vectors: None, 2, 1, inf, -inf, 0, any p; matrices: None, 'fro', 'nuc',
+    1, -1, 2, -2, inf, -inf).  The matrix 2-norm (-2: smallest) and the
+    nuclear norm go through the singular values: the 2-norms are
+    differentiable where the extreme singular value is simple, the nuclear
+    norm where ``x`` has full rank; the max/min norms where the extreme is
+    unique.  Like NumPy's, the 2-norm has no derivative at 0."""
+    from .reductions import max as _max, min as _min
+    from .composite import ravel
+    from .elementwise import sqrt
+    d = _data(x)
+    if not isinstance(d, np.ndarray):
+        x = d = np.asarray(d)
+    if d.dtype.kind not in "fc":
+        x = d = d.astype(np.float64)     # integers: no derivative to keep
+    nd = np.ndim(d)
+    if axis is None:
+        if ord is None or (ord in ("f", "fro") and nd == 2) or (ord == 2 and nd == 1):
+            ret = sqrt(rsum(_sq_abs(ravel(x))))
+            if keepdims:
+                ret = reshape(ret, (1,) * nd)
+            return ret
+        axis = tuple(range(nd))
+    elif not isinstance(axis, tuple):
+        try:
+            axis = int(axis)
+        except Exception as e:
+            raise TypeError("'axis' must be None, an integer or a tuple of integers") from e
+        axis = (axis,)
+    if len(axis) == 1:
+        if nd == 0 or not -nd <= axis[0] < nd:
+            raise np.exceptions.AxisError(f"axis {axis[0]} is out of bounds for array of "
+                                          f"dimension {nd}")
+        if ord == np.inf:
+            return _max(_abs(x), axis=axis, keepdims=keepdims)
+        if ord == -np.inf:
+            return _min(_abs(x), axis=axis, keepdims=keepdims)
+        if ord == 0:
+            return np.asarray(np.sum(d != 0, axis=axis, keepdims=keepdims)).astype(
+                np.asarray(d).real.dtype)
+        if ord == 1:
+            return rsum(_abs(x), axis=axis, keepdims=keepdims)
+        if ord is None or ord == 2:
+            return sqrt(rsum(_sq_abs(x), axis=axis, keepdims=keepdims))
+        if isinstance(ord, str):
+            raise ValueError(f"Invalid norm order '{ord}' for vectors")
+        ret = rsum(_abs(x) ** ord, axis=axis, keepdims=keepdims)
+        return ret ** (1.0 / ord)
+    if len(axis) == 2:
+        row, col = axis
+        for ax in axis:
+            if not -nd <= ax < nd:
+                raise np.exceptions.AxisError(f"axis {ax} is out of bounds for array of "
+                                              f"dimension {nd}")
+        row, col = row % nd, col % nd
+        if row == col:
+            raise ValueError("Duplicate axes given.")
+        if ord == 2:
+            ret = _svd_norm(x, row, col, _max)
+        elif ord == -2:
+            ret = _svd_norm(x, row, col, _min)
+        elif ord == 1:
+            if col > row:
+                col -= 1
+            ret = _max(rsum(_abs(x), axis=row), axis=col)
+        elif ord == np.inf:
+            if row > col:
+                row -= 1
+            ret = _max(rsum(_abs(x), axis=col), axis=row)
+        elif ord == -1:
+            if col > row:
+                col -= 1
+            ret = _min(rsum(_abs(x), axis=row), axis=col)
+        elif ord == -np.inf:
+            if row > col:
+                row -= 1
+            ret = _min(rsum(_abs(x), axis=col), axis=row)
+        elif ord in (None, "fro", "f"):
+            ret = sqrt(rsum(_sq_abs(x), axis=axis))
+        elif ord == "nuc":
+            ret = _svd_norm(x, row, col, rsum)
+        else:
+            raise ValueError("Invalid norm order for matrices.")
+        if keepdims:
+            shp = list(np.shape(d))
+            shp[axis[0]] = 1
+            shp[axis[1]] = 1
+            ret = reshape(ret, tuple(shp))
+        return ret
+    raise ValueError("Improper number of dimensions to norm.")
+
+
+@defcomposite(numpy=np.linalg.vector_norm, module="linalg")
+def vector_norm(x, /, *, axis=None, keepdims=False, ord=2):
+    """NumPy's ``linalg.vector_norm`` (the array API's): the norm of ``x``
+    as a vector over ``axis`` (None: all of it; a tuple: those axes)."""
+    from .composite import ravel
+    d = _data(x)
+    shape = list(np.shape(d))
+    nd = len(shape)
+    if axis is None:
+        x = ravel(x)
+        _axis = 0
+    elif isinstance(axis, tuple):
+        norm_ax = _norm_axes(axis, nd)
+        rest = tuple(i for i in range(nd) if i not in norm_ax)
+        x = transpose(x, tuple(norm_ax) + rest)
+        x = reshape(x, (int(np.prod([shape[i] for i in norm_ax], dtype=int)),)
+                    + tuple(shape[i] for i in rest))
+        _axis = 0
+    else:
+        _axis = axis
+    res = norm(x, axis=_axis, ord=ord)
+    if keepdims:
+        axes = _norm_axes(tuple(range(nd)) if axis is None else
+                          (axis if isinstance(axis, tuple) else (axis,)), nd)
+        for i in axes:
+            shape[i] = 1
+        res = reshape(res, tuple(shape))
+    return res
+
+
+def _norm_axes(axis, nd):
+    out = []
+    for a in axis:
+        a = int(a)
+        if not -nd <= a < nd:
+            raise np.exceptions.AxisError(f"axis {a} is out of bounds for array of dimension {nd}")
+        a %= nd
+        if a in out:
+            raise ValueError("repeated axis")
+        out.append(a)
+    return tuple(out)
+
+
+@defcomposite(numpy=np.linalg.matrix_norm, module="linalg")
+def matrix_norm(x, /, *, keepdims=False, ord="fro"):
+    """NumPy's ``linalg.matrix_norm``: the matrix norm over the last two axes."""
+    return norm(x, axis=(-2, -1), keepdims=keepdims, ord=ord)
