@@ -141,6 +141,99 @@ def eigvalsh(a, UPLO="L"):
     return eigvalsh_p(hermitian_from(a, UPLO))
 
 
+# ---- eig / eigvals -------------------------------------------------------------------------
+def _eig_fwd(a):
+    w, v = np.linalg.eig(a)
+    return _pack((w, 1), (v, 2))
+
+
+def _eig_jvp(t, ans, a):
+    # dl = diag(V^-1 dA V); dV = V (F o V^-1 dA V), then kept of unit norm:
+    # minus V * Re(diag(V^H dV))  (JAX's eig_jvp_rule, Boeddeker et al. 2017)
+    n = a.shape[-1]
+    w, v = _unpack(ans, (n,), (n, n))
+    m = solve(v, matmul(t, v))
+    du = matmul(v, _gap_inverse(w) * m)
+    dv = du - v * expand_dims(_real(diag_part(matmul(mH(v), du))), -2)
+    return _pack((diag_part(m), 1), (dv, 2))
+
+
+def _eig_vjp(g, ans, a):
+    # the transpose of _eig_jvp (no conjugation of the cotangent: JAX's convention)
+    n = a.shape[-1]
+    w, v = _unpack(ans, (n,), (n, n))
+    gw, gv = _unpack(g, (n,), (n, n))
+    r = _real(diag_part(matmul(mT(v), gv)))
+    gu = gv - _conj(v) * expand_dims(r, -2)
+    gm = diag_embed(gw) + _gap_inverse(w) * matmul(mT(v), gu)
+    ga = solve(mT(v), matmul(gm, mT(v)))           # V^-T gM V^T
+    if np.dtype(a.dtype).kind != "c":
+        ga = _real(ga)
+    return ga
+
+
+eig_p = defop("eig", _eig_fwd, saves="ans", register=False, vjp=_eig_vjp, jvp=_eig_jvp)
+
+
+@defcomposite(numpy=np.linalg.eig, module="linalg")
+def eig(a):
+    """Eigenvalues and right eigenvectors (unit norm) of a square matrix, as
+    NumPy's (complex when the spectrum is; real otherwise, as NumPy).
+
+    Derivatives follow JAX's convention for complex numbers.  The
+    eigenvector derivative is only defined when the eigenvalues are distinct
+    (it divides by their differences), as in PyTorch.  Eigenvectors are
+    defined up to a complex phase, and NumPy (LAPACK) fixes it by making the
+    largest component real; the derivative instead keeps ``Re(v^H dv) = 0``
+    (PyTorch's and JAX's choice), so only functions of the eigenvectors that
+    do not depend on the phase (``abs(v)``, ``v @ diag(w) @ inv(v)``, ...)
+    have derivatives that match finite differences of NumPy's output (for a
+    real spectrum the choice is a sign, and both agree)."""
+    _square(a, "eig")
+    n = np.shape(_data(a))[-1]
+    w, v = _unpack(eig_p(a), (n,), (n, n))
+    return EigResult(w, v)
+
+
+def _matched_eig(a, ans):
+    """``eig(a)`` with its eigenvalues ordered as ``ans`` (eigvals' output)."""
+    n = a.shape[-1]
+    w, v = _unpack(eig_p(a), (n,), (n, n))
+    wd, ad = np.asarray(_data(w)), np.asarray(_data(ans))
+    perm = np.argmin(np.abs(ad[..., :, None] - wd[..., None, :]), axis=-1)
+    if np.array_equal(perm, np.broadcast_to(np.arange(n), perm.shape)):
+        return w, v
+    from . import take_along_axis
+    pv = np.broadcast_to(perm[..., None, :], tuple(np.shape(wd)[:-1]) + (n, n))
+    return take_along_axis(w, perm, -1), take_along_axis(v, pv, -1)
+
+
+def _eigvals_jvp(t, ans, a):
+    w, v = _matched_eig(a, ans)
+    return diag_part(solve(v, matmul(t, v)))
+
+
+def _eigvals_vjp(g, ans, a):
+    w, v = _matched_eig(a, ans)
+    ga = solve(mT(v), expand_dims(g, -1) * mT(v))
+    if np.dtype(a.dtype).kind != "c":
+        ga = _real(ga)
+    return ga
+
+
+eigvals_p = defop("eigvals", np.linalg.eigvals, saves="args", register=False,
+                  vjp=_eigvals_vjp, jvp=_eigvals_jvp)
+
+
+@defcomposite(numpy=np.linalg.eigvals, module="linalg")
+def eigvals(a):
+    """Eigenvalues of a square matrix, as NumPy's (complex when the spectrum
+    is).  Their derivative (JAX's convention for complex numbers) is defined
+    where they are simple."""
+    _square(a, "eigvals")
+    return eigvals_p(a)
+
+
 # ---- cholesky ------------------------------------------------------------------------------
 def _phi(x):
     """Lower triangle with the diagonal halved."""

@@ -275,8 +275,8 @@ def _conj(x):
     """Complex conjugate (the identity on real arrays)."""
     if np.dtype(_data(x).dtype).kind != "c":
         return x
-    from .complex import conj   # the complex family
-    return conj(x)
+    from .complex import conjugate   # the complex family
+    return conjugate(x)
 
 
 def _real(x):
@@ -527,8 +527,8 @@ def tensorinv(a, ind=2):
     return reshape(inv(a), tuple(invshape))
 
 
-from .decomp import (eigh, eigvalsh, cholesky, svd, svdvals, qr, pinv, lstsq,  # noqa: E402,F401
-                     svdvals_p)
+from .decomp import (eigh, eigvalsh, eig, eigvals, cholesky, svd, svdvals, qr,  # noqa: E402,F401
+                     pinv, lstsq, svdvals_p)
 
 
 # ---- norms ---------------------------------------------------------------------------------
