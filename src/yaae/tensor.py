@@ -178,6 +178,27 @@ def _describe(args):
     return ", ".join(parts)
 
 
+def _traced_inside(x):
+    if isinstance(x, Tensor):
+        return x.requires_grad or bool(x._tan)
+    return isinstance(x, (list, tuple)) and any(_traced_inside(v) for v in x)
+
+
+def _nested(prim, args, ans):
+    """A primitive's forward returned a Tensor: it computed with a Tensor that
+    was inside a list or tuple argument.  Its rules would never differentiate
+    that Tensor: fine (its data) if it needs no gradient, an error if it does."""
+    where = [i for i, a in enumerate(args) if isinstance(a, (list, tuple)) and _traced_inside(a)]
+    if not where:
+        return ans._data
+    raise TypeError(
+        f"{prim.name}: argument {where[0]} is a list or tuple holding a Tensor that requires "
+        f"grad; a primitive differentiates only the Tensors passed as its positional "
+        f"arguments, so that Tensor's gradient would be lost (arguments: {_describe(args)}). "
+        f"Pass the Tensors as separate arguments (def f(*xs)), or ya.stack / ya.array them "
+        f"into one Tensor first")
+
+
 def _fail(prim, args, err):
     """Re-raise an error from inside NumPy with the op, shapes and dtypes named."""
     etype = type(err)
@@ -201,9 +222,9 @@ class Primitive:
     ``i``.  A rule may be ``None`` for a non-differentiable argument.
     """
     __slots__ = ("fwd", "name", "vjps", "jvps", "batchable", "bcast", "keep_args",
-                 "keep_ans", "m1", "m2", "__dict__")
+                 "keep_ans", "strict", "m1", "m2", "__dict__")
 
-    def __init__(self, fwd, name=None, batchable=False, bcast=False, saves=True):
+    def __init__(self, fwd, name=None, batchable=False, bcast=False, saves=True, strict=False):
         self.fwd = fwd
         self.name = name or getattr(fwd, "__name__", "primitive")
         self.vjps = None
@@ -221,6 +242,11 @@ class Primitive:
                              f"'ans', got {saves!r}")
         self.keep_args = saves in (True, "args")
         self.keep_ans = saves in (True, "ans")
+        # strict (user primitives): what saves= excludes is dropped at every
+        # size, so a wrong declaration fails at once, not only on large arrays.
+        # Built-in ops keep small values (cheaper); the sample table checks
+        # each of them on a large input, where the values are dropped.
+        self.strict = strict
         self.m1 = unary_method(self)      # hot paths for one and two arguments
         self.m2 = binary_method(self)
         self.__doc__ = getattr(fwd, "__doc__", None)
@@ -263,7 +289,7 @@ class Primitive:
         return f"<yaae primitive {self.name}>"
 
 
-def primitive(fwd=None, *, name=None, batchable=False, saves=True):
+def primitive(fwd=None, *, name=None, batchable=False, bcast=False, saves=True):
     """Turn a function of NumPy arrays into a yaae primitive.
 
     Example::
@@ -282,13 +308,17 @@ def primitive(fwd=None, *, name=None, batchable=False, saves=True):
     Broadcasting is undone by the engine: a rule may return a gradient of the
     broadcast shape.  ``batchable=True`` promises that the rules also accept
     (co)tangents with extra leading dimensions (otherwise Jacobian sweeps loop
-    over them for this primitive).  ``saves`` says what the rules read
-    (True, "args", "ans", or False for shapes only), so the graph can free the
-    rest early.
+    over them for this primitive).  ``bcast=True`` says the primitive
+    broadcasts its arguments against each other as NumPy's elementwise
+    functions do (forward mode then lines batched tangents up with the
+    output).  ``saves`` says what the rules read (True, "args", "ans", or
+    False for shapes and dtypes only), so the graph can free the rest early;
+    a rule that reads what its declaration leaves out raises an error naming
+    the primitive, at every array size.
     """
     if fwd is None:
-        return lambda f: Primitive(f, name, batchable, saves=saves)
-    return Primitive(fwd, name, batchable, saves=saves)
+        return lambda f: Primitive(f, name, batchable, bcast, saves=saves, strict=True)
+    return Primitive(fwd, name, batchable, bcast, saves=saves, strict=True)
 
 
 # --------------------------------------------------------------------------
@@ -302,20 +332,47 @@ _ndarray = np.ndarray
 _generic = np.generic
 
 
+class SavesError(TypeError):
+    """A derivative rule read a value its primitive's ``saves=`` left out."""
+
+
+def _values(self, *a, **k):
+    raise SavesError(
+        f"a derivative rule read the values of an array of shape {self.shape} and dtype "
+        f"{self.dtype} that its primitive's saves= declaration says it does not read; "
+        f"declare saves=True (or 'args' / 'ans', whichever the rules read)")
+
+
 class _Meta:
-    """Shape and dtype of an array whose values no rule needs."""
+    """Shape and dtype of an array whose values no rule needs.  Reading its
+    values (arithmetic, NumPy, indexing) raises SavesError."""
     __slots__ = ("shape", "dtype", "ndim")
 
     def __init__(self, a):
         self.shape, self.dtype, self.ndim = a.shape, a.dtype, a.ndim
 
+    @property
+    def size(self):
+        n = 1
+        for s in self.shape:
+            n *= s
+        return n
+
     def __repr__(self):
         return f"<array shape={self.shape} dtype={self.dtype}>"
 
+    __array__ = __array_ufunc__ = __array_function__ = _values
+    __getitem__ = __iter__ = __len__ = __float__ = __bool__ = _values
+    __add__ = __radd__ = __sub__ = __rsub__ = __mul__ = __rmul__ = _values
+    __truediv__ = __rtruediv__ = __pow__ = __rpow__ = __matmul__ = __rmatmul__ = _values
+    __neg__ = __lt__ = __le__ = __gt__ = __ge__ = __eq__ = __ne__ = _values
+    __hash__ = object.__hash__
 
-def _lite(x):
-    """``x`` (raw data), or only its shape and dtype when it is a large array."""
-    if type(x) is _ndarray and x.size > 256:
+
+def _lite(x, lim=256, strict=False):
+    """``x`` (raw data), or only its shape and dtype when it is an array larger
+    than ``lim`` elements (``strict``: any array or NumPy scalar)."""
+    if (type(x) is _ndarray and x.size > lim) or (strict and isinstance(x, _generic)):
         return _Meta(x)
     return x
 
@@ -339,8 +396,10 @@ def _record(prim, out, args, raw, kw, parents):
         n.args = args
         n.raw = raw
     else:
-        n.args = n.raw = tuple([_lite(a) for a in raw])
-    n.ans = out._data if prim.keep_ans else _lite(out._data)
+        lim = -1 if prim.strict else 256
+        n.args = n.raw = tuple([_lite(a, lim, prim.strict) for a in raw])
+    n.ans = out._data if prim.keep_ans else _lite(out._data, -1 if prim.strict else 256,
+                                                   prim.strict)
     n.kw = kw
     n.parents = parents
     n.seq = next(_seq)
@@ -356,6 +415,8 @@ def unary_method(prim):
     primitive (a closure, so the call costs one Python frame)."""
     fwd = prim.fwd
     keep_args, keep_ans = prim.keep_args, prim.keep_ans
+    strict = prim.strict
+    lim = -1 if strict else 256     # arrays larger than this keep only shape and dtype
 
     def apply1(x):
         xd = x._data
@@ -376,8 +437,10 @@ def unary_method(prim):
                 n.args = (x,)
                 n.raw = (xd,)
             else:       # (_lite inlined: this is the hot path)
-                n.args = n.raw = (_Meta(xd) if type(xd) is _ndarray and xd.size > 256 else xd,)
-            n.ans = ans if keep_ans or type(ans) is not _ndarray or ans.size <= 256 else _Meta(ans)
+                n.args = n.raw = (_Meta(xd) if (type(xd) is _ndarray and xd.size > lim) or (
+                    strict and isinstance(xd, _generic)) else xd,)
+            n.ans = _Meta(ans) if not keep_ans and ((type(ans) is _ndarray and ans.size > lim) or (
+                strict and isinstance(ans, _generic))) else ans
             n.kw = _EMPTY
             n.parents = (x._node or x,)
             n.seq = next(_seq)
@@ -398,6 +461,8 @@ def binary_method(prim, swap=False):
     path, specialised per primitive; ``swap`` makes the reflected operator."""
     fwd = prim.fwd
     keep_args, keep_ans = prim.keep_args, prim.keep_ans
+    strict = prim.strict
+    lim = -1 if strict else 256     # arrays larger than this keep only shape and dtype
 
     def apply2(a, b):
         if swap:
@@ -410,6 +475,8 @@ def binary_method(prim, swap=False):
             ans = fwd(ad, bd)
         except Exception as e:
             _fail(prim, (a, b), e)
+        if ans.__class__ is Tensor:
+            ans = _nested(prim, (a, b), ans)
         out = _new(Tensor)
         out._data = ans
         out.grad = None
@@ -426,9 +493,12 @@ def binary_method(prim, swap=False):
                 n.args = (a, b)
                 n.raw = (ad, bd)
             else:       # (_lite inlined: this is the hot path)
-                n.args = n.raw = (_Meta(ad) if type(ad) is _ndarray and ad.size > 256 else ad,
-                                  _Meta(bd) if type(bd) is _ndarray and bd.size > 256 else bd)
-            n.ans = ans if keep_ans or type(ans) is not _ndarray or ans.size <= 256 else _Meta(ans)
+                n.args = n.raw = (_Meta(ad) if (type(ad) is _ndarray and ad.size > lim) or (
+                                      strict and isinstance(ad, _generic)) else ad,
+                                  _Meta(bd) if (type(bd) is _ndarray and bd.size > lim) or (
+                                      strict and isinstance(bd, _generic)) else bd)
+            n.ans = _Meta(ans) if not keep_ans and ((type(ans) is _ndarray and ans.size > lim) or (
+                strict and isinstance(ans, _generic))) else ans
             n.kw = _EMPTY
             n.parents = parents
             n.seq = next(_seq)
@@ -451,6 +521,8 @@ def _apply(prim, args, kw):
         ans = prim.fwd(*raw, **kw)
     except Exception as e:
         _fail(prim, args, e)
+    if isinstance(ans, Tensor):
+        ans = _nested(prim, args, ans)
     if type(ans) is not _ndarray and not isinstance(ans, _generic):
         ans = np.asarray(ans)
     out = _new(Tensor)
@@ -706,12 +778,15 @@ def backward_sweep(roots, grads, inputs=None, retain_graph=False,
                     rule = None
                 if rule is None:
                     raise TypeError(f"{prim.name}: no gradient rule for argument {i}")
-                if nb and not prim.batchable:
-                    gi = _loop_batch(rule, g, nb, ans, args, kw)
-                elif kw:
-                    gi = rule(g, ans, *args, **kw)
-                else:
-                    gi = rule(g, ans, *args)
+                try:
+                    if nb and not prim.batchable:
+                        gi = _loop_batch(rule, g, nb, ans, args, kw)
+                    elif kw:
+                        gi = rule(g, ans, *args, **kw)
+                    else:
+                        gi = rule(g, ans, *args)
+                except SavesError as e:
+                    raise SavesError(f"{prim.name}: {e}") from None
                 a = raw[i]
                 gs = gi.shape
                 if (gs[nb:] if nb else gs) != a.shape:

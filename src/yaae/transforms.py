@@ -194,8 +194,13 @@ def vjp(f, *primals, has_aux=False):
         if len(cts) != len(outs_t):
             raise ValueError(f"vjp: the cotangent has {len(cts)} leaves but the output has "
                              f"{len(outs_t)}")
-        # differentiable sweep only when something outside watches the result
-        create = _depth() > 0 or any(_traced(p) for p in flat) or any(_traced(c) for c in cts)
+        # differentiable sweep only when something outside watches the result.
+        # Decided now, not when vjp was called: a vjp_fn made outside any
+        # transform and called inside one (or on a traced cotangent) must keep
+        # its result attached to that transform's graph.
+        watched = _depth() > 0 or any(_traced(c) for c in cts)
+        create = watched or any(_traced(p) for p in flat)
+        mode = KEEP if watched else raw
         roots, seeds = [], []
         for o, c in zip(outs_t, cts):
             cd = c.data if isinstance(c, Tensor) else np.asarray(c, dtype=o.data.dtype)
@@ -212,7 +217,7 @@ def vjp(f, *primals, has_aux=False):
         for x, g in zip(xs, grads):
             if g is None:
                 g = np.zeros_like(x.data)
-            res.append(_out(g, raw))
+            res.append(_out(g, mode))
         return tuple(tree_unflatten(res, tree))
 
     out = tree_unflatten([_out(o, raw) for o in outs_t], otree)
@@ -230,7 +235,7 @@ def value_and_grad(f, argnums=0, has_aux=False):
         out = vjp(g, *[args[a] for a in nums], has_aux=has_aux)
         value, fn = out[0], out[1]
         vd = value.data if isinstance(value, Tensor) else np.asarray(value)
-        if vd.size != 1 or (isinstance(vd, np.ndarray) and vd.ndim > 0 and False):
+        if vd.size != 1:
             raise TypeError(f"grad requires a function with a scalar output, got an output "
                             f"of shape {np.shape(vd)}")
         grads = fn(np.ones_like(vd) if not isinstance(value, Tensor) else _wrap(np.ones_like(vd)))
@@ -423,7 +428,6 @@ def jacfwd(f, argnums=0, has_aux=False):
                 if t is None:
                     J = np.zeros(od.shape + pd.shape, dtype=od.dtype)
                 else:
-                    t = t if isinstance(t, Tensor) else t  # (n,) + out shape
                     J = ops.reshape(ops.moveaxis(t, 0, -1), od.shape + pd.shape)
                 jl.append(_out(J, raw))
             per_in.append(jl)
