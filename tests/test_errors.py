@@ -252,20 +252,20 @@ class TestBackwardErrors:
 class TestNumpyWithoutRule:
     def test_array_function_without_rule(self):
         with pytest.raises(TypeError) as info:
-            np.cumsum(_t(3))
-        assert "cumsum" in str(info.value)
+            np.unwrap(_t(3))
+        assert "unwrap" in str(info.value)
 
     def test_ufunc_without_rule(self):
         with pytest.raises(TypeError) as info:
-            np.hypot(_t(3), _t(3))
-        assert "hypot" in str(info.value)
+            np.float_power(_t(3), _t(3))
+        assert "float_power" in str(info.value)
 
     def test_ufunc_method_without_rule(self):
         with pytest.raises(TypeError) as info:
             np.add.reduce(_t(3))
         assert "add" in str(info.value) and "reduce" in str(info.value)
 
-    def test_fft(self):
+    def test_fft_helper_without_rule(self):
         with pytest.raises(TypeError) as info:
-            np.fft.fft(_t(4))
-        assert "fft" in str(info.value)
+            np.i0(_t(4))
+        assert "i0" in str(info.value)

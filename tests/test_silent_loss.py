@@ -235,3 +235,16 @@ def test_user_primitive_bcast_batchable_jacfwd():
     for a, b, w in zip(jf, jr, want):
         np.testing.assert_allclose(a, w.numpy())
         np.testing.assert_allclose(b, w.numpy())
+
+
+@pytest.mark.parametrize("call", [
+    lambda w: np.bincount(np.array([0, 1, 1]), weights=w),
+    lambda w: np.bincount(np.array([0, 1, 1]), w),
+    lambda w: np.histogram(np.array([0.1, 0.5, 0.9]), bins=2, weights=w),
+])
+def test_counting_functions_refuse_weights_that_need_a_gradient(call):
+    w = ya.Tensor([1.0, 2.0, 3.0], requires_grad=True)
+    with pytest.raises(TypeError, match="weights"):
+        call(w)
+    np.testing.assert_array_equal(np.asarray(call(w.detach())[0]),
+                                  np.asarray(call(w.data)[0]))

@@ -15,6 +15,8 @@ from .ops.registry import OPS, NUMPY, NONDIFF, REFUSED
 from .tensor import Tensor, _wrap
 
 _PUBLIC = {}   # registry qualname -> public function
+# run-on-the-data functions whose result is linear in a weights argument (its position)
+_WEIGHTS = {np.bincount: 1, np.histogram: 3, np.histogramdd: 3, np.histogram2d: 4}
 
 
 def _public(op):
@@ -61,6 +63,14 @@ def array_function(self, func, types, args, kwargs):
     if op is not None:
         return _public(op)(*args, **kwargs)
     if func in NONDIFF or func.__module__.startswith("numpy.testing"):
+        w = _WEIGHTS.get(func)
+        if w is not None:
+            wt = kwargs.get("weights", args[w] if len(args) > w else None)
+            if isinstance(wt, Tensor) and (wt.requires_grad or wt._tan):
+                raise _refusal("function", f"{func.__name__} with weights=",
+                               "its result is differentiable in the weights, which yaae "
+                               "does not do; pass weights.data (or .detach()) if no gradient "
+                               "is needed")
         return func(*_d(args), **{k: _d(v) for k, v in kwargs.items()})
     raise _refusal("function", func.__name__, REFUSED.get(func))
 

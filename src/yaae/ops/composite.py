@@ -177,10 +177,11 @@ def stack(arrays, axis=0, out=None, *, dtype=None, casting="same_kind"):
                         "cannot be recorded); use the returned value")
     arrays = [a if isinstance(a, Tensor) else np.asarray(a) for a in arrays]
     if not arrays:
-        raise ValueError("need at least one array to stack")
+        raise ValueError("stack: need at least one array to stack")
     shapes = {np.shape(_data(a)) for a in arrays}
     if len(shapes) != 1:
-        raise ValueError("all input arrays must have the same shape")
+        raise ValueError(f"stack: all input arrays must have the same shape, got "
+                         f"{sorted(shapes)}")
     arrays = _with_dtype("stack", arrays, dtype, casting)
     ax = _ax(axis, np.ndim(_data(arrays[0])) + 1)
     return concatenate_p(*[expand_dims(a, ax) for a in arrays], axis=ax)
