@@ -32,11 +32,13 @@ def _public(fn, seq=()):
     @functools.wraps(fn)
     def f(*args, **kw):
         for a in args:
-            if type(a) is list or type(a) is tuple:
+            c = a.__class__
+            if c is list or c is tuple:
                 args = tuple([_seq_arg(a) if i in seq else from_nested(a)
                               for i, a in enumerate(args)])
                 break
-        return _as_public(fn(*args, **kw))
+        out = fn(*args, **kw)
+        return out if out.__class__ is Tensor else _as_public(out)
     return f
 
 
