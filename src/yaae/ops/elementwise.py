@@ -9,6 +9,15 @@ Most entries give the forward NumPy function and the partial derivative
 JVP ``t * d`` from it.  Linear ones (add, subtract, negative) spell their
 rules out, to skip a multiplication by one.  Broadcasting is undone by the
 engine (``tensor._sum_to``), never here.
+
+Where an op has a kink, a jump or a singularity, the derivative there is
+PyTorch's: ``maximum``/``minimum`` split ties, ``fmax``/``fmin`` give them
+to the first argument (and ignore a NaN argument); ``arctan2`` is 0 at the
+origin; ``copysign`` is 0 in x at x == 0; ``remainder``/``fmod`` have
+d/dy = -floor(x/y) / -trunc(x/y); piecewise-constant ops (``floor``,
+``floor_divide``, ...) have derivative 0.  ``hypot`` is 0 at the origin (where
+PyTorch gives NaN), like ``abs``.  ``sinc``'s derivatives are exact at 0 and
+accurate near it, to every order.
 """
 import math
 import operator
@@ -259,11 +268,6 @@ rad2deg = _unary("rad2deg", np.rad2deg, lambda ans, x: _R2D, False,
 fabs = _unary("fabs", np.fabs, lambda ans, x: sign(x), "args")
 
 
-def _sinc_coef(k):
-    """The k-th derivative of sinc at 0: (-1)^(k/2) pi^k / (k+1) for even k, else 0."""
-    return 0.0 if k % 2 else (-1) ** (k // 2) * math.pi ** k / (k + 1)
-
-
 def _sinc_dk(x, k):
     """The k-th derivative (k >= 1) of NumPy's sinc, sin(pi x)/(pi x), at x:
     exact at 0 and accurate near it (the Maclaurin series of sin(u)/u, u = pi x,
@@ -301,12 +305,8 @@ _sinc_d = defop("sinc_deriv", _sinc_dk, bcast=True, saves="args", register=False
 sinc = _unary("sinc", np.sinc, lambda ans, x: _sinc_d(x, 1), "args")
 
 
-def _logaddexp_d(ans, x, y):
-    return exp(x - ans)
-
-
 logaddexp = defop("logaddexp", np.logaddexp, numpy=np.logaddexp, bcast=True, method=True,
-                  deriv=(_logaddexp_d, lambda ans, x, y: exp(y - ans)))
+                  deriv=(lambda ans, x, y: exp(x - ans), lambda ans, x, y: exp(y - ans)))
 logaddexp2 = defop("logaddexp2", np.logaddexp2, numpy=np.logaddexp2, bcast=True,
                    method=True, deriv=(lambda ans, x, y: exp2(x - ans),
                                        lambda ans, x, y: exp2(y - ans)))
