@@ -621,7 +621,7 @@ def take(a, indices, axis=None, out=None, mode="raise"):
     return _along(a, ax, key)
 
 
-@defcomposite(numpy=np.compress, method=True)
+@defcomposite(numpy=np.compress)
 def compress(condition, a, axis=None, out=None):
     """NumPy's compress: the slices along ``axis`` where ``condition`` is true."""
     _no_out("compress", out)

@@ -346,8 +346,13 @@ def tensordot(a, b, axes=2):
 def diagonal(x, offset=0, axis1=0, axis2=1):
     shape = np.shape(_data(x))
     nd = len(shape)
-    x = moveaxis(x, (axis1 % nd, axis2 % nd), (-2, -1))
-    n1, n2 = shape[axis1 % nd], shape[axis2 % nd]
+    if nd < 2:
+        raise ValueError("diag requires an array of at least two dimensions")
+    axis1, axis2 = _ax(axis1, nd, "axis1"), _ax(axis2, nd, "axis2")
+    if axis1 == axis2:
+        raise ValueError("axis1 and axis2 cannot be the same")
+    x = moveaxis(x, (axis1, axis2), (-2, -1))
+    n1, n2 = shape[axis1], shape[axis2]
     if offset >= 0:
         k = builtins.max(0, builtins.min(n1, n2 - offset))
         rows, cols = np.arange(k), np.arange(k) + offset
