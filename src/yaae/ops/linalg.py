@@ -249,7 +249,21 @@ def _solve_vjp_a(g, ans, a, b):
     return -matmul(gb, mT(ans))
 
 
+def _align_batch(t, core, a, b):
+    """A tangent ``t`` of an argument with ``core`` dimensions of its own,
+    plus leading (Jacobian) batch dimensions: ones inserted after those, up
+    to the output's batch rank, so they never broadcast against the
+    matrices' own batch dimensions."""
+    nb = t.ndim - core
+    own = core - (1 if core == 1 else 2)
+    out = builtins.max(a.ndim - 2, 0 if b.ndim == 1 else b.ndim - 2)
+    if nb <= 0 or own >= out:
+        return t
+    return reshape(t, tuple(t.shape[:nb]) + (1,) * (out - own) + tuple(t.shape[nb:]))
+
+
 def _solve_jvp_a(t, ans, a, b):
+    t = _align_batch(t, a.ndim, a, b)
     if b.ndim == 1:
         return -_solve_vec(a, _squeeze_last(matmul(t, expand_dims(ans, -1))))
     return -solve(a, matmul(t, ans))
@@ -261,6 +275,7 @@ def _solve_vec(a, v):
 
 
 def _solve_jvp_b(t, ans, a, b):
+    t = _align_batch(t, b.ndim, a, b)
     if b.ndim == 1:
         return _solve_vec(a, t)
     return solve(a, t)
