@@ -390,21 +390,26 @@ def interp(x, xp, fp, left=None, right=None, period=None):
     below = j < 0
     above = xd > xpd[-1]
     jc = np.clip(j, 0, n - 1)
-    at_pt = ~below & ~above & ~isn & ((j == n - 1) | (xpd[jc] == xd))
-    inner = ~(below | above | at_pt | isn)
+    at_last = ~below & ~above & ~isn & (j == n - 1)
+    inner = ~(below | above | at_last | isn)
+    # at a sample point NumPy returns fp[j]; the interval formula gives the same
+    # value there and the derivative from the right (used where it is exact)
+    node = inner & (xpd[jc] == xd)
     j0 = np.clip(j, 0, builtins_max(n - 2, 0))
     j1 = np.minimum(j0 + 1, n - 1)
     xj, xj1, fj, fj1 = _ix(xp, j0), _ix(xp, j1), _ix(fp, j0), _ix(fp, j1)
     slope = (fj1 - fj) / where(inner, xj1 - xj, 1.0)
     res = slope * (x - xj) + fj
     rd = np.asarray(_data(res))
-    bad = inner & np.isnan(rd)
+    bad = inner & ~node & np.isnan(rd)
     if bad.any():      # NumPy: if NaN one way (infinite fp), try the other
         res2 = slope * (x - xj1) + fj1
         res = where(bad, res2, res)
         bad2 = bad & np.isnan(np.asarray(_data(res2))) & (fpd[j0] == fpd[j1])
         res = where(bad2, fj, res)
-    res = where(at_pt, _ix(fp, jc), res)
+    at_pt = at_last | (node & (rd != fpd[jc]))
+    if at_pt.any():
+        res = where(at_pt, _ix(fp, jc), res)
     res = where(below, _ix(fp, 0) if left is None else _cast(_arr(left), dt), res)
     res = where(above, _ix(fp, -1) if right is None else _cast(_arr(right), dt), res)
     if isn.any():
