@@ -24,8 +24,8 @@ from .registry import defop, defcomposite
 from .elementwise import multiply, where, astype, floor
 from .shape import (reshape as _reshape, transpose as _transpose, broadcast_to,
                     expand_dims, take as _take, untake as _untake, Index, pad)
-from .composite import (flip, concatenate, ravel, moveaxis, split, atleast_1d, atleast_2d,
-                        atleast_3d, vstack, diagonal, from_nested, stop_gradient)
+from .composite import (flip, concatenate, ravel, moveaxis, split,
+                        atleast_3d, vstack, diagonal, from_nested)
 
 _NOVALUE = np._NoValue
 
