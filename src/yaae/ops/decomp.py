@@ -64,8 +64,8 @@ def _gap_inverse(w):
 
 
 # ---- eigh / eigvalsh -----------------------------------------------------------------------
-def _eigh_fwd(a):
-    w, v = np.linalg.eigh(a)
+def _eigh_fwd(a, UPLO="L"):
+    w, v = np.linalg.eigh(a, UPLO)
     return _pack((w.astype(v.dtype), 1), (v, 2))
 
 
@@ -74,7 +74,7 @@ def _eigh_parts(p, n):
     return _real(w), v
 
 
-def _eigh_jvp(t, ans, a):
+def _eigh_jvp(t, ans, a, UPLO="L"):
     n = a.shape[-1]
     w, v = _eigh_parts(ans, n)
     s = matmul(mH(v), matmul((t + mH(t)) / 2, v))
@@ -83,7 +83,7 @@ def _eigh_jvp(t, ans, a):
     return _pack((dw, 1), (dv, 2))
 
 
-def _eigh_vjp(g, ans, a):
+def _eigh_vjp(g, ans, a, UPLO="L"):
     n = a.shape[-1]
     w, v = _eigh_parts(ans, n)
     gw, gv = _unpack(g, (n,), (n, n))
@@ -96,19 +96,23 @@ def _eigh_vjp(g, ans, a):
 eigh_p = defop("eigh", _eigh_fwd, saves="ans", register=False, vjp=_eigh_vjp, jvp=_eigh_jvp)
 
 
-def _eigvalsh_jvp(t, ans, a):
-    v = eigh(a).eigenvectors
+def _eigvalsh_jvp(t, ans, a, UPLO="L"):
+    v = eigh(a, UPLO).eigenvectors
     return _real(diag_part(matmul(mH(v), matmul((t + mH(t)) / 2, v))))
 
 
-def _eigvalsh_vjp(g, ans, a):
-    v = eigh(a).eigenvectors
+def _eigvalsh_vjp(g, ans, a, UPLO="L"):
+    v = eigh(a, UPLO).eigenvectors
     ga = matmul(_conj(v), expand_dims(g, -1) * mT(v))
     return (ga + mH(ga)) / 2
 
 
+def _eigvalsh(a, UPLO="L"):
+    return np.linalg.eigvalsh(a, UPLO)
+
+
 # a Hermitian input; only the eigenvalues (the rules compute the eigenvectors)
-eigvalsh_p = defop("eigvalsh", np.linalg.eigvalsh, saves="args", register=False,
+eigvalsh_p = defop("eigvalsh", _eigvalsh, saves="args", register=False,
                    vjp=_eigvalsh_vjp, jvp=_eigvalsh_jvp)
 
 
@@ -126,7 +130,7 @@ def eigh(a, UPLO="L"):
     other)."""
     _square(a, "eigh")
     n = np.shape(_data(a))[-1]
-    p = eigh_p(hermitian_from(a, UPLO))
+    p = eigh_p(hermitian_from(a, UPLO), UPLO=str(UPLO).upper())
     w, v = _unpack(p, (n,), (n, n))
     return EighResult(_real(w), v)
 
@@ -138,7 +142,7 @@ def eigvalsh(a, UPLO="L"):
     is defined for repeated eigenvalues too; the gradient lies in the ``UPLO``
     triangle of ``a``."""
     _square(a, "eigvalsh")
-    return eigvalsh_p(hermitian_from(a, UPLO))
+    return eigvalsh_p(hermitian_from(a, UPLO), UPLO=str(UPLO).upper())
 
 
 # ---- eig / eigvals -------------------------------------------------------------------------
@@ -241,15 +245,18 @@ def _phi(x):
     return x * (np.tri(n, n, -1) + 0.5 * np.eye(n)).astype(np.dtype(_data(x).dtype))
 
 
-def _cholesky_jvp(t, ans, a):
-    el = ans
+def _cholesky_jvp(t, ans, a, upper=False):
+    el = mH(ans) if upper else ans
     ts = (t + mH(t)) / 2
     x = solve(el, mH(solve(el, ts)))          # L^-1 t L^-H
-    return matmul(el, _phi(x))
+    dl = matmul(el, _phi(x))
+    return mH(dl) if upper else dl
 
 
-def _cholesky_vjp(g, ans, a):
-    el = ans
+def _cholesky_vjp(g, ans, a, upper=False):
+    el = mH(ans) if upper else ans
+    if upper:                                  # U = L^H
+        g = mH(g)
     m = _phi(matmul(mH(el), g))
     y = solve(mH(el), m)                       # L^-H phi(L^H g)
     ga = mH(solve(mH(el), mH(y)))              # ... L^-1
@@ -257,7 +264,11 @@ def _cholesky_vjp(g, ans, a):
 
 
 # a Hermitian positive-definite input; output: its lower Cholesky factor
-cholesky_p = defop("cholesky", np.linalg.cholesky, saves="ans", register=False,
+def _cholesky(a, upper=False):
+    return np.linalg.cholesky(a, upper=upper)
+
+
+cholesky_p = defop("cholesky", _cholesky, saves="ans", register=False,
                    vjp=_cholesky_vjp, jvp=_cholesky_jvp)
 
 
@@ -267,8 +278,7 @@ def cholesky(a, /, *, upper=False):
     NumPy's: it reads only the lower (upper) triangle of ``a``, so the
     gradient lies in that triangle."""
     _square(a, "cholesky")
-    el = cholesky_p(hermitian_from(a, "U" if upper else "L"))
-    return mH(el) if upper else el
+    return cholesky_p(hermitian_from(a, "U" if upper else "L"), upper=bool(upper))
 
 
 # ---- svd -----------------------------------------------------------------------------------
@@ -512,12 +522,12 @@ def qr(a, mode="reduced"):
 
 
 # ---- pinv, lstsq ---------------------------------------------------------------------------
-def _pinv(a, rcond=None, rtol=None):
+def _pinv(a, rcond=None, rtol=None, hermitian=False):
     kw = {} if rtol is None else {"rtol": rtol}
-    return np.linalg.pinv(a, rcond=rcond, **kw)
+    return np.linalg.pinv(a, rcond=rcond, hermitian=hermitian, **kw)
 
 
-def _pinv_jvp(t, ans, a, rcond=None, rtol=None):
+def _pinv_jvp(t, ans, a, rcond=None, rtol=None, hermitian=False):
     # d pinv = -P dA P + P P^H dA^H (I - A P) + (I - P A) dA^H P^H P   (constant rank)
     p = ans
     m, n = a.shape[-2:]
@@ -528,7 +538,7 @@ def _pinv_jvp(t, ans, a, rcond=None, rtol=None):
     return res
 
 
-def _pinv_vjp(g, ans, a, rcond=None, rtol=None):
+def _pinv_vjp(g, ans, a, rcond=None, rtol=None, hermitian=False):
     p = ans
     pt = mT(p)
     gt = mT(g)
@@ -554,7 +564,7 @@ def pinv(a, rcond=None, hermitian=False, *, rtol=np._NoValue):
     if hermitian:
         _square(a, "pinv")
         a = hermitian_from(a, "L")
-    kw = {}
+    kw = {"hermitian": True} if hermitian else {}
     if rcond is not None:
         kw["rcond"] = rcond
     if rtol is not np._NoValue and rtol is not None:
