@@ -7,7 +7,7 @@ import torch.nn.functional as F
 
 import yaae as ya
 
-from . import Sample, add, rand, randn, pos, distinct, _rng
+from . import Sample, add, rand, randn, pos, distinct, crandn, _rng
 
 
 # ---- helpers ---------------------------------------------------------------------------
@@ -467,3 +467,33 @@ for _name, _np, _tfn in [("nanvar", np.nanvar, _tnanvar),
 add("nansum", Sample(randn(3, 4), kw={"axis": 0}, torch=lambda t, axis: torch.sum(t, dim=axis)))
 add("nanmean", Sample(randn(3, 4), kw={"axis": 0}, order2=True,
                       torch=lambda t, axis: torch.mean(t, dim=axis)))
+
+
+# ---- complex inputs (JAX's convention: jax= oracles, run by tests/test_complex.py) ----------
+def _jnp(name):
+    """``jax.numpy.NAME``, imported when the oracle runs."""
+    def f(*a, **k):
+        import jax.numpy
+        return getattr(jax.numpy, name)(*a, **k)
+    return f
+
+
+_c = crandn(3, 6)
+_cn = _c.copy()
+_cn[0, 1] = _cn[2, 4] = np.nan
+add("convolve", Sample(crandn(6), crandn(3), "same", jax=_jnp("convolve"), order2=True,
+                       check=_np_equal(np.convolve)))
+add("correlate", Sample(crandn(6), crandn(4), "full", jax=_jnp("correlate"), order2=True,
+                        check=_np_equal(np.correlate)),
+    Sample(crandn(3), crandn(5), "same", jax=_jnp("correlate"), check=_np_equal(np.correlate)))
+add("polyval", Sample(crandn(4), crandn(5), jax=_jnp("polyval"), check=_np_equal(np.polyval)))
+add("trapezoid", Sample(_c, kw={}, jax=_jnp("trapezoid"), check=_np_equal(np.trapezoid)))
+add("average", Sample(_c, 1, pos(6), kw={}, jax=_jnp("average"), check=_np_equal(np.average)))
+add("nansum", Sample(_cn, kw={"axis": 1}, jax=lambda a, axis: _jnp("nansum")(a, axis=axis),
+                     check=_np_equal(np.nansum, axis=1)))
+add("nanmean", Sample(_cn, kw={"axis": 1}, jax=lambda a, axis: _jnp("nanmean")(a, axis=axis),
+                      check=_np_equal(np.nanmean, axis=1)))
+add("nanvar", Sample(_cn, kw={"axis": 1}, jax=lambda a, axis: _jnp("nanvar")(a, axis=axis),
+                     check=_np_equal(np.nanvar, axis=1)))
+add("cov", Sample(_c, kw={}, jax=_jnp("cov"), order2=True, check=_np_equal(np.cov)))
+add("corrcoef", Sample(_c, kw={}, check=_np_equal(np.corrcoef)))

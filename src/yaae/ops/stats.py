@@ -23,6 +23,7 @@ Notes on derivatives:
   and in ``left``/``right``/``period`` when they are Tensors.  It returns
   float64 (or complex128) as NumPy does.
 """
+import builtins
 import math
 import warnings
 
@@ -395,7 +396,7 @@ def interp(x, xp, fp, left=None, right=None, period=None):
     # at a sample point NumPy returns fp[j]; the interval formula gives the same
     # value there and the derivative from the right (used where it is exact)
     node = inner & (xpd[jc] == xd)
-    j0 = np.clip(j, 0, builtins_max(n - 2, 0))
+    j0 = np.clip(j, 0, builtins.max(n - 2, 0))
     j1 = np.minimum(j0 + 1, n - 1)
     xj, xj1, fj, fj1 = _ix(xp, j0), _ix(xp, j1), _ix(fp, j0), _ix(fp, j1)
     slope = (fj1 - fj) / where(inner, xj1 - xj, 1.0)
@@ -415,10 +416,6 @@ def interp(x, xp, fp, left=None, right=None, period=None):
     if isn.any():
         res = where(isn, np.nan, res)
     return res
-
-
-def builtins_max(a, b):
-    return a if a > b else b
 
 
 @defcomposite(numpy=np.polyval)
@@ -461,7 +458,7 @@ def _xcorr(a, v, mode):
     else:
         s, L = 0, n + m - 1
     start, stop = s - m + 1, s + L           # the stretch of a the windows cover
-    lo, hi = builtins_max(start, 0), stop if stop < n else n
+    lo, hi = builtins.max(start, 0), stop if stop < n else n
     seg = _ix(a, slice(lo, hi))
     if lo - start or stop - hi:
         seg = pad(seg, ((lo - start, stop - hi),))
@@ -512,10 +509,13 @@ def correlate(a, v, mode="valid"):
 def _conj(v):
     if not isinstance(v, Tensor):
         return np.conj(v)
+    return _op("conjugate")(v)
+
+
+def _op(name):
+    """A registered op by name (the complex family's, looked up when needed)."""
     from .registry import OPS
-    if "conj" not in OPS:
-        raise NotImplementedError("complex Tensors are not supported yet")
-    return OPS["conj"].fn(v)
+    return OPS[name].fn
 
 
 # ---- covariance / correlation ----------------------------------------------------------------
@@ -619,13 +619,13 @@ def corrcoef(x, y=None, rowvar=True, *, dtype=None):
         return c / c
     d = diagonal(c)
     if _dtype(d).kind == "c":
-        from .registry import OPS
-        d = OPS["real"].fn(d)
+        d = _op("real")(d)
     s = sqrt(d)
     c = c / _ix(s, slice(None), None)
     c = c / _ix(s, None, slice(None))
-    if _dtype(c).kind == "c":
-        raise NotImplementedError("corrcoef: complex input is not supported yet")
+    if _dtype(c).kind == "c":    # NumPy clips the real and imaginary parts
+        return (clip_p(_op("real")(c), -1, 1)
+                + clip_p(_op("imag")(c), -1, 1) * np.complex128(1j).astype(_dtype(c)))
     return clip_p(c, -1, 1)
 
 
@@ -728,7 +728,7 @@ def _nanvar(a, axis, dtype, out, ddof, keepdims, where, mean, correction, name):
         avg = mean
     dev = _fill(a0 - avg, mask, 0.0)
     if dt.kind == "c":
-        sq = OPS_real(dev * _conj(dev))
+        sq = _op("real")(dev * _conj(dev))
     else:
         sq = dev * dev
     v = sum(sq, axis=axis, keepdims=keepdims)
@@ -737,11 +737,6 @@ def _nanvar(a, axis, dtype, out, ddof, keepdims, where, mean, correction, name):
     if np.any(bad):
         warnings.warn("Degrees of freedom <= 0 for slice.", RuntimeWarning, stacklevel=4)
     return v, dof, bad
-
-
-def OPS_real(z):
-    from .registry import OPS
-    return OPS["real"].fn(z)
 
 
 @defcomposite(numpy=np.nanvar)
