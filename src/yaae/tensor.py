@@ -361,7 +361,8 @@ class _Meta:
     def __repr__(self):
         return f"<array shape={self.shape} dtype={self.dtype}>"
 
-    __array__ = __array_ufunc__ = __array_function__ = _values
+    # (no __array_function__: np.shape and np.ndim read the attributes)
+    __array__ = __array_ufunc__ = _values
     __getitem__ = __iter__ = __len__ = __float__ = __bool__ = _values
     __add__ = __radd__ = __sub__ = __rsub__ = __mul__ = __rmul__ = _values
     __truediv__ = __rtruediv__ = __pow__ = __rpow__ = __matmul__ = __rmatmul__ = _values

@@ -11,6 +11,7 @@ how derivative rules run at NumPy speed), given a Tensor they return a Tensor.
 The public ``yaae.NAME`` functions always return Tensors.
 """
 import numpy as np
+from numpy.lib.array_utils import normalize_axis_index
 
 from ..tensor import Tensor, _wrap, _data, install_methods
 from .registry import OPS, NUMPY, NONDIFF, REFUSED, defcomposite, defnondiff
@@ -75,7 +76,7 @@ def take_along_axis(x, indices, axis):
     d = _data(x)
     indices = _data(indices)
     nd = d.ndim
-    axis = axis % nd
+    axis = normalize_axis_index(axis, nd)
     key = []
     for i in range(nd):
         if i == axis:
