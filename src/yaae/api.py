@@ -111,5 +111,8 @@ zeros_like = _like(np.zeros_like)
 ones_like = _like(np.ones_like)
 full_like = _like(np.full_like)
 
-__all__ = sorted(_NS) + ["zeros", "ones", "empty", "full", "eye", "arange", "zeros_like",
+# index-expression builders (objects, not functions): ya.r_[a, b], ya.c_[a, b]
+from .ops.arrays import r_, c_  # noqa: E402
+
+__all__ = sorted(_NS) + ["r_", "c_", "zeros", "ones", "empty", "full", "eye", "arange", "zeros_like",
                          "ones_like", "full_like"]
