@@ -248,3 +248,17 @@ def test_counting_functions_refuse_weights_that_need_a_gradient(call):
         call(w)
     np.testing.assert_array_equal(np.asarray(call(w.detach())[0]),
                                   np.asarray(call(w.data)[0]))
+
+
+def test_r_and_c_differentiate_where_numpys_refuse():
+    a = ya.Tensor([1.0, 2.0], requires_grad=True)
+    with pytest.raises(TypeError, match="silently lost"):
+        np.r_[a, a]
+    with pytest.raises(TypeError, match="silently lost"):
+        np.c_[a, a]
+    np.testing.assert_array_equal(ya.r_[a.detach(), 3.0, 0:2].data, np.r_[a.data, 3.0, 0:2])
+    np.testing.assert_array_equal(ya.c_[a.detach(), a.detach()].data, np.c_[a.data, a.data])
+    g = ya.grad(lambda v: ya.sum(ya.r_[v, v * v] * ya.r_[1.0, 2.0, 3.0, 4.0]))(np.array([1.0, 2.0]))
+    np.testing.assert_allclose(g, [1.0 + 3.0 * 2 * 1.0, 2.0 + 4.0 * 2 * 2.0])
+    g = ya.grad(lambda v: ya.sum(ya.c_[v, 2 * v] ** 2))(np.array([1.0, 2.0]))
+    np.testing.assert_allclose(g, [2 * 1.0 + 8 * 1.0, 2 * 2.0 + 8 * 2.0])
