@@ -418,3 +418,47 @@ def test_lists_of_tensors():
     assert g == 1.0     # the median is x + 2.5
     assert float(ya.median([a, b, c]).data) == 2.0
     assert float(np.median(ya.Tensor(np.array([1.0, 3.0, 2.0]))).data) == 2.0
+
+
+# ---- complex inputs of non-holomorphic functions: against JAX (yaae's convention) -----------
+def _vs_jax(f, jf, *xs):
+    import jax
+    import jax.numpy as jnp
+    jax.config.update("jax_enable_x64", True)
+    out, vjp_fn = ya.vjp(f, *xs)
+    jout, jvjp = jax.vjp(jf, *[jnp.asarray(x) for x in xs])
+    np.testing.assert_allclose(np.asarray(out), np.asarray(jout), rtol=1e-10, atol=1e-12)
+    ct = rng.standard_normal(np.shape(out)) + (1j * rng.standard_normal(np.shape(out))
+                                               if np.iscomplexobj(out) else 0)
+    for a, b in zip(vjp_fn(ct), jvjp(jnp.asarray(ct))):
+        np.testing.assert_allclose(np.asarray(a), np.asarray(b), rtol=1e-10, atol=1e-12)
+    ts = [rng.standard_normal(np.shape(x)) + (1j * rng.standard_normal(np.shape(x))
+                                              if np.iscomplexobj(x) else 0) for x in xs]
+    _, t = ya.jvp(f, tuple(xs), tuple(ts))
+    _, jt = jax.jvp(jf, tuple(jnp.asarray(x) for x in xs), tuple(jnp.asarray(v) for v in ts))
+    np.testing.assert_allclose(np.asarray(t), np.asarray(jt), rtol=1e-10, atol=1e-12)
+
+
+def _c(*shape):
+    return rng.standard_normal(shape) + 1j * rng.standard_normal(shape)
+
+
+def test_complex_non_holomorphic_against_jax():
+    import jax.numpy as jnp
+    z, u, v = _c(3, 6), _c(6), _c(4)
+    zn = z.copy()
+    zn[0, 1] = np.nan
+    w = rng.uniform(0.5, 1.5, 6)
+    for mode in ("full", "same", "valid"):
+        _vs_jax(lambda a, b: ya.correlate(a, b, mode), lambda a, b: jnp.correlate(a, b, mode),
+                u, v)
+        _vs_jax(lambda a, b: ya.correlate(a, b, mode), lambda a, b: jnp.correlate(a, b, mode),
+                v, u)
+    _vs_jax(lambda a: ya.cov(a), lambda a: jnp.cov(a), z)
+    _vs_jax(lambda a: ya.nanvar(a, axis=1), lambda a: jnp.nanvar(a, axis=1), zn)
+    _vs_jax(lambda a: ya.nanstd(a, axis=1), lambda a: jnp.nanstd(a, axis=1), zn)
+    _vs_jax(lambda a, b: ya.average(a, axis=1, weights=b),
+            lambda a, b: jnp.average(a, axis=1, weights=b), z, w)
+    # values of corrcoef (NumPy clips real and imaginary parts)
+    same(ya.corrcoef(z), np.corrcoef(z))
+    assert gradcheck(lambda a: ya.corrcoef(a), z, modes=("rev", "fwd"))
