@@ -254,12 +254,15 @@ def _cholesky_jvp(t, ans, a, upper=False):
 
 
 def _cholesky_vjp(g, ans, a, upper=False):
+    # L^-H phi(L^H g) L^-1 (PyTorch's adjoint form), conjugated in and out:
+    # JAX's convention (no conjugation of the cotangent)
     el = mH(ans) if upper else ans
     if upper:                                  # U = L^H
         g = mH(g)
+    g = _conj(g)
     m = _phi(matmul(mH(el), g))
     y = solve(mH(el), m)                       # L^-H phi(L^H g)
-    ga = mH(solve(mH(el), mH(y)))              # ... L^-1
+    ga = _conj(mH(solve(mH(el), mH(y))))       # ... L^-1
     return (ga + mH(ga)) / 2
 
 
@@ -337,11 +340,14 @@ def _skew(x):
 
 
 def _svd_vjp(g, ans, a, full_matrices=True, hermitian=False):
-    # PyTorch's svd_backward (FunctionsManual.cpp), real case
+    # PyTorch's svd_backward (FunctionsManual.cpp, adjoint form), conjugated
+    # in and out: JAX's convention (no conjugation of the cotangent)
     m, n = a.shape[-2:]
     k = min(m, n)
+    cplx = np.dtype(_data(ans).dtype).kind == "c"
     u, s, vh = _svd_parts(ans, m, n, full_matrices)
-    gu, gs, gvh = _unpack(g, *_svd_shapes(m, n, full_matrices))
+    gu, gs, gvh = _unpack(_conj(g), *_svd_shapes(m, n, full_matrices))
+    gs = _real(gs)
     if full_matrices:
         u, vh = u[..., :, :k], vh[..., :k, :]
         gu, gvh = gu[..., :, :k], gvh[..., :k, :]
@@ -350,22 +356,26 @@ def _svd_vjp(g, ans, a, full_matrices=True, hermitian=False):
     eye = eye_like(k, s)
     s2 = s * s
     e = expand_dims(s2, -2) - expand_dims(s2, -1) + eye
-    uhgu = _skew(matmul(mT(u), gu))
-    vhgv = _skew(matmul(vh, mT(gvh)))
+    uhgu = _skew(matmul(mH(u), gu))
+    vhgv = _skew(matmul(vh, mH(gvh)))
     ga = (uhgu * s_row + s_col * vhgv) / e + diag_embed(gs)
+    if cplx:
+        # the diagonal: gS, and the phase of each pair of singular vectors,
+        # which the JVP keeps in U (the exact transpose of _svd_jvp)
+        ga = ga * (1 - eye) + diag_embed(gs + diag_part(uhgu) / (2 * s))
     if m > n:
         ga = matmul(u, ga)
         gus = gu / s_row
-        ga = ga + gus - matmul(u, matmul(mT(u), gus))
+        ga = ga + gus - matmul(u, matmul(mH(u), gus))
         ga = matmul(ga, vh)
     elif m < n:
         ga = matmul(ga, vh)
         sgvh = gvh / s_col
-        ga = ga + sgvh - matmul(matmul(sgvh, mT(vh)), vh)
+        ga = ga + sgvh - matmul(matmul(sgvh, mH(vh)), vh)
         ga = matmul(u, ga)
     else:
         ga = matmul(u, matmul(ga, vh))
-    return ga
+    return _conj(ga)
 
 
 svd_p = defop("svd", _svd_fwd, saves="ans", register=False, vjp=_svd_vjp, jvp=_svd_jvp)
@@ -387,7 +397,7 @@ def _svdvals_jvp(t, ans, a, hermitian=False):
 
 def _svdvals_vjp(g, ans, a, hermitian=False):
     u, s, vh = _svd_reduced(a, hermitian)
-    return matmul(_conj(u) * expand_dims(g, -2), _conj(vh))
+    return matmul(_conj(u) * expand_dims(g, -2), _conj(vh))     # conj(U diag(g) Vh)
 
 
 svdvals_p = defop("svdvals", _svdvals, saves="args", register=False,
@@ -475,19 +485,22 @@ def _qr_vjp(g, ans, a, mode="reduced"):
     m, n = a.shape[-2:]
     _qr_check(m, n, mode)
     k = min(m, n)
+    # the adjoint of _qr_jvp, conjugated in and out (JAX's convention)
     q, r = _unpack(ans, *_qr_shapes(m, n, mode))
-    gq, gr = _unpack(g, *_qr_shapes(m, n, mode))
+    gq, gr = _unpack(_conj(g), *_qr_shapes(m, n, mode))
     rk = r[..., :, :k]
-    qtgq = matmul(mT(q), gq)
-    mm = matmul(gr, mT(r)) - qtgq
-    kk = tril_(mm - mT(mm), -1)
+    qtgq = matmul(mH(q), gq)
+    mm = matmul(gr, mH(r)) - qtgq
+    kk = tril_(mm - mH(mm), -1)
+    if np.dtype(_data(ans).dtype).kind == "c":
+        kk = kk + (mm - _real(mm)) * eye_like(k, mm)
     ga = matmul(q, gr)
     if m >= n:
-        return ga + solve_right(gq - matmul(q, qtgq) - matmul(q, kk), mT(r))
-    gx = -solve_right(matmul(q, kk), mT(rk))
+        return _conj(ga + solve_right(gq - matmul(q, qtgq) - matmul(q, kk), mH(r)))
+    gx = -solve_right(matmul(q, kk), mH(rk))
     lead = tuple(gx.shape[:-2])
     gx = concatenate_p(gx, _zeros(lead + (m, n - k), gx), axis=-1)
-    return ga + gx
+    return _conj(ga + gx)
 
 
 qr_p = defop("qr", _qr_fwd, saves="ans", register=False, vjp=_qr_vjp, jvp=_qr_jvp)
@@ -539,13 +552,15 @@ def _pinv_jvp(t, ans, a, rcond=None, rtol=None, hermitian=False):
 
 
 def _pinv_vjp(g, ans, a, rcond=None, rtol=None, hermitian=False):
+    # the adjoint of _pinv_jvp, conjugated in and out (JAX's convention)
     p = ans
-    pt = mT(p)
-    gt = mT(g)
+    g = _conj(g)
+    pt = mH(p)
+    gt = mH(g)
     res = -matmul(pt, matmul(g, pt))
-    res = res + matmul(gt - matmul(matmul(a, p), gt), matmul(p, pt))     # (I - A P) G^T P P^T
-    res = res + matmul(matmul(pt, p), gt - matmul(gt, matmul(p, a)))     # P^T P G^T (I - P A)
-    return res
+    res = res + matmul(gt - matmul(matmul(a, p), gt), matmul(p, pt))     # (I - A P) G^H P P^H
+    res = res + matmul(matmul(pt, p), gt - matmul(gt, matmul(p, a)))     # P^H P G^H (I - P A)
+    return _conj(res)
 
 
 pinv_p = defop("pinv", _pinv, saves=True, register=False, vjp=_pinv_vjp, jvp=_pinv_jvp)
@@ -592,15 +607,16 @@ def _uncols(v, b):
 
 
 def _lstsq_vjp_a(g, ans, a, b, rcond=None):
+    # the adjoint of _lstsq_jvp_a, conjugated in and out (JAX's convention)
     p = _lstsq_pinv(a, rcond)
-    x, g, bb = _cols(ans, b), _cols(g, b), _cols(b, b)
+    x, g, bb = _cols(ans, b), _conj(_cols(g, b)), _cols(b, b)
     r = bb - matmul(a, x)
-    pt = mT(p)
-    gt = mT(g)
-    res = -matmul(matmul(pt, g), mT(x))
+    pt = mH(p)
+    gt = mH(g)
+    res = -matmul(matmul(pt, g), mH(x))
     res = res + matmul(matmul(r, gt), matmul(p, pt))
     res = res + matmul(matmul(pt, x), gt - matmul(gt, matmul(p, a)))
-    return res
+    return _conj(res)
 
 
 def _lstsq_vjp_b(g, ans, a, b, rcond=None):
@@ -609,13 +625,14 @@ def _lstsq_vjp_b(g, ans, a, b, rcond=None):
 
 
 def _lstsq_jvp_a(t, ans, a, b, rcond=None):
+    # d(pinv(a) b) with d pinv from _pinv_jvp
     p = _lstsq_pinv(a, rcond)
     x, bb = _cols(ans, b), _cols(b, b)
     r = bb - matmul(a, x)
-    tt = mT(t)
+    tt = mH(t)
     res = -matmul(p, matmul(t, x))
-    res = res + matmul(matmul(p, mT(p)), matmul(tt, r))
-    res = res + matmul(tt - matmul(matmul(p, a), tt), matmul(mT(p), x))
+    res = res + matmul(matmul(p, mH(p)), matmul(tt, r))
+    res = res + matmul(tt - matmul(matmul(p, a), tt), matmul(mH(p), x))
     return _uncols(res, b)
 
 
@@ -646,9 +663,9 @@ def lstsq(a, b, rcond=None):
     s = svd(a, compute_uv=False)
     if rank == n and m > n:
         r = b - matmul(a, x)
-        resid = sum(r * r, axis=0)
+        resid = sum(_real(_conj(r) * r), axis=0)
         if np.ndim(bd) == 1:
             resid = reshape(resid, (1,))
     else:
-        resid = np.empty((0,), dtype=np.result_type(ad.dtype, bd.dtype))
+        resid = np.empty((0,), dtype=np.empty(0, np.result_type(ad.dtype, bd.dtype)).real.dtype)
     return x, resid, rank, s

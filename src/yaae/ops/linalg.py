@@ -370,9 +370,37 @@ def _logabsdet(a):
     return np.linalg.slogdet(a)[1]
 
 
+# log|det a|: d = Re tr(inv(a) da); for a real cotangent g the VJP is g inv(a)^T
 logabsdet = defop("logabsdet", _logabsdet, saves="args", register=False,
                   vjp=lambda g, ans, x: expand_dims(expand_dims(g, -1), -1) * mT(inv(x)),
-                  jvp=lambda t, ans, x: einsum("...ij,...ji->...", inv(x), t))
+                  jvp=lambda t, ans, x: _real(einsum("...ij,...ji->...", inv(x), t)))
+
+
+def _sign(a):
+    return np.linalg.slogdet(a)[0]
+
+
+_I = np.complex128(1j)    # (a NumPy scalar: Python's 1j times np.float64 gives a Python complex)
+
+
+def _sign_jvp(t, ans, x):
+    # sign = det / |det|: d sign = sign * i Im tr(inv(a) da) (0 for real a)
+    if np.dtype(_data(ans).dtype).kind != "c":
+        return t[..., 0, 0] * 0
+    from .complex import imag
+    return ans * (_I * imag(einsum("...ij,...ji->...", inv(x), t)))
+
+
+def _sign_vjp(g, ans, x):
+    if np.dtype(_data(ans).dtype).kind != "c":
+        return expand_dims(expand_dims(g * 0, -1), -1) * mT(x) * 0
+    from .complex import imag
+    c = _I * imag(g * ans)
+    return expand_dims(expand_dims(c, -1), -1) * mT(inv(x))
+
+
+slogdet_sign = defop("slogdet_sign", _sign, saves=True, register=False,
+                     vjp=_sign_vjp, jvp=_sign_jvp)
 
 
 try:
@@ -391,13 +419,12 @@ except ImportError:  # pragma: no cover - NumPy's own result types when availabl
 def slogdet(a):
     """``(sign, logabsdet)`` as NumPy's.  ``logabsdet`` is differentiable
     (its gradient is ``inv(a).T``); for real ``a`` the sign is piecewise
-    constant (no derivative)."""
+    constant (no derivative), for complex ``a`` it is ``det / |det|``."""
     _square(a, "slogdet")
     d = _data(a)
     if np.dtype(d.dtype).kind == "c":
-        raise NotImplementedError("linalg.slogdet: complex input is not supported yet")
-    sign = np.linalg.slogdet(d)[0]
-    return SlogdetResult(sign, logabsdet(a))
+        return SlogdetResult(slogdet_sign(a), logabsdet(a))
+    return SlogdetResult(np.linalg.slogdet(d)[0], logabsdet(a))
 
 
 @defcomposite(numpy=np.linalg.matrix_power, module="linalg")
