@@ -73,6 +73,25 @@ def test_quantile_percentile_equal_numpy(method, axis):
             both("percentile", A, p, axis=axis, keepdims=keepdims, method=method)
 
 
+@pytest.mark.parametrize("axis,wshape", [(None, (3, 4, 5)), (1, (4,)), (-1, (3, 4, 5)),
+                                         ((0, 2), (3, 5))])
+def test_weighted_quantiles(axis, wshape):
+    w = rng.uniform(0, 1, wshape)
+    for q in (0.3, np.array([0.0, 0.5, 1.0]), np.array([[0.2, 0.4], [0.6, 0.8]])):
+        for keepdims in (False, True):
+            both("quantile", A, q, axis=axis, weights=w, method="inverted_cdf",
+                 keepdims=keepdims)
+            both("percentile", A, q * 100, axis=axis, weights=w, method="inverted_cdf",
+                 keepdims=keepdims)
+    both("quantile", AN, 0.5, axis=axis, weights=w, method="inverted_cdf")
+    # the gradient goes to the selected elements
+    g = ya.grad(lambda t: ya.sum(ya.quantile(t, 0.4, axis=axis, weights=w,
+                                             method="inverted_cdf")))(A)
+    val = np.quantile(A, 0.4, axis=axis, weights=w, method="inverted_cdf", keepdims=True)
+    assert np.all(g[A != val] == 0)
+    assert g.sum() == np.size(val)
+
+
 def test_quantile_float32_and_ints():
     a32 = A.astype(np.float32)
     both("quantile", a32, 0.3, axis=1)                 # Python float q: stays float32
@@ -221,8 +240,8 @@ def test_quantile_errors():
         ya.quantile(A, 0.5, method="bogus")
     with pytest.raises(ValueError, match="Only method 'inverted_cdf' supports weights"):
         ya.quantile(A, 0.5, weights=np.ones_like(A))
-    with pytest.raises(NotImplementedError):
-        ya.quantile(A, 0.5, method="inverted_cdf", weights=np.ones_like(A))
+    with pytest.raises(ValueError, match="Weights must be non-negative"):
+        ya.quantile(A, 0.5, method="inverted_cdf", weights=-np.ones_like(A))
     with pytest.raises(TypeError, match="out="):
         ya.median(A, out=np.empty(()))
 

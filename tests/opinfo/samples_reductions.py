@@ -244,6 +244,16 @@ add("quantile",
     Sample(distinct(20, 15), np.array([0.21, 0.77]), kw={"axis": 0}, diff=(0,),
            torch=lambda t, q, axis: torch.quantile(t, q, dim=axis)))
 
+_qw = pos(7)
+add("quantile",
+    Sample(_qx, np.array([0.2, 0.7]), kw={"axis": 1, "method": "inverted_cdf", "weights": _qw},
+           diff=(0,), order2=True,
+           check=_np_equal(np.quantile, axis=1, method="inverted_cdf", weights=_qw)))
+add("percentile",
+    Sample(_qx, 35.0, kw={"axis": 1, "method": "inverted_cdf", "weights": _qw,
+                          "keepdims": True},
+           check=_np_equal(np.percentile, axis=1, method="inverted_cdf", weights=_qw,
+                           keepdims=True)))
 add("percentile",
     Sample(_qx, 37.0, kw={"axis": 1}, order2=True,
            torch=lambda t, q, axis: torch.quantile(t, q / 100, dim=axis),

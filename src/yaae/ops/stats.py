@@ -275,12 +275,31 @@ def _quantile(a, q, qd, axis, method, keepdims, weak_q):
     return r
 
 
-def _weights_check(weights, method):
-    if weights is not None:
-        if method != "inverted_cdf":
-            raise ValueError(f"Only method 'inverted_cdf' supports weights. Got: {method}.")
-        raise NotImplementedError("quantile/percentile: weights= (method 'inverted_cdf') is "
-                                  "not supported by yaae")
+def _weighted(a, q, qd, axis, method, keepdims, weights):
+    """Weighted quantiles (NumPy: method 'inverted_cdf' only): each is an
+    element of ``a``, which gets the gradient (weights get none: the value is
+    piecewise constant in them)."""
+    if method != "inverted_cdf":
+        raise ValueError(f"Only method 'inverted_cdf' supports weights. Got: {method}.")
+    a = _arr(a)
+    want = np.asarray(np.quantile(np.asarray(_data(a)), qd, axis=axis, method=method,
+                                  weights=np.asarray(_data(weights))))   # NumPy's checks too
+    x, kshape, n, kdshape = _to_last(a, axis)
+    d = _data(x)
+    order = np.argsort(d, axis=-1, kind="stable")
+    sd = np.take_along_axis(d, order, -1)
+    pos = np.minimum(np.sum(sd < want[..., None], axis=-1), n - 1)     # (Q..., K...)
+    nq = qd.ndim
+    idx = np.take_along_axis(np.broadcast_to(order, qd.shape + order.shape),
+                             pos[..., None], -1)[..., 0]
+    nk = len(kshape)
+    key = tuple(np.arange(sz).reshape((1,) * (nq + i) + (sz,) + (1,) * (nk - i - 1))
+                for i, sz in enumerate(kshape)) + (idx,)
+    r = take(x, Index(key))
+    nan = np.isnan(want)
+    if nan.any():
+        r = where(nan, np.nan, r)
+    return reshape(r, qd.shape + kdshape) if keepdims else r
 
 
 def _valid_q(qd):
@@ -299,7 +318,8 @@ def quantile(a, q, axis=None, out=None, overwrite_input=False, method="linear",
     qd = np.asanyarray(_data(q))
     if not _valid_q(qd):
         raise ValueError("Quantiles must be in the range [0, 1]")
-    _weights_check(weights, method)
+    if weights is not None:
+        return _weighted(a, q, qd, axis, method, keepdims, weights)
     return _quantile(a, q, qd, axis, method, keepdims, weak_q)
 
 
@@ -313,7 +333,8 @@ def percentile(a, q, axis=None, out=None, overwrite_input=False, method="linear"
     qd = np.asanyarray(_data(q))
     if not _valid_q(qd):
         raise ValueError("Percentiles must be in the range [0, 100]")
-    _weights_check(weights, method)
+    if weights is not None:
+        return _weighted(a, q, qd, axis, method, keepdims, weights)
     return _quantile(a, q, qd, axis, method, keepdims, weak_q)
 
 
