@@ -395,3 +395,21 @@ def test_fft_batched_jacobians():
               lambda x: ya.real(ya.fft.fftn(x, s=(4, 3), axes=(1, 0))),
               lambda x: ya.fft.hfft(ya.fft.ihfft(x, axis=0, norm="ortho"), n=7, axis=0)):
         np.testing.assert_allclose(ya.jacfwd(f)(x), ya.jacrev(f)(x), rtol=1e-10, atol=1e-12)
+
+
+def test_complex64_leaf_grad_dtype():
+    z = ya.tensor(Z.astype(np.complex64), requires_grad=True)
+    ya.sum(ya.abs(ya.fft.fft(z)) ** 2).backward()
+    assert z.grad.dtype == np.complex64
+    tz = torch.tensor(Z.astype(np.complex64), requires_grad=True)
+    (torch.fft.fft(tz).abs() ** 2).sum().backward()
+    np.testing.assert_allclose(z.grad.data, tz.grad.numpy(), rtol=1e-5)
+
+
+def test_holomorphic_jacobians():
+    # holomorphic f: jacfwd and jacrev both give f'(z) (no conjugation anywhere)
+    f = lambda z: ya.exp(z) * z
+    J = np.diag(np.exp(Z) * (Z + 1))
+    np.testing.assert_allclose(ya.jacfwd(f)(Z), J, rtol=1e-12)
+    np.testing.assert_allclose(ya.jacrev(f)(Z), J, rtol=1e-12)
+    np.testing.assert_allclose(ya.jacrev(ya.fft.fft)(Z), np.fft.fft(np.eye(3)), atol=1e-12)

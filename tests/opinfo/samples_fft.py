@@ -61,6 +61,7 @@ def one_axis(name, real_in, torch_ok=True):
         Sample(mk(3, 7), order2=True, **jx, name="batch of rows"),
         Sample(mk(3, 6), kw=dict(n=9), **ora, name="n pads"),
         Sample(mk(3, 6), kw=dict(n=4), **ora, name="n crops"),
+        Sample(mk(2, 3), kw=dict(n=10), order2=True, **ora, name="n pads (irfft: m > length)"),
         Sample(mk(5, 3), kw=dict(axis=0, norm="ortho"), order2=True, **ora),
         Sample(mk(2, 5, 3), kw=dict(n=7, axis=1, norm="forward"), **ora),
         Sample(mk(4, 5), kw=dict(n=5, axis=-2, norm="backward"), **jx),
@@ -97,6 +98,8 @@ def n_axes(name, real_in, two=False):
         Sample(mk(3, 4, 5), kw=dict(s=(5, 3), axes=(0, 2)), **to, name="s pads and crops"),
         Sample(mk(3, 4, 5), kw=dict(axes=(2, 0), norm="ortho"), order2=True, **to),
         Sample(mk(4, 3), kw=dict(s=(6, 4), axes=(-2, -1), norm="forward"), **to),
+        Sample(mk(3, 2), kw=dict(s=(2, 8), axes=(0, 1)), order2=True, **to,
+               name="last axis pads (irfft: m > length)"),
         Sample(mk(12, 30), kw=dict(s=(13, 29), axes=(0, 1)), **to, name="big"),
         Sample(mk(4, 80), kw=dict(norm="forward"), **jx, name="big forward"),
         Sample(_f32(mk(3, 4)), check=numpy_values(name), diff=(), name="float32"))
