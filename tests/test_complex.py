@@ -186,8 +186,14 @@ def test_backward_create_graph_complex_leaf():
     loss = ya.sum(ya.abs(z) ** 4)
     loss.backward(create_graph=True)
     tz = torch.tensor(Z, requires_grad=True)
-    (tz.abs() ** 4).sum().backward(create_graph=True)
-    np.testing.assert_allclose(z.grad.data, tz.grad.detach().numpy(), rtol=1e-12)
+    (tg,) = torch.autograd.grad((tz.abs() ** 4).sum(), tz, create_graph=True)
+    np.testing.assert_allclose(z.grad.data, tg.detach().numpy(), rtol=1e-12)
+    assert z.grad.requires_grad       # and differentiable: d/dz of |grad|^2, PyTorch's way
+    gz = z.grad
+    z.grad = None
+    ya.sum(ya.abs(gz) ** 2).backward()
+    (tg2,) = torch.autograd.grad((tg.abs() ** 2).sum(), tz)
+    np.testing.assert_allclose(z.grad.data, tg2.numpy(), rtol=1e-12)
 
 
 def test_real_param_complex_intermediate():
