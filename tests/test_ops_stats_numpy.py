@@ -481,3 +481,19 @@ def test_complex_non_holomorphic_against_jax():
     # values of corrcoef (NumPy clips real and imaginary parts)
     same(ya.corrcoef(z), np.corrcoef(z))
     assert gradcheck(lambda a: ya.corrcoef(a), z, modes=("rev", "fwd"))
+
+
+def test_interp_gradients_finite_with_infinite_x():
+    xp = np.array([0.0, 1.0, 3.0])
+    fp = np.array([1.0, 3.0, -1.0])
+    x = np.array([-np.inf, 0.5, np.inf, np.nan, 2.0])
+    gf, gxp = ya.grad(lambda f, p: ya.sum(ya.where(np.isnan(x), 0.0, ya.interp(x, p, f))),
+                      argnums=(0, 1))(fp, xp)
+    assert np.all(np.isfinite(gf)) and np.all(np.isfinite(gxp))
+    np.testing.assert_allclose(gf, [1 + 0.5, 0.5 + 0.5, 0.5 + 1])
+
+
+def test_repeated_axis_raises():
+    for name in ("median", "nanmean", "average"):
+        with pytest.raises(ValueError):
+            getattr(ya, name)(A, axis=(0, 0))

@@ -38,6 +38,8 @@ from .linalg import matmul
 from .composite import mean, squeeze, diagonal
 from .window import windows
 
+where_ = where   # the nan* functions take a ``where=`` argument, as NumPy's
+
 
 # ---- helpers ------------------------------------------------------------------------------
 def _arr(x):
@@ -73,6 +75,8 @@ def _to_last(a, axis):
     shape = tuple(np.shape(_data(a)))
     nd = len(shape)
     axes = _axes(axis, nd)
+    if len(set(axes)) != len(axes):
+        raise ValueError("repeated axis")
     keep = [i for i in range(-nd, 0) if i not in axes]
     perm = tuple(i + nd for i in keep + list(axes))
     x = a if perm == tuple(range(nd)) else transpose(a, perm)
@@ -420,12 +424,14 @@ def interp(x, xp, fp, left=None, right=None, period=None):
     j0 = np.clip(j, 0, builtins.max(n - 2, 0))
     j1 = np.minimum(j0 + 1, n - 1)
     xj, xj1, fj, fj1 = _ix(xp, j0), _ix(xp, j1), _ix(fp, j0), _ix(fp, j1)
+    # masked entries compute with finite stand-ins, so no inf/NaN reaches a gradient
     slope = (fj1 - fj) / where(inner, xj1 - xj, 1.0)
-    res = slope * (x - xj) + fj
+    xin = where(inner, x, _data(xj))
+    res = slope * (xin - xj) + fj
     rd = np.asarray(_data(res))
     bad = inner & ~node & np.isnan(rd)
     if bad.any():      # NumPy: if NaN one way (infinite fp), try the other
-        res2 = slope * (x - xj1) + fj1
+        res2 = slope * (xin - xj1) + fj1
         res = where(bad, res2, res)
         bad2 = bad & np.isnan(np.asarray(_data(res2))) & (fpd[j0] == fpd[j1])
         res = where(bad2, fj, res)
@@ -652,7 +658,8 @@ def corrcoef(x, y=None, rowvar=True, *, dtype=None):
 
 # ---- NaN-ignoring reductions ---------------------------------------------------------------
 def _nanmask(a, where_):
-    """(NaN-or-excluded mask, a with those entries as data) for a float ``a``."""
+    """The entries a NaN-ignoring reduction leaves out: NaNs, and those
+    ``where=`` excludes (a boolean ndarray, carrying no derivative)."""
     d = np.asarray(_data(a))
     mask = np.isnan(d)
     if where_ is not True and where_ is not None:
@@ -723,8 +730,6 @@ def nanmean(a, axis=None, dtype=None, out=None, keepdims=False, *, where=True):
         return where_(bad, np.nan, tot / np.where(bad, 1, cnt))
     return tot / cnt
 
-
-where_ = where
 
 
 def _nanvar(a, axis, dtype, out, ddof, keepdims, where, mean, correction, name):
