@@ -419,3 +419,16 @@ def test_holomorphic_jacobians():
     np.testing.assert_allclose(ya.jacfwd(f)(Z), J, rtol=1e-12)
     np.testing.assert_allclose(ya.jacrev(f)(Z), J, rtol=1e-12)
     np.testing.assert_allclose(ya.jacrev(ya.fft.fft)(Z), np.fft.fft(np.eye(3)), atol=1e-12)
+
+
+def test_retained_complex_intermediate_grad_is_torchs():
+    z = ya.tensor(Z, requires_grad=True)
+    w = ya.exp(z) * z
+    w.retain_grad()
+    ya.sum(ya.abs(w) ** 2 + ya.real(w)).backward()
+    tz = torch.tensor(Z, requires_grad=True)
+    tw = torch.exp(tz) * tz
+    tw.retain_grad()
+    ((tw.abs() ** 2) + tw.real).sum().backward()
+    np.testing.assert_allclose(w.grad.data, tw.grad.numpy(), rtol=1e-12)
+    np.testing.assert_allclose(z.grad.data, tz.grad.numpy(), rtol=1e-12)
