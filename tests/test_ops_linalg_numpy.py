@@ -515,3 +515,141 @@ def test_errors():
         ya.linalg.matrix_power(spd(3), 1.5)
     with pytest.raises(ValueError):
         ya.linalg.multi_dot([randn(3, 3)])
+
+
+# ---- complex inputs: JAX's convention ---------------------------------------------------------------
+def crandn(*shape):
+    return rng.standard_normal(shape) + 1j * rng.standard_normal(shape)
+
+
+def herm(n, batch=()):
+    x = crandn(*batch, n, n)
+    return x @ np.conj(np.swapaxes(x, -1, -2)) / n + np.eye(n)
+
+
+def _rand_like(o):
+    o = np.asarray(o)
+    if o.dtype.kind == "c":
+        return crandn(*o.shape)
+    return rng.standard_normal(o.shape)
+
+
+CPLX_RAW = [
+    ("eigh", lambda a: ya.linalg.eigh(a), herm(3, (2,))),
+    ("eigh-U", lambda a: ya.linalg.eigh(a, UPLO="U"), crandn(3, 3)),
+    ("eigvalsh", lambda a: ya.linalg.eigvalsh(a), herm(4)),
+    ("cholesky", lambda a: ya.linalg.cholesky(a), herm(3, (2,))),
+    ("cholesky-upper", lambda a: ya.linalg.cholesky(a, upper=True), herm(3)),
+    ("svd-tall", lambda a: ya.linalg.svd(a, full_matrices=False), crandn(5, 3)),
+    ("svd-wide-full", lambda a: ya.linalg.svd(a), crandn(2, 3, 5)),
+    ("svd-square", lambda a: ya.linalg.svd(a), crandn(4, 4)),
+    ("svdvals", lambda a: ya.linalg.svd(a, compute_uv=False), crandn(4, 3)),
+    ("svd-hermitian", lambda a: ya.linalg.svd(a, hermitian=True), herm(3) - 1.5 * np.eye(3)),
+    ("qr-tall", lambda a: ya.linalg.qr(a), crandn(2, 5, 3)),
+    ("qr-wide-complete", lambda a: ya.linalg.qr(a, mode="complete"), crandn(3, 5)),
+    ("qr-r", lambda a: ya.linalg.qr(a, mode="r"), crandn(4, 4)),
+    ("pinv", lambda a: ya.linalg.pinv(a), crandn(2, 3, 5)),
+    ("lstsq", lambda a, b=crandn(6, 2): ya.linalg.lstsq(a, b)[:2], crandn(6, 3)),
+    ("slogdet", lambda a: ya.linalg.slogdet(a), crandn(2, 3, 3)),
+    ("eig", lambda a: ya.linalg.eig(a), crandn(3, 3)),
+    ("eigvals", lambda a: ya.linalg.eigvals(a), crandn(2, 3, 3)),
+    ("inv", lambda a: ya.linalg.inv(a), crandn(3, 3)),
+    ("det", lambda a: ya.linalg.det(a), crandn(2, 3, 3)),
+    ("solve", lambda a, b=crandn(3, 2): ya.linalg.solve(a, b), crandn(3, 3)),
+    ("matrix_power", lambda a: ya.linalg.matrix_power(a, -3), crandn(3, 3)),
+    ("norms", lambda a: (ya.linalg.norm(a, "nuc"), ya.linalg.norm(a, 2), ya.linalg.norm(a),
+                         ya.linalg.norm(a, 1), ya.linalg.norm(a[0], 3)), crandn(3, 4)),
+]
+
+
+@pytest.mark.parametrize("name,f,x", CPLX_RAW, ids=[c[0] for c in CPLX_RAW])
+def test_complex_vjp_is_transpose_of_jvp(name, f, x):
+    """Re<u, J v> == Re<vjp(u), v> (JAX's pairing, no conjugation) on the raw
+    outputs, whatever gauge the decomposition has; and jacfwd == jacrev on
+    the real and imaginary parts."""
+    from yaae.transforms import tree_flatten
+    v = crandn(*x.shape)
+    out, jv = ya.jvp(f, (x,), (v,))
+    outs, jvs = tree_flatten(out)[0], tree_flatten(jv)[0]
+    us = [_rand_like(o) for o in outs]
+    _, fn = ya.vjp(f, x)
+    (g,) = fn(tuple(us) if isinstance(out, tuple) else us[0])
+    lhs = sum(np.sum(u * np.asarray(j)).real for u, j in zip(us, jvs))
+    rhs = np.sum(np.asarray(g) * v).real
+    assert abs(lhs - rhs) <= 1e-9 * (1 + abs(lhs)), (lhs, rhs)
+
+
+def _jax():
+    import jax
+    jax.config.update("jax_enable_x64", True)
+    return jax, jax.numpy
+
+
+def _herm_ya(x):
+    return x @ ya.conj(ya.swapaxes(x, -1, -2)) / x.shape[-1] + np.eye(x.shape[-1])
+
+
+def _herm_jax(x):
+    jnp = _jax()[1]
+    return x @ jnp.conj(jnp.swapaxes(x, -1, -2)) / x.shape[-1] + jnp.eye(x.shape[-1])
+
+
+CPLX_JAX = [
+    ("svd", lambda a: (lambda u, s, vh: ya.sum(s ** 3) + ya.sum(ya.abs(u @ vh) ** 2)
+                       + ya.sum(ya.abs(u) ** 3))(*ya.linalg.svd(a, full_matrices=False)),
+     lambda a: (lambda u, s, vh: (s ** 3).sum() + (abs(u @ vh) ** 2).sum() + (abs(u) ** 3).sum())(
+         *_jax()[1].linalg.svd(a, full_matrices=False)), crandn(4, 3)),
+    ("svd-wide", lambda a: ya.sum(ya.real(ya.linalg.svd(a)[0][..., :, :2] @ ya.linalg.svd(a)[2][..., :2, :]) ** 2),
+     lambda a: (_jax()[1].real(_jax()[1].linalg.svd(a, full_matrices=False)[0][..., :, :2]
+                               @ _jax()[1].linalg.svd(a, full_matrices=False)[2][..., :2, :]) ** 2).sum(),
+     crandn(2, 3, 5)),
+    ("qr", lambda a: (lambda q, r: ya.sum(ya.abs(q) ** 3) + ya.sum(ya.real(r) * ya.imag(r)))(*ya.linalg.qr(a)),
+     lambda a: (lambda q, r: (abs(q) ** 3).sum() + (r.real * r.imag).sum())(*_jax()[1].linalg.qr(a)),
+     crandn(5, 3)),
+    ("cholesky", lambda x: ya.sum(ya.abs(ya.linalg.cholesky(_herm_ya(x))) ** 3),
+     lambda x: (abs(_jax()[1].linalg.cholesky(_herm_jax(x))) ** 3).sum(), crandn(3, 3)),
+    ("eigh", lambda x: (lambda w, v: ya.sum(w ** 3) + ya.sum(ya.abs(v) ** 3))(*ya.linalg.eigh(_herm_ya(x))),
+     lambda x: (lambda w, v: (w ** 3).sum() + (abs(v) ** 3).sum())(*_jax()[1].linalg.eigh(_herm_jax(x))),
+     crandn(3, 3)),
+    ("eigvalsh", lambda x: ya.sum(ya.linalg.eigvalsh(_herm_ya(x)) ** 3),
+     lambda x: (_jax()[1].linalg.eigvalsh(_herm_jax(x)) ** 3).sum(), crandn(2, 4, 4)),
+    ("pinv", lambda a: ya.sum(ya.abs(ya.linalg.pinv(a)) ** 3),
+     lambda a: (abs(_jax()[1].linalg.pinv(a)) ** 3).sum(), crandn(3, 5)),
+    ("slogdet", lambda a: (lambda s, l: ya.sum(l ** 2) + ya.sum(ya.real(s) * ya.imag(s)))(*ya.linalg.slogdet(a)),
+     lambda a: (lambda s, l: (l ** 2).sum() + (s.real * s.imag).sum())(*_jax()[1].linalg.slogdet(a)),
+     crandn(2, 3, 3)),
+    ("det-inv-solve", lambda a: ya.sum(ya.abs(ya.linalg.det(a)) ** 2) + ya.sum(ya.real(ya.linalg.inv(a)))
+     + ya.sum(ya.imag(ya.linalg.solve(a, np.arange(3.0)))),
+     lambda a: (abs(_jax()[1].linalg.det(a)) ** 2).sum() + _jax()[1].linalg.inv(a).real.sum()
+     + _jax()[1].linalg.solve(a, _jax()[1].arange(3.0)).imag.sum(), crandn(3, 3)),
+    ("norms", lambda a: ya.linalg.norm(a, "nuc") + ya.linalg.norm(a, 2) + ya.linalg.norm(a, -2)
+     + ya.linalg.norm(a) + ya.linalg.norm(a, np.inf) + ya.linalg.norm(a[0], 3),
+     lambda a: sum(_jax()[1].linalg.norm(a, o) for o in ("nuc", 2, -2, None, np.inf))
+     + _jax()[1].linalg.norm(a[0], 3), crandn(3, 4)),
+    ("eigvals", lambda a: ya.sum(ya.abs(ya.linalg.eigvals(a)) ** 3),
+     lambda a: (abs(_jax()[1].linalg.eigvals(a)) ** 3).sum(), crandn(3, 3)),
+    ("lstsq", lambda a: ya.sum(ya.abs(ya.linalg.lstsq(a, np.arange(6.0))[0]) ** 2),
+     lambda a: (abs(_jax()[1].linalg.lstsq(a, _jax()[1].arange(6.0))[0]) ** 2).sum(), crandn(6, 3)),
+]
+
+
+@pytest.mark.parametrize("name,f,fj,x", CPLX_JAX, ids=[c[0] for c in CPLX_JAX])
+def test_complex_gradients_equal_jax(name, f, fj, x):
+    jax = _jax()[0]
+    np.testing.assert_allclose(float(val(f(x))), float(fj(x)), rtol=1e-10)
+    np.testing.assert_allclose(ya.grad(f)(x), np.asarray(jax.grad(fj)(x)), rtol=1e-9, atol=1e-11)
+    assert gradcheck(f, x, modes=("rev", "fwd"), order=1)
+
+
+def test_complex_values_are_numpys():
+    for name, args, kw in [("eigh", (herm(3),), {}), ("svd", (crandn(4, 3),), {}),
+                           ("qr", (crandn(4, 3),), {}), ("cholesky", (herm(3),), {}),
+                           ("slogdet", (crandn(3, 3),), {}), ("pinv", (crandn(3, 4),), {}),
+                           ("lstsq", (crandn(5, 3), crandn(5)), {}), ("eigvalsh", (herm(3),), {}),
+                           ("norm", (crandn(3, 4), "nuc"), {})]:
+        want = leaves(getattr(np.linalg, name)(*args, **kw))
+        got = leaves(getattr(ya.linalg, name)(*args, **kw))
+        for g, w in zip(got, want):
+            w = np.asarray(w)
+            assert val(g).dtype == w.dtype, (name, val(g).dtype, w.dtype)
+            np.testing.assert_allclose(val(g), w, rtol=1e-12, atol=1e-12)

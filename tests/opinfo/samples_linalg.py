@@ -28,7 +28,7 @@ import torch
 
 import yaae as ya
 
-from . import Sample, add, randn, rand, spd, wellcond, _rng
+from . import Sample, add, randn, rand, spd, wellcond, crandn, _rng
 
 F32 = np.float32
 
@@ -486,3 +486,47 @@ add("linalg.matrix_norm",
     Sample(_x, kw=dict(ord=-2), torch=lambda x, ord: t_matrix_norm(x, ord=ord)),
     Sample(_x, kw=dict(ord=np.inf), torch=lambda x, ord: t_matrix_norm(x, ord=ord)),
     Sample(randn(10, 6, 5), kw=dict(ord=2), torch=lambda x, ord: t_matrix_norm(x, ord=ord)))
+
+
+# ---- complex inputs (holomorphic ops; jax oracles, which share yaae's convention) --------------
+# The non-holomorphic ones (eigh, svd, qr, cholesky, pinv, lstsq, slogdet,
+# norms) are checked on complex inputs in tests/test_ops_linalg_numpy.py
+# (the VJP as the exact transpose of the JVP, and gradients against jax.grad).
+def jx(path):
+    """``jax.numpy.PATH``, imported when the oracle runs."""
+    def f(*a, **k):
+        import jax
+        jax.config.update("jax_enable_x64", True)
+        obj = jax.numpy
+        for part in path.split("."):
+            obj = getattr(obj, part)
+        return obj(*a, **k)
+    return f
+
+
+def cwell(n, batch=()):
+    return crandn(*batch, n, n) * 0.3 + 2 * np.eye(n)
+
+
+add("matmul", Sample(crandn(3, 4), crandn(2, 4, 2), jax=jx("matmul"), order2=True, name="complex"))
+add("einsum", Sample("ij,jk->ik", crandn(3, 4), crandn(4, 2), jax=jx("einsum"), name="complex"))
+add("dot", Sample(crandn(3, 4), crandn(4), jax=jx("dot"), name="complex"))
+add("inner", Sample(crandn(2, 4), crandn(3, 4), jax=jx("inner"), name="complex"))
+add("outer", Sample(crandn(3), crandn(4), jax=jx("outer"), name="complex"))
+add("tensordot", Sample(crandn(3, 4, 5), crandn(4, 5, 2), jax=jx("tensordot"), name="complex"))
+add("diagonal", Sample(crandn(3, 4), 1, jax=jx("diagonal"), name="complex"))
+add("trace", Sample(crandn(4, 4), jax=jx("trace"), name="complex"))
+add("linalg.inv", Sample(cwell(3, (2,)), jax=jx("linalg.inv"), order2=True, name="complex"))
+add("linalg.det", Sample(cwell(3, (2,)), jax=jx("linalg.det"), order2=True, name="complex"))
+add("linalg.solve", Sample(cwell(3), crandn(3, 2), jax=jx("linalg.solve"), name="complex"),
+    Sample(cwell(3, (2,)), crandn(2, 3, 1), jax=jx("linalg.solve"), name="complex-batch"))
+add("linalg.matrix_power",
+    Sample(crandn(3, 3) * 0.5, 4, jax=jx("linalg.matrix_power"), name="complex"),
+    Sample(cwell(3), -2, jax=jx("linalg.matrix_power"), name="complex-inverse"))
+add("linalg.multi_dot", Sample(crandn(3, 3, 3), jax=lambda xs: jx("linalg.multi_dot")(list(xs)),
+                               name="complex"))
+add("linalg.tensorsolve", Sample(cwell(6).reshape(2, 3, 6), crandn(2, 3),
+                                 jax=jx("linalg.tensorsolve"), name="complex"))
+add("linalg.tensorinv", Sample(cwell(6).reshape(2, 3, 6), jax=jx("linalg.tensorinv"),
+                               name="complex"))
+add("linalg.eigvals", Sample(crandn(3, 3), jax=jx("linalg.eigvals"), name="complex"))
