@@ -139,8 +139,10 @@ def eigh(a, UPLO="L"):
 def eigvalsh(a, UPLO="L"):
     """Eigenvalues (ascending) of the symmetric (Hermitian) matrix whose
     ``UPLO`` triangle is that of ``a``.  Their derivative ``v @ diag(g) @ v.T``
-    is defined for repeated eigenvalues too; the gradient lies in the ``UPLO``
-    triangle of ``a``."""
+    never divides by eigenvalue gaps, but it is only defined where the
+    eigenvalues are distinct: where two cross, the sorted eigenvalues have a
+    kink and the result depends on the eigenvectors LAPACK returns.  The
+    gradient lies in the ``UPLO`` triangle of ``a``."""
     _square(a, "eigvalsh")
     return eigvalsh_p(hermitian_from(a, UPLO), UPLO=str(UPLO).upper())
 
@@ -417,7 +419,8 @@ def svd(a, full_matrices=True, compute_uv=True, hermitian=False):
     ``U * Vh.T``, projectors ``U @ U.T``).  With ``full_matrices=True`` the
     extra columns of ``U`` (rows of ``Vh``), which are not unique, carry no
     derivative, as in PyTorch.  The singular values alone
-    (``compute_uv=False``) have a derivative wherever they are distinct.
+    (``compute_uv=False``) have a derivative where they are distinct and
+    nonzero (no division by their gaps).
     ``hermitian=True`` reads the lower triangle of ``a`` only (as NumPy)."""
     shp = np.shape(_data(a))
     if len(shp) < 2:
@@ -437,7 +440,8 @@ def svd(a, full_matrices=True, compute_uv=True, hermitian=False):
 @defcomposite(numpy=np.linalg.svdvals, module="linalg")
 def svdvals(x, /):
     """The singular values of ``x`` (descending), as NumPy's; differentiable
-    wherever they are distinct."""
+    where they are distinct and nonzero (``U @ diag(g) @ Vh``; at repeated or
+    zero singular values the sorted values have a kink)."""
     return svd(x, compute_uv=False)
 
 
@@ -667,5 +671,5 @@ def lstsq(a, b, rcond=None):
         if np.ndim(bd) == 1:
             resid = reshape(resid, (1,))
     else:
-        resid = np.empty((0,), dtype=np.empty(0, np.result_type(ad.dtype, bd.dtype)).real.dtype)
+        resid = np.empty((0,), dtype=np.asarray(_data(x)).real.dtype)
     return x, resid, rank, s

@@ -1,8 +1,14 @@
-"""Linear-algebra primitives: matmul, einsum, inv, det, solve.
+"""The linear-algebra family (``ya.linalg`` and ``matmul``/``einsum``):
+matmul, einsum, inv, det, solve, slogdet, matrix_power, multi_dot,
+tensorsolve, tensorinv and the norms (norm, vector_norm, matrix_norm) here;
+the decompositions (cholesky, eigh, eigvalsh, eig, eigvals, svd, svdvals,
+qr, pinv, lstsq) in ``decomp.py``.
 
 dot, tensordot, outer, trace and diagonal are composed from these (see
 ``composite.py``).  Matrix rules act on the last two axes, so batched
-operands and batched (co)tangents go through unchanged.
+operands and batched (co)tangents go through unchanged.  Complex inputs
+follow JAX's convention (the VJP is the transpose of the JVP, with no
+conjugation of the cotangent): holomorphic rules use plain transposes.
 """
 import builtins
 import string
