@@ -347,7 +347,7 @@ def solve_right(x, a):
     return mT(solve(mT(a), mT(x)))
 
 
-def _square(x, who):
+def _square(x, who=""):
     shp = np.shape(_data(x))
     if len(shp) < 2:
         raise np.linalg.LinAlgError(f"{len(shp)}-dimensional array given. Array must be at "
@@ -390,21 +390,20 @@ _I = np.complex128(1j)    # (a NumPy scalar: Python's 1j times np.float64 gives 
 
 
 def _sign_jvp(t, ans, x):
-    # sign = det / |det|: d sign = sign * i Im tr(inv(a) da) (0 for real a)
-    if np.dtype(_data(ans).dtype).kind != "c":
-        return t[..., 0, 0] * 0
+    # sign = det / |det|: d sign = sign * i Im tr(inv(a) da)
     from .complex import imag
     return ans * (_I * imag(einsum("...ij,...ji->...", inv(x), t)))
 
 
 def _sign_vjp(g, ans, x):
-    if np.dtype(_data(ans).dtype).kind != "c":
-        return expand_dims(expand_dims(g * 0, -1), -1) * mT(x) * 0
+    # the transpose: Re(g sign i Im(T)) = Re(i Im(g sign) T), T = tr(inv(a) da)
     from .complex import imag
     c = _I * imag(g * ans)
     return expand_dims(expand_dims(c, -1), -1) * mT(inv(x))
 
 
+# the sign of the determinant of a complex matrix (a real one's is piecewise
+# constant, and ``slogdet`` returns it as data)
 slogdet_sign = defop("slogdet_sign", _sign, saves=True, register=False,
                      vjp=_sign_vjp, jvp=_sign_jvp)
 
