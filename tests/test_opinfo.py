@@ -9,7 +9,7 @@ import torch
 
 import yaae as ya
 from yaae.ops.registry import OPS
-from yaae.testing import gradcheck
+from yaae.testing import gradcheck, real_function
 from yaae.transforms import tree_flatten
 
 import opinfo
@@ -78,6 +78,23 @@ def _dargs(s):
     return [s.args[i] for i in s.diff]
 
 
+def _real_fn(name, s):
+    """The op as a function of real arrays (complex arguments and results as
+    pairs of reals, ``ya.testing.real_function``; real samples unchanged), and
+    those arrays: its Jacobians are real matrices for every sample, so
+    jacfwd == jacrev holds for non-holomorphic ops too."""
+    return real_function(_fn(name, s), _dargs(s))
+
+
+def _rand_like(rng, a):
+    """Standard normal like ``a`` (complex: random real and imaginary parts)."""
+    a = np.asarray(a)
+    r = rng.standard_normal(a.shape)
+    if a.dtype.kind == "c":
+        r = r + 1j * rng.standard_normal(a.shape)
+    return r.astype(a.dtype)
+
+
 @pytest.mark.parametrize("name,i", _cases(lambda s: s.diff and s.fd and s.size <= 256))
 def test_gradcheck(name, i):
     s = SAMPLES[name][i]
@@ -88,10 +105,11 @@ def test_gradcheck(name, i):
 @pytest.mark.parametrize("name,i", SMALL)
 def test_jacfwd_equals_jacrev(name, i):
     s = SAMPLES[name][i]
-    f = _concat(_fn(name, s))
-    argnums = tuple(range(len(s.diff)))
-    jf = ya.jacfwd(f, argnums=argnums)(*_dargs(s))
-    jr = ya.jacrev(f, argnums=argnums)(*_dargs(s))
+    g, xs = _real_fn(name, s)
+    f = _concat(g)
+    argnums = tuple(range(len(xs)))
+    jf = ya.jacfwd(f, argnums=argnums)(*xs)
+    jr = ya.jacrev(f, argnums=argnums)(*xs)
     for a, b in zip(jf, jr):
         np.testing.assert_allclose(a, b, rtol=1e-10, atol=1e-12)
 
@@ -99,8 +117,9 @@ def test_jacfwd_equals_jacrev(name, i):
 @pytest.mark.parametrize("name,i", BIG)
 def test_big_directional(name, i):
     s = SAMPLES[name][i]
-    f = _concat(_fn(name, s))
-    xs = [np.asarray(a) for a in _dargs(s)]
+    g, xs = _real_fn(name, s)
+    f = _concat(g)
+    xs = [np.asarray(a) for a in xs]
     rng = np.random.default_rng(7)
     vs = [rng.standard_normal(x.shape) for x in xs]
     out, jv = ya.jvp(f, tuple(xs), tuple(vs))
@@ -132,18 +151,21 @@ def test_against_torch(name, i):
     yout = _flat(out)
     assert len(yout) == len(tout)
     for a, b in zip(yout, tout):
-        np.testing.assert_allclose(np.asarray(a), b.detach().numpy(), rtol=1e-10, atol=1e-12)
+        np.testing.assert_allclose(np.asarray(a), b.detach().resolve_conj().numpy(),
+                                   rtol=1e-10, atol=1e-12)
     if not s.diff:
         return
+    # PyTorch's complex convention is the conjugate of yaae's (JAX's):
+    # torch's vjp(c) = conj(yaae's vjp(conj(c))) (no-ops for real values)
     rng = np.random.default_rng(11)
-    cts = [rng.standard_normal(np.shape(a)).astype(np.asarray(a).dtype) for a in yout]
+    cts = [_rand_like(rng, a) for a in yout]
     tin = [targs[k] for k in s.diff]
     pairs = [(o, c) for o, c in zip(tout, cts) if o.requires_grad]
     tg = torch.autograd.grad([o for o, _ in pairs], tin,
-                             [torch.tensor(c) for _, c in pairs], allow_unused=True)
+                             [torch.tensor(np.conj(c)) for _, c in pairs], allow_unused=True)
     yg = vjp_fn(tuple(cts) if isinstance(out, (tuple, list)) else cts[0])
     for a, b in zip(yg, tg):
-        want = np.zeros_like(a) if b is None else b.numpy()
+        want = np.zeros_like(a) if b is None else np.conj(b.resolve_conj().numpy())
         np.testing.assert_allclose(np.asarray(a), want, rtol=1e-10, atol=1e-12)
 
 

@@ -31,7 +31,9 @@ class Sample:
     tensor or a tuple/list of them; ``order2``: also check second order;
     ``fd``: False skips finite differences (an op whose derivative is zero
     almost everywhere is then checked by ``torch`` or by ``check``);
-    ``check(out, *args)``: extra assertion on the output; ``name``: test id.
+    ``check(out, *args)``: extra assertion on the output; ``jax``: the same
+    call in ``jax.numpy`` (the oracle for complex gradients, in JAX's
+    convention, which is yaae's); ``name``: test id.
     """
     __slots__ = ("args", "kw", "diff", "torch", "order2", "fd", "rtol", "atol", "eps",
                  "name", "check", "jax")

@@ -136,6 +136,8 @@ install_methods(OPS, {
     "transpose": _transpose_method,
     "T": property(lambda self: transpose(self)),
     "mT": property(lambda self: mT(self)),
+    "real": property(lambda self: complex.real(self)),
+    "imag": property(lambda self: complex.imag(self)),
     "unsqueeze": lambda self, dim: expand_dims(self, dim),
     "__pos__": lambda self: self,
     "__setitem__": _setitem,
