@@ -497,3 +497,53 @@ def test_repeated_axis_raises():
     for name in ("median", "nanmean", "average"):
         with pytest.raises(ValueError):
             getattr(ya, name)(A, axis=(0, 0))
+
+
+# ---- nanmedian / nanquantile / nanpercentile (ya.NAME; NumPy's are still refused) ------------
+ANS = AN.copy()
+ANS[2, 2, :] = np.nan     # an all-NaN slice along the last axis
+
+
+@pytest.mark.parametrize("method", METHODS)
+@pytest.mark.parametrize("axis", [None, 0, 1, -1, (0, 2)])
+def test_nan_order_statistics_equal_numpy(method, axis):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        for keepdims in (False, True):
+            qs = [0.3, 0, 1, np.array([0.0, 0.25, 0.5, 1.0])]
+            if not isinstance(axis, tuple):
+                # (NumPy's nanquantile orders a 2-d q's axes oddly for a tuple axis)
+                qs.append(np.array([[0.1, 0.9], [0.33, 0.66]]))
+            for q in qs:
+                same(ya.nanquantile(ANS, q, axis=axis, keepdims=keepdims, method=method),
+                     np.nanquantile(ANS, q, axis=axis, keepdims=keepdims, method=method))
+                same(ya.nanpercentile(ANS, q * 100, axis=axis, keepdims=keepdims,
+                                      method=method),
+                     np.nanpercentile(ANS, q * 100, axis=axis, keepdims=keepdims,
+                                      method=method))
+            same(ya.nanmedian(ANS, axis=axis, keepdims=keepdims),
+                 np.nanmedian(ANS, axis=axis, keepdims=keepdims))
+        same(ya.nanquantile(ANS, 0.3, axis=axis, method="inverted_cdf",
+                            weights=np.ones_like(ANS)),
+             np.nanquantile(ANS, 0.3, axis=axis, method="inverted_cdf",
+                            weights=np.ones_like(ANS)))
+
+
+def test_nan_order_statistics_gradients_and_warnings():
+    with pytest.warns(RuntimeWarning, match="All-NaN slice encountered"):
+        ya.nanmedian(ANS, axis=-1)
+    with pytest.warns(RuntimeWarning, match="All-NaN slice encountered"):
+        ya.nanquantile(ANS, 0.3, axis=-1)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        for f in (lambda t: ya.nanmedian(t, axis=-1),
+                  lambda t: ya.nanquantile(t, [0.3, 0.8], axis=-1),
+                  lambda t: ya.nanpercentile(t, 35.0, axis=-1, method="hazen")):
+            g = ya.grad(lambda t: ya.sum(ya.where(np.isnan(f(t).data), 0.0, f(t))))(ANS)
+            assert np.all(np.isfinite(g)) and np.all(g[np.isnan(ANS)] == 0)
+            assert np.all(g[2, 2] == 0)
+    # the median of the non-NaN entries: half to each middle one (even count)
+    x = np.array([3.0, np.nan, -1.0, 4.0, 1.5])
+    np.testing.assert_allclose(ya.grad(lambda t: ya.nanmedian(t))(x), [0.5, 0, 0, 0, 0.5])
+    gq = ya.grad(lambda q: ya.nanquantile(x, q))(np.array(0.5))
+    np.testing.assert_allclose(gq, (3.0 - 1.5) * 3)

@@ -479,6 +479,53 @@ add("nanmean", Sample(randn(3, 4), kw={"axis": 0}, order2=True,
                       torch=lambda t, axis: torch.mean(t, dim=axis)))
 
 
+# NaN-ignoring order statistics (torch.nanquantile; torch.nanmedian takes the lower median)
+def _tnq(t, q, dims, keepdim, interpolation="linear"):
+    if len(dims) == t.ndim and t.ndim != 1:
+        r = torch.nanquantile(t.reshape(-1), q, dim=0, interpolation=interpolation)
+        if keepdim:
+            qs = tuple(r.shape[:1]) if torch.is_tensor(q) and q.ndim else ()
+            r = r.reshape(qs + (1,) * t.ndim)
+        return r
+    (d,) = dims
+    return torch.nanquantile(t, q, dim=d, keepdim=keepdim, interpolation=interpolation)
+
+
+for axis, kd in [(None, False), (None, True), (0, False), (-1, True), (1, False)]:
+    add("nanmedian", Sample(_xd, kw={"axis": axis, "keepdims": kd},
+                            torch=lambda t, axis, keepdims: _tnq(t, 0.5, _dims(t, axis), keepdims),
+                            check=_np_equal(np.nanmedian, axis=axis, keepdims=kd),
+                            order2=(axis == -1)))
+    for meth in ("linear", "lower", "nearest"):
+        add("nanquantile", Sample(_xd, np.array([0.13, 0.62]),
+                                  kw={"axis": axis, "keepdims": kd, "method": meth}, diff=(0,),
+                                  torch=lambda t, q, axis, keepdims, method:
+                                  _tnq(t, q, _dims(t, axis), keepdims, method),
+                                  check=_np_equal(np.nanquantile, axis=axis, keepdims=kd,
+                                                  method=meth)))
+add("nanmedian",
+    Sample(_xd, kw={"axis": (0, 2)}, check=_np_equal(np.nanmedian, axis=(0, 2))),
+    _f32("nanmedian", _xd.astype(np.float32), npfn=np.nanmedian, axis=1),
+    Sample(_bigd, kw={"axis": 0}, torch=lambda t, axis: torch.nanquantile(t, 0.5, dim=axis)))
+add("nanquantile",
+    Sample(_xd, np.array([0.13, 0.62]), kw={"axis": 1}, order2=True,
+           check=_np_equal(np.nanquantile, axis=1)),
+    Sample(_xd, 0.4, kw={"axis": 2, "method": "hazen"}, order2=True,
+           check=_np_equal(np.nanquantile, axis=2, method="hazen")),
+    _f32("nanquantile", _xd.astype(np.float32), 0.3, npfn=np.nanquantile, axis=1),
+    Sample(_bigd, np.array([0.21, 0.77]), kw={"axis": 0}, diff=(0,),
+           torch=lambda t, q, axis: torch.nanquantile(t, q, dim=axis)))
+add("nanpercentile",
+    Sample(_xd, np.array([13.0, 62.0]), kw={"axis": 1}, order2=True,
+           torch=lambda t, q, axis: torch.nanquantile(t, q / 100, dim=axis),
+           check=_np_equal(np.nanpercentile, axis=1)),
+    Sample(_xd, 40.0, kw={"axis": None, "keepdims": True, "method": "weibull"},
+           check=_np_equal(np.nanpercentile, axis=None, keepdims=True, method="weibull")),
+    _f32("nanpercentile", _xd.astype(np.float32), 30, npfn=np.nanpercentile, axis=1),
+    Sample(_bigd, 41.0, kw={"axis": 0}, diff=(0,),
+           torch=lambda t, q, axis: torch.nanquantile(t, q / 100, dim=axis)))
+
+
 # ---- complex inputs (JAX's convention: jax= oracles, run by tests/test_complex.py) ----------
 # holomorphic ones here; the others (correlate and cov conjugate, nanvar takes |.|^2,
 # corrcoef, average with real weights) are checked against jax.vjp/jvp in

@@ -87,21 +87,27 @@ def _to_last(a, axis):
     return x, kshape, n, kdshape
 
 
-def _gather_last(x, pos):
-    """``x`` (K..., n) at the sorted positions ``pos`` (an int array of shape
-    P) of a stable sort along the last axis: shape (P..., K...)."""
-    d = _data(x)
-    order = np.argsort(d, axis=-1, kind="stable")
-    pos = np.asarray(pos, dtype=np.intp)
-    idx = order[..., pos.ravel()]                      # (K..., P)
-    kshape = d.shape[:-1]
-    key = tuple(np.arange(s).reshape((-1,) + (1,) * (len(kshape) - i))
-                for i, s in enumerate(kshape)) + (idx,)
-    g = take(x, Index(key))                           # (K..., P)
+def _gather(x, order, pos, per_slice=False):
+    """Order statistics: ``x`` (K..., n) at the positions ``pos`` of the sort
+    ``order`` along the last axis.  ``pos``: ints of shape (P...), the same
+    positions in every slice, or (``per_slice``) of shape (P..., K...).
+    Shape (P..., K...)."""
+    kshape = order.shape[:-1]
     nk = len(kshape)
-    if nk:
-        g = transpose(g, (nk,) + tuple(range(nk)))
-    return reshape(g, pos.shape + kshape)
+    pos = np.asarray(pos, dtype=np.intp)
+    if not per_slice:
+        pos = np.broadcast_to(pos.reshape(pos.shape + (1,) * nk), pos.shape + kshape)
+    npre = pos.ndim - nk
+    idx = np.take_along_axis(np.broadcast_to(order, pos.shape[:npre] + order.shape),
+                             pos[..., None], -1)[..., 0]
+    key = tuple(np.arange(sz).reshape((1,) * (npre + i) + (sz,) + (1,) * (nk - i - 1))
+                for i, sz in enumerate(kshape)) + (idx,)
+    return take(x, Index(key))
+
+
+def _order(x):
+    """The stable sort order along the last axis (NaNs last)."""
+    return np.argsort(_data(x), axis=-1, kind="stable")
 
 
 # ---- ptp / average ------------------------------------------------------------------------
@@ -184,7 +190,7 @@ def median(a, axis=None, out=None, overwrite_input=False, keepdims=False):
     if n == 0:
         return mean(a, axis=axis, keepdims=keepdims)      # NaN, with NumPy's warning
     pos = [(n - 1) // 2] if n % 2 else [n // 2 - 1, n // 2]
-    sel = _gather_last(x, pos)                          # (1 or 2, K...)
+    sel = _gather(x, _order(x), pos)                   # (1 or 2, K...)
     r = sum(sel, axis=0) / len(pos)
     d = _data(x)
     if d.dtype.kind in "fc":
@@ -226,8 +232,9 @@ _METHODS = {
 }
 
 
-def _quantile(a, q, qd, axis, method, keepdims, weak_q):
-    """``q`` (possibly a Tensor) with data ``qd`` already checked in [0, 1]."""
+def _quantile(a, q, qd, axis, method, keepdims, weak_q, omit_nan=False):
+    """``q`` (possibly a Tensor) with data ``qd`` already checked in [0, 1].
+    ``omit_nan``: NaN-ignoring (nanquantile): each slice uses its own count."""
     a = _arr(a)
     if _dtype(a).kind == "c":
         raise TypeError("a must be an array of real numbers")
@@ -242,13 +249,26 @@ def _quantile(a, q, qd, axis, method, keepdims, weak_q):
     if n == 0:
         raise IndexError("quantile: cannot take a quantile of an empty slice")
     d = _data(x)
-    vi = np.asanyarray(vi_fn(n, qd))
+    nk = len(kshape)
+    order = _order(x)
+    empty = None
+    if omit_nan and d.dtype.kind == "f":
+        cnt = np.sum(~np.isnan(d), axis=-1)                     # per slice (K...)
+        empty = cnt == 0
+        if empty.any():
+            warnings.warn("All-NaN slice encountered", RuntimeWarning, stacklevel=4)
+        nn = np.maximum(cnt, 1)
+        qb = qd.reshape(qd.shape + (1,) * nk)                    # (Q..., 1...)
+        per_slice = True
+    else:
+        nn, qb, per_slice = n, qd, False
+    vi = np.asanyarray(vi_fn(nn, qb))                            # (Q...) or (Q..., K...)
     if kind == "int" or (kind == "cont" and method == "linear" and vi.dtype.kind in "iu"):
-        r = _gather_last(x, vi)
+        r = _gather(x, order, vi, per_slice)
     else:
         prev = np.array(np.floor(vi))
         nxt = np.array(prev + 1)
-        above = vi >= n - 1
+        above = vi >= nn - 1
         prev[above] = -1
         nxt[above] = -1
         below = vi < 0
@@ -260,46 +280,47 @@ def _quantile(a, q, qd, axis, method, keepdims, weak_q):
         elif kind == "mid":
             gamma = np.where(vi % 1 == 0, 0.0, 0.5)
         gamma = np.asanyarray(gamma, dtype=vi.dtype)
-        prev, nxt = prev.astype(np.intp) % n, nxt.astype(np.intp) % n
-        lo, hi = _gather_last(x, prev), _gather_last(x, nxt)
-        t = float(gamma) if weak_q else gamma.reshape(gamma.shape + (1,) * len(kshape))
+        last = np.broadcast_to(nn - 1, vi.shape)
+        prev = np.where(prev < 0, last, prev).astype(np.intp)
+        nxt = np.where(nxt < 0, last, nxt).astype(np.intp)
+        lo, hi = _gather(x, order, prev, per_slice), _gather(x, order, nxt, per_slice)
+        if per_slice:                     # gamma: (Q..., K...)
+            t = gamma.astype(d.dtype) if weak_q else gamma
+        else:
+            t = float(gamma) if weak_q else gamma.reshape(gamma.shape + (1,) * nk)
         if kind == "cont" and isinstance(q, Tensor):
             # gamma = frac(virtual index): differentiable in q (value unchanged)
-            dq = (q - _data(q)) * slope_fn(n)
-            t = t + reshape(dq, tuple(np.shape(dq)) + (1,) * len(kshape))
+            dq = reshape(q - _data(q), tuple(np.shape(_data(q))) + (1,) * nk)
+            t = t + dq * slope_fn(nn)
         td = np.asarray(_data(t))
         diff = hi - lo
         r = where(td >= 0.5, hi - diff * (1 - t), lo + diff * t)
-    if d.dtype.kind == "f":
+    if empty is not None:
+        if empty.any():
+            r = where(empty, np.nan, r)
+    elif d.dtype.kind == "f":
         nan = np.isnan(d).any(axis=-1)
         if nan.any():
             r = where(nan, np.nan, r)
     if keepdims:
-        r = reshape(r, tuple(vi.shape) + kdshape)
+        r = reshape(r, tuple(qd.shape) + kdshape)
     return r
 
 
-def _weighted(a, q, qd, axis, method, keepdims, weights):
+def _weighted(a, q, qd, axis, method, keepdims, weights, np_fn=np.quantile):
     """Weighted quantiles (NumPy: method 'inverted_cdf' only): each is an
     element of ``a``, which gets the gradient (weights get none: the value is
     piecewise constant in them)."""
     if method != "inverted_cdf":
         raise ValueError(f"Only method 'inverted_cdf' supports weights. Got: {method}.")
     a = _arr(a)
-    want = np.asarray(np.quantile(np.asarray(_data(a)), qd, axis=axis, method=method,
-                                  weights=np.asarray(_data(weights))))   # NumPy's checks too
+    want = np.asarray(np_fn(np.asarray(_data(a)), qd, axis=axis, method=method,
+                            weights=np.asarray(_data(weights))))   # NumPy's checks too
     x, kshape, n, kdshape = _to_last(a, axis)
-    d = _data(x)
-    order = np.argsort(d, axis=-1, kind="stable")
-    sd = np.take_along_axis(d, order, -1)
-    pos = np.minimum(np.sum(sd < want[..., None], axis=-1), n - 1)     # (Q..., K...)
-    nq = qd.ndim
-    idx = np.take_along_axis(np.broadcast_to(order, qd.shape + order.shape),
-                             pos[..., None], -1)[..., 0]
-    nk = len(kshape)
-    key = tuple(np.arange(sz).reshape((1,) * (nq + i) + (sz,) + (1,) * (nk - i - 1))
-                for i, sz in enumerate(kshape)) + (idx,)
-    r = take(x, Index(key))
+    order = _order(x)
+    sd = np.take_along_axis(_data(x), order, -1)                 # NaNs last
+    pos = np.minimum(np.sum(sd < want[..., None], axis=-1), n - 1)   # (Q..., K...)
+    r = _gather(x, order, pos, True)
     nan = np.isnan(want)
     if nan.any():
         r = where(nan, np.nan, r)
@@ -340,6 +361,60 @@ def percentile(a, q, axis=None, out=None, overwrite_input=False, method="linear"
     if weights is not None:
         return _weighted(a, q, qd, axis, method, keepdims, weights)
     return _quantile(a, q, qd, axis, method, keepdims, weak_q)
+
+
+# NumPy's nanmedian/nanquantile/nanpercentile are still on the refused list
+# (ops/nondiff.py), so these answer as ya.NAME only for now
+@defcomposite()
+def nanmedian(a, axis=None, out=None, overwrite_input=False, keepdims=False):
+    """The median of the non-NaN entries (gradient 0 at the NaNs); all-NaN
+    slices give NaN with NumPy's warning."""
+    _no_out(out, "nanmedian")
+    a = _arr(a)
+    x, kshape, n, kdshape = _to_last(a, axis)
+    d = _data(x)
+    if d.dtype.kind != "f" or n == 0:
+        return median(a, axis=axis, keepdims=keepdims)
+    cnt = np.sum(~np.isnan(d), axis=-1)
+    empty = cnt == 0
+    if empty.any():
+        warnings.warn("All-NaN slice encountered", RuntimeWarning, stacklevel=3)
+    c = np.maximum(cnt, 1)
+    order = _order(x)
+    r = (_gather(x, order, (c - 1) // 2, True) + _gather(x, order, c // 2, True)) / 2
+    if empty.any():
+        r = where(empty, np.nan, r)
+    return reshape(r, kdshape) if keepdims else r
+
+
+@defcomposite()
+def nanquantile(a, q, axis=None, out=None, overwrite_input=False, method="linear",
+                keepdims=False, *, weights=None):
+    """``quantile`` of the non-NaN entries of each slice (gradient 0 at the NaNs)."""
+    _no_out(out, "nanquantile")
+    weak_q = type(q) in (int, float)
+    q = q if isinstance(q, Tensor) else np.asanyarray(q)
+    qd = np.asanyarray(_data(q))
+    if not _valid_q(qd):
+        raise ValueError("Quantiles must be in the range [0, 1]")
+    if weights is not None:
+        return _weighted(a, q, qd, axis, method, keepdims, weights, np.nanquantile)
+    return _quantile(a, q, qd, axis, method, keepdims, weak_q, omit_nan=True)
+
+
+@defcomposite()
+def nanpercentile(a, q, axis=None, out=None, overwrite_input=False, method="linear",
+                  keepdims=False, *, weights=None):
+    """``percentile`` of the non-NaN entries of each slice (gradient 0 at the NaNs)."""
+    _no_out(out, "nanpercentile")
+    weak_q = type(q) in (int, float)
+    q = q / 100 if isinstance(q, Tensor) else np.true_divide(q, 100)
+    qd = np.asanyarray(_data(q))
+    if not _valid_q(qd):
+        raise ValueError("Percentiles must be in the range [0, 100]")
+    if weights is not None:
+        return _weighted(a, q, qd, axis, method, keepdims, weights, np.nanquantile)
+    return _quantile(a, q, qd, axis, method, keepdims, weak_q, omit_nan=True)
 
 
 # ---- integration / interpolation / polynomials / convolution -------------------------------
