@@ -1,6 +1,7 @@
 """Statistics and reductions built on the primitives: ``ptp average median
-quantile percentile trapezoid interp convolve correlate polyval cov corrcoef``
-and the NaN-ignoring ``nansum nanprod nanmean nanvar nanstd nanmax nanmin``.
+quantile percentile trapezoid interp convolve correlate polyval cov corrcoef``,
+the NaN-ignoring ``nansum nanprod nanmean nanvar nanstd nanmax nanmin`` and
+``nanmedian nanquantile nanpercentile`` (as ``ya.NAME``).
 
 All are composites (every mode and order comes from the primitives) with
 NumPy's signatures, defaults, dtypes and error messages.  Non-differentiable
@@ -21,7 +22,12 @@ Notes on derivatives:
   ``[xp[0], xp[-1]]`` and at ``xp[-1]``; at a sample point, the slope of the
   interval to its right), in ``fp``, in ``xp`` (through the slope formula),
   and in ``left``/``right``/``period`` when they are Tensors.  It returns
-  float64 (or complex128) as NumPy does.
+  float64 (or complex128) as NumPy does; so do ``cov`` and ``corrcoef`` (unless
+  ``dtype=`` says otherwise).
+* ``quantile``/``percentile`` support every NumPy method, and ``weights=``
+  with ``method="inverted_cdf"`` (the gradient goes to the selected elements).
+* ``nanquantile`` with a 2-d ``q`` and a tuple ``axis`` puts ``q``'s axes
+  first, as ``quantile`` does (NumPy's own ``nanquantile`` interleaves them).
 """
 import builtins
 import math
