@@ -527,9 +527,6 @@ add("nanpercentile",
 
 
 # ---- complex inputs (JAX's convention: jax= oracles, run by tests/test_complex.py) ----------
-# holomorphic ones here; the others (correlate and cov conjugate, nanvar takes |.|^2,
-# corrcoef, average with real weights) are checked against jax.vjp/jvp in
-# tests/test_ops_stats_numpy.py, since jacfwd and jacrev of a non-holomorphic map differ
 def _jnp(name):
     """``jax.numpy.NAME``, imported when the oracle runs."""
     def f(*a, **k):
@@ -550,3 +547,14 @@ add("nansum", Sample(_cn, kw={"axis": 1}, jax=lambda a, axis: _jnp("nansum")(a, 
                      check=_np_equal(np.nansum, axis=1)))
 add("nanmean", Sample(_cn, kw={"axis": 1}, jax=lambda a, axis: _jnp("nanmean")(a, axis=axis),
                       check=_np_equal(np.nanmean, axis=1)))
+# not holomorphic: correlate and cov conjugate, nanvar/nanstd take |.|^2, real weights
+add("correlate", Sample(crandn(6), crandn(4), "full", jax=_jnp("correlate"), order2=True,
+                        check=_np_equal(np.correlate)),
+    Sample(crandn(3), crandn(5), "same", jax=_jnp("correlate"), check=_np_equal(np.correlate)))
+add("average", Sample(_c, 1, pos(6), kw={}, jax=_jnp("average"), check=_np_equal(np.average)))
+add("nanvar", Sample(_cn, kw={"axis": 1}, jax=lambda a, axis: _jnp("nanvar")(a, axis=axis),
+                     check=_np_equal(np.nanvar, axis=1)))
+add("nanstd", Sample(_cn, kw={"axis": 1}, jax=lambda a, axis: _jnp("nanstd")(a, axis=axis),
+                     check=_np_equal(np.nanstd, axis=1)))
+add("cov", Sample(_c, kw={}, jax=_jnp("cov"), order2=True, check=_np_equal(np.cov)))
+add("corrcoef", Sample(_c, kw={}, check=_np_equal(np.corrcoef)))
