@@ -136,7 +136,8 @@ for _name, _tfn, _npfn in [("var", torch.var, np.var), ("std", torch.std, np.std
 
 _axis_samples("logsumexp", randn(3, 4, 5),
               lambda t, d, k: torch.logsumexp(t, dim=d, keepdim=k),
-              lambda x, axis, keepdims=False: np.log(np.sum(np.exp(x), axis=axis, keepdims=keepdims)),
+              lambda x, axis, keepdims=False:
+              np.log(np.sum(np.exp(x), axis=axis, keepdims=keepdims)),
               big=randn(20, 15))
 add("logsumexp", Sample(randn(3, 4) * 300, kw={"axis": 1}, order2=True,
                         torch=lambda t, axis: torch.logsumexp(t, dim=axis)))
@@ -215,7 +216,8 @@ add("median",
            check=_np_equal(np.median, axis=(0, 2), keepdims=True)),
     Sample(distinct(6), kw={}, order2=True, torch=lambda t: torch.quantile(t, 0.5)),
     _f32("median", distinct(4, 5).astype(np.float32), npfn=np.median, axis=1),
-    Sample(distinct(20, 15), kw={"axis": 0}, torch=lambda t, axis: torch.quantile(t, 0.5, dim=axis)))
+    Sample(distinct(20, 15), kw={"axis": 0},
+           torch=lambda t, axis: torch.quantile(t, 0.5, dim=axis)))
 
 _qx = distinct(3, 7, 5)
 for meth in ("linear", "lower", "higher", "midpoint", "nearest"):
@@ -285,7 +287,8 @@ add("trapezoid",
     Sample(np.ascontiguousarray(_y.T), np.sort(randn(7)), kw={"axis": 0},
            torch=lambda y, x, axis: torch.trapezoid(y, x, dim=axis),
            check=_np_equal(np.trapezoid, axis=0)),
-    Sample(_y, kw={"dx": 0.3, "axis": 0}, torch=lambda y, dx, axis: torch.trapezoid(y, dx=dx, dim=axis),
+    Sample(_y, kw={"dx": 0.3, "axis": 0},
+           torch=lambda y, dx, axis: torch.trapezoid(y, dx=dx, dim=axis),
            check=_np_equal(np.trapezoid, dx=0.3, axis=0)),
     _f32("trapezoid", _y.astype(np.float32), np.sort(randn(7)).astype(np.float32),
          npfn=np.trapezoid, diff=(0, 1)),
@@ -397,7 +400,8 @@ def _torch_cov(m, y=None, rowvar=True, bias=False, ddof=None, fweights=None, awe
 add("cov",
     Sample(_m, kw={}, order2=True, torch=_torch_cov, check=_np_equal(np.cov)),
     Sample(_m, _yv, kw={}, torch=_torch_cov, check=_np_equal(np.cov)),
-    Sample(np.ascontiguousarray(_m.T), kw={"rowvar": False}, torch=_torch_cov, check=_np_equal(np.cov, rowvar=False)),
+    Sample(np.ascontiguousarray(_m.T), kw={"rowvar": False}, torch=_torch_cov,
+           check=_np_equal(np.cov, rowvar=False)),
     Sample(_m, kw={"bias": True}, torch=_torch_cov, check=_np_equal(np.cov, bias=True)),
     Sample(_m, kw={"ddof": 2}, torch=_torch_cov, check=_np_equal(np.cov, ddof=2)),
     Sample(_m, kw={"fweights": _fw}, torch=_torch_cov, check=_np_equal(np.cov, fweights=_fw)),
@@ -417,7 +421,8 @@ add("corrcoef",
     Sample(_m, kw={}, order2=True, torch=torch.corrcoef, check=_np_equal(np.corrcoef)),
     Sample(_m, _yv, kw={}, torch=lambda x, y: torch.corrcoef(torch.cat([x, y])),
            check=_np_equal(np.corrcoef)),
-    Sample(np.ascontiguousarray(_m.T), kw={"rowvar": False}, torch=lambda x, rowvar: torch.corrcoef(x.T),
+    Sample(np.ascontiguousarray(_m.T), kw={"rowvar": False},
+           torch=lambda x, rowvar: torch.corrcoef(x.T),
            check=_np_equal(np.corrcoef, rowvar=False)),
     Sample(_m[0], _m[1], kw={}, order2=True,
            torch=lambda x, y: torch.corrcoef(torch.stack([x, y]))),
@@ -447,7 +452,8 @@ def _tnanvar(t, dims, keepdim, ddof=0):
     n = mask.sum(dim=dims, keepdim=True)
     mu = t0.sum(dim=dims, keepdim=True) / n
     dev = torch.where(mask, t0 - mu, torch.zeros_like(t0))
-    return (dev * dev).sum(dim=dims, keepdim=keepdim) / (mask.sum(dim=dims, keepdim=keepdim) - ddof)
+    dof = mask.sum(dim=dims, keepdim=keepdim) - ddof
+    return (dev * dev).sum(dim=dims, keepdim=keepdim) / dof
 
 
 _xn = _with_nans(randn(3, 4, 5))
@@ -469,7 +475,8 @@ _axis_samples("nanmin", _xd, lambda t, d, k: torch.amin(_tnan(t, np.inf), dim=d,
 _axis_samples("nanvar", _xn, lambda t, d, k: _tnanvar(t, d, k), np.nanvar, big=_bign)
 _axis_samples("nanstd", _xn, lambda t, d, k: torch.sqrt(_tnanvar(t, d, k)), np.nanstd, big=_bign)
 for _name, _np, _tfn in [("nanvar", np.nanvar, _tnanvar),
-                         ("nanstd", np.nanstd, lambda t, d, k, ddof: torch.sqrt(_tnanvar(t, d, k, ddof)))]:
+                         ("nanstd", np.nanstd,
+                          lambda t, d, k, ddof: torch.sqrt(_tnanvar(t, d, k, ddof)))]:
     add(_name, Sample(_xn, kw={"axis": 1, "ddof": 1}, order2=True,
                       torch=lambda t, axis, ddof, _f=_tfn: _f(t, (axis,), False, ddof),
                       check=_np_equal(_np, axis=1, ddof=1)))

@@ -543,7 +543,8 @@ def _mode(mode):
         m = {"valid": 0, "same": 1, "full": 2}.get(mode)
         if m is None:
             if mode[:1].lower() in ("v", "s", "f"):
-                raise ValueError("Use one of 'valid', 'same', or 'full' for convolve/correlate mode")
+                raise ValueError("Use one of 'valid', 'same', or 'full' for "
+                                 "convolve/correlate mode")
             raise ValueError(f"mode must be one of 'valid', 'same', or 'full' (got {mode!r})")
         return m
     if isinstance(mode, (bool, np.bool_)) or not isinstance(mode, (int, np.integer)):
