@@ -416,9 +416,19 @@ def test_holomorphic_jacobians():
     # holomorphic f: jacfwd and jacrev both give f'(z) (no conjugation anywhere)
     f = lambda z: ya.exp(z) * z
     J = np.diag(np.exp(Z) * (Z + 1))
-    np.testing.assert_allclose(ya.jacfwd(f)(Z), J, rtol=1e-12)
-    np.testing.assert_allclose(ya.jacrev(f)(Z), J, rtol=1e-12)
-    np.testing.assert_allclose(ya.jacrev(ya.fft.fft)(Z), np.fft.fft(np.eye(3)), atol=1e-12)
+    np.testing.assert_allclose(ya.jacfwd(f, holomorphic=True)(Z), J, rtol=1e-12)
+    np.testing.assert_allclose(ya.jacrev(f, holomorphic=True)(Z), J, rtol=1e-12)
+    np.testing.assert_allclose(ya.jacrev(ya.fft.fft, holomorphic=True)(Z),
+                               np.fft.fft(np.eye(3)), atol=1e-12)
+    # as in JAX: without holomorphic=True, complex outputs (jacrev, grad) and
+    # complex inputs (jacfwd) are refused, never half-differentiated
+    x = np.array([0.5, -1.0, 2.0])
+    for bad in (lambda: ya.jacrev(f)(Z), lambda: ya.jacfwd(f)(Z),
+                lambda: ya.jacrev(lambda v: v * (1 + 1j))(x),
+                lambda: ya.grad(lambda v: ya.sum(v * 1j))(x),
+                lambda: ya.jacfwd(ya.abs, holomorphic=True)(x)):
+        with pytest.raises(TypeError, match="holomorphic|real-valued"):
+            bad()
 
 
 def test_retained_complex_intermediate_grad_is_torchs():

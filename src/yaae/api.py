@@ -21,7 +21,8 @@ def _as_public(out):
     if isinstance(out, list):
         return [_as_public(o) for o in out]
     if isinstance(out, tuple):
-        return tuple(_as_public(o) for o in out)
+        vals = [_as_public(o) for o in out]
+        return type(out)(*vals) if hasattr(out, "_fields") else tuple(vals)   # NumPy's result types
     return _wrap(np.asarray(out))
 
 

@@ -476,8 +476,11 @@ def binary_method(prim, swap=False):
             ans = fwd(ad, bd)
         except Exception as e:
             _fail(prim, (a, b), e)
-        if ans.__class__ is Tensor:
+        c = ans.__class__
+        if c is Tensor:
             ans = _nested(prim, (a, b), ans)
+        elif c is complex:          # Python's 1j * np.float64(x) (a float subclass)
+            ans = np.complex128(ans)
         out = _new(Tensor)
         out._data = ans
         out.grad = None

@@ -120,7 +120,7 @@ def _fwd_jacobian(f, inputs, n_out):
     for i, x in enumerate(inputs):
         cols = []
         for j in range(x.size):
-            ts = [np.zeros_like(y) for y in inputs]
+            ts = [np.zeros(y.shape, y.dtype) for y in inputs]   # C order: reshape is a view
             ts[i].reshape(-1)[j] = 1.0
             _, t = jvp(lambda *xs: _concat_out(f(*xs)), tuple(inputs), tuple(ts))
             cols.append(np.ravel(np.asarray(t, dtype=np.float64)))

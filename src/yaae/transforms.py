@@ -226,8 +226,32 @@ def vjp(f, *primals, has_aux=False):
     return out, vjp_fn
 
 
-def value_and_grad(f, argnums=0, has_aux=False):
-    """``f``'s value and its gradient with respect to ``argnums`` (scalar output)."""
+def _check_complex(who, inputs, outputs, holomorphic):
+    """JAX's rules: without ``holomorphic=True`` a reverse-mode transform needs
+    real outputs and jacfwd real inputs (a complex one would silently give only
+    part of the derivative); with it, inputs and outputs must be complex."""
+    def kind(x):
+        return np.asarray(x.data if isinstance(x, Tensor) else x).dtype.kind
+    if holomorphic:
+        bad = [k for k in map(kind, inputs) if k != "c"] + [k for k in map(kind, outputs) if k != "c"]
+        if bad:
+            raise TypeError(f"{who}(holomorphic=True) requires complex inputs and outputs")
+        return
+    checked = outputs if who != "jacfwd" else inputs
+    if any(kind(x) == "c" for x in checked):
+        raise TypeError(
+            f"{who} requires real-valued {'inputs' if who == 'jacfwd' else 'outputs'}, got a "
+            f"complex one; for holomorphic functions pass holomorphic=True, for other functions "
+            f"of complex numbers use ya.vjp / ya.jvp directly (or differentiate real and imaginary "
+            f"parts separately)")
+
+
+def value_and_grad(f, argnums=0, has_aux=False, holomorphic=False):
+    """``f``'s value and its gradient with respect to ``argnums`` (scalar output).
+
+    For a real-valued f of complex inputs the gradient follows JAX's
+    convention, df/dx - i df/dy; ``holomorphic=True`` allows a complex output
+    (then the result is f'(z))."""
     @functools.wraps(f)
     def vg(*args, **kwargs):
         single, nums = _argnums_tuple(argnums, len(args))
@@ -238,6 +262,7 @@ def value_and_grad(f, argnums=0, has_aux=False):
         if vd.size != 1:
             raise TypeError(f"grad requires a function with a scalar output, got an output "
                             f"of shape {np.shape(vd)}")
+        _check_complex("grad", tree_flatten([args[a] for a in nums])[0], [vd], holomorphic)
         grads = fn(np.ones_like(vd) if not isinstance(value, Tensor) else _wrap(np.ones_like(vd)))
         grads = grads[0] if single else grads
         if has_aux:
@@ -246,9 +271,10 @@ def value_and_grad(f, argnums=0, has_aux=False):
     return vg
 
 
-def grad(f, argnums=0, has_aux=False):
-    """The gradient of a scalar-output ``f`` with respect to argument(s) ``argnums``."""
-    vg = value_and_grad(f, argnums, has_aux)
+def grad(f, argnums=0, has_aux=False, holomorphic=False):
+    """The gradient of a scalar-output ``f`` with respect to argument(s) ``argnums``
+    (complex numbers: see ``value_and_grad``)."""
+    vg = value_and_grad(f, argnums, has_aux, holomorphic)
 
     @functools.wraps(f)
     def g(*args, **kwargs):
@@ -333,7 +359,7 @@ def _select_args(args, argnums):
     return _argnums_tuple(argnums, len(args))
 
 
-def jacrev(f, argnums=0, has_aux=False):
+def jacrev(f, argnums=0, has_aux=False, holomorphic=False):
     """Jacobian by reverse mode: one batched sweep per output leaf (no loop
     over basis vectors).  Shape: output shape + input shape."""
     @functools.wraps(f)
@@ -350,6 +376,7 @@ def jacrev(f, argnums=0, has_aux=False):
         if has_aux:
             res, aux = res
         outs, otree = tree_flatten(res)
+        _check_complex("jacrev", flat, outs, holomorphic)
         create = _depth() > 0 or any(_traced(p) for p in flat)
         per_out = []
         for o in outs:
@@ -393,7 +420,7 @@ def _unwrap_single(out, single, otree):
     return walk(out, otree)
 
 
-def jacfwd(f, argnums=0, has_aux=False):
+def jacfwd(f, argnums=0, has_aux=False, holomorphic=False):
     """Jacobian by forward mode: one batched sweep per input leaf (no loop
     over basis vectors).  Shape: output shape + input shape."""
     @functools.wraps(f)
@@ -421,6 +448,8 @@ def jacfwd(f, argnums=0, has_aux=False):
             if has_aux:
                 res, aux = res
             outs, otree = tree_flatten(res)
+            if k == 0:
+                _check_complex("jacfwd", flat, outs, holomorphic)
             jl = []
             for o in outs:
                 od = o.data if isinstance(o, Tensor) else _as_float_array(o)
@@ -442,7 +471,7 @@ def jacfwd(f, argnums=0, has_aux=False):
     return jf
 
 
-def jacobian(f, argnums=0, has_aux=False):
+def jacobian(f, argnums=0, has_aux=False, holomorphic=False):
     """Jacobian, by forward mode when the output has more elements than the
     input and by reverse mode otherwise."""
     @functools.wraps(f)
@@ -457,13 +486,15 @@ def jacobian(f, argnums=0, has_aux=False):
             res = res[0]
         n_out = sum(np.size(o.data if isinstance(o, Tensor) else o) for o in tree_flatten(res)[0])
         mode = jacfwd if n_out > n_in else jacrev
-        return mode(f, argnums, has_aux)(*args, **kwargs)
+        return mode(f, argnums, has_aux, holomorphic)(*args, **kwargs)
     return jf
 
 
-def hessian(f, argnums=0):
+def hessian(f, argnums=0, has_aux=False, holomorphic=False):
     """The Hessian of a scalar-output ``f``, by forward-over-reverse."""
-    return jacfwd(jacrev(f, argnums), argnums)
+    if has_aux:
+        return jacfwd(jacrev(f, argnums, True, holomorphic), argnums, True, holomorphic)
+    return jacfwd(jacrev(f, argnums, holomorphic=holomorphic), argnums, holomorphic=holomorphic)
 
 
 def hvp(f, primals, tangents):

@@ -39,6 +39,9 @@ def mean(x, axis=None, keepdims=False):
 def var(x, axis=None, ddof=0, keepdims=False):
     d = x - mean(x, axis=axis, keepdims=True)
     n = _count(x, axis) - ddof
+    if np.iscomplexobj(_data(d)):          # NumPy: mean of |d|^2, a real number
+        from .complex import real, conjugate
+        return sum(real(d * conjugate(d)), axis=axis, keepdims=keepdims) / n
     return sum(d * d, axis=axis, keepdims=keepdims) / n
 
 
@@ -306,7 +309,12 @@ def dot(a, b):
 
 @defcomposite(numpy=np.vdot)
 def vdot(a, b):
-    return sum(multiply(ravel(a), ravel(b)))
+    """NumPy's vdot: the first argument is conjugated when complex."""
+    a = ravel(a)
+    if np.iscomplexobj(_data(a)):
+        from .complex import conjugate
+        a = conjugate(a)
+    return sum(multiply(a, ravel(b)))
 
 
 @defcomposite(numpy=np.inner)

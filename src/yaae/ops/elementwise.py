@@ -240,9 +240,17 @@ def _astype(x, dtype):
     return x.astype(dtype, copy=False)
 
 
+def _astype_jvp(t, ans, x, dtype):
+    if np.iscomplexobj(_data(t)) and np.dtype(dtype).kind != "c":
+        from .complex import real
+        t = real(t)            # complex to real keeps the real part, as the value does
+    return astype(t, dtype)
+
+
+# the VJP is the identity: the engine casts every gradient to its input's
+# dtype (the real part of a complex one for a real input)
 astype = defop("astype", _astype, saves=False,
-               vjp=lambda g, ans, x, dtype: astype(g, _data(x).dtype),
-               jvp=lambda t, ans, x, dtype: astype(t, dtype))
+               vjp=lambda g, ans, x, dtype: g, jvp=_astype_jvp)
 
 
 # ---- more of NumPy's ufuncs (issue #8) ------------------------------------------------

@@ -202,7 +202,7 @@ _refuse("it iterates over the values, which would lose the gradient; index the T
 _refuse("write it with ya functions (the derivative follows), or " + _DATA,
         """unwrap i0 frexp nextafter
            poly poly1d polyadd polysub polymul polydiv polyder polyint polyfit roots
-           nanmedian nanpercentile nanquantile linalg.cond""")
+           linalg.cond""")
 _refuse("ya.cumsum(ya.where(ya.isnan(t), 0.0, t)) keeps the gradient", "nancumsum")
 _refuse("ya.cumprod(ya.where(ya.isnan(t), 1.0, t)) keeps the gradient", "nancumprod")
 _refuse("ya.power with a float64 (or complex128) base is the same function",

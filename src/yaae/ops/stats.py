@@ -1,7 +1,7 @@
 """Statistics and reductions built on the primitives: ``ptp average median
 quantile percentile trapezoid interp convolve correlate polyval cov corrcoef``,
 the NaN-ignoring ``nansum nanprod nanmean nanvar nanstd nanmax nanmin`` and
-``nanmedian nanquantile nanpercentile`` (as ``ya.NAME``).
+``nanmedian nanquantile nanpercentile``.
 
 All are composites (every mode and order comes from the primitives) with
 NumPy's signatures, defaults, dtypes and error messages.  Non-differentiable
@@ -369,9 +369,7 @@ def percentile(a, q, axis=None, out=None, overwrite_input=False, method="linear"
     return _quantile(a, q, qd, axis, method, keepdims, weak_q)
 
 
-# NumPy's nanmedian/nanquantile/nanpercentile are still on the refused list
-# (ops/nondiff.py), so these answer as ya.NAME only for now
-@defcomposite()
+@defcomposite(numpy=np.nanmedian)
 def nanmedian(a, axis=None, out=None, overwrite_input=False, keepdims=False):
     """The median of the non-NaN entries (gradient 0 at the NaNs); all-NaN
     slices give NaN with NumPy's warning."""
@@ -393,7 +391,7 @@ def nanmedian(a, axis=None, out=None, overwrite_input=False, keepdims=False):
     return reshape(r, kdshape) if keepdims else r
 
 
-@defcomposite()
+@defcomposite(numpy=np.nanquantile)
 def nanquantile(a, q, axis=None, out=None, overwrite_input=False, method="linear",
                 keepdims=False, *, weights=None):
     """``quantile`` of the non-NaN entries of each slice (gradient 0 at the NaNs)."""
@@ -408,7 +406,7 @@ def nanquantile(a, q, axis=None, out=None, overwrite_input=False, method="linear
     return _quantile(a, q, qd, axis, method, keepdims, weak_q, omit_nan=True)
 
 
-@defcomposite()
+@defcomposite(numpy=np.nanpercentile)
 def nanpercentile(a, q, axis=None, out=None, overwrite_input=False, method="linear",
                   keepdims=False, *, weights=None):
     """``percentile`` of the non-NaN entries of each slice (gradient 0 at the NaNs)."""
