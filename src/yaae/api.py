@@ -12,7 +12,7 @@ import numpy as np
 from . import ops
 from .ops.registry import OPS, NONDIFF
 from .ops.composite import from_nested, has_tensor
-from .tensor import Tensor, _wrap, get_default_dtype
+from .tensor import Tensor, Primitive, _wrap, get_default_dtype
 
 
 def _as_public(out):
@@ -29,9 +29,14 @@ def _as_public(out):
 def _public(fn, seq=()):
     """``fn`` returning Tensors, with nested lists of Tensors among its
     positional arguments turned into Tensors (``seq``: the positions that
-    are sequences of arrays, such as concatenate's first)."""
+    are sequences of arrays, such as concatenate's first).  An elementwise
+    primitive of one argument given one Tensor goes straight to its hot path."""
+    m1 = fn.m1 if isinstance(fn, Primitive) and fn.bcast and len(fn.vjps) == 1 else None
+
     @functools.wraps(fn)
     def f(*args, **kw):
+        if m1 is not None and len(args) == 1 and not kw and args[0].__class__ is Tensor:
+            return m1(args[0])
         for a in args:
             c = a.__class__
             if c is list or c is tuple:

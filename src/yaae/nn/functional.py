@@ -13,7 +13,7 @@ import numbers
 import numpy as np
 
 from .. import ops
-from ..tensor import Tensor
+from ..tensor import Tensor, _data
 from ._prims import erf as _erf, bce as _bce
 
 __all__ = [
@@ -36,13 +36,9 @@ def _t(x):
     return Tensor(arr)
 
 
-def _data(x):
-    return x.data if isinstance(x, Tensor) else np.asarray(x)
-
-
 def _const(x, like=None):
     """The values of ``x`` as a constant array (no gradient), in ``like``'s float dtype."""
-    d = _data(x)
+    d = np.asarray(_data(x))
     if like is not None and d.dtype != like.dtype and like.dtype.kind == "f":
         d = d.astype(like.dtype)
     return d
@@ -50,7 +46,7 @@ def _const(x, like=None):
 
 def _index(target, name="target"):
     """Integer class indices from an integer or integral-float Tensor/array."""
-    d = _data(target)
+    d = np.asarray(_data(target))
     if d.dtype.kind in "iu":
         return d.astype(np.int64, copy=False)
     if d.dtype.kind == "b":
@@ -499,7 +495,7 @@ def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-1
     logp = log_softmax(input, class_dim)
     bshape = [1] * input.ndim
     bshape[class_dim] = C
-    tdata = _data(target)
+    tdata = np.asarray(_data(target))
     prob = tdata.shape == tuple(input.shape) and tdata.dtype.kind == "f" and not (
         input.ndim == 1 and tdata.ndim == 0)
     if prob:

@@ -11,7 +11,6 @@ how derivative rules run at NumPy speed), given a Tensor they return a Tensor.
 The public ``yaae.NAME`` functions always return Tensors.
 """
 import numpy as np
-from numpy.lib.array_utils import normalize_axis_index
 
 from ..tensor import Tensor, _wrap, _data, install_methods
 from .registry import OPS, NUMPY, NONDIFF, REFUSED, defcomposite, defnondiff
@@ -63,32 +62,8 @@ def clamp(x, min=None, max=None):  # noqa: A002 - PyTorch's names
     return clip(x, min, max)
 
 
-@defcomposite(numpy=np.sort)
-def sort(x, axis=-1):
-    """Sorted values (differentiable: a gather by argsort)."""
-    d = _data(x)
-    idx = np.argsort(d, axis=axis, kind="stable")
-    return take_along_axis(x, idx, axis)
-
-
-@defcomposite(numpy=np.take_along_axis)
-def take_along_axis(x, indices, axis):
-    d = _data(x)
-    indices = _data(indices)
-    nd = d.ndim
-    axis = normalize_axis_index(axis, nd)
-    key = []
-    for i in range(nd):
-        if i == axis:
-            key.append(indices)
-        else:
-            shp = [1] * nd
-            shp[i] = indices.shape[i]
-            key.append(np.arange(indices.shape[i]).reshape(shp))
-    return take(x, Index(tuple(key)))
-
-
 from . import complex, arrays, stats, fft  # noqa: E402,F401 - more families
+from .arrays import sort, take_along_axis  # noqa: E402
 from . import nondiff  # noqa: E402,F401 - the non-differentiable and refused NumPy callables
 
 

@@ -663,15 +663,7 @@ def partition(a, kth, axis=-1, kind="introselect", order=None):
         o2 = np.argsort(ref, axis=ax, kind="stable")
         idx = np.empty_like(o1)
         np.put_along_axis(idx, o2, o1, ax)
-    key = []
-    for i in range(nd):
-        if i == ax:
-            key.append(idx)
-        else:
-            shp = [1] * nd
-            shp[i] = idx.shape[i]
-            key.append(np.arange(idx.shape[i]).reshape(shp))
-    return _take(a, Index(tuple(key)))
+    return take_along_axis(a, idx, ax)
 
 
 # ---- linspace -------------------------------------------------------------------------------
@@ -835,3 +827,29 @@ def _ndmin(x, ndmin):
 
 r_ = AxisConcatenator("r_", 0)
 c_ = AxisConcatenator("c_", -1, ndmin=2, trans1d=0)
+
+
+# ---- gathers by sort order ---------------------------------------------------------------
+@defcomposite(numpy=np.sort)
+def sort(x, axis=-1):
+    """Sorted values (differentiable: a gather by argsort)."""
+    d = _data(x)
+    idx = np.argsort(d, axis=axis, kind="stable")
+    return take_along_axis(x, idx, axis)
+
+
+@defcomposite(numpy=np.take_along_axis)
+def take_along_axis(x, indices, axis):
+    d = np.asarray(_data(x))
+    indices = np.asarray(_data(indices))
+    nd = d.ndim
+    axis = normalize_axis_index(axis, nd)
+    key = []
+    for i in range(nd):
+        if i == axis:
+            key.append(indices)
+        else:
+            shp = [1] * nd
+            shp[i] = indices.shape[i]
+            key.append(np.arange(indices.shape[i]).reshape(shp))
+    return _take(x, Index(tuple(key)))

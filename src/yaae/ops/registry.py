@@ -28,6 +28,8 @@ public ``ya.NAME`` functions (``yaae.api``), NumPy's ``__array_ufunc__`` and
 ``__array_function__`` tables (``yaae.interop``), the Tensor methods
 (``tensor.install_methods``) and the test-sample table (``tests/opinfo``).
 """
+import inspect
+
 from ..tensor import Primitive
 
 __all__ = ["Op", "OPS", "NUMPY", "NONDIFF", "REFUSED", "defop", "defcomposite",
@@ -85,20 +87,29 @@ def _register(name, fn, prim, numpy, method, aliases, seq, module, kind):
     return op
 
 
+def _times(d):
+    """The rule ``g * d(ans, *args)``: a VJP (``g`` a cotangent) and a JVP (a
+    tangent) alike.  Specialised to ``d``'s arity when it takes a fixed number
+    of arguments: this runs for every elementwise op of every backward, and
+    packing ``*args``/``**kw`` would cost it half again."""
+    if d is None:
+        return None
+    params = inspect.signature(d).parameters.values()
+    fixed = all(q.kind is q.POSITIONAL_OR_KEYWORD and q.default is q.empty for q in params)
+    n = len(params) - 1
+    if fixed and n == 1:
+        return lambda g, ans, x: g * d(ans, x)
+    if fixed and n == 2:
+        return lambda g, ans, x, y: g * d(ans, x, y)
+    if fixed and n == 3:
+        return lambda g, ans, x, y, z: g * d(ans, x, y, z)
+    return lambda g, ans, *a, **k: g * d(ans, *a, **k)
+
+
 def _elementwise_rules(p, deriv):
-    derivs = deriv if isinstance(deriv, tuple) else (deriv,)
-
-    def vjp(d):
-        if d is None:
-            return None
-        return lambda g, ans, *a, **k: g * d(ans, *a, **k)
-
-    def jvp(d):
-        if d is None:
-            return None
-        return lambda t, ans, *a, **k: t * d(ans, *a, **k)
-    p.defvjp(*[vjp(d) for d in derivs])
-    p.defjvp(*[jvp(d) for d in derivs])
+    rules = [_times(d) for d in (deriv if isinstance(deriv, tuple) else (deriv,))]
+    p.defvjp(*rules)
+    p.defjvp(*rules)
 
 
 def defop(name, fwd, *, numpy=(), deriv=None, linear=None, vjp=None, jvp=None,

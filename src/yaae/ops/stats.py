@@ -26,8 +26,9 @@ Notes on derivatives:
   ``dtype=`` says otherwise).
 * ``quantile``/``percentile`` support every NumPy method, and ``weights=``
   with ``method="inverted_cdf"`` (the gradient goes to the selected elements).
-* ``nanquantile`` with a 2-d ``q`` and a tuple ``axis`` puts ``q``'s axes
-  first, as ``quantile`` does (NumPy's own ``nanquantile`` interleaves them).
+* ``nanquantile``/``nanpercentile`` with a 2-d ``q`` and a tuple ``axis``
+  raise NotImplementedError (NumPy's own result layout differs from
+  ``quantile``'s there; yaae does not return a differently ordered array).
 """
 import builtins
 import math
@@ -241,6 +242,10 @@ _METHODS = {
 def _quantile(a, q, qd, axis, method, keepdims, weak_q, omit_nan=False):
     """``q`` (possibly a Tensor) with data ``qd`` already checked in [0, 1].
     ``omit_nan``: NaN-ignoring (nanquantile): each slice uses its own count."""
+    if omit_nan and qd.ndim == 2 and isinstance(axis, (tuple, list)) and len(axis) > 1:
+        raise NotImplementedError("nanquantile: a 2-d q with a tuple axis is not supported "
+                                  "(NumPy orders that result's axes differently from "
+                                  "quantile's); loop over the rows of q")
     a = _arr(a)
     if _dtype(a).kind == "c":
         raise TypeError("a must be an array of real numbers")
