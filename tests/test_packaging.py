@@ -3,7 +3,7 @@ none of the demo extras or test oracles."""
 import subprocess
 import sys
 
-EXTRAS = ("matplotlib", "tqdm", "sklearn", "PIL", "torch", "scipy")
+EXTRAS = ("matplotlib", "tqdm", "sklearn", "PIL", "torch", "jax", "scipy")
 
 
 def test_import_yaae_imports_no_extras():
