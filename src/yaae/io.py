@@ -56,18 +56,21 @@ enum members) are saved as their base kind.
 
 Atomicity: ``save`` checks and encodes ``obj`` first (an unsupported leaf
 raises ``TypeError`` before any file is touched), writes the archive to a
-temporary file ``.<name>.<random>.tmp`` in the destination directory, flushes
-it and calls ``os.fsync`` on it, then moves it onto ``path`` with
-``os.replace`` (atomic) and ``fsync``-s the directory (where the OS allows).
-A crash or an error at any point leaves the previous file at ``path``
-untouched; on an error the temporary file is
-removed.  ``path`` (str or ``os.PathLike``) is written exactly as given: no
+temporary file ``.<name>.<12 hex digits>.tmp`` in the destination directory
+(locked while it is written), flushes it and calls ``os.fsync`` on it, then
+moves it onto ``path`` with ``os.replace`` (atomic) and ``fsync``-s the
+directory (where the OS allows).  A crash or an error at any point leaves the
+previous file at ``path`` untouched; on an error (``KeyboardInterrupt``
+included) the temporary file is removed, and a temporary file that a killed
+process left behind (e.g. ``kill -9`` mid-write) is removed by the next
+``save`` to the same path.  ``path`` (str or ``os.PathLike``) is written exactly as given: no
 ``.npz`` suffix is added.
 """
 import collections
 import json
 import numbers
 import os
+import re
 import secrets
 import zipfile
 
@@ -193,15 +196,148 @@ def _fsync_dir(d):
         os.close(fd)
 
 
-def _open_temp(directory, base):
-    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
-    for _ in range(100):
-        tmp = os.path.join(directory, f".{base}.{secrets.token_hex(6)}.tmp")
-        try:
-            return tmp, os.open(tmp, flags, 0o666)
-        except FileExistsError:
+# --------------------------------------------------------------------------
+# atomic files: the one temp-file helper behind ``save`` and the demos' outputs
+# --------------------------------------------------------------------------
+try:                                    # advisory locks mark a temp file as in use
+    import fcntl as _fcntl
+except ImportError:                     # pragma: no cover - Windows
+    _fcntl = None
+
+
+def _temp_re(base):
+    """The names of the temp files of target ``base``: ``.{base}.{12 hex}.tmp[.ext]``."""
+    return re.compile(r"\." + re.escape(base) + r"\.[0-9a-f]{12}\.tmp(\.[A-Za-z0-9]{1,8})?\Z")
+
+
+def _try_lock(fd, block):
+    """Lock ``fd`` (an exclusive ``flock``); False if another open file holds it."""
+    if _fcntl is None:
+        return True
+    try:
+        _fcntl.flock(fd, _fcntl.LOCK_EX | (0 if block else _fcntl.LOCK_NB))
+        return True
+    except BlockingIOError:
+        return False
+    except OSError:                     # a file system without locks: treat as free
+        return True
+
+
+def _same_file(fd, name):
+    try:
+        a, b = os.fstat(fd), os.stat(name)
+    except OSError:
+        return False
+    return (a.st_dev, a.st_ino) == (b.st_dev, b.st_ino)
+
+
+def _sweep_stale_temps(directory, base):
+    """Remove the temp files a crashed writer left for target ``base``.
+
+    A live writer holds an exclusive lock on its temp file until it has renamed
+    it (the kernel drops the lock when the process dies, even by SIGKILL), so
+    only the files whose lock is free are stale.  On Windows, where an open
+    file cannot be deleted, a temp file in use just fails to unlink."""
+    pattern = _temp_re(base)
+    try:
+        names = [n for n in os.listdir(directory) if pattern.match(n)]
+    except OSError:
+        return
+    for n in names:
+        full = os.path.join(directory, n)
+        if _fcntl is None:                                      # pragma: no cover
+            try:
+                os.unlink(full)
+            except OSError:
+                pass
             continue
-    raise FileExistsError(f"save: could not create a temporary file in {directory!r}")
+        try:
+            fd = os.open(full, os.O_RDONLY | getattr(os, "O_CLOEXEC", 0))
+        except OSError:
+            continue
+        try:
+            if _try_lock(fd, block=False) and _same_file(fd, full):
+                os.unlink(full)
+        except OSError:
+            pass
+        finally:
+            os.close(fd)
+
+
+class _AtomicFile:
+    """A temp file beside ``path`` that becomes ``path`` in one ``os.replace``.
+
+    ``_AtomicFile(path)`` first removes the stale temp files of ``path`` (left
+    by a writer that crashed or was killed), then creates and locks a new one,
+    ``.{name}.{12 hex}.tmp`` (``suffix`` appended, for writers that need an
+    extension) in the same directory.  Write to ``.path`` (or ``.fd``), then
+    ``commit()`` -- flush to disk, rename onto ``path``, sync the directory --
+    or ``discard()`` -- remove it.  Either way ``path`` is never half written:
+    a reader sees the old file or the complete new one."""
+
+    def __init__(self, path, suffix=""):
+        path = os.fspath(path)
+        if isinstance(path, bytes):
+            path = os.fsdecode(path)
+        if os.path.islink(path):
+            path = os.path.realpath(path)   # replace the link's target, keep the link
+        if os.path.isdir(path):
+            raise IsADirectoryError(f"{path!r} is a directory")
+        self.target = path
+        self.directory = os.path.dirname(os.path.abspath(path))
+        base = os.path.basename(path)
+        _sweep_stale_temps(self.directory, base)
+        flags = (os.O_RDWR | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
+                 | getattr(os, "O_CLOEXEC", 0))
+        for _ in range(100):
+            tmp = os.path.join(self.directory, f".{base}.{secrets.token_hex(6)}.tmp{suffix}")
+            try:
+                fd = os.open(tmp, flags, 0o666)
+            except FileExistsError:
+                continue
+            # A sweeper that locked it between open and lock has removed it by now.
+            if _try_lock(fd, block=True) and _same_file(fd, tmp):
+                self.path, self.fd = tmp, fd
+                return
+            os.close(fd)
+        raise FileExistsError(f"could not create a temporary file in {self.directory!r}")
+
+    def sync(self):
+        """Flush the temp file's data to disk (whoever wrote it, by path or fd)."""
+        os.fsync(self.fd)
+
+    def replace(self):
+        """Move the (synced) temp file onto the target; then unlock it."""
+        os.replace(self.path, self.target)
+        self.path = None
+        self.close()
+
+    def commit(self):
+        try:
+            self.sync()
+            self.replace()
+        except BaseException:
+            self.discard()
+            raise
+        _fsync_dir(self.directory)
+
+    def discard(self):
+        """Remove the temp file (if it is still there); never raises OSError."""
+        if self.path is not None:
+            try:
+                os.unlink(self.path)
+            except OSError:
+                pass
+            self.path = None
+        self.close()
+
+    def close(self):
+        if self.fd is not None:
+            try:
+                os.close(self.fd)
+            except OSError:
+                pass
+            self.fd = None
 
 
 def save(obj, path, *, compress=False):
@@ -220,25 +356,21 @@ def save(obj, path, *, compress=False):
                       ensure_ascii=True, allow_nan=False, separators=(",", ":"))
     structure = np.frombuffer(text.encode("ascii"), dtype=np.uint8)
 
-    if os.path.islink(path):
-        path = os.path.realpath(path)       # replace the link's target, keep the link
-    if os.path.isdir(path):
-        raise IsADirectoryError(f"save: {path!r} is a directory")
-    directory = os.path.dirname(os.path.abspath(path))
-    tmp, fd = _open_temp(directory, os.path.basename(path))
     try:
-        with os.fdopen(fd, "wb") as f:
+        out = _AtomicFile(path)
+    except IsADirectoryError:
+        raise IsADirectoryError(f"save: {path!r} is a directory") from None
+    except FileExistsError as e:
+        raise FileExistsError(f"save: {e}") from None
+    try:
+        f = os.fdopen(os.dup(out.fd), "wb")
+        with f:
             _write_npz(f, structure, arrays, compress)
             f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
     except BaseException:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
+        out.discard()
         raise
-    _fsync_dir(directory)
+    out.commit()
 
 
 # --------------------------------------------------------------------------
