@@ -185,37 +185,86 @@ def getitem(x, idx):
 
 
 # ---- concatenate / pad ---------------------------------------------------------------------
-def _concatenate(*xs, axis=0):
+# The concatenation of N arrays is one node with N parents, and the engine
+# calls its rule once per parent, so each call must be O(1): the cumulative
+# offsets along the axis are computed once, at forward time, and saved with
+# the node as the keyword ``offsets`` (kept by ``concatenate_p``).
+def _concatenate(*xs, axis=0, offsets=None):
     return np.concatenate(xs, axis=axis)
 
 
-def _block(i, xs, axis):
-    """The slice of the concatenation that came from ``xs[i]`` (negative axis)."""
-    nd = np.ndim(_data(xs[0]))
+def _offsets(xs, axis):
+    """``(0, n0, n0+n1, ...)``: where each input starts along ``axis``; None
+    when the inputs do not line up (the forward then raises NumPy's error)."""
+    try:
+        offs = [0]
+        total = 0
+        for a in xs:
+            total += np.shape(_data(a))[axis]
+            offs.append(total)
+        return tuple(offs)
+    except (IndexError, TypeError):
+        return None
+
+
+def _block(i, xs, axis, offsets):
+    """The slice of the concatenation that came from ``xs[i]``, and the axis
+    (negative, so that leading batch dims of a (co)tangent fit)."""
+    nd = np.ndim(_data(xs[i]))
     ax = axis % nd - nd
-    start = 0
-    for a in xs[:i]:
-        start += np.shape(_data(a))[ax]
-    stop = start + np.shape(_data(xs[i]))[ax]
-    return (Ellipsis, slice(start, stop)) + (slice(None),) * (-ax - 1), ax
+    if offsets is None:      # (only if called without concatenate_p)
+        offsets = _offsets(xs, ax)
+    return (Ellipsis, slice(offsets[i], offsets[i + 1])) + (slice(None),) * (-ax - 1), ax
 
 
-def _concat_vjp(i, g, ans, *xs, axis=0):
-    key, _ = _block(i, xs, axis)
+def _concat_vjp(i, g, ans, *xs, axis=0, offsets=None):
+    key, _ = _block(i, xs, axis, offsets)
+    if type(g) is np.ndarray:        # a plain sweep: the view directly
+        return g[key]
     return take(g, Index(key))
 
 
-def _concat_jvp(i, t, ans, *xs, axis=0):
-    key, ax = _block(i, xs, axis)
-    n = ans.shape[ax]
+def _concat_jvp(i, t, ans, *xs, axis=0, offsets=None):
+    key, ax = _block(i, xs, axis, offsets)
     k = key[1]
     widths = [(0, 0)] * t.ndim
-    widths[ax] = (k.start, n - k.stop)
+    widths[ax] = (k.start, ans.shape[ax] - k.stop)
     return pad(t, tuple(widths))
 
 
-concatenate_p = defop("concatenate", _concatenate, saves=False, register=False,
-                      vjp=_concat_vjp, jvp=_concat_jvp, argnum=True)
+_concat = defop("concatenate", _concatenate, saves=False, register=False,
+                vjp=_concat_vjp, jvp=_concat_jvp, argnum=True)
+
+
+# A node with N parents costs the engine O(N) per parent (each rule call
+# passes the N arguments), so wide concatenations are built as a tree of
+# nodes of at most _FANIN inputs: linear in N, for every mode and order.
+_FANIN = 128
+
+
+def concatenate_p(*xs, axis=0):
+    """The concatenation primitive: ``np.concatenate(xs, axis)`` (``axis``
+    an int), with its offsets recorded for the rules."""
+    n = len(xs)
+    if n > _FANIN and _aligned(xs, axis):
+        size = -(-n // -(-n // _FANIN))      # balanced groups of at most _FANIN
+        return concatenate_p(*[concatenate_p(*xs[j:j + size], axis=axis)
+                               for j in range(0, n, size)], axis=axis)
+    return _concat(*xs, axis=axis, offsets=_offsets(xs, axis))
+
+
+def _aligned(xs, axis):
+    """Do the inputs concatenate (same ndim, same shape off ``axis``)?  If
+    not, the error is raised by one node that names all of them."""
+    shapes = {np.shape(_data(a)) for a in xs}
+    nds = {len(s) for s in shapes}
+    if len(nds) != 1:
+        return False
+    nd = nds.pop()
+    if not -nd <= axis < nd:
+        return False
+    ax = axis % nd
+    return len({s[:ax] + s[ax + 1:] for s in shapes}) == 1
 
 
 def _pad(x, pad_width, constant_values=0):
