@@ -67,12 +67,16 @@ def worked_examples(out=sys.stdout):
 def run_demo(name, out=None, seed=0, epochs=None, quiet=False, **options):
     """Run one demo; returns its metrics dict (raises DemoError on user errors)."""
     from .demos import get
-    from .demos._common import prepare_out, save_metrics
+    from .demos._common import prepare_out, save_metrics, transaction
     mod = get(name)
     out = prepare_out(out or os.path.join("yaae-out", name))
-    metrics = mod.run(out=out, seed=seed, epochs=epochs, quiet=quiet, **options)
-    save_metrics(out, metrics)
+    with transaction():          # all the run's files, or (error, Ctrl-C) none of them
+        metrics = mod.run(out=out, seed=seed, epochs=epochs, quiet=quiet, **options)
+        save_metrics(out, metrics)
     return metrics
+
+
+SEED_MAX = 2 ** 32 - 1   # scikit-learn's random_state (NumPy's legacy RandomState) takes 0..2**32-1
 
 
 def main(argv=None):
@@ -110,6 +114,10 @@ def main(argv=None):
         print(f"yaae demo: --epochs must be at least 1, got {args.epochs}\n{_demo_list()}",
               file=sys.stderr)
         return 2
+    if not 0 <= args.seed <= SEED_MAX:
+        print(f"yaae demo: error: --seed must be an integer from 0 to {SEED_MAX} (2**32 - 1), "
+              f"got {args.seed}", file=sys.stderr)
+        return 2
     if args.data is not None and args.name != "classification":
         print(f"yaae demo: --data applies to the classification demo only\n{_demo_list()}",
               file=sys.stderr)
@@ -120,6 +128,16 @@ def main(argv=None):
     except DemoError as e:
         print(f"yaae demo {args.name}: error: {e}", file=sys.stderr)
         return 1
+    except KeyboardInterrupt as e:
+        out = args.out or os.path.join("yaae-out", args.name)
+        if getattr(e, "committed", False):
+            what = f"its files were already all written to {out}"
+        else:
+            what = f"nothing was written: the files in {out} are as before"
+        gap = "\n" if sys.stderr.isatty() else ""      # past a progress bar and the ^C
+        print(f"{gap}yaae demo {args.name}: interrupted (Ctrl-C); {what}", file=sys.stderr,
+              flush=True)
+        return 130
     print(f"{args.name}: " + ", ".join(f"{k} = {_fmt(v)}" for k, v in metrics.items()))
     return 0
 

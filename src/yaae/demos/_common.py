@@ -2,10 +2,22 @@
 
 Plotting needs the ``demos`` extra (matplotlib, tqdm, scikit-learn, Pillow);
 importing ``yaae`` itself never imports them.
+
+Files are never lost: every figure, GIF and metrics file is written through
+``output()`` (``savefig``, ``save_gif``, ``save_metrics``, ``write_text``) to a
+temp file beside its target (``yaae.io``'s atomic-file helper).  Inside
+``transaction()`` -- ``yaae demo`` runs each demo in one -- the temp files are
+only renamed onto their targets once the whole run has succeeded, all together
+(Ctrl-C held off for those few renames); an error or Ctrl-C before that
+removes them, so the previous run's files stay exactly as they were.  Outside
+a transaction each file is renamed into place as soon as it is written.
 """
+import contextlib
 import json
 import os
+import signal
 import sys
+import threading
 import time
 
 import numpy as np
@@ -43,9 +55,12 @@ def prepare_out(out):
     try:
         os.makedirs(out, exist_ok=True)
         probe = os.path.join(out, f".yaae-write-test-{os.getpid()}")
-        with open(probe, "w") as f:
-            f.write("ok")
-        os.remove(probe)
+        try:
+            with open(probe, "w") as f:
+                f.write("ok")
+        finally:
+            with contextlib.suppress(FileNotFoundError):
+                os.remove(probe)
     except OSError as e:
         raise DemoError(f"cannot write to output folder {out!r}: {e.strerror or e}") from None
     return out
@@ -90,20 +105,125 @@ def fig_to_image(fig):
     return Image.fromarray(buf[..., :3].copy())
 
 
+# --------------------------------------------------------------------------
+# files: atomic, and all-or-nothing per run
+# --------------------------------------------------------------------------
+_staged = threading.local()        # .files: the open transaction's pending files
+
+
+class Interrupted(KeyboardInterrupt):
+    """Ctrl-C during a transaction's final renames: the run had finished and its
+    files are all in place (``committed`` is True)."""
+    committed = True
+
+
+@contextlib.contextmanager
+def transaction():
+    """Stage every file written through ``output()`` inside; rename them all
+    into place when the block ends normally, remove them all if it raises
+    (``KeyboardInterrupt`` included)."""
+    outer = getattr(_staged, "files", None)
+    files = _staged.files = []
+    try:
+        yield
+    except BaseException:
+        _staged.files = outer
+        for f in files:
+            f.discard()
+        raise
+    _staged.files = outer
+    _commit_all(files)
+
+
+def _commit_all(files):
+    try:
+        for f in files:                   # the slow part (fsync), still interruptible
+            f.sync()
+    except BaseException:
+        for f in files:
+            f.discard()
+        raise
+    pending = []
+    old = None
+    if threading.current_thread() is threading.main_thread():
+        old = signal.signal(signal.SIGINT, lambda signum, frame: pending.append(signum))
+    try:
+        for i, f in enumerate(files):
+            try:
+                f.replace()
+            except BaseException:
+                for g in files[i:]:
+                    g.discard()
+                raise
+    finally:
+        if old is not None:
+            signal.signal(signal.SIGINT, old)
+    dirs = {f.directory for f in files}
+    from ..io import _fsync_dir
+    for d in dirs:
+        _fsync_dir(d)
+    if pending:
+        raise Interrupted()
+
+
+@contextlib.contextmanager
+def output(path, suffix=""):
+    """A temp path to write ``path``'s new content to; it becomes ``path``
+    atomically (at the end of the open ``transaction()``, if any).  ``suffix``
+    ends the temp name, for writers that go by the extension."""
+    from ..io import _AtomicFile
+    f = _AtomicFile(path, suffix)
+    try:
+        yield f.path
+    except BaseException:
+        f.discard()
+        raise
+    files = getattr(_staged, "files", None)
+    if files is None:
+        f.commit()
+        return
+    for g in [g for g in files if g.target == f.target]:    # written twice: keep the last
+        g.discard()
+        files.remove(g)
+    files.append(f)
+
+
+def _format(path):
+    ext = os.path.splitext(os.fspath(path))[1].lower().lstrip(".")
+    if not ext:
+        raise ValueError(f"{path!r} has no extension to tell the figure's format")
+    return ext
+
+
+def savefig(fig, path, **kwargs):
+    """``fig.savefig(path, **kwargs)``, atomically (the format from ``path``'s extension)."""
+    with output(path) as tmp:
+        fig.savefig(tmp, format=_format(path), **kwargs)
+    return path
+
+
 def save_gif(frames, path, duration=120):
     """Write PIL images as an animated GIF that loops, the last frame held longer."""
     need("PIL")
     if len(frames) < 2:
         frames = list(frames) * 2
     durations = [duration] * (len(frames) - 1) + [duration * 8]
-    frames[0].save(path, save_all=True, append_images=frames[1:], duration=durations,
-                   loop=0, optimize=False)
+    with output(path) as tmp:
+        frames[0].save(tmp, format="GIF", save_all=True, append_images=frames[1:],
+                       duration=durations, loop=0, optimize=False)
+    return path
+
+
+def write_text(path, text):
+    with output(path) as tmp:
+        with open(tmp, "w", encoding="utf-8") as f:
+            f.write(text)
     return path
 
 
 def save_metrics(out, metrics):
-    with open(os.path.join(out, "metrics.json"), "w") as f:
-        json.dump(metrics, f, indent=2, sort_keys=True)
+    return write_text(os.path.join(out, "metrics.json"),
+                      json.dumps(metrics, indent=2, sort_keys=True))
 
 
 def one_blas_thread():

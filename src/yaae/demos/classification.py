@@ -28,7 +28,7 @@ import os
 import numpy as np
 
 from ._common import (Blitter, DemoError, Progress, frame_epochs, need, one_blas_thread, plt,
-                      save_gif)
+                      save_gif, savefig)
 
 DATASETS = ("circles", "moons", "spirals")
 DEFAULT_EPOCHS = {"circles": 300, "moons": 300, "spirals": 800}
@@ -146,7 +146,7 @@ class _Board:
 
     def save(self, path, dpi=100):
         self.blitter.finish()
-        self.fig.savefig(path, dpi=dpi)
+        savefig(self.fig, path, dpi=dpi)
 
 
 def run(out, seed=0, epochs=None, quiet=False, data=None, **options):
@@ -228,7 +228,7 @@ def run(out, seed=0, epochs=None, quiet=False, data=None, **options):
     ax2.grid(True, alpha=0.3)
     ax2.legend(loc="lower right")
     fig.tight_layout()
-    fig.savefig(os.path.join(out, "loss.png"))
+    savefig(fig, os.path.join(out, "loss.png"))
     pyplot.close(fig)
 
     return {"accuracy": accuracy, "loss": final_loss}

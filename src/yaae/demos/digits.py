@@ -35,7 +35,7 @@ exactly 0.980); the tests run ``MIN_EPOCHS``.
 """
 import numpy as np
 
-from ._common import DemoError, Progress, need, one_blas_thread, plt
+from ._common import DemoError, Progress, need, one_blas_thread, plt, savefig
 
 DEFAULT_EPOCHS = 12
 MIN_EPOCHS = 4          # the fewest epochs with test accuracy >= 0.98 for seeds 0..4
@@ -154,7 +154,7 @@ def _plot_confusion(pyplot, cm, acc, path):
     ax.set_title(f"CNN on the digits: test confusion matrix\n"
                  f"accuracy {acc:.2%} ({cm.trace()} / {cm.sum()})")
     fig.tight_layout()
-    fig.savefig(path, dpi=100)
+    savefig(fig, path, dpi=100)
     pyplot.close(fig)
 
 
@@ -164,7 +164,7 @@ def _plot_misclassified(pyplot, raw, y, pred, wrong, n_test, path):
         ax.axis("off")
         ax.text(0.5, 0.5, f"no misclassified test digits\n(all {n_test} correct)",
                 ha="center", va="center", fontsize=14, transform=ax.transAxes)
-        fig.savefig(path, dpi=100)
+        savefig(fig, path, dpi=100)
         pyplot.close(fig)
         return
     cols = min(8, len(wrong))
@@ -178,7 +178,7 @@ def _plot_misclassified(pyplot, raw, y, pred, wrong, n_test, path):
         ax.set_title(f"true {y[i]}\npred {pred[i]}", fontsize=9, color="firebrick")
     fig.suptitle(f"misclassified test digits: {len(wrong)} of {n_test}")
     fig.tight_layout()
-    fig.savefig(path, dpi=100)
+    savefig(fig, path, dpi=100)
     pyplot.close(fig)
 
 
@@ -201,5 +201,5 @@ def _plot_curves(pyplot, hist, path):
     a2.legend(loc="lower right")
     a2.grid(alpha=0.3)
     fig.tight_layout()
-    fig.savefig(path, dpi=100)
+    savefig(fig, path, dpi=100)
     pyplot.close(fig)

@@ -56,6 +56,7 @@ import os
 import numpy as np
 
 from ._common import DemoError, Progress, fig_to_image, need, one_blas_thread, plt, save_gif
+from ._common import savefig
 
 DEFAULT_EPOCHS = 90
 MIN_EPOCHS = 40             # the fewest epochs with modes_covered == 8 for seeds 0..4
@@ -296,7 +297,7 @@ def _plot_ring(pyplot, x, centres, counts, covered, quality, steps, path):
     a2.set_title(f"modes covered {covered}/8; {quality:.0%} of samples at a mode")
     fig.suptitle("GAN on a ring of 8 Gaussians (radius 2, std 0.05)")
     fig.tight_layout()
-    fig.savefig(path, dpi=100)
+    savefig(fig, path, dpi=100)
     pyplot.close(fig)
 
 
@@ -396,7 +397,7 @@ def _plot_digits(pyplot, fake, real, steps, epochs, path):
         ax.axis("off")
     fig.suptitle("GAN on scikit-learn's 8x8 digits (MLP generator and discriminator)")
     fig.tight_layout()
-    fig.savefig(path, dpi=100)
+    savefig(fig, path, dpi=100)
     pyplot.close(fig)
 
 
@@ -424,5 +425,5 @@ def _plot_losses(pyplot, ring, digits, path):
         ax.legend(fontsize=7, loc="upper right")
         ax.grid(alpha=0.3)
     fig.tight_layout()
-    fig.savefig(path, dpi=100)
+    savefig(fig, path, dpi=100)
     pyplot.close(fig)

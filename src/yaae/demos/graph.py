@@ -13,8 +13,9 @@ Metrics: w5, dw5/dw1 (= cos 2 + 3) and dw5/dw2 (= 2).
 import math
 import os
 import re
+import shutil
 
-from ._common import plt
+from ._common import output, plt, savefig, write_text
 
 _NODE = re.compile(r'^\s*(\w+)\s*\[label="((?:[^"\\]|\\.)*)"(.*)\];\s*$')
 _EDGE = re.compile(r'^\s*(\w+)\s*->\s*(\w+)\s*(\[.*\])?;\s*$')
@@ -101,7 +102,7 @@ def draw_with_matplotlib(dot_text, path, title=None):
     if title:
         ax.set_title(title)
     fig.tight_layout()
-    fig.savefig(path, dpi=110)
+    savefig(fig, path, dpi=110)
     pyplot.close(fig)
     return path
 
@@ -123,15 +124,18 @@ def _render(tensor, names, out, stem, title):
     dot_path = os.path.join(out, stem + ".dot")
     png_path = os.path.join(out, stem + ".png")
     text = ya.viz.to_dot(tensor, names=names)
-    with open(dot_path, "w") as f:
-        f.write(text)
-    try:
-        ya.viz.draw(tensor, png_path, names=names)
-        return "graphviz", None
-    except ya.viz.GraphvizNotFound:
+    write_text(dot_path, text)
+    if shutil.which("dot") is None:      # (viz.draw would leave a .dot beside its temp file)
         reason = "Graphviz's 'dot' program was not found"
-    except RuntimeError as e:            # dot is there but failed: still draw something
-        reason = f"Graphviz's 'dot' failed ({str(e).strip().splitlines()[-1]})"
+    else:
+        try:
+            with output(png_path, suffix=".png") as tmp:    # dot goes by the extension
+                ya.viz.draw(tensor, tmp, names=names)
+            return "graphviz", None
+        except ya.viz.GraphvizNotFound:
+            reason = "Graphviz's 'dot' program was not found"
+        except RuntimeError as e:        # dot is there but failed: still draw something
+            reason = f"Graphviz's 'dot' failed ({str(e).strip().splitlines()[-1]})"
     draw_with_matplotlib(text, png_path, title=title)
     return "matplotlib", reason
 

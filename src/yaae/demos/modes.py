@@ -18,7 +18,7 @@ import time
 
 import numpy as np
 
-from ._common import Progress, one_blas_thread, plt
+from ._common import Progress, one_blas_thread, plt, savefig
 
 NM = 1024                                   # n*m along the sweep
 SWEEP_N = [2 ** k for k in range(1, 10)]    # 2 ... 512
@@ -147,7 +147,7 @@ def run(out, seed=0, epochs=None, quiet=False):
     fig.suptitle("Forward vs reverse mode: jacfwd costs ~n sweeps' work, jacrev ~m")
     fig.tight_layout()
     path = os.path.join(out, "modes.png")
-    fig.savefig(path, dpi=100)
+    savefig(fig, path, dpi=100)
     pyplot.close(fig)
 
     n_lo, n_hi = SWEEP_N[0], SWEEP_N[-1]

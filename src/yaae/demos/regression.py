@@ -29,7 +29,7 @@ import os
 
 import numpy as np
 
-from ._common import DemoError, Progress, need, plt, save_gif
+from ._common import DemoError, Progress, need, plt, save_gif, savefig
 from ._common import Blitter, frame_epochs, one_blas_thread
 
 DEFAULT_EPOCHS = 600
@@ -131,7 +131,7 @@ def _plot_linear(pyplot, path, y, pred, w, b, coef, losses, r2):
     ax.legend(loc="upper right")
     ax.grid(True, which="both", alpha=0.3)
     fig.tight_layout()
-    fig.savefig(path)
+    savefig(fig, path)
     pyplot.close(fig)
 
 
@@ -236,7 +236,7 @@ def run(out, seed=0, epochs=None, quiet=False, **options):
         ax2.legend(loc="upper right")
         ax2.grid(True, which="both", alpha=0.3)
         fig.tight_layout()
-        fig.savefig(os.path.join(out, "curve_fit.png"))
+        savefig(fig, os.path.join(out, "curve_fit.png"))
         pyplot.close(fig)
 
     return {"r2_linear": r2_linear, "r2_curve": r2_curve, "mse_curve": mse_curve}

@@ -23,7 +23,7 @@ import os
 
 import numpy as np
 
-from ._common import DemoError, Progress, plt, save_gif
+from ._common import DemoError, Progress, plt, save_gif, savefig
 from ._common import Blitter, frame_epochs, one_blas_thread
 
 DEFAULT_EPOCHS = 100
@@ -169,7 +169,7 @@ def run(out, seed=0, epochs=None, quiet=False, **options):
     ax.legend(loc="upper right")
     ax.grid(True, which="both", alpha=0.3)
     fig.tight_layout()
-    fig.savefig(os.path.join(out, "loss_curve.png"))
+    savefig(fig, os.path.join(out, "loss_curve.png"))
     pyplot.close(fig)
 
     # true and learned surfaces, and the error
@@ -193,7 +193,7 @@ def run(out, seed=0, epochs=None, quiet=False, **options):
     ax3.set_ylabel("y")
     ax3.set_title(f"error (test MSE {final_test:.2e})")
     fig.subplots_adjust(left=0.0, right=0.95, bottom=0.1, top=0.9, wspace=0.25)
-    fig.savefig(os.path.join(out, "surfaces.png"))
+    savefig(fig, os.path.join(out, "surfaces.png"))
     pyplot.close(fig)
 
     return {"test_mse": final_test, "train_mse": final_train}
