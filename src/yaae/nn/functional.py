@@ -400,7 +400,8 @@ def smooth_l1_loss(input, target, size_average=None, reduce=None, reduction="mea
     d = input - target
     z = ops.abs(d)
     small = z.data < beta
-    loss = ops.where(small, 0.5 * d * d / beta, z - 0.5 * beta)
+    ds = ops.where(small, d, 0.0)       # the quadratic branch never sees a large d (no 0 * inf)
+    loss = ops.where(small, 0.5 * ds * ds / beta, z - 0.5 * beta)
     return _reduce(loss, reduction)
 
 
@@ -412,7 +413,8 @@ def huber_loss(input, target, reduction="mean", delta=1.0, weight=None):
     d = input - target
     z = ops.abs(d)
     small = z.data < delta
-    loss = ops.where(small, 0.5 * d * d, delta * (z - 0.5 * delta))
+    ds = ops.where(small, d, 0.0)       # the quadratic branch never sees a large d
+    loss = ops.where(small, 0.5 * ds * ds, delta * (z - 0.5 * delta))
     return _weighted_elementwise(loss, weight, input, reduction, mean_by_weight=False)
 
 

@@ -19,6 +19,7 @@ from ..tensor import _data
 from .registry import defop, defcomposite
 from .shape import reshape, transpose, broadcast_to, expand_dims
 from .reductions import sum as rsum
+from .elementwise import quietly
 
 
 def mT(x):
@@ -591,6 +592,40 @@ def _sq_abs(x):
     return x * x
 
 
+def sqrt0(s):
+    """sqrt(s), s >= 0, with derivative 0 where s == 0 (PyTorch's subgradient
+    of a norm at 0) instead of inf * 0 = NaN.  The "double where": the sqrt
+    never sees a 0, so its rule (and the rule of that rule) stays finite."""
+    from .elementwise import sqrt, where
+    z = _data(s) == 0
+    if not np.any(z):
+        return sqrt(s)
+    return where(z, 0.0, sqrt(where(z, 1.0, s)))
+
+
+def _pnorm(x, p, axis, keepdims):
+    """(sum |x|^p)^(1/p) over ``axis`` (p finite, not 0), with PyTorch's
+    derivatives at zeros: the zero entries get 0 (for p < 1 too, where |x|^p
+    has an infinite slope there); a slice whose norm is 0 gets 0 (for p < 0,
+    any slice with a zero: its norm is 0)."""
+    from .elementwise import where
+    a = _abs(x)
+    nz = _data(a) != 0
+    full = bool(np.all(nz))
+    safe = a if full else where(nz, a, 1.0)
+    if p > 0:
+        terms = safe ** p if full else where(nz, safe ** p, 0.0)
+        s = rsum(terms, axis=axis, keepdims=keepdims)
+        z = _data(s) == 0
+        if not np.any(z):
+            return s ** (1.0 / p)
+        return where(z, 0.0, where(z, 1.0, s) ** (1.0 / p))
+    ret = rsum(safe ** p, axis=axis, keepdims=keepdims) ** (1.0 / p)
+    if full:
+        return ret
+    return where(~np.all(nz, axis=axis, keepdims=keepdims), 0.0, ret)
+
+
 def _svd_norm(x, row, col, reduce):
     from .composite import moveaxis
     s = svdvals_p(moveaxis(x, (row, col), (-2, -1)))
@@ -598,6 +633,7 @@ def _svd_norm(x, row, col, reduce):
 
 
 @defcomposite(numpy=np.linalg.norm, module="linalg", method=True)
+@quietly
 def norm(x, ord=None, axis=None, keepdims=False):
     """Vector and matrix norms, as NumPy's ``linalg.norm``: every ``ord``
     (vectors: None, 2, 1, inf, -inf, 0, any p; matrices: None, 'fro', 'nuc',
@@ -605,10 +641,11 @@ def norm(x, ord=None, axis=None, keepdims=False):
     nuclear norm go through the singular values: the 2-norms are
     differentiable where the extreme singular value is simple, the nuclear
     norm where ``x`` has full rank; the max/min norms where the extreme is
-    unique.  Like NumPy's, the 2-norm has no derivative at 0."""
+    unique.  Where a norm is 0 its derivative is PyTorch's subgradient, 0
+    (every vector ``ord``, 'fro'; the singular-value norms give U V^T as
+    PyTorch), never NaN; like PyTorch's, it runs silently at inf/NaN."""
     from .reductions import max as _max, min as _min
     from .composite import ravel
-    from .elementwise import sqrt
     d = _data(x)
     if not isinstance(d, np.ndarray):
         x = d = np.asarray(d)
@@ -617,7 +654,7 @@ def norm(x, ord=None, axis=None, keepdims=False):
     nd = np.ndim(d)
     if axis is None:
         if ord is None or (ord in ("f", "fro") and nd == 2) or (ord == 2 and nd == 1):
-            ret = sqrt(rsum(_sq_abs(ravel(x))))
+            ret = sqrt0(rsum(_sq_abs(ravel(x))))
             if keepdims:
                 ret = reshape(ret, (1,) * nd)
             return ret
@@ -642,11 +679,10 @@ def norm(x, ord=None, axis=None, keepdims=False):
         if ord == 1:
             return rsum(_abs(x), axis=axis, keepdims=keepdims)
         if ord is None or ord == 2:
-            return sqrt(rsum(_sq_abs(x), axis=axis, keepdims=keepdims))
+            return sqrt0(rsum(_sq_abs(x), axis=axis, keepdims=keepdims))
         if isinstance(ord, str):
             raise ValueError(f"Invalid norm order '{ord}' for vectors")
-        ret = rsum(_abs(x) ** ord, axis=axis, keepdims=keepdims)
-        return ret ** (1.0 / ord)
+        return _pnorm(x, ord, axis, keepdims)
     if len(axis) == 2:
         row, col = axis
         for ax in axis:
@@ -677,7 +713,7 @@ def norm(x, ord=None, axis=None, keepdims=False):
                 row -= 1
             ret = _min(rsum(_abs(x), axis=col), axis=row)
         elif ord in (None, "fro", "f"):
-            ret = sqrt(rsum(_sq_abs(x), axis=axis))
+            ret = sqrt0(rsum(_sq_abs(x), axis=axis))
         elif ord == "nuc":
             ret = _svd_norm(x, row, col, rsum)
         else:
