@@ -13,7 +13,8 @@ from .registry import defcomposite
 from .reductions import sum, max, min, _axes
 from .shape import (reshape, transpose, broadcast_to, expand_dims, take, Index,
                     concatenate_p)
-from .linalg import matmul, einsum
+from .linalg import matmul, einsum, sqrt0
+from .elementwise import quietly
 
 @defcomposite()
 def stop_gradient(x):
@@ -36,6 +37,7 @@ def mean(x, axis=None, keepdims=False):
 
 
 @defcomposite(numpy=np.var, method=True)
+@quietly
 def var(x, axis=None, ddof=0, keepdims=False):
     d = x - mean(x, axis=axis, keepdims=True)
     n = _count(x, axis) - ddof
@@ -46,21 +48,32 @@ def var(x, axis=None, ddof=0, keepdims=False):
 
 
 @defcomposite(numpy=np.std, method=True)
+@quietly
 def std(x, axis=None, ddof=0, keepdims=False):
-    return sqrt(var(x, axis=axis, ddof=ddof, keepdims=keepdims))
+    """sqrt(var): at a constant slice (std 0) the derivative is 0, as
+    PyTorch's (a subgradient), not inf * 0 = NaN -- to every order."""
+    return sqrt0(var(x, axis=axis, ddof=ddof, keepdims=keepdims))
 
 
 def _finite_max(x, axis):
     """The max along ``axis`` as a constant shift (infinities replaced by 0)."""
-    m = np.maximum.reduce(_data(x), axis=axis, keepdims=True)
+    d = _data(x)
+    if np.size(d) == 0:                 # nothing to shift (a max of nothing has no value)
+        return np.zeros_like(np.sum(d, axis=axis, keepdims=True))
+    m = np.maximum.reduce(d, axis=axis, keepdims=True)
     if not np.isfinite(m).all():
         m = np.where(np.isfinite(m), m, 0).astype(m.dtype)
     return m
 
 
 @defcomposite(method=True)
+@quietly
 def logsumexp(x, axis=None, keepdims=False):
-    """log(sum(exp(x))) without overflow; its gradient is softmax."""
+    """log(sum(exp(x))) without overflow; its gradient is softmax.  Over an
+    empty axis it is -inf (log 0, as PyTorch), with an empty gradient; an
+    all -inf slice gives -inf (gradient NaN, as PyTorch); silent, as PyTorch."""
+    if _count(x, axis) == 0:
+        return sum(x, axis=axis, keepdims=keepdims) + (-math.inf)
     m = _finite_max(x, axis)
     r = log(sum(exp(x - m), axis=axis, keepdims=True)) + m
     if not keepdims:
