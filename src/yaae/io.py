@@ -205,9 +205,12 @@ except ImportError:                     # pragma: no cover - Windows
     _fcntl = None
 
 
+_TEMP_SUFFIXES = ("", ".png", ".svg", ".pdf")   # for writers that go by the extension (dot)
+
+
 def _temp_re(base):
     """The names of the temp files of target ``base``: ``.{base}.{12 hex}.tmp[.ext]``."""
-    return re.compile(r"\." + re.escape(base) + r"\.[0-9a-f]{12}\.tmp(\.[A-Za-z0-9]{1,8})?\Z")
+    return re.compile(r"\." + re.escape(base) + r"\.[0-9a-f]{12}\.tmp(\.png|\.svg|\.pdf)?\Z")
 
 
 def _try_lock(fd, block):
@@ -276,6 +279,8 @@ class _AtomicFile:
     a reader sees the old file or the complete new one."""
 
     def __init__(self, path, suffix=""):
+        if suffix not in _TEMP_SUFFIXES:
+            raise ValueError(f"temp-file suffix {suffix!r} is not one of {_TEMP_SUFFIXES}")
         path = os.fspath(path)
         if isinstance(path, bytes):
             path = os.fsdecode(path)
