@@ -16,10 +16,11 @@ and Python numbers.  Called with no Tensors (outside any transform) the
 results are ndarrays.
 """
 import functools
+import weakref
 
 import numpy as np
 
-from .tensor import (Tensor, Primitive, _wrap, _st, _level_ids, backward_sweep,
+from .tensor import (Tensor, GradNode, Primitive, _wrap, _st, _level_ids, _seq, backward_sweep,
                      get_default_dtype)
 
 __all__ = ["grad", "value_and_grad", "vjp", "jvp", "jacrev", "jacfwd", "jacobian",
@@ -113,12 +114,17 @@ def _rev_input(p):
         if isinstance(p, Tensor) and p._tan:
             leaf._tan = dict(p._tan)
         leaf.requires_grad = True
+        k = id(leaf)
+        _INTERNAL[k] = weakref.ref(leaf, lambda r, k=k: _INTERNAL.pop(k, None))
         return alias(leaf)
     finally:
         st.grad = prev
 
 
 RAW, DETACH, KEEP = "raw", "detach", "keep"
+# the fresh leaves reverse-mode transforms differentiate (id -> weakref): graphs
+# that end only at these depend on nothing the user's function closed over
+_INTERNAL = {}
 
 
 def _mode(flat_inputs):
@@ -131,6 +137,42 @@ def _mode(flat_inputs):
         if not any(_traced(p) for p in flat_inputs):
             return DETACH
     return KEEP
+
+
+def _closed_over(outs):
+    """Whether the graph of ``outs`` reaches a tensor that requires grad other
+    than the transforms' own stand-in leaves: one the function closed over,
+    such as a module's parameters.  The results must then stay differentiable
+    with respect to it (as nested ``torch.autograd.grad(create_graph=True)``),
+    so the sweep records a graph and the results stay attached Tensors."""
+    from .tensor import GradNode
+    stack = []
+    for o in outs:
+        if isinstance(o, Tensor) and o.requires_grad:
+            if o._node is None:
+                if not _internal(o):
+                    return True
+            else:
+                stack.append(o._node)
+    seen = set()
+    while stack:
+        n = stack.pop()
+        if id(n) in seen:
+            continue
+        seen.add(id(n))
+        for p in n.parents:
+            if p is None:
+                continue
+            if type(p) is GradNode:
+                stack.append(p)
+            elif not _internal(p):
+                return True
+    return False
+
+
+def _internal(leaf):
+    r = _INTERNAL.get(id(leaf))
+    return r is not None and r() is leaf
 
 
 def _out(x, raw):
@@ -188,6 +230,9 @@ def vjp(f, *primals, has_aux=False):
         res, aux = res
     outs, otree = tree_flatten(res)
     outs_t = [o if isinstance(o, Tensor) else _wrap(_as_float_array(o)) for o in outs]
+    closed = raw != KEEP and _closed_over(outs_t)
+    if closed:
+        raw = KEEP
 
     def vjp_fn(cotangent):
         cts, ctree = tree_flatten(cotangent)
@@ -199,7 +244,7 @@ def vjp(f, *primals, has_aux=False):
         # transform and called inside one (or on a traced cotangent) must keep
         # its result attached to that transform's graph.
         watched = _depth() > 0 or any(_traced(c) for c in cts)
-        create = watched or any(_traced(p) for p in flat)
+        create = watched or closed or any(_traced(p) for p in flat)
         mode = KEEP if watched else raw
         roots, seeds = [], []
         for o, c in zip(outs_t, cts):
@@ -304,6 +349,41 @@ def _fwd_input(p, t, level):
     return x
 
 
+def _release_level(roots, level, start):
+    """Drop the tangents at ``level`` (a finished jvp's: nothing reads them
+    any more) from the Tensors recorded in the graphs of ``roots``, down to
+    the nodes older than the level (sequence number ``start``).
+
+    A tangent computed while reverse mode records (``hvp``, ``hessian``) is a
+    Tensor whose graph reads the Tensor it belongs to (its rule's ``ans``):
+    ``y -> y._tan -> tangent -> graph -> y``, a reference cycle that would
+    hold every intermediate until the garbage collector runs."""
+    stack = [r for r in roots if isinstance(r, Tensor)]
+    seen = {}       # id -> object (kept alive, so no id is reused during the walk)
+    while stack:
+        t = stack.pop()
+        if id(t) in seen:
+            continue
+        seen[id(t)] = t
+        if type(t) is GradNode:
+            if t.seq > start:
+                continue        # older than the level: nothing below has its tangents
+            for a in t.args or ():
+                if isinstance(a, Tensor):
+                    stack.append(a)
+            for q in t.parents:
+                if q is not None:
+                    stack.append(q)
+            continue
+        tan = t._tan
+        if tan:
+            tan.pop(level, None)
+            if not tan:
+                t._tan = None
+        if t._node is not None:
+            stack.append(t._node)
+
+
 def _run_fwd(f, flat_p, tree, flat_t):
     level = next(_level_ids)
     xs = [_fwd_input(p, t, level) for p, t in zip(flat_p, flat_t)]
@@ -326,10 +406,14 @@ def jvp(f, primals, tangents, has_aux=False):
     if len(flat_p) != len(flat_t):
         raise ValueError(f"jvp: {len(flat_p)} primal leaves but {len(flat_t)} tangent leaves")
     raw = _mode(flat_p)
+    start = next(_seq)
     level, res = _run_fwd(f, flat_p, tree, flat_t)
     if has_aux:
         res, aux = res
     outs, otree = tree_flatten(res)
+    if raw != KEEP and _closed_over(outs + [o._tan.get(level) for o in outs
+                                            if isinstance(o, Tensor) and o._tan]):
+        raw = KEEP
     p_out, t_out = [], []
     for o in outs:
         if isinstance(o, Tensor):
@@ -348,6 +432,7 @@ def jvp(f, primals, tangents, has_aux=False):
             a = _as_float_array(o)
             p_out.append(_out(a, raw))
             t_out.append(_out(np.zeros_like(a), raw))
+    _release_level(outs + (tree_flatten(aux)[0] if has_aux else []), level, start)
     result = tree_unflatten(p_out, otree), tree_unflatten(t_out, otree)
     if has_aux:
         return result + (_aux_out(aux, raw),)
@@ -377,7 +462,10 @@ def jacrev(f, argnums=0, has_aux=False, holomorphic=False):
             res, aux = res
         outs, otree = tree_flatten(res)
         _check_complex("jacrev", flat, outs, holomorphic)
-        create = _depth() > 0 or any(_traced(p) for p in flat)
+        closed = raw != KEEP and _closed_over(outs)
+        if closed:
+            raw = KEEP
+        create = closed or _depth() > 0 or any(_traced(p) for p in flat)
         per_out = []
         for o in outs:
             o = o if isinstance(o, Tensor) else _wrap(_as_float_array(o))
@@ -409,15 +497,14 @@ def _aux_out(aux, raw):
     return tree_unflatten([np.asarray(l.data) if isinstance(l, Tensor) else l for l in leaves], tree)
 
 
-def _unwrap_single(out, single, otree):
-    """Per output leaf, drop the argnums-tuple level when argnums was an int."""
-    def walk(v, t):
-        if t is None:
-            return v[0] if single else v
-        if t[0] is dict:
-            return {k: walk(v[k], d) for k, (_, d) in zip(t[1], t[2])}
-        return t[0](walk(vi, d) for vi, (_, d) in zip(v, t[1]))
-    return walk(out, otree)
+def _unwrap_single(v, single, t):
+    """Per output leaf, drop the argnums-tuple level when argnums was an int.
+    (Plain recursion: a nested recursive closure is a reference cycle.)"""
+    if t is None:
+        return v[0] if single else v
+    if t[0] is dict:
+        return {k: _unwrap_single(v[k], single, d) for k, (_, d) in zip(t[1], t[2])}
+    return t[0](_unwrap_single(vi, single, d) for vi, (_, d) in zip(v, t[1]))
 
 
 def jacfwd(f, argnums=0, has_aux=False, holomorphic=False):
@@ -444,6 +531,7 @@ def jacfwd(f, argnums=0, has_aux=False, holomorphic=False):
                     tans.append(np.eye(n, dtype=pd.dtype).reshape((n,) + pd.shape))
                 else:
                     tans.append(np.zeros((n,) + qd.shape, dtype=qd.dtype))
+            start = next(_seq)
             level, res = _run_fwd(g, flat, tree, tans)
             if has_aux:
                 res, aux = res
@@ -458,7 +546,8 @@ def jacfwd(f, argnums=0, has_aux=False, holomorphic=False):
                     J = np.zeros(od.shape + pd.shape, dtype=od.dtype)
                 else:
                     J = ops.reshape(ops.moveaxis(t, 0, -1), od.shape + pd.shape)
-                jl.append(_out(J, raw))
+                jl.append(_out(J, KEEP if raw != KEEP and _closed_over([J]) else raw))
+            _release_level(outs + (tree_flatten(aux)[0] if has_aux else []), level, start)
             per_in.append(jl)
         # regroup: output leaves outermost, then the input structure
         per_out = []
