@@ -69,7 +69,9 @@ def _interrupt(out, cwd, wait_for, epochs, seed=1):
     proc = subprocess.Popen(
         [sys.executable, "-m", "yaae", "demo", "classification", "--out", str(out), "--quiet",
          "--epochs", str(epochs), "--seed", str(seed)],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=cwd, env=cli_env())
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=cwd, env=cli_env(),
+        # as from a terminal, even if this test runs in a background job (SIGINT ignored)
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     lines = []
     reader = threading.Thread(target=lambda: lines.extend(proc.stdout), daemon=True)
     reader.start()
@@ -151,16 +153,20 @@ def test_interrupt_during_the_final_renames_is_held_until_they_are_done(tmp_path
         calls.append(dst)
         return real_replace(src, dst)
 
-    monkeypatch.setattr(os, "replace", replace_after_sigint)
-    with pytest.raises(KeyboardInterrupt) as info:
-        cli.run_demo("classification", out, seed=5, epochs=3, quiet=True)
-    monkeypatch.undo()
+    saved = signal.signal(signal.SIGINT, signal.default_int_handler)   # as in a terminal
+    try:
+        monkeypatch.setattr(os, "replace", replace_after_sigint)
+        with pytest.raises(KeyboardInterrupt) as info:
+            cli.run_demo("classification", out, seed=5, epochs=3, quiet=True)
+        monkeypatch.undo()
+        assert signal.getsignal(signal.SIGINT) is signal.default_int_handler   # restored
+    finally:
+        signal.signal(signal.SIGINT, saved)
     assert getattr(info.value, "committed", False)
     assert sorted(os.path.basename(c) for c in calls) == DEMO_FILES
     after = snapshot(out)
     assert sorted(after) == DEMO_FILES                      # all new, no temp file
     assert after["metrics.json"] != before["metrics.json"]
-    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
 
 
 def test_a_failing_run_leaves_the_previous_files(tmp_path, monkeypatch):

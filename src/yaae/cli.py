@@ -3,6 +3,11 @@
     yaae demo [NAME] [--out DIR] [--seed N] [--epochs N] [--quiet]
     yaae demo --list
     yaae examples
+
+A demo writes its files (figures, GIFs, metrics.json) all together once it
+has finished, each atomically: Ctrl-C ends it with a one-line message and exit
+code 130 and leaves the previous run's files as they were.  --seed takes
+0..2**32-1 (the range of scikit-learn's random_state).
 """
 import argparse
 import math

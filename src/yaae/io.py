@@ -313,6 +313,8 @@ class _AtomicFile:
 
     def replace(self):
         """Move the (synced) temp file onto the target; then unlock it."""
+        if _fcntl is None:                  # pragma: no cover - Windows renames no open file
+            self.close()
         os.replace(self.path, self.target)
         self.path = None
         self.close()

@@ -145,7 +145,8 @@ def _commit_all(files):
         raise
     pending = []
     old = None
-    if threading.current_thread() is threading.main_thread():
+    if (threading.current_thread() is threading.main_thread()
+            and signal.getsignal(signal.SIGINT) is signal.default_int_handler):
         old = signal.signal(signal.SIGINT, lambda signum, frame: pending.append(signum))
     try:
         for i, f in enumerate(files):
