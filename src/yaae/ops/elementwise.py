@@ -167,11 +167,9 @@ negative = _defop("negative", operator.neg, numpy=np.negative, bcast=True, saves
                   vjp=lambda g, ans, x: -g, jvp=lambda t, ans, x: -t)
 positive = _defop("positive", operator.pos, numpy=np.positive, bcast=True, saves=False,
                   vjp=lambda g, ans, x: g, jvp=lambda t, ans, x: t)
-# multiply's rules (g * y, g * x) compute nothing but the product: they are
-# left unwrapped, the hottest rules of all (a 0 * inf there is the caller's)
-multiply = _defop("multiply", operator.mul, numpy=np.multiply, bcast=True, saves="args",
-                  method=("__mul__", "__rmul__", "mul"),
-                  deriv=(lambda ans, x, y: y, lambda ans, x, y: x))
+multiply = defop("multiply", operator.mul, numpy=np.multiply, bcast=True, saves="args",
+                 method=("__mul__", "__rmul__", "mul"),
+                 deriv=(lambda ans, x, y: y, lambda ans, x, y: x))
 divide = defop("divide", operator.truediv, numpy=(np.divide,), bcast=True,
                method=("__truediv__", "__rtruediv__", "div"), aliases=("true_divide",),
                deriv=(lambda ans, x, y: 1 / y, lambda ans, x, y: -ans / y))
@@ -246,7 +244,8 @@ def _sigmoid(x):
 sigmoid = _unary("sigmoid", _sigmoid, lambda ans, x: ans * (1 - ans), "ans", numpy=())
 softplus = _unary("softplus", lambda x: np.logaddexp(0, x), lambda ans, x: sigmoid(x), "args",
                   numpy=())
-relu = _unary("relu", lambda x: np.maximum(x, 0), lambda ans, x: _data(ans) > 0, "ans",
+# derivative 1 where ans > 0 and at NaN (the NaN passes through, as PyTorch's)
+relu = _unary("relu", lambda x: np.maximum(x, 0), lambda ans, x: ~(_data(ans) <= 0), "ans",
               numpy=())
 
 
@@ -299,9 +298,11 @@ round = _zero_grad_op("round", _round, method=True,  # noqa: A001
 
 # ---- comparisons of two arguments with a selection derivative ----------------
 def _max_weight(x, y):
-    """1 where x wins, 1/2 on ties, 0 where y wins (raw: carries no graph)."""
+    """1 where x wins, 1/2 on ties, 0 where y wins (raw: carries no graph).
+    Where either is NaN (the result is NaN) both get 1, as PyTorch's: the NaN
+    is not hidden behind a zero gradient."""
     x, y = _data(x), _data(y)
-    w = (x > y) + (x == y) * 0.5
+    w = 1 - (x < y) - (x == y) * 0.5
     dt = np.result_type(x, y)
     return w.astype(dt) if dt.kind == "f" and w.dtype != dt else w
 
@@ -363,8 +364,24 @@ def _astype_jvp(t, ans, x, dtype):
 
 # the VJP is the identity: the engine casts every gradient to its input's
 # dtype (the real part of a complex one for a real input)
-astype = _defop("astype", _astype, saves=False,
-                vjp=lambda g, ans, x, dtype: g, jvp=_astype_jvp)
+astype_p = _defop("astype", _astype, saves=False, register=False,
+                  vjp=lambda g, ans, x, dtype: g, jvp=_astype_jvp)
+
+
+from .registry import defcomposite as _defcomposite  # noqa: E402
+
+
+@_defcomposite()
+def astype(x, dtype):
+    """``x`` cast to ``dtype``.  A cast to a floating or complex dtype is
+    differentiable; a cast to an integer, boolean (or any other) dtype ends
+    the graph, as PyTorch's ``.to(torch.int64)`` does: the result requires no
+    grad and carries no tangent (its values have no derivative)."""
+    dt = np.dtype(dtype)
+    if dt.kind not in "fc" and isinstance(x, Tensor):
+        from ..tensor import _wrap
+        return _wrap(x.data.astype(dt))
+    return astype_p(x, dt)
 
 
 # ---- more of NumPy's ufuncs (issue #8) ------------------------------------------------
@@ -382,7 +399,8 @@ exp2 = _unary("exp2", np.exp2, lambda ans, x: ans * _LN2, "ans")
 log2 = _unary("log2", np.log2, lambda ans, x: 1 / (x * _LN2), "args")
 log10 = _unary("log10", np.log10, lambda ans, x: 1 / (x * _LN10), "args")
 reciprocal = _unary("reciprocal", np.reciprocal, lambda ans, x: -(ans * ans), "ans")
-cbrt = _unary("cbrt", np.cbrt, lambda ans, x: 1 / (3 * (ans * ans)), "ans")
+# ans**-2 / 3: at 0 its own derivative is -2/3 ans**-3 (inf), not 1/0 * 0 (NaN)
+cbrt = _unary("cbrt", np.cbrt, lambda ans, x: ans ** -2 / 3, "ans")
 deg2rad = _unary("deg2rad", np.deg2rad, lambda ans, x: _D2R, False,
                  numpy=(np.deg2rad, np.radians), aliases=("radians",))
 rad2deg = _unary("rad2deg", np.rad2deg, lambda ans, x: _R2D, False,
@@ -427,30 +445,34 @@ _sinc_d = defop("sinc_deriv", _sinc_dk, bcast=True, saves="args", register=False
 sinc = _unary("sinc", np.sinc, lambda ans, x: _sinc_d(x, 1), "args")
 
 
+# d/dx logaddexp(x, y) = sigmoid(x - y) (PyTorch's 1 / (1 + exp(y - x))): exact
+# where exp(x - ans) is not -- 1 at x = inf (not exp(inf - inf)), 1/2 at
+# x = y = 1e308 (where ans rounds to x); logaddexp2 the same in base 2
 logaddexp = defop("logaddexp", np.logaddexp, numpy=np.logaddexp, bcast=True, method=True,
-                  deriv=(lambda ans, x, y: exp(x - ans), lambda ans, x, y: exp(y - ans)))
+                  saves="args", deriv=(lambda ans, x, y: sigmoid(x - y),
+                                       lambda ans, x, y: sigmoid(y - x)))
 logaddexp2 = defop("logaddexp2", np.logaddexp2, numpy=np.logaddexp2, bcast=True,
-                   method=True, deriv=(lambda ans, x, y: exp2(x - ans),
-                                       lambda ans, x, y: exp2(y - ans)))
+                   method=True, saves="args",
+                   deriv=(lambda ans, x, y: sigmoid((x - y) * _LN2),
+                          lambda ans, x, y: sigmoid((y - x) * _LN2)))
 
 
-def _safe(r):
-    """``r`` with its zeros replaced by ones (a denominator for 0/0 := 0)."""
-    z = _data(r) == 0
-    return where(z, 1.0, r) if np.any(z) else r
-
-
-def _atan2_r2(x1, x2):
-    return _safe(x1 * x1 + x2 * x2)
+def _over(num, den):
+    """num / den, 0 where den == 0: the "double where", so that the derivative
+    of this is 0 there too (not 1/1 from the safe denominator, nor NaN)."""
+    z = _data(den) == 0
+    if not np.any(z):
+        return num / den
+    return where(z, 0.0, num / where(z, 1.0, den))
 
 
 # arctan2(x1, x2): d/dx1 = x2/(x1²+x2²), d/dx2 = -x1/(x1²+x2²); 0 at the origin (as PyTorch)
 arctan2 = defop("arctan2", np.arctan2, numpy=np.arctan2, bcast=True, saves="args",
-                method=True, deriv=(lambda ans, x1, x2: x2 / _atan2_r2(x1, x2),
-                                    lambda ans, x1, x2: -x1 / _atan2_r2(x1, x2)))
+                method=True, deriv=(lambda ans, x1, x2: _over(x2, x1 * x1 + x2 * x2),
+                                    lambda ans, x1, x2: _over(-x1, x1 * x1 + x2 * x2)))
 # hypot: d/dx = x/hypot; at the origin 0 (the subgradient abs has there; PyTorch gives NaN)
 hypot = defop("hypot", np.hypot, numpy=np.hypot, bcast=True, method=True,
-              deriv=(lambda ans, x, y: x / _safe(ans), lambda ans, x, y: y / _safe(ans)))
+              deriv=(lambda ans, x, y: _over(x, ans), lambda ans, x, y: _over(y, ans)))
 
 
 def _fmax_weight(x, y):

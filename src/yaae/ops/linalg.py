@@ -603,6 +603,22 @@ def sqrt0(s):
     return where(z, 0.0, sqrt(where(z, 1.0, s)))
 
 
+def _norm2(x, axis=None, keepdims=False):
+    """sqrt(sum |x|^2) over ``axis`` (None: all), computed on x / m with m the
+    largest |x| of the slice, a constant (LAPACK's nrm2 scales the same way):
+    |x|^2 neither overflows at 1e308 nor underflows at 1e-300, so the value and
+    its derivatives (x/N, ...) stay finite and exact wherever the norm is; the
+    derivative is 0 where the norm is 0 (``sqrt0``)."""
+    d = _data(x)
+    rt = np.finfo(d.dtype).dtype          # the real dtype (of a complex x too)
+    if np.size(d) == 0:
+        return sqrt0(rsum(_sq_abs(x), axis=axis, keepdims=keepdims))
+    m = np.max(np.abs(d), axis=axis, keepdims=True)
+    m = np.where(np.isfinite(m) & (m > 0), m, 1).astype(rt)
+    s = rsum(_sq_abs(x / m), axis=axis, keepdims=keepdims)
+    return sqrt0(s) * (m if keepdims else np.reshape(m, np.shape(_data(s))))
+
+
 def _pnorm(x, p, axis, keepdims):
     """(sum |x|^p)^(1/p) over ``axis`` (p finite, not 0), with PyTorch's
     derivatives at zeros: the zero entries get 0 (for p < 1 too, where |x|^p
@@ -654,7 +670,7 @@ def norm(x, ord=None, axis=None, keepdims=False):
     nd = np.ndim(d)
     if axis is None:
         if ord is None or (ord in ("f", "fro") and nd == 2) or (ord == 2 and nd == 1):
-            ret = sqrt0(rsum(_sq_abs(ravel(x))))
+            ret = _norm2(ravel(x))
             if keepdims:
                 ret = reshape(ret, (1,) * nd)
             return ret
@@ -679,7 +695,7 @@ def norm(x, ord=None, axis=None, keepdims=False):
         if ord == 1:
             return rsum(_abs(x), axis=axis, keepdims=keepdims)
         if ord is None or ord == 2:
-            return sqrt0(rsum(_sq_abs(x), axis=axis, keepdims=keepdims))
+            return _norm2(x, axis=axis, keepdims=keepdims)
         if isinstance(ord, str):
             raise ValueError(f"Invalid norm order '{ord}' for vectors")
         return _pnorm(x, ord, axis, keepdims)
@@ -713,7 +729,7 @@ def norm(x, ord=None, axis=None, keepdims=False):
                 row -= 1
             ret = _min(rsum(_abs(x), axis=col), axis=row)
         elif ord in (None, "fro", "f"):
-            ret = sqrt0(rsum(_sq_abs(x), axis=axis))
+            ret = _norm2(x, axis=axis)
         elif ord == "nuc":
             ret = _svd_norm(x, row, col, rsum)
         else:
