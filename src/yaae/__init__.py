@@ -4,7 +4,7 @@ Tensors backed by NumPy arrays that record the operations applied to them and
 give exact derivatives in reverse mode (``backward``), forward mode (``jvp``)
 and any nesting of the two.
 """
-from .tensor import (Tensor, GradNode, Primitive, primitive, no_grad, enable_grad,
+from .tensor import (Tensor, GradNode, Primitive, primitive, no_grad, enable_grad, detect_anomaly,
                      is_grad_enabled, set_default_dtype, get_default_dtype, tensor)
 from . import ops
 from .api import *  # noqa: F401,F403 - the NumPy-named functions

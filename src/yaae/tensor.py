@@ -34,7 +34,7 @@ import weakref
 import numpy as np
 
 __all__ = [
-    "Tensor", "GradNode", "Primitive", "primitive", "no_grad", "enable_grad",
+    "Tensor", "GradNode", "Primitive", "primitive", "no_grad", "enable_grad", "detect_anomaly",
     "is_grad_enabled", "set_default_dtype", "get_default_dtype", "tensor",
 ]
 
@@ -86,7 +86,33 @@ class _GradMode:
 
     def __call__(self, fn):
         import functools
+        import inspect
         mode = self.mode
+        if inspect.isgeneratorfunction(fn):
+            # as torch.no_grad on a generator: the mode holds while the
+            # generator's body runs, and the caller's mode between yields
+            @functools.wraps(fn)
+            def gen_wrapper(*a, **k):
+                gen = fn(*a, **k)
+                try:
+                    with _GradMode(mode):
+                        response = gen.send(None)
+                    while True:
+                        try:
+                            request = yield response
+                        except GeneratorExit:
+                            with _GradMode(mode):
+                                gen.close()
+                            raise
+                        except BaseException as exc:
+                            with _GradMode(mode):
+                                response = gen.throw(exc)
+                        else:
+                            with _GradMode(mode):
+                                response = gen.send(request)
+                except StopIteration as e:
+                    return e.value
+            return gen_wrapper
 
         @functools.wraps(fn)
         def wrapper(*a, **k):
@@ -560,6 +586,8 @@ def _push_tangents(prim, args, raw, kw, out, levels):
     own operations carry the outer levels' tangents (nesting) and never
     level L's (no perturbation confusion).
     """
+    if levels[0] == _ANOMALY:
+        _anomaly_forward(prim, args, raw, out)
     k = 0
     for level in levels:
         tans = None
@@ -629,6 +657,83 @@ def _tangent_at(prim, args, raw, kw, out, levels, k, tans):
     if out._tan is None:
         out._tan = {}
     out._tan[levels[k]] = total
+
+
+# --------------------------------------------------------------------------
+# anomaly detection
+# --------------------------------------------------------------------------
+# detect_anomaly() puts the level _ANOMALY first among the forward-mode levels:
+# every op already asks "is a forward-mode level visible?", so the check and
+# the record of where the user created each op cost normal runs nothing.
+_ANOMALY = 0                        # (real levels count from 1)
+_CREATED = weakref.WeakKeyDictionary()   # GradNode -> "file:line" of the user's code
+_PKG = __file__.rsplit("/", 1)[0] if "/" in __file__ else "."
+
+
+class detect_anomaly:
+    """``with ya.detect_anomaly():`` (or ``@ya.detect_anomaly()``): the first
+    NaN or Inf an op produces, in the forward pass or in a backward sweep,
+    raises a RuntimeError naming the op, its inputs' shapes and dtypes, and
+    the line of your code that created it (recorded only in this mode).  An
+    op whose inputs already hold NaN or Inf is not blamed for passing them on."""
+
+    def __init__(self, check_nan=True):
+        self.check_nan = check_nan
+        self.prev = []
+
+    def __enter__(self):
+        self.prev.append(_st.fwd)
+        if self.check_nan and not (_st.fwd and _st.fwd[0] == _ANOMALY):
+            _st.fwd = (_ANOMALY,) + _st.fwd
+        return self
+
+    def __exit__(self, *exc):
+        _st.fwd = self.prev.pop()
+        return False
+
+    def __call__(self, fn):
+        import functools
+
+        @functools.wraps(fn)
+        def wrapper(*a, **k):
+            with detect_anomaly(self.check_nan):
+                return fn(*a, **k)
+        return wrapper
+
+
+def _user_line():
+    import sys
+    f = sys._getframe(2)
+    while f is not None and f.f_code.co_filename.startswith(_PKG):
+        f = f.f_back
+    return f"{f.f_code.co_filename}:{f.f_lineno}" if f is not None else "<unknown>"
+
+
+def _bad(x):
+    d = x._data if isinstance(x, Tensor) else x
+    if isinstance(d, (_ndarray, _generic)) and d.dtype.kind in "fc":
+        return not np.isfinite(d).all()
+    return False
+
+
+def _anomaly_forward(prim, args, raw, out):
+    if out._node is not None:
+        _CREATED[out._node] = _user_line()
+    if _bad(out) and not any(_bad(a) for a in raw):
+        bad = "NaN" if np.isnan(out._data).any() else "Inf"
+        raise RuntimeError(
+            f"detect_anomaly: '{prim.name}' produced {bad} in the forward pass (inputs: "
+            f"{_describe(args)}; output shape {np.shape(out._data)}), at "
+            f"{out._node and _CREATED.get(out._node) or _user_line()}")
+
+
+def _anomaly_backward(node, i, gi):
+    if _bad(gi):
+        bad = "NaN" if np.isnan(_data(gi)).any() else "Inf"
+        raise RuntimeError(
+            f"detect_anomaly: the gradient of '{node.prim.name}' for its argument {i} holds "
+            f"{bad} (inputs: {_describe(node.raw)}; gradient shape {np.shape(_data(gi))}); "
+            f"the op was created at {_CREATED.get(node, '<created outside detect_anomaly>')}")
 
 
 def _loop_batch(rule, t, nb, ans, args, kw):
@@ -712,6 +817,7 @@ def backward_sweep(roots, grads, inputs=None, retain_graph=False,
     st = _st
     prev_grad = st.grad
     st.grad = create_graph
+    anomaly = bool(st.fwd) and st.fwd[0] == _ANOMALY
     heap = []
     leaves = {}
     owned = set()
@@ -803,6 +909,8 @@ def backward_sweep(roots, grads, inputs=None, retain_graph=False,
                             gi = _astype(gi, a.dtype)
                     else:
                         gi = _astype(gi, a.dtype)
+                if anomaly:
+                    _anomaly_backward(node, i, gi)
                 if type(p) is GradNode:
                     if min_seq is not None and p.seq > min_seq:
                         continue  # older than every input: cannot lead to one
