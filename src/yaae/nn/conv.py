@@ -22,6 +22,7 @@ Signatures, defaults and numerics follow ``torch.nn.functional`` and
 ``torch.nn``.
 """
 import math
+import operator
 
 import numpy as np
 
@@ -39,12 +40,43 @@ __all__ = [
 # helpers
 # --------------------------------------------------------------------------------------
 def _tuple(v, n, name):
-    """An int or a length-``n`` sequence of ints, as a tuple of ``n`` ints."""
+    """An int or a length-``n`` sequence of ints, as a tuple of ``n`` ints
+    (a float is refused, never truncated)."""
     if isinstance(v, (tuple, list)):
         if len(v) != n:
             raise ValueError(f"{name} must be an int or a tuple of {n} ints, got {v!r}")
-        return tuple(int(a) for a in v)
-    return (int(v),) * n
+        items = v
+    else:
+        items = (v,) * n
+    try:
+        return tuple(operator.index(a) for a in items)
+    except TypeError:
+        raise TypeError(f"{name} must be an int or a tuple of {n} ints, got {v!r}") from None
+
+
+def _check_geometry(name, kernel=None, stride=None, padding=None, dilation=None,
+                    output_padding=None):
+    """Impossible layer hyper-parameters raise a ValueError naming the layer
+    at construction (PyTorch accepts some and fails at the first forward)."""
+    for what, vals, ok, rule in (("kernel_size", kernel, lambda a: a > 0, "positive"),
+                                 ("stride", stride, lambda a: a > 0, "positive"),
+                                 ("dilation", dilation, lambda a: a > 0, "positive"),
+                                 ("padding", padding, lambda a: a >= 0, "non-negative"),
+                                 ("output_padding", output_padding, lambda a: a >= 0,
+                                  "non-negative")):
+        if vals is not None and not isinstance(vals, str) and not all(ok(a) for a in vals):
+            raise ValueError(f"{name}: {what} must be {rule}, got {vals}")
+
+
+def _channels(name, what, v):
+    try:
+        v = operator.index(v)
+    except TypeError:
+        raise TypeError(f"{name}: {what} must be an integer, got {type(v).__name__} "
+                        f"{v!r}") from None
+    if v < 0:
+        raise ValueError(f"{name}: {what} must be non-negative, got {v}")
+    return v
 
 
 def _as_tensor(x):
@@ -400,6 +432,8 @@ class _ConvNd(Module):
         if device is not None and str(device) != "cpu":
             raise ValueError(f"{type(self).__name__}: only device='cpu' is supported")
         nd, name = self._nd, type(self).__name__
+        in_channels = _channels(name, "in_channels", in_channels)
+        out_channels = _channels(name, "out_channels", out_channels)
         if groups <= 0:
             raise ValueError(f"{name}: groups must be a positive integer")
         if in_channels % groups != 0:
@@ -427,6 +461,8 @@ class _ConvNd(Module):
             self.padding = _tuple(padding, nd, "padding")
         self.dilation = _tuple(dilation, nd, "dilation")
         self.output_padding = _tuple(output_padding, nd, "output_padding")
+        _check_geometry(name, self.kernel_size, self.stride, self.padding, self.dilation,
+                        self.output_padding)
         self.transposed = self._transposed
         self.groups = int(groups)
         self.padding_mode = padding_mode
@@ -537,6 +573,18 @@ class ConvTranspose2d(_ConvNd):
         return tuple(res)
 
 
+def _check_pool(name, kernel_size, stride, padding, dilation):
+    kernel = _tuple(kernel_size, 2, "kernel_size")
+    stride = None if stride is None or (isinstance(stride, (tuple, list)) and
+                                        len(stride) == 0) else _tuple(stride, 2, "stride")
+    padding = _tuple(padding, 2, "padding")
+    dilation = _tuple(dilation, 2, "dilation")
+    _check_geometry(name, kernel, stride, padding, dilation)
+    if any(p > k // 2 for p, k in zip(padding, kernel)):
+        raise ValueError(f"{name}: pad should be at most half of effective kernel size, but "
+                         f"got padding={padding}, kernel_size={kernel}")
+
+
 class MaxPool2d(Module):
     """2D max pooling (``torch.nn.MaxPool2d``)."""
 
@@ -545,6 +593,7 @@ class MaxPool2d(Module):
         super().__init__()
         if return_indices:
             raise NotImplementedError("MaxPool2d: return_indices=True is not supported")
+        _check_pool("MaxPool2d", kernel_size, stride, padding, dilation)
         self.kernel_size = kernel_size
         self.stride = stride if (stride is not None) else kernel_size
         self.padding = padding
@@ -567,6 +616,9 @@ class AvgPool2d(Module):
     def __init__(self, kernel_size, stride=None, padding=0, ceil_mode=False,
                  count_include_pad=True, divisor_override=None):
         super().__init__()
+        _check_pool("AvgPool2d", kernel_size, stride, padding, 1)
+        if divisor_override is not None and divisor_override == 0:
+            raise ValueError("AvgPool2d: divisor_override must be non-zero")
         self.kernel_size = kernel_size
         self.stride = stride if (stride is not None) else kernel_size
         self.padding = padding

@@ -9,6 +9,7 @@ Tensors holding integers (``ya.Tensor([1, 0])`` is float by default).
 """
 import math
 import numbers
+import warnings
 
 import numpy as np
 
@@ -95,6 +96,26 @@ def _broadcast_pair(input, target):
     return input, target
 
 
+def _check_target_size(input, target, name):
+    """PyTorch's regression-loss check: a target whose shape differs from the
+    input's broadcasts silently to something else (often an (N, N) matrix of
+    every pair), so warn as PyTorch does; shapes that do not broadcast at all
+    raise a ValueError naming the loss and both shapes."""
+    ishape, tshape = tuple(np.shape(_data(input))), tuple(np.shape(_data(target)))
+    if ishape == tshape:
+        return
+    try:
+        np.broadcast_shapes(ishape, tshape)
+    except ValueError:
+        raise ValueError(f"{name}: the input of shape {ishape} and the target of shape "
+                         f"{tshape} cannot be broadcast together; give the target the "
+                         f"input's shape") from None
+    warnings.warn(f"{name}: Using a target size ({tshape}) that is different to the input "
+                  f"size ({ishape}). This will likely lead to incorrect results due to "
+                  f"broadcasting. Please ensure they have the same size.", UserWarning,
+                  stacklevel=3)
+
+
 def _dim(dim, ndim):
     if not -max(ndim, 1) <= dim < max(ndim, 1):
         raise IndexError(f"Dimension out of range (expected to be in range of "
@@ -143,6 +164,13 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None, trainin
     if input.ndim < 2:
         raise ValueError(f"batch_norm: expected at least 2D input (got {input.ndim}D input)")
     C = input.shape[1]
+    for pname, p in (("running_mean", running_mean), ("running_var", running_var),
+                     ("weight", weight), ("bias", bias)):
+        if p is not None and np.size(_data(p)) != C:
+            raise ValueError(f"batch_norm: {pname} should contain {C} elements not "
+                             f"{np.size(_data(p))} (the input of shape {tuple(input.shape)} "
+                             f"has {C} channels along dim 1); build the layer with "
+                             f"num_features={C}, or check the input's layout (N, C, ...)")
     axes = (0,) + tuple(range(2, input.ndim))
     bshape = (1, C) + (1,) * (input.ndim - 2)
     if training:
@@ -218,10 +246,10 @@ def embedding(input, weight, padding_idx=None, max_norm=None, norm_type=2.0,
             if padding_idx < -num:
                 raise ValueError("Padding_idx must be within num_embeddings")
             padding_idx = num + padding_idx
-    if idx.size and (idx.min() < -num or idx.max() >= num):
+    if idx.size and (idx.min() < 0 or idx.max() >= num):
         raise IndexError(f"embedding: index out of range in self (indices must be in "
-                         f"[0, {num}), got min {idx.min()}, max {idx.max()})")
-    idx = np.where(idx < 0, idx + num, idx)
+                         f"[0, {num}) for a weight of shape {tuple(weight.shape)}, got min "
+                         f"{idx.min()}, max {idx.max()}); negative indices are not allowed")
     if max_norm is not None:
         rows = np.unique(idx)
         w = weight.data
@@ -377,6 +405,7 @@ def _weighted_elementwise(loss, weight, input, reduction, mean_by_weight=True):
 def mse_loss(input, target, size_average=None, reduce=None, reduction="mean", weight=None):
     reduction = _legacy_reduction(size_average, reduce, reduction)
     _check_reduction(reduction)
+    _check_target_size(input, target, "mse_loss")
     input, target = _broadcast_pair(_t(input), _t(target))
     d = input - target
     return _weighted_elementwise(d * d, weight, input, reduction)
@@ -385,6 +414,7 @@ def mse_loss(input, target, size_average=None, reduce=None, reduction="mean", we
 def l1_loss(input, target, size_average=None, reduce=None, reduction="mean", weight=None):
     reduction = _legacy_reduction(size_average, reduce, reduction)
     _check_reduction(reduction)
+    _check_target_size(input, target, "l1_loss")
     input, target = _broadcast_pair(_t(input), _t(target))
     return _weighted_elementwise(ops.abs(input - target), weight, input, reduction)
 
@@ -396,6 +426,7 @@ def smooth_l1_loss(input, target, size_average=None, reduce=None, reduction="mea
         raise RuntimeError("smooth_l1_loss does not support negative values for beta.")
     if beta == 0.0:
         return l1_loss(input, target, reduction=reduction)
+    _check_target_size(input, target, "smooth_l1_loss")
     input, target = _broadcast_pair(_t(input), _t(target))
     d = input - target
     z = ops.abs(d)
@@ -409,6 +440,7 @@ def huber_loss(input, target, reduction="mean", delta=1.0, weight=None):
     _check_reduction(reduction)
     if delta <= 0:
         raise RuntimeError("huber_loss does not support non-positive values for delta.")
+    _check_target_size(input, target, "huber_loss")
     input, target = _broadcast_pair(_t(input), _t(target))
     d = input - target
     z = ops.abs(d)

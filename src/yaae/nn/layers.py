@@ -30,6 +30,19 @@ def _empty(shape, dtype):
     return Parameter(np.empty(shape, dtype=_dtype(dtype)))
 
 
+def _size(layer, what, value):
+    """A layer size: a non-negative integer (a clear error, not NumPy's
+    "negative dimensions are not allowed" from deep inside)."""
+    try:
+        v = operator.index(value)
+    except TypeError:
+        raise TypeError(f"{layer}: {what} must be an integer, got {type(value).__name__} "
+                        f"{value!r}") from None
+    if v < 0:
+        raise ValueError(f"{layer}: {what} must be non-negative, got {v}")
+    return v
+
+
 # ---- basic layers ---------------------------------------------------------------------------
 class Identity(Module):
     """Returns its input (ignores constructor arguments, as PyTorch)."""
@@ -46,6 +59,8 @@ class Linear(Module):
 
     def __init__(self, in_features, out_features, bias=True, device=None, dtype=None):
         super().__init__()
+        in_features = _size("Linear", "in_features", in_features)
+        out_features = _size("Linear", "out_features", out_features)
         self.in_features = in_features
         self.out_features = out_features
         self.weight = _empty((out_features, in_features), dtype)
@@ -63,6 +78,13 @@ class Linear(Module):
             init.uniform_(self.bias, -bound, bound)
 
     def forward(self, input):
+        shape = input.shape if isinstance(input, Tensor) else np.shape(input)
+        if not shape or shape[-1] != self.in_features:
+            raise ValueError(f"Linear: mat1 and mat2 shapes cannot be multiplied: the input of "
+                             f"shape {tuple(shape)} should have in_features="
+                             f"{self.in_features} in its last dimension (the weight has shape "
+                             f"{tuple(self.weight.shape)}); reshape the input or build "
+                             f"Linear({shape[-1] if shape else '?'}, {self.out_features})")
         return F.linear(input, self.weight, self.bias)
 
     def extra_repr(self):
@@ -74,6 +96,7 @@ class _NormBase(Module):
     def __init__(self, num_features, eps=1e-5, momentum=0.1, affine=True,
                  track_running_stats=True, device=None, dtype=None, *, bias=True):
         super().__init__()
+        num_features = _size(type(self).__name__, "num_features", num_features)
         self.num_features = num_features
         self.eps = eps
         self.momentum = momentum
@@ -182,7 +205,8 @@ class LayerNorm(Module):
         super().__init__()
         if isinstance(normalized_shape, numbers.Integral):
             normalized_shape = (normalized_shape,)
-        self.normalized_shape = tuple(int(s) for s in normalized_shape)
+        self.normalized_shape = tuple(_size("LayerNorm", "normalized_shape", s)
+                                      for s in normalized_shape)
         self.eps = eps
         self.elementwise_affine = elementwise_affine
         dt = _dtype(dtype)
@@ -235,6 +259,8 @@ class Embedding(Module):
                  norm_type=2.0, scale_grad_by_freq=False, sparse=False, _weight=None,
                  _freeze=False, device=None, dtype=None):
         super().__init__()
+        num_embeddings = _size("Embedding", "num_embeddings", num_embeddings)
+        embedding_dim = _size("Embedding", "embedding_dim", embedding_dim)
         self.num_embeddings = num_embeddings
         self.embedding_dim = embedding_dim
         if padding_idx is not None:

@@ -65,6 +65,38 @@ def _as_buffer(value):
     return Tensor(arr, dtype=arr.dtype)
 
 
+def _cast_problem(arr, dtype):
+    """Why the checkpoint value ``arr`` cannot be copied into an array of
+    ``dtype`` without changing its values, or None when it can: NumPy's
+    'same_kind' rule (float64 into float32 loads; a float into an integer
+    buffer, a complex into a real parameter, strings and objects do not), and
+    no integer overflow or finite float turned into inf by the narrowing."""
+    src = np.dtype(arr.dtype)
+    if src.kind not in "biufc":
+        return (f"{src} values are not numbers; give a numeric array (a Tensor, an ndarray "
+                f"or numbers)")
+    if not np.can_cast(src, dtype, casting="same_kind"):
+        if src.kind == "c":
+            what, fix = "the imaginary parts", "np.real(v)"
+        else:
+            what, fix = "the fractional parts", f"np.round(v).astype({str(dtype)!r})"
+        return (f"casting {src} to {dtype} would silently drop {what}; convert the value "
+                f"explicitly first ({fix}) if that is what you want")
+    if arr.size == 0 or np.can_cast(src, dtype, casting="safe"):
+        return None
+    if dtype.kind in "iu":
+        info = np.iinfo(dtype)
+        if arr.min() < info.min or arr.max() > info.max:
+            return (f"its values (from {arr.min()} to {arr.max()}) do not fit in {dtype} "
+                    f"([{info.min}, {info.max}])")
+    elif dtype.kind in "fc":
+        parts = (arr.real, arr.imag) if src.kind == "c" else (arr,)
+        big = max(float(np.max(np.abs(np.where(np.isfinite(p), p, 0)))) for p in parts)
+        if big > float(np.finfo(dtype).max):
+            return f"its finite values (up to {big:g} in magnitude) would overflow {dtype} to inf"
+    return None
+
+
 class _IncompatibleKeys(namedtuple("IncompatibleKeys", ["missing_keys", "unexpected_keys"])):
     __slots__ = ()
 
@@ -490,11 +522,23 @@ class Module:
                     missing.append(key)
                     continue
                 value = state_dict[key]
-                arr = np.asarray(value.data if isinstance(value, Tensor) else value)
+                try:
+                    arr = np.asarray(value.data if isinstance(value, Tensor) else value)
+                except (ValueError, TypeError) as e:     # ragged nested lists, ...
+                    errors.append(f"cannot load {key}: its value ({type(value).__name__}) is "
+                                  f"not an array ({e}); give an array of shape {t.shape}.")
+                    continue
                 if arr.shape != t.shape:
                     errors.append(
                         f"size mismatch for {key}: copying a param with shape {arr.shape} "
                         f"from checkpoint, the shape in current model is {t.shape}.")
+                    continue
+                problem = _cast_problem(arr, t.data.dtype)
+                if problem is not None:
+                    errors.append(
+                        f"dtype mismatch for {key}: copying a value of dtype {arr.dtype} and "
+                        f"shape {arr.shape} from checkpoint into the {t.data.dtype} tensor "
+                        f"of shape {t.shape} in current model: {problem}.")
                     continue
                 dst = t.data
                 if dst.flags.writeable:

@@ -17,7 +17,7 @@ import operator
 import warnings
 
 import numpy as np
-from numpy.lib.array_utils import normalize_axis_index, normalize_axis_tuple
+from numpy.lib.array_utils import normalize_axis_index
 
 from ..tensor import Tensor, _data, _wrap, get_default_dtype
 from .registry import defop, defcomposite
@@ -25,7 +25,8 @@ from .elementwise import multiply, where, astype, floor
 from .shape import (reshape as _reshape, transpose as _transpose, broadcast_to,
                     expand_dims, take as _take, untake as _untake, Index, pad)
 from .composite import (flip, concatenate, ravel, moveaxis, split,
-                        atleast_3d, vstack, diagonal, from_nested)
+                        atleast_3d, vstack, diagonal, from_nested,
+                        _ax as _axis, _axes_tuple)
 
 _NOVALUE = np._NoValue
 
@@ -87,21 +88,21 @@ cumsum_p = defop("cumsum", _cumsum, saves=False, register=False,
                  linear=lambda g, ans, x, axis: _reverse_cumsum(g, axis))
 
 
-def _prep_cum(a, axis, dtype):
+def _prep_cum(a, axis, dtype, op):
     a = _arr(a)
     if dtype is not None:
         a = _cast(a, dtype)
     if axis is None:
         return ravel(a), -1
     nd = _nd(a)
-    return a, normalize_axis_index(axis, nd) - nd
+    return a, _axis(axis, nd, op) - nd
 
 
 @defcomposite(numpy=np.cumsum, method=True)
 def cumsum(a, axis=None, dtype=None, out=None):
     """NumPy's cumsum (a primitive: O(n); its transpose is the reversed cumsum)."""
     _no_out("cumsum", out)
-    a, ax = _prep_cum(a, axis, dtype)
+    a, ax = _prep_cum(a, axis, dtype, "cumsum")
     return cumsum_p(a, ax)
 
 
@@ -126,7 +127,7 @@ def cumprod(a, axis=None, dtype=None, out=None):
     """NumPy's cumprod.  The derivative is exact with zeros in the input
     (a scan of multiplications: nothing is divided by ``a``)."""
     _no_out("cumprod", out)
-    a, ax = _prep_cum(a, axis, dtype)
+    a, ax = _prep_cum(a, axis, dtype, "cumprod")
     exact = np.cumprod(_data(a), axis=ax)
     if not isinstance(a, Tensor):
         return exact
@@ -164,7 +165,7 @@ def diff(a, n=1, axis=-1, prepend=_NOVALUE, append=_NOVALUE):
     nd = _nd(a)
     if nd == 0:
         raise ValueError("diff requires input that is at least one dimensional")
-    pos = normalize_axis_index(axis, nd)
+    pos = _axis(axis, nd, "diff")
     parts = []
     for v, at_end in ((prepend, False), (append, True)):
         if v is _NOVALUE:
@@ -212,7 +213,7 @@ def gradient(f, *varargs, axis=None, edge_order=1):
     coordinate (1-D) spacing per axis.  A tuple for several axes."""
     f = _arr(f)
     N = _nd(f)
-    axes = tuple(range(N)) if axis is None else normalize_axis_tuple(axis, N)
+    axes = tuple(range(N)) if axis is None else _axes_tuple(axis, N, "gradient")
     n = len(varargs)
     if n == 0:
         dx = [1.0] * len(axes)
@@ -370,12 +371,13 @@ def rollaxis(a, axis, start=0):
     """NumPy's rollaxis (prefer moveaxis)."""
     a = _arr(a)
     n = _nd(a)
-    axis = normalize_axis_index(axis, n)
+    axis = _axis(axis, n, "rollaxis")
     if start < 0:
         start += n
     if not (0 <= start < n + 1):
         raise np.exceptions.AxisError(
-            f"'start' arg requires {-n} <= start < {n + 1}, but {start} was passed in")
+            f"rollaxis: 'start' arg requires {-n} <= start < {n + 1}, but {start} was "
+            f"passed in")
     if axis < start:
         start -= 1
     if axis == start:
@@ -391,13 +393,14 @@ def rot90(m, k=1, axes=(0, 1)):
     """NumPy's rot90: rotate by 90 degrees k times, from the first axis towards the second."""
     axes = tuple(axes)
     if len(axes) != 2:
-        raise ValueError("len(axes) must be 2.")
+        raise ValueError(f"rot90: len(axes) must be 2, got axes={axes}")
     m = _arr(m)
     nd = _nd(m)
     if axes[0] == axes[1] or builtins.abs(axes[0] - axes[1]) == nd:
-        raise ValueError("Axes must be different.")
+        raise ValueError(f"rot90: Axes must be different, got axes={axes} for an array of "
+                         f"dimension {nd}")
     if axes[0] >= nd or axes[0] < -nd or axes[1] >= nd or axes[1] < -nd:
-        raise ValueError(f"Axes={axes} out of range for array of ndim={nd}.")
+        raise ValueError(f"rot90: Axes={axes} out of range for array of ndim={nd}.")
     k %= 4
     if k == 0:
         return m
@@ -436,7 +439,7 @@ def roll(a, shift, axis=None):
     if axis is None:
         return _reshape(roll(ravel(a), shift, 0), _shape(a))
     nd = _nd(a)
-    axis = normalize_axis_tuple(axis, nd, allow_duplicate=True)
+    axis = _axes_tuple(axis, nd, "roll", allow_duplicate=True)
     b = np.broadcast(shift, axis)
     if b.ndim > 1:
         raise ValueError("'shift' and 'axis' should be scalars or 1D sequences")
@@ -462,8 +465,8 @@ def cross(a, b, axisa=-1, axisb=-1, axisc=-1, axis=None):
     a, b = _arr(a), _arr(b)
     if _nd(a) < 1 or _nd(b) < 1:
         raise ValueError("At least one array has zero dimension")
-    axisa = normalize_axis_index(axisa, _nd(a), msg_prefix="axisa")
-    axisb = normalize_axis_index(axisb, _nd(b), msg_prefix="axisb")
+    axisa = _axis(axisa, _nd(a), "cross: axisa")
+    axisb = _axis(axisb, _nd(b), "cross: axisb")
     a = moveaxis(a, axisa, -1)
     b = moveaxis(b, axisb, -1)
     na, nb = _shape(a)[-1], _shape(b)[-1]
@@ -476,7 +479,7 @@ def cross(a, b, axisa=-1, axisb=-1, axisc=-1, axis=None):
                       DeprecationWarning, stacklevel=3)
     shape = np.broadcast_shapes(_shape(a)[:-1], _shape(b)[:-1])
     if na == 3 or nb == 3:
-        axisc = normalize_axis_index(axisc, len(shape) + 1, msg_prefix="axisc")
+        axisc = _axis(axisc, len(shape) + 1, "cross: axisc")
     dt = np.promote_types(_dtype(a), _dtype(b))
     a, b = _cast(a, dt), _cast(b, dt)
 
@@ -598,7 +601,7 @@ def take(a, indices, axis=None, out=None, mode="raise"):
     if axis is None:
         a, ax = ravel(a), 0
     else:
-        ax = normalize_axis_index(axis, _nd(a))
+        ax = _axis(axis, _nd(a), "take")
     idx = np.asarray(_data(indices))
     if idx.dtype.kind not in "iu":
         if idx.size == 0:
@@ -613,8 +616,8 @@ def take(a, indices, axis=None, out=None, mode="raise"):
     elif mode == "raise":
         bad = (idx >= n) | (idx < -n)
         if bad.any():
-            raise IndexError(f"index {int(idx[bad].flat[0])} is out of bounds for axis {ax} "
-                             f"with size {n}")
+            raise IndexError(f"take: index {int(idx[bad].flat[0])} is out of bounds for axis "
+                             f"{ax} with size {n} (array of shape {_shape(a)})")
     else:
         raise ValueError(f"clipmode must be one of 'clip', 'raise', or 'wrap' (got {mode!r})")
     key = int(idx) if idx.ndim == 0 else idx
@@ -631,7 +634,7 @@ def compress(condition, a, axis=None, out=None):
     a = _arr(a)
     if axis is None:
         a, axis = ravel(a), 0
-    ax = normalize_axis_index(axis, _nd(a))
+    ax = _axis(axis, _nd(a), "compress")
     idx = np.nonzero(cond)[0]
     if idx.size and idx[-1] >= _shape(a)[ax]:
         raise IndexError(f"index {idx[-1]} is out of bounds for axis {ax} with size "
@@ -649,7 +652,7 @@ def partition(a, kth, axis=-1, kind="introselect", order=None):
     if axis is None:
         a, axis = ravel(a), -1
     nd = _nd(a)
-    ax = normalize_axis_index(axis, nd)
+    ax = _axis(axis, nd, "partition")
     d = np.asarray(_data(a))
     kth = _data(kth)
     ref = np.partition(d, kth, axis=ax, kind=kind)
@@ -834,22 +837,49 @@ c_ = AxisConcatenator("c_", -1, ndmin=2, trans1d=0)
 def sort(x, axis=-1):
     """Sorted values (differentiable: a gather by argsort)."""
     d = _data(x)
+    if axis is not None:
+        axis = _axis(axis, np.ndim(d), "sort")
     idx = np.argsort(d, axis=axis, kind="stable")
     return take_along_axis(x, idx, axis)
 
 
 @defcomposite(numpy=np.take_along_axis)
-def take_along_axis(x, indices, axis):
-    d = np.asarray(_data(x))
+def take_along_axis(x, indices, axis=-1):
+    """NumPy's take_along_axis: ``x``'s values at ``indices`` along ``axis``
+    (the flattened ``x`` if None); the other axes broadcast as NumPy's do."""
     indices = np.asarray(_data(indices))
-    nd = d.ndim
-    axis = normalize_axis_index(axis, nd)
+    if indices.dtype.kind not in "iu":
+        raise IndexError(f"take_along_axis: `indices` must be an integer array, got dtype "
+                         f"{indices.dtype} (shape {indices.shape})")
+    if axis is None:
+        if indices.ndim != 1:
+            raise ValueError(f"take_along_axis: when axis=None, `indices` must have a single "
+                             f"dimension, got shape {indices.shape}")
+        x, axis = ravel(x), 0
+    shape = _shape(x)
+    nd = len(shape)
+    if indices.ndim != nd:
+        raise ValueError(f"take_along_axis: `indices` and `arr` must have the same number of "
+                         f"dimensions, got indices of shape {indices.shape} and an array of "
+                         f"shape {shape}")
+    axis = _axis(axis, nd, "take_along_axis")
+    n = shape[axis]
+    if indices.size and (indices.max() >= n or indices.min() < -n):
+        bad = indices.max() if indices.max() >= n else indices.min()
+        raise IndexError(f"take_along_axis: index {bad} is out of bounds for axis {axis} with "
+                         f"size {n} (array of shape {shape})")
+    try:
+        np.broadcast_shapes(shape[:axis] + shape[axis + 1:],
+                            indices.shape[:axis] + indices.shape[axis + 1:])
+    except ValueError:
+        raise ValueError(f"take_along_axis: indices of shape {indices.shape} do not broadcast "
+                         f"with the array of shape {shape} off axis {axis}") from None
     key = []
     for i in range(nd):
         if i == axis:
             key.append(indices)
         else:
             shp = [1] * nd
-            shp[i] = indices.shape[i]
-            key.append(np.arange(indices.shape[i]).reshape(shp))
+            shp[i] = shape[i]
+            key.append(np.arange(shape[i]).reshape(shp))
     return _take(x, Index(tuple(key)))

@@ -5,7 +5,7 @@ import math
 import operator
 
 import numpy as np
-from numpy.lib.array_utils import normalize_axis_index, normalize_axis_tuple
+from numpy.lib.array_utils import normalize_axis_index
 
 from ..tensor import Tensor, _wrap, _data
 from .elementwise import multiply, exp, log, sqrt, where, astype
@@ -23,16 +23,22 @@ def stop_gradient(x):
 
 
 # ---- reductions -------------------------------------------------------------------------
-def _count(x, axis):
+def _count(x, axis, op=None):
     shape = np.shape(_data(x))
     if axis is None:
         return math.prod(shape)
-    return math.prod([shape[a] for a in _axes(axis, len(shape))])
+    try:
+        axes = _axes(axis, len(shape))
+    except np.exceptions.AxisError as e:
+        if op is None:
+            raise
+        raise np.exceptions.AxisError(f"{op}: {e}") from None
+    return math.prod([shape[a] for a in axes])
 
 
 @defcomposite(numpy=np.mean, method=True)
 def mean(x, axis=None, keepdims=False):
-    n = _count(x, axis)
+    n = _count(x, axis, "mean")
     return sum(x, axis=axis, keepdims=keepdims) / n if n else sum(x, axis=axis, keepdims=keepdims) * np.nan
 
 
@@ -101,12 +107,26 @@ def leaky_relu(x, negative_slope=0.01):
 
 # ---- shape ----------------------------------------------------------------------------------
 def _ax(axis, nd, prefix=None):
-    """``axis`` checked against ``nd`` dims and made non-negative (NumPy's AxisError)."""
-    return normalize_axis_index(operator.index(axis), nd, msg_prefix=prefix)
+    """``axis`` checked against ``nd`` dims and made non-negative: NumPy's
+    AxisError, its message starting with ``prefix`` (the op), never wrapped
+    modulo ``nd``."""
+    try:
+        axis = operator.index(axis)
+    except TypeError:
+        raise TypeError(f"{prefix or 'axis'}: an axis must be an integer, got "
+                        f"{type(axis).__name__} {axis!r}") from None
+    return normalize_axis_index(axis, nd, msg_prefix=prefix)
 
 
-def _axes_tuple(axis, nd, prefix=None):
-    return normalize_axis_tuple(axis, nd, argname=prefix)
+def _axes_tuple(axis, nd, prefix=None, allow_duplicate=False):
+    """An int or a sequence of ints checked as ``_ax`` does; repeated axes
+    raise NumPy's ValueError unless ``allow_duplicate``."""
+    axes = axis if isinstance(axis, (tuple, list)) else (axis,)
+    out = tuple(_ax(a, nd, prefix) for a in axes)
+    if not allow_duplicate and len(set(out)) != len(out):
+        raise ValueError(f"{prefix or 'axis'}: repeated axis in {axis!r} (array of "
+                         f"dimension {nd}); give each axis once")
+    return out
 
 
 @defcomposite(numpy=np.ravel, method=("ravel", "flatten"))
@@ -120,7 +140,7 @@ def squeeze(x, axis=None):
     if axis is None:
         axes = [i for i, s in enumerate(shape) if s == 1]
     else:
-        axes = _axes_tuple(axis, len(shape))
+        axes = _axes_tuple(axis, len(shape), "squeeze")
         for a in axes:
             if shape[a] != 1:
                 raise ValueError(f"squeeze: cannot select an axis to squeeze out which has "
@@ -132,7 +152,7 @@ def squeeze(x, axis=None):
 def swapaxes(x, axis1, axis2):
     nd = np.ndim(_data(x))
     axes = list(range(nd))
-    a1, a2 = _ax(axis1, nd), _ax(axis2, nd)
+    a1, a2 = _ax(axis1, nd, "swapaxes"), _ax(axis2, nd, "swapaxes")
     axes[a1], axes[a2] = axes[a2], axes[a1]
     return transpose(x, tuple(axes))
 
@@ -140,11 +160,11 @@ def swapaxes(x, axis1, axis2):
 @defcomposite(numpy=np.moveaxis, method=True)
 def moveaxis(x, source, destination):
     nd = np.ndim(_data(x))
-    src = _axes_tuple(source, nd, "source")
-    dst = _axes_tuple(destination, nd, "destination")
+    src = _axes_tuple(source, nd, "moveaxis: source")
+    dst = _axes_tuple(destination, nd, "moveaxis: destination")
     if len(src) != len(dst):
-        raise ValueError("moveaxis: `source` and `destination` arguments must have "
-                         "the same number of elements")
+        raise ValueError(f"moveaxis: `source` and `destination` arguments must have "
+                         f"the same number of elements, got {source!r} and {destination!r}")
     order = [n for n in range(nd) if n not in src]
     for d, s in sorted(zip(dst, src)):
         order.insert(d, s)
@@ -176,14 +196,15 @@ def concatenate(arrays, axis=0, out=None, dtype=None, casting="same_kind"):
                         "cannot be recorded); use the returned value")
     arrays = [a if isinstance(a, Tensor) else np.asarray(a) for a in arrays]
     if not arrays:
-        raise ValueError("need at least one array to concatenate")
+        raise ValueError("concatenate: need at least one array to concatenate (got an "
+                         "empty sequence)")
     arrays = _with_dtype("concatenate", arrays, dtype, casting)
     if axis is None:
         return concatenate_p(*[ravel(a) for a in arrays], axis=0)
     nd = np.ndim(_data(arrays[0]))
     if nd == 0:
         raise ValueError("zero-dimensional arrays cannot be concatenated")
-    return concatenate_p(*arrays, axis=_ax(axis, nd))
+    return concatenate_p(*arrays, axis=_ax(axis, nd, "concatenate"))
 
 
 @defcomposite(numpy=np.stack, seq=(0,))
@@ -193,13 +214,13 @@ def stack(arrays, axis=0, out=None, *, dtype=None, casting="same_kind"):
                         "cannot be recorded); use the returned value")
     arrays = [a if isinstance(a, Tensor) else np.asarray(a) for a in arrays]
     if not arrays:
-        raise ValueError("stack: need at least one array to stack")
+        raise ValueError("stack: need at least one array to stack (got an empty sequence)")
     shapes = {np.shape(_data(a)) for a in arrays}
     if len(shapes) != 1:
         raise ValueError(f"stack: all input arrays must have the same shape, got "
                          f"{sorted(shapes)}")
     arrays = _with_dtype("stack", arrays, dtype, casting)
-    ax = _ax(axis, np.ndim(_data(arrays[0])) + 1)
+    ax = _ax(axis, np.ndim(_data(arrays[0])) + 1, "stack")
     return concatenate_p(*[expand_dims(a, ax) for a in arrays], axis=ax)
 
 
@@ -207,28 +228,37 @@ def stack(arrays, axis=0, out=None, *, dtype=None, casting="same_kind"):
 def hstack(tup, *, dtype=None, casting="same_kind"):
     arrs = [atleast_1d(a) for a in tup]
     if not arrs:
-        raise ValueError("need at least one array to concatenate")
+        raise ValueError("hstack: need at least one array to concatenate (got an empty "
+                         "sequence)")
     return concatenate(arrs, axis=0 if np.ndim(_data(arrs[0])) == 1 else 1, dtype=dtype,
                        casting=casting)
 
 
 @defcomposite(numpy=np.vstack, seq=(0,))
 def vstack(tup, *, dtype=None, casting="same_kind"):
+    tup = list(tup)
+    if not tup:
+        raise ValueError("vstack: need at least one array to concatenate (got an empty "
+                         "sequence)")
     return concatenate([atleast_2d(a) for a in tup], axis=0, dtype=dtype, casting=casting)
 
 
 @defcomposite(numpy=np.split)
 def split(x, indices_or_sections, axis=0):
-    nd = np.ndim(_data(x))
-    ax = _ax(axis, nd)
-    n = np.shape(_data(x))[ax]
+    shape = np.shape(_data(x))
+    ax = _ax(axis, len(shape), "split")
+    n = shape[ax]
     if isinstance(indices_or_sections, (int, np.integer)):
-        if indices_or_sections <= 0 or n % indices_or_sections:
-            raise ValueError("array split does not result in an equal division")
-        step = n // indices_or_sections
-        bounds = list(range(0, n + 1, step)) if n else [0] * (indices_or_sections + 1)
+        k = int(indices_or_sections)
+        _sections(k, "split", shape)
+        if n % k:
+            raise ValueError(f"split: array split does not result in an equal division: "
+                             f"axis {ax} of the array of shape {shape} has {n} elements, "
+                             f"not a multiple of {k}; use array_split for unequal parts")
+        step = n // k
+        bounds = list(range(0, n + 1, step)) if n else [0] * (k + 1)
     else:
-        bounds = [0] + list(indices_or_sections) + [n]
+        bounds = [0] + [operator.index(i) for i in _data(indices_or_sections)] + [n]
     outs = []
     for s, e in zip(bounds[:-1], bounds[1:]):
         key = (slice(None),) * ax + (slice(s, e),)
@@ -236,13 +266,21 @@ def split(x, indices_or_sections, axis=0):
     return outs
 
 
+def _sections(k, op, shape):
+    """A number of sections must be positive (never a ZeroDivisionError)."""
+    if k <= 0:
+        raise ValueError(f"{op}: number sections must be larger than 0, got {k} (array of "
+                         f"shape {shape}); give a positive number of sections or a list "
+                         f"of split indices")
+
+
 @defcomposite(numpy=np.array_split)
 def array_split(x, indices_or_sections, axis=0):
     if isinstance(indices_or_sections, (int, np.integer)):
-        n = np.shape(_data(x))[_ax(axis, np.ndim(_data(x)))]
+        shape = np.shape(_data(x))
+        n = shape[_ax(axis, len(shape), "array_split")]
         k = int(indices_or_sections)
-        if k <= 0:
-            raise ValueError("number sections must be larger than 0.")
+        _sections(k, "array_split", shape)
         sizes = [n // k + 1] * (n % k) + [n // k] * (k - n % k)
         indices_or_sections = list(np.cumsum(sizes)[:-1])
     return split(x, indices_or_sections, axis)
@@ -251,7 +289,7 @@ def array_split(x, indices_or_sections, axis=0):
 @defcomposite(numpy=np.flip, method=True)
 def flip(x, axis=None):
     nd = np.ndim(_data(x))
-    axes = range(nd) if axis is None else _axes_tuple(axis, nd)
+    axes = range(nd) if axis is None else _axes_tuple(axis, nd, "flip")
     key = tuple(slice(None, None, -1) if i in axes else slice(None) for i in range(nd))
     return take(x, Index(key))
 
@@ -272,10 +310,19 @@ def tile(x, reps):
 def repeat(x, repeats, axis=None):
     if axis is None:
         x, axis = ravel(x), 0
-    nd = np.ndim(_data(x))
-    ax = _ax(axis, nd)
-    n = np.shape(_data(x))[ax]
-    idx = np.repeat(np.arange(n), _data(repeats))
+    shape = np.shape(_data(x))
+    ax = _ax(axis, len(shape), "repeat")
+    n = shape[ax]
+    reps = np.asarray(_data(repeats))
+    if reps.dtype.kind not in "iub" or reps.ndim > 1:
+        raise TypeError(f"repeat: repeats must be an integer or a 1-D sequence of integers, "
+                        f"got {reps.dtype} of shape {reps.shape}")
+    if (reps < 0).any():
+        raise ValueError(f"repeat: repeats may not contain negative values, got {reps.tolist()}")
+    if reps.ndim == 1 and reps.size not in (1, n):
+        raise ValueError(f"repeat: {reps.size} repeats given for axis {ax} of size {n} (array "
+                         f"of shape {shape}); give one count, or one per element")
+    idx = np.repeat(np.arange(n), reps)
     key = (slice(None),) * ax + (idx,)
     return take(x, Index(key))
 
@@ -344,16 +391,38 @@ def outer(a, b):
 
 @defcomposite(numpy=np.tensordot)
 def tensordot(a, b, axes=2):
-    na, nb_ = np.ndim(_data(a)), np.ndim(_data(b))
+    sa_, sb_ = np.shape(_data(a)), np.shape(_data(b))
+    na, nb_ = len(sa_), len(sb_)
     if isinstance(axes, (int, np.integer)):
+        axes = int(axes)
+        if axes < 0:
+            raise ValueError(f"tensordot: axes must be a non-negative integer (the number of "
+                             f"trailing axes of a to contract with leading axes of b) or a "
+                             f"pair of axis lists, got {axes}")
+        if axes > na or axes > nb_:
+            raise np.exceptions.AxisError(
+                f"tensordot: axes={axes} contracts more axes than a (shape {sa_}) or b "
+                f"(shape {sb_}) has")
         ax_a = list(range(na - axes, na))
         ax_b = list(range(axes))
     else:
-        ax_a, ax_b = axes
+        try:
+            ax_a, ax_b = axes
+        except (TypeError, ValueError):
+            raise ValueError(f"tensordot: axes must be an integer or a pair (axes of a, axes "
+                             f"of b), got {axes!r}") from None
         ax_a = [ax_a] if isinstance(ax_a, (int, np.integer)) else list(ax_a)
         ax_b = [ax_b] if isinstance(ax_b, (int, np.integer)) else list(ax_b)
-        ax_a = [x % na for x in ax_a]
-        ax_b = [x % nb_ for x in ax_b]
+        if len(ax_a) != len(ax_b):
+            raise ValueError(f"tensordot: shape-mismatch for sum: {len(ax_a)} axes of a "
+                             f"{ax_a} but {len(ax_b)} axes of b {ax_b}")
+        ax_a = list(_axes_tuple(ax_a, na, "tensordot (axes of a)"))
+        ax_b = list(_axes_tuple(ax_b, nb_, "tensordot (axes of b)"))
+    for i, j in zip(ax_a, ax_b):
+        if sa_[i] != sb_[j]:
+            raise ValueError(f"tensordot: shape-mismatch for sum: axis {i} of a (shape {sa_}) "
+                             f"has size {sa_[i]} but axis {j} of b (shape {sb_}) has size "
+                             f"{sb_[j]}")
     letters = iter("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ")
     sa = [next(letters) for _ in range(na)]
     sb = [next(letters) for _ in range(nb_)]
@@ -369,7 +438,7 @@ def diagonal(x, offset=0, axis1=0, axis2=1):
     nd = len(shape)
     if nd < 2:
         raise ValueError("diag requires an array of at least two dimensions")
-    axis1, axis2 = _ax(axis1, nd, "axis1"), _ax(axis2, nd, "axis2")
+    axis1, axis2 = _ax(axis1, nd, "diagonal: axis1"), _ax(axis2, nd, "diagonal: axis2")
     if axis1 == axis2:
         raise ValueError("axis1 and axis2 cannot be the same")
     x = moveaxis(x, (axis1, axis2), (-2, -1))

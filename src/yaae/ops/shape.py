@@ -95,23 +95,28 @@ def expand_dims(x, axis):
 
 # ---- indexing -------------------------------------------------------------------------
 class Index:
-    """A normalised index for ``x[idx]`` (Tensors unwrapped, boolean masks
-    turned into integer arrays), plus what batching needs to know: how many
-    leading dimensions its advanced part produces when NumPy moves them to
-    the front (``front``: advanced indices that are not adjacent)."""
+    """A normalised index for ``x[idx]`` (Tensors unwrapped, lists made
+    arrays), plus what batching needs to know: how many leading dimensions
+    its advanced part produces when NumPy moves them to the front
+    (``front``: advanced indices that are not adjacent).  Boolean masks stay
+    masks in ``idx``, so NumPy checks their shape against the indexed array
+    (an IndexError when they do not match, never a silent wrong result); the
+    layout is worked out on their integer form (``np.nonzero``)."""
     __slots__ = ("idx", "front", "nadv", "scatter")
 
     def __init__(self, idx):
         if not isinstance(idx, tuple):
             idx = (idx,)
         items = []
+        expanded = []          # the masks as integer arrays: NumPy's own layout rules
         for it in idx:
             if isinstance(it, Tensor):
                 it = it.data
             if isinstance(it, list):
                 it = np.asarray(it)
             if isinstance(it, np.ndarray) and it.dtype == np.bool_ and it.ndim > 0:
-                items.extend(np.nonzero(it))
+                items.append(it)
+                expanded.extend(np.nonzero(it))
                 continue
             if isinstance(it, np.ndarray) and it.dtype.kind not in "iu":
                 if it.size == 0:
@@ -120,12 +125,13 @@ class Index:
                     raise IndexError(f"getitem: index arrays must be integer or boolean, "
                                      f"got dtype {it.dtype}")
             items.append(it)
+            expanded.append(it)
         self.idx = tuple(items)
-        adv = [i for i, it in enumerate(self.idx)
+        adv = [i for i, it in enumerate(expanded)
                if isinstance(it, np.ndarray) or (
                    isinstance(it, (int, np.integer)) and any(
-                       isinstance(o, np.ndarray) for o in self.idx))]
-        arrays = [it for it in self.idx if isinstance(it, np.ndarray)]
+                       isinstance(o, np.ndarray) for o in expanded))]
+        arrays = [it for it in expanded if isinstance(it, np.ndarray)]
         self.front = bool(arrays) and (adv[-1] - adv[0] + 1 != len(adv))
         # dims the advanced part produces: needed only to batch a separated one
         self.nadv = len(np.broadcast_shapes(*[a.shape for a in arrays])) if self.front else 0
