@@ -135,6 +135,9 @@ def test_out_of_range_axis_raises_axis_error(name):
             op = {"trace": "diagonal"}.get(op, op)
             assert str(info.value).startswith(op), str(info.value)
             assert "out of bounds" in str(info.value)
+            if name not in ("sum", "mean", "max", "min", "prod", "expand_dims"):
+                assert "use an axis in [-3, 2]" in str(info.value) or \
+                    "use an axis in [-4, 3]" in str(info.value), str(info.value)
 
 
 def test_tensordot_axes_are_never_wrapped_modulo_ndim():
@@ -515,8 +518,7 @@ def test_empty_sequence_raises_a_value_error_naming_the_op(name):
         getattr(np, name)([])
     with pytest.raises(ValueError, match="need at least one array") as info:
         getattr(ya, name)([])
-    if name in ("hstack", "vstack", "stack", "concatenate"):
-        assert str(info.value).startswith(name + ":")
+    assert str(info.value).startswith(name + ":")
 
 
 def test_repeat_refuses_negative_and_mismatched_counts():

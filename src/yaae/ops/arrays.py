@@ -531,6 +531,10 @@ def dsplit(ary, indices_or_sections):
 @defcomposite(numpy=np.column_stack, seq=(0,))
 def column_stack(tup):
     """NumPy's column_stack: 1-D arrays as columns of a 2-D array."""
+    tup = list(tup)
+    if not tup:
+        raise ValueError("column_stack: need at least one array to concatenate (got an "
+                         "empty sequence)")
     arrays = []
     for v in tup:
         v = _arr(v)
@@ -549,6 +553,10 @@ def row_stack(tup, *, dtype=None, casting="same_kind"):
 @defcomposite(numpy=np.dstack, seq=(0,))
 def dstack(tup):
     """NumPy's dstack: stack along the third axis."""
+    tup = list(tup)
+    if not tup:
+        raise ValueError("dstack: need at least one array to concatenate (got an empty "
+                         "sequence)")
     arrs = atleast_3d(*[_arr(v) for v in tup])
     if not isinstance(arrs, tuple):
         arrs = (arrs,)

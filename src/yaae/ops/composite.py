@@ -115,7 +115,13 @@ def _ax(axis, nd, prefix=None):
     except TypeError:
         raise TypeError(f"{prefix or 'axis'}: an axis must be an integer, got "
                         f"{type(axis).__name__} {axis!r}") from None
-    return normalize_axis_index(axis, nd, msg_prefix=prefix)
+    try:
+        return normalize_axis_index(axis, nd, msg_prefix=prefix)
+    except np.exceptions.AxisError:
+        hint = (f"use an axis in [{-nd}, {nd - 1}]" if nd else
+                "a 0-d array has no axis: reshape it first")
+        raise np.exceptions.AxisError(f"{prefix + ': ' if prefix else ''}axis {axis} is out of "
+                                      f"bounds for array of dimension {nd}; {hint}") from None
 
 
 def _axes_tuple(axis, nd, prefix=None, allow_duplicate=False):
@@ -440,7 +446,8 @@ def diagonal(x, offset=0, axis1=0, axis2=1):
         raise ValueError("diag requires an array of at least two dimensions")
     axis1, axis2 = _ax(axis1, nd, "diagonal: axis1"), _ax(axis2, nd, "diagonal: axis2")
     if axis1 == axis2:
-        raise ValueError("axis1 and axis2 cannot be the same")
+        raise ValueError(f"diagonal: axis1 and axis2 cannot be the same (both {axis1}, array "
+                         f"of shape {shape})")
     x = moveaxis(x, (axis1, axis2), (-2, -1))
     n1, n2 = shape[axis1], shape[axis2]
     if offset >= 0:
