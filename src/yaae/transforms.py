@@ -16,6 +16,7 @@ and Python numbers.  Called with no Tensors (outside any transform) the
 results are ndarrays.
 """
 import functools
+import threading
 import weakref
 
 import numpy as np
@@ -230,6 +231,8 @@ def vjp(f, *primals, has_aux=False):
         res, aux = res
     outs, otree = tree_flatten(res)
     outs_t = [o if isinstance(o, Tensor) else _wrap(_as_float_array(o)) for o in outs]
+    if _held.lists:
+        _hold(outs_t)
     closed = raw != KEEP and _closed_over(outs_t)
     if closed:
         raw = KEEP
@@ -384,17 +387,38 @@ def _release_level(roots, level, start):
             stack.append(t._node)
 
 
+class _Held(threading.local):
+    def __init__(self):
+        self.lists = []     # one per running jvp, innermost last
+
+
+_held = _Held()
+
+
+def _hold(outs):
+    """A reverse transform run inside jvps: the results of its function,
+    which no graph it returns may refer to, are released by each of those
+    jvps when it ends (see ``_release_level``)."""
+    for lst in _held.lists:
+        lst.extend(o for o in outs if isinstance(o, Tensor))
+
+
 def _run_fwd(f, flat_p, tree, flat_t):
+    """Run ``f`` at a new forward level: ``(level, result, held)``, ``held``
+    the Tensors nested reverse transforms asked to be released with it."""
     level = next(_level_ids)
     xs = [_fwd_input(p, t, level) for p, t in zip(flat_p, flat_t)]
     prev = _st.fwd
     _st.fwd = prev + (level,)
+    held = []
+    _held.lists.append(held)
     try:
         with _Depth():
             res = f(*tree_unflatten(xs, tree))
     finally:
         _st.fwd = prev
-    return level, res
+        _held.lists.pop()
+    return level, res, held
 
 
 def jvp(f, primals, tangents, has_aux=False):
@@ -407,7 +431,7 @@ def jvp(f, primals, tangents, has_aux=False):
         raise ValueError(f"jvp: {len(flat_p)} primal leaves but {len(flat_t)} tangent leaves")
     raw = _mode(flat_p)
     start = next(_seq)
-    level, res = _run_fwd(f, flat_p, tree, flat_t)
+    level, res, held = _run_fwd(f, flat_p, tree, flat_t)
     if has_aux:
         res, aux = res
     outs, otree = tree_flatten(res)
@@ -432,7 +456,7 @@ def jvp(f, primals, tangents, has_aux=False):
             a = _as_float_array(o)
             p_out.append(_out(a, raw))
             t_out.append(_out(np.zeros_like(a), raw))
-    _release_level(outs + (tree_flatten(aux)[0] if has_aux else []), level, start)
+    _release_level(outs + held + (tree_flatten(aux)[0] if has_aux else []), level, start)
     result = tree_unflatten(p_out, otree), tree_unflatten(t_out, otree)
     if has_aux:
         return result + (_aux_out(aux, raw),)
@@ -461,6 +485,8 @@ def jacrev(f, argnums=0, has_aux=False, holomorphic=False):
         if has_aux:
             res, aux = res
         outs, otree = tree_flatten(res)
+        if _held.lists:
+            _hold(outs)
         _check_complex("jacrev", flat, outs, holomorphic)
         closed = raw != KEEP and _closed_over(outs)
         if closed:
@@ -532,7 +558,7 @@ def jacfwd(f, argnums=0, has_aux=False, holomorphic=False):
                 else:
                     tans.append(np.zeros((n,) + qd.shape, dtype=qd.dtype))
             start = next(_seq)
-            level, res = _run_fwd(g, flat, tree, tans)
+            level, res, held = _run_fwd(g, flat, tree, tans)
             if has_aux:
                 res, aux = res
             outs, otree = tree_flatten(res)
@@ -547,7 +573,7 @@ def jacfwd(f, argnums=0, has_aux=False, holomorphic=False):
                 else:
                     J = ops.reshape(ops.moveaxis(t, 0, -1), od.shape + pd.shape)
                 jl.append(_out(J, KEEP if raw != KEEP and _closed_over([J]) else raw))
-            _release_level(outs + (tree_flatten(aux)[0] if has_aux else []), level, start)
+            _release_level(outs + held + (tree_flatten(aux)[0] if has_aux else []), level, start)
             per_in.append(jl)
         # regroup: output leaves outermost, then the input structure
         per_out = []
