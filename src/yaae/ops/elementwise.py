@@ -5,19 +5,30 @@ scalars they take NumPy's fast scalar path, an order of magnitude quicker
 than calling the ufunc.
 
 Most entries give the forward NumPy function and the partial derivative
-``d(ans, *args)`` per argument; the registry makes the VJP ``g * d`` and the
-JVP ``t * d`` from it.  Linear ones (add, subtract, negative) spell their
-rules out, to skip a multiplication by one.  Broadcasting is undone by the
-engine (``tensor._sum_to``), never here.
+``d(ans, *args)`` per argument; the VJP ``g * d`` and the JVP ``t * d`` are
+made from it (by ``defop`` here: the registry's, with quiet rules).  Linear
+ones (add, subtract, negative) spell their rules out, to skip a
+multiplication by one.  Broadcasting is undone by the engine
+(``tensor._sum_to``), never here.
+
+Rules are quiet: at an edge input (0, inf, NaN, 1e308, ...) a rule's value is
+PyTorch's (inf, NaN, or the exact limit), and it never prints NumPy's
+RuntimeWarning ("divide by zero" inside a rule is yaae's business, not the
+user's).  Forward values are NumPy's, warnings included: ``ya.log(0)`` warns
+as ``np.log(0)`` does.  Where the natural rule would be 0 * inf, a "double
+where" keeps it, and the rule's own derivative, finite (``_over``).
 
 Where an op has a kink, a jump or a singularity, the derivative there is
-PyTorch's: ``maximum``/``minimum`` split ties, ``fmax``/``fmin`` give them
+PyTorch's: ``maximum``/``minimum`` split ties (and give a NaN's gradient to
+both arguments, as ``relu`` passes it), ``fmax``/``fmin`` give them
 to the first argument (and ignore a NaN argument); ``arctan2`` is 0 at the
 origin; ``copysign`` is 0 in x at x == 0; ``remainder``/``fmod`` have
 d/dy = -floor(x/y) / -trunc(x/y); piecewise-constant ops (``floor``,
 ``floor_divide``, ...) have derivative 0.  ``hypot`` is 0 at the origin (where
 PyTorch gives NaN), like ``abs``.  ``sinc``'s derivatives are exact at 0 and
-accurate near it, to every order.
+accurate near it, to every order.  ``logaddexp``'s is sigmoid(x - y), exact
+at x = inf and at x = y = 1e308.  The table in ``tests/test_edge_values.py``
+checks every one of these against PyTorch and lists where yaae differs.
 """
 import functools
 import inspect
