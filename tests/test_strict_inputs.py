@@ -108,6 +108,8 @@ AXIS_CASES = {
     "compress": (lambda x: ya.compress([True], x, axis=3),
                  lambda a: np.compress([True], a, axis=3), None),
     "softmax": (lambda x: ya.softmax(x, axis=3), None, lambda t: torch.softmax(t, dim=3)),
+    "log_softmax": (lambda x: ya.log_softmax(x, axis=-4), None,
+                    lambda t: torch.log_softmax(t, dim=-4)),
     "median": (lambda x: ya.median(x, axis=3), lambda a: np.median(a, axis=3), None),
 }
 # ops whose message must also name the op (those the strict-input work touched)
@@ -115,7 +117,8 @@ NAMED = {"swapaxes", "swapaxes_negative", "moveaxis", "moveaxis_destination", "f
          "take_along_axis", "tensordot", "tensordot_negative", "tensordot_b", "squeeze",
          "split", "array_split", "repeat", "expand_dims", "sum", "mean", "max", "min",
          "prod", "cumsum", "cumprod", "diff", "roll", "sort", "concatenate", "stack", "take",
-         "diagonal", "trace", "cross", "gradient", "rollaxis", "partition", "compress"}
+         "diagonal", "trace", "cross", "gradient", "rollaxis", "partition", "compress",
+         "softmax", "log_softmax"}
 
 
 @pytest.mark.parametrize("name", sorted(AXIS_CASES))
@@ -632,3 +635,23 @@ def test_enable_grad_decorates_generator_functions_too():
         g = gen()
         assert next(g) is True
         assert ya.is_grad_enabled() is False
+
+
+def test_dot_tile_and_split_arguments_name_the_op():
+    a, b = np.ones((2, 3)), np.ones((2, 3))
+    with pytest.raises(ValueError, match="not aligned"):
+        np.dot(a, b)
+    with pytest.raises(RuntimeError):
+        torch.mm(torch.ones(2, 3), torch.ones(2, 3))
+    with pytest.raises(ValueError, match=r"dot: shapes \(2, 3\) and \(2, 3\) not aligned: "
+                                         r"3 \(dim 1\) != 2 \(dim 0\)"):
+        ya.dot(T(a), T(b))
+    np.testing.assert_allclose(ya.dot(T(a), T(b.T)).data, np.dot(a, b.T))
+    with pytest.raises(ValueError):
+        np.tile(np.ones(3), -1)
+    with pytest.raises(ValueError, match=r"tile: reps must be non-negative, got \(2, -1\)"):
+        ya.tile(T(a), (2, -1))
+    with pytest.raises(TypeError, match="tile: reps must be an integer"):
+        ya.tile(T(a), 1.5)
+    with pytest.raises(TypeError, match="split: indices_or_sections must be an integer"):
+        ya.split(T(a), 1.5)

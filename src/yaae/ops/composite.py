@@ -90,12 +90,16 @@ def logsumexp(x, axis=None, keepdims=False):
 
 @defcomposite(method=True)
 def softmax(x, axis=-1):
+    if axis is not None:
+        _axes_tuple(axis, np.ndim(_data(x)), "softmax")
     e = exp(x - _finite_max(x, axis))
     return e / sum(e, axis=axis, keepdims=True)
 
 
 @defcomposite(method=True)
 def log_softmax(x, axis=-1):
+    if axis is not None:
+        _axes_tuple(axis, np.ndim(_data(x)), "log_softmax")
     z = x - _finite_max(x, axis)
     return z - log(sum(exp(z), axis=axis, keepdims=True))
 
@@ -264,7 +268,13 @@ def split(x, indices_or_sections, axis=0):
         step = n // k
         bounds = list(range(0, n + 1, step)) if n else [0] * (k + 1)
     else:
-        bounds = [0] + [operator.index(i) for i in _data(indices_or_sections)] + [n]
+        try:
+            cuts = [operator.index(i) for i in _data(indices_or_sections)]
+        except TypeError:
+            raise TypeError(f"split: indices_or_sections must be an integer (a number of "
+                            f"equal sections) or a sequence of integer split indices, got "
+                            f"{indices_or_sections!r}") from None
+        bounds = [0] + cuts + [n]
     outs = []
     for s, e in zip(bounds[:-1], bounds[1:]):
         key = (slice(None),) * ax + (slice(s, e),)
@@ -302,7 +312,14 @@ def flip(x, axis=None):
 
 @defcomposite(numpy=np.tile)
 def tile(x, reps):
-    reps = (reps,) if isinstance(reps, (int, np.integer)) else tuple(reps)
+    try:
+        reps = ((operator.index(reps),) if isinstance(reps, (int, np.integer)) else
+                tuple(operator.index(r) for r in reps))
+    except TypeError:
+        raise TypeError(f"tile: reps must be an integer or a sequence of integers, got "
+                        f"{reps!r}") from None
+    if builtins.any(r < 0 for r in reps):
+        raise ValueError(f"tile: reps must be non-negative, got {reps}")
     shape = np.shape(_data(x))
     nd = builtins.max(len(shape), len(reps))
     shape = (1,) * (nd - len(shape)) + shape
@@ -368,9 +385,15 @@ def dot(a, b):
     na, nb_ = np.ndim(_data(a)), np.ndim(_data(b))
     if na == 0 or nb_ == 0:
         return multiply(a, b)
+    sa, sb = np.shape(_data(a)), np.shape(_data(b))
+    kb = -2 if nb_ >= 2 else -1
+    if sa[-1] != sb[kb]:
+        raise ValueError(f"dot: shapes {sa} and {sb} not aligned: {sa[-1]} (dim {na - 1}) != "
+                         f"{sb[kb]} (dim {nb_ + kb}); the last axis of a must have the size of "
+                         f"the {'second-to-last' if nb_ >= 2 else 'only'} axis of b")
     if nb_ <= 2 and na <= 2:
         return matmul(a, b)
-    return tensordot(a, b, axes=([-1], [-2 if nb_ >= 2 else -1]))
+    return tensordot(a, b, axes=([-1], [kb]))
 
 
 @defcomposite(numpy=np.vdot)
