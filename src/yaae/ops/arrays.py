@@ -160,7 +160,7 @@ def diff(a, n=1, axis=-1, prepend=_NOVALUE, append=_NOVALUE):
     if n == 0:
         return a
     if n < 0:
-        raise ValueError(f"order must be non-negative but got {n!r}")
+        raise ValueError(f"diff: order must be non-negative but got {n!r}")
     a = _arr(a)
     nd = _nd(a)
     if nd == 0:
@@ -196,7 +196,7 @@ def ediff1d(ary, to_end=None, to_begin=None):
             continue
         v = _arr(v)
         if not np.can_cast(_dtype(v), dt, casting="same_kind"):
-            raise TypeError(f"dtype of `{name}` must be compatible "
+            raise TypeError(f"ediff1d: dtype of `{name}` must be compatible "
                             f"with input `ary` under the `same_kind` rule.")
         parts.append(ravel(_cast(v, dt)))
     n = _shape(ary)[0]
@@ -227,9 +227,9 @@ def gradient(f, *varargs, axis=None, edge_order=1):
                 dx[i] = dist
                 continue
             if _nd(dist) != 1:
-                raise ValueError("distances must be either scalars or 1d")
+                raise ValueError("gradient: distances must be either scalars or 1d")
             if _shape(dist)[0] != _shape(f)[axes[i]]:
-                raise ValueError("when 1d, distances must match "
+                raise ValueError("gradient: when 1d, distances must match "
                                  "the length of the corresponding dimension")
             if np.issubdtype(_dtype(dist), np.integer):
                 dist = _cast(dist, np.float64)
@@ -239,9 +239,10 @@ def gradient(f, *varargs, axis=None, edge_order=1):
                 diffx = _along(diffx, 0, 0)
             dx[i] = diffx
     else:
-        raise TypeError("invalid number of arguments")
+        raise TypeError("gradient: invalid number of arguments (give one spacing, or one "
+                        "per axis)")
     if edge_order > 2:
-        raise ValueError("'edge_order' greater than 2 not supported")
+        raise ValueError("gradient: 'edge_order' greater than 2 not supported")
     otype = _dtype(f)
     if not np.issubdtype(otype, np.inexact):
         if np.issubdtype(otype, np.integer):
@@ -262,7 +263,8 @@ def gradient(f, *varargs, axis=None, edge_order=1):
     outvals = []
     for ax, h in zip(axes, dx):
         if _shape(f)[ax] < edge_order + 1:
-            raise ValueError("Shape of array too small to calculate a numerical gradient, "
+            raise ValueError("gradient: Shape of array too small to calculate a numerical "
+                             "gradient, "
                              "at least (edge_order + 1) elements are required.")
         uniform = _nd(h) == 0
         if uniform:
@@ -338,7 +340,7 @@ def diag(v, k=0):
         return _untake(v, Index((rows, cols)), (n, n))
     if len(s) == 2:
         return diagonal(v, k)
-    raise ValueError("Input must be 1- or 2-d.")
+    raise ValueError(f"diag: Input must be 1- or 2-d, got shape {_shape(v)}")
 
 
 @defcomposite(numpy=np.diagflat)
@@ -418,7 +420,7 @@ def flipud(m):
     """NumPy's flipud: reverse the first axis."""
     m = _arr(m)
     if _nd(m) < 1:
-        raise ValueError("Input must be >= 1-d.")
+        raise ValueError("flipud: Input must be >= 1-d.")
     return flip(m, 0)
 
 
@@ -427,7 +429,7 @@ def fliplr(m):
     """NumPy's fliplr: reverse the second axis."""
     m = _arr(m)
     if _nd(m) < 2:
-        raise ValueError("Input must be >= 2-d.")
+        raise ValueError("fliplr: Input must be >= 2-d.")
     return flip(m, 1)
 
 
@@ -442,7 +444,7 @@ def roll(a, shift, axis=None):
     axis = _axes_tuple(axis, nd, "roll", allow_duplicate=True)
     b = np.broadcast(shift, axis)
     if b.ndim > 1:
-        raise ValueError("'shift' and 'axis' should be scalars or 1D sequences")
+        raise ValueError("roll: 'shift' and 'axis' should be scalars or 1D sequences")
     shifts = {ax: 0 for ax in range(nd)}
     for sh, ax in b:
         shifts[ax] += int(sh)
@@ -471,7 +473,7 @@ def cross(a, b, axisa=-1, axisb=-1, axisc=-1, axis=None):
     b = moveaxis(b, axisb, -1)
     na, nb = _shape(a)[-1], _shape(b)[-1]
     if na not in (2, 3) or nb not in (2, 3):
-        raise ValueError("incompatible dimensions for cross product\n"
+        raise ValueError("cross: incompatible dimensions for cross product\n"
                          "(dimension must be 2 or 3)")
     if na == 2 or nb == 2:
         warnings.warn("Arrays of 2-dimensional vectors are deprecated. Use arrays of "
@@ -579,20 +581,22 @@ def append(arr, values, axis=None):
 def select(condlist, choicelist, default=0):
     """NumPy's select: from the choice of the first true condition, else ``default``."""
     if len(condlist) != len(choicelist):
-        raise ValueError("list of cases must be same length as list of conditions")
+        raise ValueError("select: list of cases must be same length as list of conditions")
     if len(condlist) == 0:
-        raise ValueError("select with an empty condition list is not possible")
+        raise ValueError("select: select with an empty condition list is not possible")
     choices = [c if type(c) in (int, float, complex) else _arr(c) for c in choicelist]
     choices.append(default if type(default) in (int, float, complex) else _arr(default))
     try:
         dtype = np.result_type(*[c if type(c) in (int, float, complex) else _dtype(c)
                                  for c in choices])
     except TypeError as e:
-        raise TypeError(f"Choicelist and default value do not have a common dtype: {e}") from None
+        raise TypeError(f"select: Choicelist and default value do not have a common dtype: "
+                        f"{e}") from None
     conds = [np.asarray(_data(c)) for c in condlist]
     for i, c in enumerate(conds):
         if c.dtype.type is not np.bool_:
-            raise TypeError(f"invalid entry {i} in condlist: should be boolean ndarray")
+            raise TypeError(f"select: invalid entry {i} in condlist: should be boolean ndarray, "
+                            f"got dtype {c.dtype}")
     shape = np.broadcast_shapes(*[c.shape for c in conds], *[np.shape(_data(c)) for c in choices])
     result = broadcast_to(_cast(choices[-1], dtype), shape)
     for choice, cond in zip(choices[-2::-1], conds[::-1]):
@@ -627,7 +631,8 @@ def take(a, indices, axis=None, out=None, mode="raise"):
             raise IndexError(f"take: index {int(idx[bad].flat[0])} is out of bounds for axis "
                              f"{ax} with size {n} (array of shape {_shape(a)})")
     else:
-        raise ValueError(f"clipmode must be one of 'clip', 'raise', or 'wrap' (got {mode!r})")
+        raise ValueError(f"take: clipmode must be one of 'clip', 'raise', or 'wrap' "
+                         f"(got {mode!r})")
     key = int(idx) if idx.ndim == 0 else idx
     return _along(a, ax, key)
 
@@ -638,14 +643,14 @@ def compress(condition, a, axis=None, out=None):
     _no_out("compress", out)
     cond = np.asarray(_data(condition))
     if cond.ndim != 1:
-        raise ValueError("condition must be a 1-d array")
+        raise ValueError(f"compress: condition must be a 1-d array, got shape {cond.shape}")
     a = _arr(a)
     if axis is None:
         a, axis = ravel(a), 0
     ax = _axis(axis, _nd(a), "compress")
     idx = np.nonzero(cond)[0]
     if idx.size and idx[-1] >= _shape(a)[ax]:
-        raise IndexError(f"index {idx[-1]} is out of bounds for axis {ax} with size "
+        raise IndexError(f"compress: index {idx[-1]} is out of bounds for axis {ax} with size "
                          f"{_shape(a)[ax]}")
     return _along(a, ax, idx)
 
@@ -705,7 +710,7 @@ def linspace(start, stop, num=50, endpoint=True, retstep=False, dtype=None, axis
         return res
     num = operator.index(num)
     if num < 0:
-        raise ValueError(f"Number of samples, {num}, must be non-negative.")
+        raise ValueError(f"linspace: Number of samples, {num}, must be non-negative.")
     div = (num - 1) if endpoint else num
     sd, ed = _data(start), _data(stop)
     dt = np.linspace(sd, ed, 0).dtype     # NumPy's inference: never an integer dtype
