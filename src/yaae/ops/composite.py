@@ -190,8 +190,8 @@ def _with_dtype(name, arrays, dtype, casting):
     for a in arrays:
         dt = a.dtype if isinstance(a, Tensor) else np.asarray(a).dtype
         if not np.can_cast(dt, dtype, casting=casting):
-            raise TypeError(f"Cannot cast array data from {dt!r} to {dtype!r} according to "
-                            f"the rule {casting!r}")
+            raise TypeError(f"{name}: Cannot cast array data from {dt!r} to {dtype!r} "
+                            f"according to the rule {casting!r}")
         if dt == dtype:
             out.append(a)
         else:
@@ -213,7 +213,8 @@ def concatenate(arrays, axis=0, out=None, dtype=None, casting="same_kind"):
         return concatenate_p(*[ravel(a) for a in arrays], axis=0)
     nd = np.ndim(_data(arrays[0]))
     if nd == 0:
-        raise ValueError("zero-dimensional arrays cannot be concatenated")
+        raise ValueError("concatenate: zero-dimensional arrays cannot be concatenated; use "
+                         "stack, or atleast_1d first")
     return concatenate_p(*arrays, axis=_ax(axis, nd, "concatenate"))
 
 
@@ -466,7 +467,8 @@ def diagonal(x, offset=0, axis1=0, axis2=1):
     shape = np.shape(_data(x))
     nd = len(shape)
     if nd < 2:
-        raise ValueError("diag requires an array of at least two dimensions")
+        raise ValueError(f"diagonal: diag requires an array of at least two dimensions, got "
+                         f"shape {shape}")
     axis1, axis2 = _ax(axis1, nd, "diagonal: axis1"), _ax(axis2, nd, "diagonal: axis2")
     if axis1 == axis2:
         raise ValueError(f"diagonal: axis1 and axis2 cannot be the same (both {axis1}, array "
