@@ -54,20 +54,9 @@ def _np(t):
     return np.asarray(t.data if isinstance(t, ya.Tensor) else t, dtype=np.float64)
 
 
-# What may warn after the forward pass: nothing of yaae's own -- except, until
-# their owners make them quiet (requested in the issue #9 report), these three
-# places outside this change, each named exactly:
-PENDING = {
-    # the engine (tensor.py) sums the gradients that reach one tensor along
-    # several paths: inf + (-inf) there is "invalid value encountered in add".
-    # One errstate around backward_sweep silences it.
-    "engine-sum": "tensor.py: the gradient sums of backward_sweep/_add_leaf/_accumulate "
-                  "and the broadcast-undoing _sum_to",
-    # the max/min rule divides by the number of ties, 0 where the slice holds a NaN
-    "ops/reductions.py:_argext_weight": "reductions.py: max/min rule, 0/0 at a NaN slice",
-    # the SVD rule divides by s_i^2 - s_j^2, 0 at repeated singular values
-    "ops/decomp.py:_svd_vjp": "decomp.py: the SVD rule at repeated singular values",
-}
+# What may warn after the forward pass: nothing of yaae's own (the engine runs
+# every backward sweep and every tangent rule with NumPy's warnings off).
+PENDING = {}
 
 
 class _Watch:
@@ -704,12 +693,8 @@ def _reductions():
 
 
 REDUCTIONS = _reductions()
-# PENDING (composite.py, outside this change; reported): softmax and log_softmax
-# compute their forward like NumPy would (a division, a log of a sum), and so warn
-# as NumPy does at inf (inf/inf, inf - inf); PyTorch's are silent
-FWD_WARNS = {"softmax": {"invalid value encountered in divide"},
-             "log_softmax": {"invalid value encountered in subtract",
-                             "divide by zero encountered in log"}}
+# softmax and log_softmax compute their forward quietly, as PyTorch's are
+FWD_WARNS = {}
 # the weights of the outputs (softmax: ones would make every gradient 0)
 _W4 = np.array([0.3, -1.2, 0.7, 2.0])
 

@@ -301,3 +301,24 @@ def test_30_hvps_on_a_million_elements_hold_no_memory_without_the_collector():
                                            torch.tensor(v[:1000]))
     _, hv = ya.hvp(_f, (x[:1000],), (v[:1000],))
     np.testing.assert_allclose(hv, thv.numpy(), rtol=1e-12, atol=1e-14)
+
+
+def test_hvp_with_an_unused_intermediate_leaves_no_garbage():
+    import gc
+    import numpy as np
+    import yaae as ya
+
+    def f(x):
+        ya.tanh(x)                      # computed and thrown away
+        return ya.sum(ya.sin(x) ** 2)
+    x = np.linspace(-1.0, 1.0, 1000)
+    gc.collect()
+    gc.disable()
+    try:
+        for _ in range(3):
+            _, hv = ya.hvp(f, (x,), (np.ones_like(x),))
+        found = gc.collect()
+    finally:
+        gc.enable()
+    assert found == 0
+    np.testing.assert_allclose(hv, 2 * np.cos(2 * x), rtol=1e-12)

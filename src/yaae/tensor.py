@@ -613,11 +613,19 @@ def _tangent_at(prim, args, raw, kw, out, levels, k, tans):
         isinstance(t, Tensor) and t.requires_grad for _, t in tans)))
     saved_fwd = st.fwd
     st.fwd = levels[:k]
+    quiet = np.errstate(all="ignore")   # a rule at an edge input is yaae's business, not a warning
+    quiet.__enter__()
     try:
         if plain:
             rargs, rans = raw, out._data
         else:
-            rargs, rans = args, out
+            # a stand-in for out (same data, node and outer tangents): the rule's
+            # result must not point back at out, whose tangent it becomes (a cycle)
+            rargs, rans = args, _wrap(out._data)
+            rans._node = out._node
+            rans.requires_grad = out.requires_grad
+            if k and out._tan:
+                rans._tan = {l: out._tan[l] for l in levels[:k] if l in out._tan} or None
         jvps = prim.jvps
         oshape = out._data.shape
         total = None
@@ -653,6 +661,7 @@ def _tangent_at(prim, args, raw, kw, out, levels, k, tans):
         if total.dtype is not od and total.dtype != od:
             total = _astype(total, od)
     finally:
+        quiet.__exit__(None, None, None)
         st.fwd = saved_fwd
     if out._tan is None:
         out._tan = {}
@@ -837,6 +846,10 @@ def backward_sweep(roots, grads, inputs=None, retain_graph=False,
             min_seq = max(x._node.seq for x in inputs)
     push = heapq.heappush
     pop = heapq.heappop
+    # rules at edge inputs (0, inf, NaN) may divide by zero: their values are
+    # PyTorch's, and NumPy's RuntimeWarnings from inside them are not the user's
+    quiet = np.errstate(all="ignore")
+    quiet.__enter__()
     try:
         for r, g in zip(roots, grads):
             if not r.requires_grad:
@@ -941,6 +954,7 @@ def backward_sweep(roots, grads, inputs=None, retain_graph=False,
             item[1].g = None
         raise
     finally:
+        quiet.__exit__(None, None, None)
         st.grad = prev_grad
     return found
 

@@ -6,7 +6,7 @@ than calling the ufunc.
 
 Most entries give the forward NumPy function and the partial derivative
 ``d(ans, *args)`` per argument; the VJP ``g * d`` and the JVP ``t * d`` are
-made from it (by ``defop`` here: the registry's, with quiet rules).  Linear
+made from it by the registry.  Linear
 ones (add, subtract, negative) spell their rules out, to skip a
 multiplication by one.  Broadcasting is undone by the engine
 (``tensor._sum_to``), never here.
@@ -14,7 +14,8 @@ multiplication by one.  Broadcasting is undone by the engine
 Rules are quiet: at an edge input (0, inf, NaN, 1e308, ...) a rule's value is
 PyTorch's (inf, NaN, or the exact limit), and it never prints NumPy's
 RuntimeWarning ("divide by zero" inside a rule is yaae's business, not the
-user's).  Forward values are NumPy's, warnings included: ``ya.log(0)`` warns
+user's): the engine runs sweeps and tangent rules with NumPy's
+floating-point warnings off.  Forward values are NumPy's, warnings included: ``ya.log(0)`` warns
 as ``np.log(0)`` does.  Where the natural rule would be 0 * inf, a "double
 where" keeps it, and the rule's own derivative, finite (``_over``).
 
@@ -31,124 +32,24 @@ at x = inf and at x = y = 1e308.  The table in ``tests/test_edge_values.py``
 checks every one of these against PyTorch and lists where yaae differs.
 """
 import functools
-import inspect
 import math
 import operator
 
 import numpy as np
 
 from ..tensor import Tensor, _data
-from .registry import defop as _defop, defnondiff
-
-# ---- quiet rules ------------------------------------------------------------------------
-# A rule evaluated at an edge input (0, inf, NaN, ...) may divide by zero or
-# overflow: its value is then what PyTorch's is (inf, NaN), but NumPy would
-# also print a RuntimeWarning from inside yaae.  Every rule below runs with
-# NumPy's floating-point errors ignored.  The ignoring state is NumPy's own
-# context variable, set directly (np.errstate costs ~1.3 us per rule call,
-# this ~0.2 us); NumPy versions without it fall back to np.errstate.
-try:
-    from numpy._core._ufunc_config import _extobj_contextvar as _ERRVAR
-    from numpy._core.umath import _make_extobj
-    _IGNORE = _make_extobj(all="ignore")
-    _quiet_set, _quiet_reset = _ERRVAR.set, _ERRVAR.reset
-except (ImportError, AttributeError, TypeError):      # pragma: no cover - older NumPy
-    _IGNORE = None
-
-    def _quiet_set(_):
-        e = np.errstate(all="ignore")
-        e.__enter__()
-        return e
-
-    def _quiet_reset(e):
-        e.__exit__(None, None, None)
-
-
-def quiet(rule):
-    """``rule`` run with NumPy's floating-point warnings off (same arity)."""
-    if rule is None:
-        return None
-    params = inspect.signature(rule).parameters.values()
-    fixed = all(q.kind is q.POSITIONAL_OR_KEYWORD and q.default is q.empty for q in params)
-    n = len(params)
-    if fixed and n == 3:
-        def r3(g, ans, x):
-            tok = _quiet_set(_IGNORE)
-            try:
-                return rule(g, ans, x)
-            finally:
-                _quiet_reset(tok)
-        return r3
-    if fixed and n == 4:
-        def r4(g, ans, x, y):
-            tok = _quiet_set(_IGNORE)
-            try:
-                return rule(g, ans, x, y)
-            finally:
-                _quiet_reset(tok)
-        return r4
-
-    def rn(*a, **k):
-        tok = _quiet_set(_IGNORE)
-        try:
-            return rule(*a, **k)
-        finally:
-            _quiet_reset(tok)
-    return rn
-
+from .registry import defop, defnondiff
 
 def quietly(fn):
     """Decorator: ``fn`` (a composite's body) runs with NumPy's floating-point
-    warnings off, as PyTorch's ops do: its inf/NaN results stay."""
+    warnings off, as PyTorch's ops do: its inf/NaN results stay.  (Rules need
+    no such wrapper: the engine runs every backward sweep and every tangent
+    rule with them off.)"""
     @functools.wraps(fn)
     def run(*a, **k):
-        tok = _quiet_set(_IGNORE)
-        try:
+        with np.errstate(all="ignore"):
             return fn(*a, **k)
-        finally:
-            _quiet_reset(tok)
     return run
-
-
-def _quiet_times(d):
-    """The rule ``g * d(ans, *args)`` (a VJP and a JVP alike, as the registry
-    makes it), computed with NumPy's floating-point warnings off."""
-    if d is None:
-        return None
-    params = inspect.signature(d).parameters.values()
-    fixed = all(q.kind is q.POSITIONAL_OR_KEYWORD and q.default is q.empty for q in params)
-    n = len(params) - 1
-    if fixed and n == 1:
-        def t1(g, ans, x):
-            tok = _quiet_set(_IGNORE)
-            try:
-                return g * d(ans, x)
-            finally:
-                _quiet_reset(tok)
-        return t1
-    if fixed and n == 2:
-        def t2(g, ans, x, y):
-            tok = _quiet_set(_IGNORE)
-            try:
-                return g * d(ans, x, y)
-            finally:
-                _quiet_reset(tok)
-        return t2
-    return quiet(lambda g, ans, *a, **k: g * d(ans, *a, **k))
-
-
-def defop(name, fwd, *, deriv=None, vjp=None, jvp=None, argnum=False, **kw):
-    """The registry's ``defop`` with quiet rules: ``deriv`` becomes the rules
-    ``g * d`` and explicit rules are wrapped, all run by ``quiet``."""
-    if deriv is not None:
-        rules = tuple(_quiet_times(d) for d in (deriv if isinstance(deriv, tuple) else (deriv,)))
-        return _defop(name, fwd, vjp=rules, jvp=rules, **kw)
-    wrap = (lambda r: quiet(r) if r is not None else None)
-    if vjp is not None:
-        vjp = tuple(map(wrap, vjp)) if isinstance(vjp, tuple) else wrap(vjp)
-    if jvp is not None:
-        jvp = tuple(map(wrap, jvp)) if isinstance(jvp, tuple) else wrap(jvp)
-    return _defop(name, fwd, vjp=vjp, jvp=jvp, argnum=argnum, **kw)
 
 
 def zeros_like_g(g):
@@ -165,18 +66,18 @@ def _unary(name, fwd, deriv, saves=True, numpy=None, method=True, **kw):
 
 
 # ---- arithmetic ---------------------------------------------------------------
-add = _defop("add", operator.add, numpy=np.add, bcast=True, saves=False,
+add = defop("add", operator.add, numpy=np.add, bcast=True, saves=False,
              method=("__add__", "__radd__", "add"),
              vjp=(lambda g, ans, x, y: g, lambda g, ans, x, y: g),
              jvp=(lambda t, ans, x, y: t, lambda t, ans, x, y: t))
-subtract = _defop("subtract", operator.sub, numpy=np.subtract, bcast=True, saves=False,
+subtract = defop("subtract", operator.sub, numpy=np.subtract, bcast=True, saves=False,
                   method=("__sub__", "__rsub__", "sub"),
                   vjp=(lambda g, ans, x, y: g, lambda g, ans, x, y: -g),
                   jvp=(lambda t, ans, x, y: t, lambda t, ans, x, y: -t))
-negative = _defop("negative", operator.neg, numpy=np.negative, bcast=True, saves=False,
+negative = defop("negative", operator.neg, numpy=np.negative, bcast=True, saves=False,
                   method=("__neg__", "neg"),
                   vjp=lambda g, ans, x: -g, jvp=lambda t, ans, x: -t)
-positive = _defop("positive", operator.pos, numpy=np.positive, bcast=True, saves=False,
+positive = defop("positive", operator.pos, numpy=np.positive, bcast=True, saves=False,
                   vjp=lambda g, ans, x: g, jvp=lambda t, ans, x: t)
 multiply = defop("multiply", operator.mul, numpy=np.multiply, bcast=True, saves="args",
                  method=("__mul__", "__rmul__", "mul"),
@@ -262,7 +163,7 @@ relu = _unary("relu", lambda x: np.maximum(x, 0), lambda ans, x: ~(_data(ans) <=
 
 def _zero_grad_op(name, fwd, method=False, numpy=None, **kw):
     """A piecewise-constant op: derivative zero wherever it exists."""
-    return _defop(name, fwd, numpy=fwd if numpy is None else numpy, method=method,
+    return defop(name, fwd, numpy=fwd if numpy is None else numpy, method=method,
                   vjp=lambda g, ans, x, *a, **k: zeros_like_g(g),
                   jvp=lambda t, ans, x, *a, **k: zeros_like_g(t), **kw)
 
@@ -335,7 +236,7 @@ def _select(c, g, keep_true):
     return where(c, g, 0.0) if keep_true else where(c, 0.0, g)
 
 
-where = _defop("where", _where, bcast=True, saves="args", numpy=np.where,
+where = defop("where", _where, bcast=True, saves="args", numpy=np.where,
                vjp=(None, lambda g, ans, c, x, y: _select(c, g, True),
                     lambda g, ans, c, x, y: _select(c, g, False)),
                jvp=(None, lambda t, ans, c, x, y: _select(c, t, True),
@@ -375,7 +276,7 @@ def _astype_jvp(t, ans, x, dtype):
 
 # the VJP is the identity: the engine casts every gradient to its input's
 # dtype (the real part of a complex one for a real input)
-astype_p = _defop("astype", _astype, saves=False, register=False,
+astype_p = defop("astype", _astype, saves=False, register=False,
                   vjp=lambda g, ans, x, dtype: g, jvp=_astype_jvp)
 
 
