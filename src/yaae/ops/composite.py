@@ -45,8 +45,8 @@ def mean(x, axis=None, keepdims=False):
 @defcomposite(numpy=np.var, method=True)
 @quietly
 def var(x, axis=None, ddof=0, keepdims=False):
+    n = _count(x, axis, "var") - ddof
     d = x - mean(x, axis=axis, keepdims=True)
-    n = _count(x, axis) - ddof
     if np.iscomplexobj(_data(d)):          # NumPy: mean of |d|^2, a real number
         from .complex import real, conjugate
         return sum(real(d * conjugate(d)), axis=axis, keepdims=keepdims) / n
@@ -89,6 +89,7 @@ def logsumexp(x, axis=None, keepdims=False):
 
 
 @defcomposite(method=True)
+@quietly
 def softmax(x, axis=-1):
     if axis is not None:
         _axes_tuple(axis, np.ndim(_data(x)), "softmax")
@@ -97,6 +98,7 @@ def softmax(x, axis=-1):
 
 
 @defcomposite(method=True)
+@quietly
 def log_softmax(x, axis=-1):
     if axis is not None:
         _axes_tuple(axis, np.ndim(_data(x)), "log_softmax")
