@@ -336,7 +336,7 @@ def test_load_state_dict_rejects_values_that_do_not_cast_safely(case):
 
 def test_load_state_dict_accepts_safe_casts_like_torch():
     m = nn.Linear(3, 2, dtype=np.float32)
-    tm = tnn.Linear(3, 2)
+    tm = tnn.Linear(3, 2, dtype=torch.float32)   # whatever torch's default dtype is now
     w = rng.standard_normal((2, 3))
     b = np.arange(2)                                  # int64 into float32: fine
     m.load_state_dict({"weight": w, "bias": b})       # float64 into float32: fine
