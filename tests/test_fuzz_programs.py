@@ -1,0 +1,636 @@
+"""Hypothesis program fuzzer (issue #9): random programs of registry ops.
+
+A *program* is a straight-line sequence of steps over 1-3 input arrays of
+random broadcast-compatible shapes.  Each step applies one op from a
+well-behaved subset of ``yaae.ops.registry.OPS`` (smooth elementwise ops on
+safe domains, tie-free ``maximum``/``minimum``/``max``, reductions over random
+axes with ``keepdims``, shape ops, ``matmul``, ``softmax``/``logsumexp``,
+``where`` with a fixed mask) to earlier values; the program's result is its
+last value (depth 1-10).  The same program description is interpreted by
+yaae and by PyTorch (every op in ``OPS_TABLE`` has a PyTorch twin), so the
+failing program hypothesis prints is a literal that can be pasted into
+``tests/test_fuzz_regressions.py``.
+
+The generator evaluates every step on the actual inputs while it builds the
+program and keeps away from artifacts: kinks (``maximum``/``minimum``/``max``
+are used only where the competing values differ by >= 1e-2), overflow
+(results above 30 in magnitude are squashed by ``tanh``), and bad domains
+(``log``/``sqrt``/division only as ``log(1 + x*x)``, ``sqrt(1 + x*x)``,
+``a / (1 + b*b)``; ``exp`` only as ``exp(tanh(x))``).
+
+Checks (float64 unless said):
+
+* reverse and forward mode against central finite differences
+  (``ya.testing.gradcheck``);
+* float32 programs keep float32 (value and gradients) and agree with the same
+  program run in float64, loosely;
+* forward against reverse: ``<u, J v>`` from ``ya.jvp`` equals it from ``ya.vjp``;
+* the Hessian of the scalar program (``ya.hessian``) is symmetric to 1e-8;
+* value and gradient equal PyTorch 2.13's to 1e-10.
+
+Profiles.  Examples are derandomized (fixed seed), ``deadline=None``.  The
+default profile ``yaae-fuzz-ci`` runs 1,200 examples in total across the five
+tests (about a minute on a 2-core machine); ``YAAE_FUZZ_PROFILE=long`` selects
+``yaae-fuzz-long`` (20x as many) for local runs::
+
+    YAAE_FUZZ_PROFILE=long .venv/bin/python -m pytest -q tests/test_fuzz_programs.py
+
+The profiles are applied per test (never loaded globally), so they do not
+change the settings of other hypothesis tests.
+"""
+import os
+
+import numpy as np
+import pytest
+import torch
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+import yaae as ya
+from yaae.ops.registry import OPS
+
+settings.register_profile(
+    "yaae-fuzz-ci", derandomize=True, deadline=None, database=None, print_blob=False,
+    suppress_health_check=list(HealthCheck))
+settings.register_profile(
+    "yaae-fuzz-long", derandomize=True, deadline=None, database=None, print_blob=False,
+    suppress_health_check=list(HealthCheck))
+PROFILE = "yaae-fuzz-" + os.environ.get("YAAE_FUZZ_PROFILE", "ci")
+if PROFILE not in ("yaae-fuzz-ci", "yaae-fuzz-long"):
+    raise ValueError(f"YAAE_FUZZ_PROFILE must be 'ci' or 'long', not {PROFILE[10:]!r}")
+SCALE = 20 if PROFILE == "yaae-fuzz-long" else 1
+
+
+def fuzz_settings(n):
+    """The chosen profile with ``n`` examples (times 20 in the long profile)."""
+    return settings(settings.get_profile(PROFILE), max_examples=n * SCALE)
+
+
+MAX_SIZE = 48          # largest number of elements of any value
+GAP = 1e-2             # min distance between competing values of max/min
+BOUND = 30.0           # values above this in magnitude are squashed
+
+
+# --------------------------------------------------------------------------
+# The ops: one function per backend, taking the backend namespace
+# --------------------------------------------------------------------------
+
+class Y:
+    """yaae backend."""
+    lib = "yaae"
+    sin, cos, tanh, sigmoid, arctan = ya.sin, ya.cos, ya.tanh, ya.sigmoid, ya.arctan
+    exp, log, sqrt, log1p, softplus = ya.exp, ya.log, ya.sqrt, ya.log1p, ya.softplus
+    add, subtract, multiply, divide = ya.add, ya.subtract, ya.multiply, ya.divide
+    maximum, minimum, logaddexp, negative = ya.maximum, ya.minimum, ya.logaddexp, ya.negative
+    matmul = ya.matmul
+
+    @staticmethod
+    def sum(x, axis, keepdims):
+        return ya.sum(x, axis=axis, keepdims=keepdims)
+
+    @staticmethod
+    def mean(x, axis, keepdims):
+        return ya.mean(x, axis=axis, keepdims=keepdims)
+
+    @staticmethod
+    def max(x, axis, keepdims):
+        return ya.max(x, axis=axis, keepdims=keepdims)
+
+    @staticmethod
+    def logsumexp(x, axis, keepdims):
+        return ya.logsumexp(x, axis=axis, keepdims=keepdims)
+
+    @staticmethod
+    def softmax(x, axis):
+        return ya.softmax(x, axis=axis)
+
+    @staticmethod
+    def reshape(x, shape):
+        return ya.reshape(x, shape)
+
+    @staticmethod
+    def transpose(x, perm):
+        return ya.transpose(x, perm)
+
+    @staticmethod
+    def swaplast(x):
+        return ya.swapaxes(x, -1, -2)
+
+    @staticmethod
+    def broadcast_to(x, shape):
+        return ya.broadcast_to(x, shape)
+
+    @staticmethod
+    def expand_dims(x, axis):
+        return ya.expand_dims(x, axis)
+
+    @staticmethod
+    def concatenate(xs, axis):
+        return ya.concatenate(xs, axis=axis)
+
+    @staticmethod
+    def stack(xs, axis):
+        return ya.stack(xs, axis=axis)
+
+    @staticmethod
+    def getitem(x, idx):
+        return ya.getitem(x, idx)
+
+    @staticmethod
+    def where(mask, a, b):
+        return ya.where(mask, a, b)
+
+
+class T:
+    """PyTorch backend."""
+    lib = "torch"
+    sin, cos, tanh, sigmoid, arctan = torch.sin, torch.cos, torch.tanh, torch.sigmoid, torch.atan
+    exp, log, sqrt, log1p = torch.exp, torch.log, torch.sqrt, torch.log1p
+    softplus = staticmethod(torch.nn.functional.softplus)
+    add, subtract, multiply, divide = torch.add, torch.subtract, torch.multiply, torch.divide
+    maximum, minimum, logaddexp, negative = torch.maximum, torch.minimum, torch.logaddexp, torch.neg
+    matmul = torch.matmul
+
+    @staticmethod
+    def _dims(x, axis):
+        return tuple(range(x.ndim)) if axis is None else axis
+
+    @staticmethod
+    def sum(x, axis, keepdims):
+        return torch.sum(x, dim=T._dims(x, axis), keepdim=keepdims)
+
+    @staticmethod
+    def mean(x, axis, keepdims):
+        return torch.mean(x, dim=T._dims(x, axis), keepdim=keepdims)
+
+    @staticmethod
+    def max(x, axis, keepdims):
+        return torch.amax(x, dim=T._dims(x, axis), keepdim=keepdims)
+
+    @staticmethod
+    def logsumexp(x, axis, keepdims):
+        return torch.logsumexp(x, dim=T._dims(x, axis), keepdim=keepdims)
+
+    @staticmethod
+    def softmax(x, axis):
+        return torch.softmax(x, dim=axis)
+
+    @staticmethod
+    def reshape(x, shape):
+        return torch.reshape(x, shape)
+
+    @staticmethod
+    def transpose(x, perm):
+        return torch.permute(x, perm)
+
+    @staticmethod
+    def swaplast(x):
+        return torch.transpose(x, -1, -2)
+
+    @staticmethod
+    def broadcast_to(x, shape):
+        return torch.broadcast_to(x, shape)
+
+    @staticmethod
+    def expand_dims(x, axis):
+        return torch.unsqueeze(x, axis)
+
+    @staticmethod
+    def concatenate(xs, axis):
+        return torch.cat(list(xs), dim=axis)
+
+    @staticmethod
+    def stack(xs, axis):
+        return torch.stack(list(xs), dim=axis)
+
+    @staticmethod
+    def getitem(x, idx):
+        return x[idx]
+
+    @staticmethod
+    def where(mask, a, b):
+        return torch.where(torch.as_tensor(mask), a, b)
+
+
+def _idx(spec):
+    return tuple(slice(*s) for s in spec)
+
+
+# name -> (arity or "seq", fn(B, args, **params)); the registry op(s) each uses
+# are in OPS_USED and checked to be registry ops.
+OPS_TABLE = {
+    "sin": (1, lambda B, a: B.sin(a)),
+    "cos": (1, lambda B, a: B.cos(a)),
+    "tanh": (1, lambda B, a: B.tanh(a)),
+    "sigmoid": (1, lambda B, a: B.sigmoid(a)),
+    "arctan": (1, lambda B, a: B.arctan(a)),
+    "softplus": (1, lambda B, a: B.softplus(a)),
+    "negative": (1, lambda B, a: B.negative(a)),
+    "square": (1, lambda B, a: B.multiply(a, a)),
+    "exp_tanh": (1, lambda B, a: B.exp(B.tanh(a))),
+    "log_1p_sq": (1, lambda B, a: B.log(B.add(B.multiply(a, a), 1.0))),
+    "log1p_sq": (1, lambda B, a: B.log1p(B.multiply(a, a))),
+    "sqrt_1p_sq": (1, lambda B, a: B.sqrt(B.add(B.multiply(a, a), 1.0))),
+    "add": (2, lambda B, a, b: B.add(a, b)),
+    "subtract": (2, lambda B, a, b: B.subtract(a, b)),
+    "multiply": (2, lambda B, a, b: B.multiply(a, b)),
+    "divide_1p_sq": (2, lambda B, a, b: B.divide(a, B.add(B.multiply(b, b), 1.0))),
+    "maximum": (2, lambda B, a, b: B.maximum(a, b)),
+    "minimum": (2, lambda B, a, b: B.minimum(a, b)),
+    "logaddexp": (2, lambda B, a, b: B.logaddexp(a, b)),
+    "matmul": (2, lambda B, a, b: B.matmul(a, b)),
+    "gram": (1, lambda B, a: B.matmul(a, B.swaplast(a))),
+    "sum": (1, lambda B, a, axis, keepdims: B.sum(a, axis, keepdims)),
+    "mean": (1, lambda B, a, axis, keepdims: B.mean(a, axis, keepdims)),
+    "max": (1, lambda B, a, axis, keepdims: B.max(a, axis, keepdims)),
+    "logsumexp": (1, lambda B, a, axis, keepdims: B.logsumexp(a, axis, keepdims)),
+    "softmax": (1, lambda B, a, axis: B.softmax(a, axis)),
+    "reshape": (1, lambda B, a, shape: B.reshape(a, shape)),
+    "transpose": (1, lambda B, a, perm: B.transpose(a, perm)),
+    "broadcast_to": (1, lambda B, a, shape: B.broadcast_to(a, shape)),
+    "expand_dims": (1, lambda B, a, axis: B.expand_dims(a, axis)),
+    "concatenate": (2, lambda B, a, b, axis: B.concatenate([a, b], axis)),
+    "stack": (2, lambda B, a, b, axis: B.stack([a, b], axis)),
+    "getitem": (1, lambda B, a, idx: B.getitem(a, _idx(idx))),
+    "where": (2, lambda B, a, b, mask: B.where(np.asarray(mask, dtype=bool), a, b)),
+}
+OPS_USED = ["sin", "cos", "tanh", "sigmoid", "arctan", "softplus", "negative", "exp", "log",
+            "log1p", "sqrt", "add", "subtract", "multiply", "divide", "maximum", "minimum",
+            "logaddexp", "matmul", "swapaxes", "sum", "mean", "max", "logsumexp", "softmax",
+            "reshape", "transpose", "broadcast_to", "expand_dims", "concatenate", "stack",
+            "getitem", "where"]
+
+
+def run(program, inputs, B=Y):
+    """The program's final value, computed with backend ``B`` (yaae or torch)."""
+    vals = list(inputs)
+    for name, args, params in program["steps"]:
+        fn = OPS_TABLE[name][1]
+        vals.append(fn(B, *[vals[i] for i in args], **params))
+    return vals[-1]
+
+
+def scalar_fn(program, dtype=np.float64, B=Y):
+    """``sum(program(*xs) * weight)``: the program as a scalar function."""
+    if B is Y:
+        w = np.asarray(program["weight"], dtype=dtype)
+        return lambda *xs: ya.sum(ya.multiply(run(program, xs, Y), w))
+    w = torch.tensor(np.asarray(program["weight"], dtype=np.float64))
+    return lambda *xs: torch.sum(run(program, xs, T) * w)
+
+
+def inputs_of(program, dtype=np.float64):
+    return [np.asarray(x, dtype=dtype) for x in program["inputs"]]
+
+
+# --------------------------------------------------------------------------
+# The generator
+# --------------------------------------------------------------------------
+
+def _bshape(*shapes):
+    try:
+        return tuple(np.broadcast_shapes(*shapes))
+    except ValueError:
+        return None
+
+
+def _size(shape):
+    return int(np.prod(shape, dtype=np.int64))
+
+
+def _gap_ok(a, b):
+    """Competing values of maximum/minimum are at least GAP apart."""
+    return bool(np.all(np.abs(np.asarray(a) - np.asarray(b)) >= GAP))
+
+
+def _max_gap_ok(a, axis):
+    """The maximum over ``axis`` is unique, by at least GAP."""
+    a = np.asarray(a, dtype=np.float64)
+    if a.ndim == 0:
+        return True
+    ax = tuple(range(a.ndim)) if axis is None else axis
+    moved = np.moveaxis(a, ax, tuple(range(-len(ax), 0)))
+    flat = moved.reshape(moved.shape[:moved.ndim - len(ax)] + (-1,))
+    if flat.shape[-1] < 2:
+        return True
+    top2 = np.sort(flat, axis=-1)[..., -2:]
+    return bool(np.all(top2[..., 1] - top2[..., 0] >= GAP))
+
+
+@st.composite
+def programs(draw, max_depth=10, max_inputs=3):
+    rng = np.random.default_rng(draw(st.integers(0, 2 ** 32 - 1)))
+    ndim = draw(st.integers(0, 3))
+    base = tuple(draw(st.lists(st.integers(1, 3), min_size=ndim, max_size=ndim)))
+    n_in = draw(st.integers(1, max_inputs))
+    shapes = []
+    for _ in range(n_in):
+        k = draw(st.integers(0, ndim))
+        sub = list(base[ndim - k:])
+        for j in range(k):
+            if draw(st.booleans()) and draw(st.booleans()):
+                sub[j] = 1
+        shapes.append(tuple(sub))
+    # rounded to float32 so that float32 and float64 runs see the same numbers
+    data = [rng.uniform(-1.5, 1.5, s).astype(np.float32).astype(np.float64) for s in shapes]
+    vals = list(data)
+    steps = []
+    names = sorted(OPS_TABLE)
+    depth = draw(st.integers(1, max_depth))
+    for _ in range(depth):
+        step = None
+        for _attempt in range(6):
+            name = draw(st.sampled_from(names))
+            step = _make_step(draw, rng, name, vals)
+            if step is not None:
+                break
+        if step is None:
+            step = ("sin", (len(vals) - 1,), {})
+        name, args, params = step
+        val = OPS_TABLE[name][1](Y, *[vals[i] for i in args], **params)
+        val = np.asarray(val, dtype=np.float64)
+        if not np.all(np.isfinite(val)) or (val.size and np.max(np.abs(val)) > BOUND):
+            steps.append(step)
+            vals.append(val)
+            step = ("tanh", (len(vals) - 1,), {})
+            val = np.tanh(val)
+        steps.append(step)
+        vals.append(val)
+    out = vals[-1]
+    weight = rng.standard_normal(np.shape(out))
+    return {"inputs": [d.tolist() for d in data], "steps": steps,
+            "weight": weight.tolist()}
+
+
+def _pick(draw, vals, pred=lambda v: True):
+    """Index of an existing value satisfying ``pred``, favouring recent ones."""
+    ok = [i for i, v in enumerate(vals) if pred(np.asarray(v))]
+    if not ok:
+        return None
+    if draw(st.booleans()) and len(vals) - 1 in ok:
+        return len(vals) - 1
+    return draw(st.sampled_from(ok))
+
+
+def _axis(draw, nd):
+    """None, an int, or a tuple of distinct axes (some negative)."""
+    kind = draw(st.integers(0, 2))
+    if kind == 0 or nd == 0:
+        return None
+    if kind == 1:
+        return draw(st.integers(-nd, nd - 1))
+    axes = draw(st.lists(st.integers(0, nd - 1), min_size=1, max_size=nd, unique=True))
+    return tuple(sorted(axes))
+
+
+def _make_step(draw, rng, name, vals):
+    arity = OPS_TABLE[name][0]
+    shp = [np.shape(v) for v in vals]
+    if name in ("maximum", "minimum"):
+        i = _pick(draw, vals)
+        cands = [j for j in range(len(vals)) if j != i and _bshape(shp[i], shp[j]) is not None
+                 and _gap_ok(vals[i], vals[j])]
+        if not cands:
+            return None
+        return (name, (i, draw(st.sampled_from(cands))), {})
+    if name == "where":
+        i = _pick(draw, vals)
+        cands = [j for j in range(len(vals)) if _bshape(shp[i], shp[j]) is not None]
+        j = draw(st.sampled_from(cands))
+        ms = _bshape(shp[i], shp[j])
+        return (name, (i, j), {"mask": (rng.random(ms) < 0.5).tolist()})
+    if name == "matmul":
+        pairs = []
+        for i in range(len(vals)):
+            for j in range(len(vals)):
+                a, b = shp[i], shp[j]
+                if len(a) < 1 or len(b) < 1:
+                    continue
+                if len(b) == 1:
+                    ok = a[-1] == b[0]
+                elif len(a) == 1:
+                    ok = a[0] == b[-2]
+                else:
+                    ok = a[-1] == b[-2] and _bshape(a[:-2], b[:-2]) is not None
+                if ok:
+                    pairs.append((i, j))
+        if not pairs:
+            return None
+        i, j = draw(st.sampled_from(pairs))
+        out = np.matmul(vals[i], vals[j])
+        if np.size(out) > MAX_SIZE:
+            return None
+        return (name, (i, j), {})
+    if name == "gram":
+        i = _pick(draw, vals, lambda v: v.ndim >= 2)
+        if i is None or _size(shp[i][:-1] + shp[i][-2:-1]) > MAX_SIZE:
+            return None
+        return (name, (i,), {})
+    if arity == 2 and name not in ("concatenate", "stack"):   # elementwise binary
+        i = _pick(draw, vals)
+        cands = [j for j in range(len(vals)) if _bshape(shp[i], shp[j]) is not None
+                 and _size(_bshape(shp[i], shp[j])) <= MAX_SIZE]
+        return (name, (i, draw(st.sampled_from(cands))), {})
+    if name in ("sum", "mean", "max", "logsumexp"):
+        i = _pick(draw, vals)
+        nd = len(shp[i])
+        axis = _axis(draw, nd)
+        keepdims = draw(st.booleans())
+        if name == "max" and not _max_gap_ok(vals[i], axis if axis is None or
+                                                 isinstance(axis, tuple) else (axis % nd,)):
+            return None
+        return (name, (i,), {"axis": axis, "keepdims": keepdims})
+    if name == "softmax":
+        i = _pick(draw, vals, lambda v: v.ndim >= 1)
+        if i is None:
+            return None
+        nd = len(shp[i])
+        return (name, (i,), {"axis": draw(st.integers(-nd, nd - 1))})
+    if name == "reshape":
+        i = _pick(draw, vals)
+        s = shp[i]
+        kind = draw(st.integers(0, 2))
+        new = ((_size(s),) if kind == 0 else tuple(reversed(s)) if kind == 1
+               else s[:len(s) // 2] + (1,) + s[len(s) // 2:])
+        return (name, (i,), {"shape": new})
+    if name == "transpose":
+        i = _pick(draw, vals)
+        perm = tuple(draw(st.permutations(range(len(shp[i])))))
+        return (name, (i,), {"perm": perm})
+    if name == "broadcast_to":
+        i = _pick(draw, vals)
+        s = list(shp[i])
+        s = [draw(st.integers(1, 3)) if d == 1 else d for d in s]
+        if draw(st.booleans()):
+            s = [draw(st.integers(1, 3))] + s
+        if len(s) > 4 or _size(s) > MAX_SIZE:
+            return None
+        return (name, (i,), {"shape": tuple(s)})
+    if name == "expand_dims":
+        i = _pick(draw, vals, lambda v: v.ndim < 4)
+        if i is None:
+            return None
+        nd = len(shp[i]) + 1
+        return (name, (i,), {"axis": draw(st.integers(-nd, nd - 1))})
+    if name in ("concatenate", "stack"):
+        i = _pick(draw, vals, lambda v: v.ndim >= (1 if name == "concatenate" else 0)
+                  and v.ndim < 4)
+        if i is None:
+            return None
+        nd = len(shp[i])
+        if name == "stack":
+            axis = draw(st.integers(-nd - 1, nd))
+            cands = [j for j in range(len(vals)) if shp[j] == shp[i]]
+            if 2 * _size(shp[i]) > MAX_SIZE:
+                return None
+        else:
+            axis = draw(st.integers(-nd, nd - 1))
+            a = axis % nd
+            cands = [j for j in range(len(vals)) if len(shp[j]) == nd and all(
+                shp[j][k] == shp[i][k] for k in range(nd) if k != a)]
+            j0 = draw(st.sampled_from(cands))
+            if _size(shp[i]) + _size(shp[j0]) > MAX_SIZE:
+                return None
+            cands = [j0]
+        return (name, (i, draw(st.sampled_from(cands))), {"axis": axis})
+    if name == "getitem":
+        i = _pick(draw, vals, lambda v: v.ndim >= 1)
+        if i is None:
+            return None
+        spec = []
+        for d in shp[i][:draw(st.integers(1, len(shp[i])))]:
+            start = draw(st.integers(0, d - 1))
+            stop = draw(st.integers(start + 1, d))
+            step = draw(st.integers(1, 2))
+            spec.append((start, stop, step))
+        return (name, (i,), {"idx": tuple(spec)})
+    # plain unary
+    return (name, (_pick(draw, vals),), {})
+
+
+# --------------------------------------------------------------------------
+# The checks
+# --------------------------------------------------------------------------
+
+def check_gradcheck(program):
+    """Reverse and forward mode against central finite differences."""
+    xs = inputs_of(program)
+    ya.testing.gradcheck(scalar_fn(program), *xs, modes=("rev", "fwd"))
+    ya.testing.gradcheck(lambda *zs: run(program, zs), *xs, modes=("rev",))
+
+
+def check_float32(program):
+    """A float32 program stays float32 and agrees with the float64 one."""
+    x32, x64 = inputs_of(program, np.float32), inputs_of(program)
+    out32 = run(program, x32)
+    assert np.asarray(out32).dtype == np.float32, np.asarray(out32).dtype
+    n = len(x32)
+    argnums = tuple(range(n))
+    g32 = ya.grad(scalar_fn(program, np.float32), argnums=argnums)(*x32)
+    g64 = ya.grad(scalar_fn(program), argnums=argnums)(*x64)
+    np.testing.assert_allclose(np.asarray(out32, dtype=np.float64), run(program, x64),
+                               rtol=1e-3, atol=1e-3)
+    for a, b in zip(g32, g64):
+        assert np.asarray(a).dtype == np.float32, np.asarray(a).dtype
+        assert np.shape(a) == np.shape(b)
+        scale = max(1.0, float(np.max(np.abs(b), initial=0.0)))
+        np.testing.assert_allclose(np.asarray(a, dtype=np.float64), b, rtol=1e-3,
+                                   atol=2e-3 * scale)
+
+
+def check_fwd_rev(program):
+    """<u, J v> from forward mode equals <J^T u, v> from reverse mode."""
+    xs = inputs_of(program)
+    rng = np.random.default_rng(len(program["steps"]))
+    vs = tuple(rng.standard_normal(x.shape) for x in xs)
+    f = lambda *zs: run(program, zs)
+    out, jv = ya.jvp(f, tuple(xs), vs)
+    out2, vjp_fn = ya.vjp(f, *xs)
+    u = rng.standard_normal(np.shape(out))
+    ju = vjp_fn(u)
+    np.testing.assert_allclose(np.asarray(out), np.asarray(out2), rtol=0, atol=0)
+    assert np.shape(jv) == np.shape(out)
+    lhs = float(np.sum(u * np.asarray(jv)))
+    rhs = float(sum(np.sum(np.asarray(g) * v) for g, v in zip(ju, vs)))
+    scale = max(1.0, float(np.sum(np.abs(u * np.asarray(jv)))))
+    assert abs(lhs - rhs) <= 1e-10 * scale, (lhs, rhs)
+
+
+def check_hessian_symmetric(program):
+    """The Hessian of the scalar program is symmetric (float64, 1e-8 relative)."""
+    xs = inputs_of(program)
+    shapes = [x.shape for x in xs]
+    sizes = [x.size for x in xs]
+    offs = np.cumsum([0] + sizes)
+    flat = np.concatenate([x.ravel() for x in xs])
+    f = scalar_fn(program)
+
+    def g(v):
+        parts = [ya.reshape(ya.getitem(v, (slice(int(offs[k]), int(offs[k + 1])),)), shapes[k])
+                 for k in range(len(xs))]
+        return f(*parts)
+
+    H = np.asarray(ya.hessian(g)(flat))
+    assert H.shape == (flat.size, flat.size)
+    assert np.all(np.isfinite(H))
+    scale = max(1.0, float(np.max(np.abs(H), initial=0.0)))
+    assert np.max(np.abs(H - H.T), initial=0.0) <= 1e-8 * scale, np.max(np.abs(H - H.T))
+
+
+def check_torch(program):
+    """Value and gradient equal PyTorch's, float64, to 1e-10."""
+    xs = inputs_of(program)
+    txs = [torch.tensor(x, requires_grad=True) for x in xs]
+    tout = run(program, txs, T)
+    tval = scalar_fn(program, B=T)(*txs)
+    tgrads = torch.autograd.grad(tval, txs, allow_unused=True)
+    out = run(program, xs)
+    np.testing.assert_allclose(np.asarray(out), tout.detach().numpy(), rtol=1e-10, atol=1e-10)
+    assert np.shape(out) == tuple(tout.shape)
+    val, grads = ya.value_and_grad(scalar_fn(program), argnums=tuple(range(len(xs))))(*xs) \
+        if hasattr(ya, "value_and_grad") else (scalar_fn(program)(*xs),
+                                               ya.grad(scalar_fn(program),
+                                                       argnums=tuple(range(len(xs))))(*xs))
+    np.testing.assert_allclose(np.asarray(val), tval.detach().numpy(), rtol=1e-10, atol=1e-10)
+    for g, tg, x in zip(grads, tgrads, xs):
+        tg = np.zeros_like(x) if tg is None else tg.numpy()
+        np.testing.assert_allclose(np.asarray(g), tg, rtol=1e-10, atol=1e-10)
+
+
+# --------------------------------------------------------------------------
+# The tests
+# --------------------------------------------------------------------------
+
+def test_ops_used_are_registry_ops():
+    missing = [n for n in OPS_USED if n not in OPS]
+    assert not missing, missing
+
+
+@fuzz_settings(300)
+@given(programs())
+def test_fuzz_gradcheck(program):
+    check_gradcheck(program)
+
+
+@fuzz_settings(200)
+@given(programs())
+def test_fuzz_float32(program):
+    check_float32(program)
+
+
+@fuzz_settings(250)
+@given(programs())
+def test_fuzz_fwd_vs_rev(program):
+    check_fwd_rev(program)
+
+
+@fuzz_settings(150)
+@given(programs(max_depth=8))
+def test_fuzz_hessian_symmetric(program):
+    check_hessian_symmetric(program)
+
+
+@fuzz_settings(300)
+@given(programs())
+def test_fuzz_torch(program):
+    check_torch(program)
