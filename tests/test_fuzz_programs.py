@@ -83,6 +83,7 @@ class Y:
     add, subtract, multiply, divide = ya.add, ya.subtract, ya.multiply, ya.divide
     maximum, minimum, logaddexp, negative = ya.maximum, ya.minimum, ya.logaddexp, ya.negative
     matmul = ya.matmul
+    sinh, cosh, arcsinh, abs, relu, hypot = ya.sinh, ya.cosh, ya.arcsinh, ya.abs, ya.relu, ya.hypot
 
     @staticmethod
     def sum(x, axis, keepdims):
@@ -150,6 +151,8 @@ class T:
     add, subtract, multiply, divide = torch.add, torch.subtract, torch.multiply, torch.divide
     maximum, minimum, logaddexp, negative = torch.maximum, torch.minimum, torch.logaddexp, torch.neg
     matmul = torch.matmul
+    sinh, cosh, arcsinh, abs, relu, hypot = (torch.sinh, torch.cosh, torch.asinh, torch.abs,
+                                             torch.relu, torch.hypot)
 
     @staticmethod
     def _dims(x, axis):
@@ -212,8 +215,27 @@ class T:
         return torch.where(torch.as_tensor(mask), a, b)
 
 
-def _idx(spec):
-    return tuple(slice(*s) for s in spec)
+def _idx(spec, arr=np.array):
+    """An index from its literal: (start, stop, step) triples are slices, lists
+    are integer arrays (``arr`` makes them), ints and None stand for themselves."""
+    return tuple(slice(*s) if isinstance(s, tuple) else arr(s) if isinstance(s, list) else s
+                 for s in spec)
+
+
+def _both(yfn, tfn):
+    """An op given by a yaae function and its PyTorch twin."""
+    return lambda B, *args, **kw: (yfn if B is Y else tfn)(*args, **kw)
+
+
+def _tdims(x, axis):
+    return tuple(range(x.ndim)) if axis is None else axis
+
+
+def _tprod(x, axis, keepdims):
+    if axis is None:
+        p = torch.prod(x)
+        return p.reshape((1,) * x.ndim) if keepdims else p
+    return torch.prod(x, dim=axis, keepdim=keepdims)
 
 
 # name -> (arity or "seq", fn(B, args, **params)); the registry op(s) each uses
@@ -251,10 +273,59 @@ OPS_TABLE = {
     "expand_dims": (1, lambda B, a, axis: B.expand_dims(a, axis)),
     "concatenate": (2, lambda B, a, b, axis: B.concatenate([a, b], axis)),
     "stack": (2, lambda B, a, b, axis: B.stack([a, b], axis)),
-    "getitem": (1, lambda B, a, idx: B.getitem(a, _idx(idx))),
+    "getitem": (1, lambda B, a, idx: B.getitem(a, _idx(idx, np.array if B is Y
+                                                       else torch.tensor))),
     "where": (2, lambda B, a, b, mask: B.where(np.asarray(mask, dtype=bool), a, b)),
+    "sinh_tanh": (1, lambda B, a: B.sinh(B.tanh(a))),
+    "cosh_tanh": (1, lambda B, a: B.cosh(B.tanh(a))),
+    "arcsinh": (1, lambda B, a: B.arcsinh(a)),
+    "abs": (1, lambda B, a: B.abs(a)),
+    "relu": (1, lambda B, a: B.relu(a)),
+    "clip": (1, _both(lambda a: ya.clip(a, -0.5, 0.5), lambda a: torch.clamp(a, -0.5, 0.5))),
+    "hypot_1p_sq": (2, lambda B, a, b: B.hypot(a, B.add(B.multiply(b, b), 1.0))),
+    "log_softmax": (1, _both(lambda a, axis: ya.log_softmax(a, axis=axis),
+                             lambda a, axis: torch.log_softmax(a, dim=axis))),
+    "var": (1, _both(lambda a, axis, keepdims: ya.var(a, axis=axis, keepdims=keepdims),
+                     lambda a, axis, keepdims: torch.var(a, dim=_tdims(a, axis), correction=0,
+                                                         keepdim=keepdims))),
+    "std": (1, _both(lambda a, axis, keepdims: ya.std(a, axis=axis, keepdims=keepdims),
+                     lambda a, axis, keepdims: torch.std(a, dim=_tdims(a, axis), correction=0,
+                                                         keepdim=keepdims))),
+    "vector_norm": (1, _both(lambda a, axis, keepdims: ya.linalg.vector_norm(
+                                 a, axis=axis, keepdims=keepdims),
+                             lambda a, axis, keepdims: torch.linalg.vector_norm(
+                                 a, 2, dim=_tdims(a, axis), keepdim=keepdims))),
+    "prod": (1, _both(lambda a, axis, keepdims: ya.prod(a, axis=axis, keepdims=keepdims),
+                      _tprod)),
+    "cumsum": (1, _both(lambda a, axis: ya.cumsum(a, axis=axis),
+                        lambda a, axis: torch.cumsum(a, dim=axis))),
+    "cumprod": (1, _both(lambda a, axis: ya.cumprod(a, axis=axis),
+                         lambda a, axis: torch.cumprod(a, dim=axis))),
+    "flip": (1, _both(lambda a, axis: ya.flip(a, axis=axis),
+                      lambda a, axis: torch.flip(a, _tdims(a, axis) if not isinstance(axis, int)
+                                                 else (axis,)))),
+    "roll": (1, _both(lambda a, shift, axis: ya.roll(a, shift, axis=axis),
+                      lambda a, shift, axis: torch.roll(a, shift, dims=axis))),
+    "swapaxes": (1, _both(lambda a, axis1, axis2: ya.swapaxes(a, axis1, axis2),
+                          lambda a, axis1, axis2: torch.swapaxes(a, axis1, axis2))),
+    "moveaxis": (1, _both(lambda a, source, destination: ya.moveaxis(a, source, destination),
+                          lambda a, source, destination: torch.movedim(a, source, destination))),
+    "squeeze": (1, _both(lambda a, axis: ya.squeeze(a, axis=axis),
+                         lambda a, axis: torch.squeeze(a) if axis is None
+                         else torch.squeeze(a, axis))),
+    "diff": (1, _both(lambda a, n, axis: ya.diff(a, n=n, axis=axis),
+                      lambda a, n, axis: torch.diff(a, n=n, dim=axis))),
+    "tril": (1, _both(lambda a, k: ya.tril(a, k=k), lambda a, k: torch.tril(a, k))),
+    "triu": (1, _both(lambda a, k: ya.triu(a, k=k), lambda a, k: torch.triu(a, k))),
+    "trace": (1, _both(lambda a, offset: ya.trace(a, offset=offset),
+                       lambda a, offset: torch.diagonal(a, offset, 0, 1).sum(-1))),
+    "tile": (1, _both(lambda a, reps: ya.tile(a, reps), lambda a, reps: torch.tile(a, reps))),
+    "outer": (2, _both(ya.outer, lambda a, b: torch.outer(a.reshape(-1), b.reshape(-1)))),
 }
-OPS_USED = ["sin", "cos", "tanh", "sigmoid", "arctan", "softplus", "negative", "exp", "log",
+OPS_USED = ["sinh", "cosh", "arcsinh", "abs", "relu", "clip", "hypot", "log_softmax", "var",
+            "std", "linalg.vector_norm", "prod", "cumsum", "cumprod", "flip", "roll",
+            "swapaxes", "moveaxis", "squeeze", "diff", "tril", "triu", "trace", "tile", "outer",
+            "sin", "cos", "tanh", "sigmoid", "arctan", "softplus", "negative", "exp", "log",
             "log1p", "sqrt", "add", "subtract", "multiply", "divide", "maximum", "minimum",
             "logaddexp", "matmul", "swapaxes", "sum", "mean", "max", "logsumexp", "softmax",
             "reshape", "transpose", "broadcast_to", "expand_dims", "concatenate", "stack",
@@ -317,18 +388,44 @@ def _max_gap_ok(a, axis):
     return bool(np.all(top2[..., 1] - top2[..., 0] >= GAP))
 
 
+class _Choices:
+    """Structural choices, from a generator seeded by hypothesis (hypothesis's own
+    draws shrink towards the first op and depth 1, which starved the programs of
+    depth and variety; failures are reported as full program literals instead)."""
+
+    def __init__(self, rng):
+        self.rng = rng
+
+    def int(self, lo, hi):
+        return int(self.rng.integers(lo, hi + 1))
+
+    def bool(self):
+        return bool(self.rng.integers(2))
+
+    def choice(self, seq):
+        return seq[int(self.rng.integers(len(seq)))]
+
+    def perm(self, n):
+        return [int(k) for k in self.rng.permutation(n)]
+
+    def subset(self, n):
+        k = int(self.rng.integers(1, n + 1))
+        return [int(a) for a in self.rng.choice(n, size=k, replace=False)]
+
+
 @st.composite
 def programs(draw, max_depth=10, max_inputs=3):
     rng = np.random.default_rng(draw(st.integers(0, 2 ** 32 - 1)))
-    ndim = draw(st.integers(0, 3))
-    base = tuple(draw(st.lists(st.integers(1, 3), min_size=ndim, max_size=ndim)))
-    n_in = draw(st.integers(1, max_inputs))
+    R = _Choices(rng)
+    ndim = R.int(0, 3)
+    base = tuple([R.int(1, 4) for _ in range(ndim)])
+    n_in = R.int(1, max_inputs)
     shapes = []
     for _ in range(n_in):
-        k = draw(st.integers(0, ndim))
+        k = R.int(0, ndim) if R.bool() else ndim
         sub = list(base[ndim - k:])
         for j in range(k):
-            if draw(st.booleans()) and draw(st.booleans()):
+            if R.bool() and R.bool():
                 sub[j] = 1
         shapes.append(tuple(sub))
     # rounded to float32 so that float32 and float64 runs see the same numbers
@@ -336,12 +433,12 @@ def programs(draw, max_depth=10, max_inputs=3):
     vals = list(data)
     steps = []
     names = sorted(OPS_TABLE)
-    depth = draw(st.integers(1, max_depth))
+    depth = R.int(1, max_depth)
     for _ in range(depth):
         step = None
         for _attempt in range(6):
-            name = draw(st.sampled_from(names))
-            step = _make_step(draw, rng, name, vals)
+            name = R.choice(names)
+            step = _make_step(R, rng, name, vals)
             if step is not None:
                 break
         if step is None:
@@ -362,43 +459,120 @@ def programs(draw, max_depth=10, max_inputs=3):
             "weight": weight.tolist()}
 
 
-def _pick(draw, vals, pred=lambda v: True):
+def _pick(R, vals, pred=lambda v: True):
     """Index of an existing value satisfying ``pred``, favouring recent ones."""
     ok = [i for i, v in enumerate(vals) if pred(np.asarray(v))]
     if not ok:
         return None
-    if draw(st.booleans()) and len(vals) - 1 in ok:
+    if R.bool() and len(vals) - 1 in ok:
         return len(vals) - 1
-    return draw(st.sampled_from(ok))
+    return R.choice(ok)
 
 
-def _axis(draw, nd):
+def _axis(R, nd):
     """None, an int, or a tuple of distinct axes (some negative)."""
-    kind = draw(st.integers(0, 2))
+    kind = R.int(0, 2)
     if kind == 0 or nd == 0:
         return None
     if kind == 1:
-        return draw(st.integers(-nd, nd - 1))
-    axes = draw(st.lists(st.integers(0, nd - 1), min_size=1, max_size=nd, unique=True))
+        return R.int(-nd, nd - 1)
+    axes = R.subset(nd)
     return tuple(sorted(axes))
 
 
-def _make_step(draw, rng, name, vals):
+def _make_step(R, rng, name, vals):
     arity = OPS_TABLE[name][0]
     shp = [np.shape(v) for v in vals]
     if name in ("maximum", "minimum"):
-        i = _pick(draw, vals)
+        i = _pick(R, vals)
         cands = [j for j in range(len(vals)) if j != i and _bshape(shp[i], shp[j]) is not None
                  and _gap_ok(vals[i], vals[j])]
         if not cands:
             return None
-        return (name, (i, draw(st.sampled_from(cands))), {})
+        return (name, (i, R.choice(cands)), {})
     if name == "where":
-        i = _pick(draw, vals)
+        i = _pick(R, vals)
         cands = [j for j in range(len(vals)) if _bshape(shp[i], shp[j]) is not None]
-        j = draw(st.sampled_from(cands))
+        j = R.choice(cands)
         ms = _bshape(shp[i], shp[j])
         return (name, (i, j), {"mask": (rng.random(ms) < 0.5).tolist()})
+    if name in ("abs", "relu", "clip"):
+        kinks = (-0.5, 0.5) if name == "clip" else (0.0,)
+        i = _pick(R, vals, lambda v: all(_gap_ok(v, c) for c in kinks))
+        return None if i is None else (name, (i,), {})
+    if name == "outer":
+        i, j = _pick(R, vals), _pick(R, vals)
+        if _size(shp[i]) * _size(shp[j]) > MAX_SIZE:
+            return None
+        return (name, (i, j), {})
+    if name in ("var", "std", "vector_norm", "prod"):
+        i = _pick(R, vals)
+        nd = len(shp[i])
+        axis = _axis(R, nd)
+        if name == "prod" and isinstance(axis, tuple):
+            axis = axis[0]
+        keepdims = R.bool()
+        if name == "std":        # sqrt is singular at zero variance
+            v = np.var(vals[i], axis=axis if axis is None else
+                       tuple(np.atleast_1d(axis) % max(nd, 1)))
+            if np.min(v, initial=np.inf) < GAP:
+                return None
+        if name == "vector_norm":  # and the norm at zero
+            v = np.sqrt(np.sum(np.square(vals[i]), axis=axis if axis is None else
+                               tuple(np.atleast_1d(axis) % max(nd, 1))))
+            if np.min(v, initial=np.inf) < GAP:
+                return None
+        return (name, (i,), {"axis": axis, "keepdims": keepdims})
+    if name in ("cumsum", "cumprod", "log_softmax"):
+        i = _pick(R, vals, lambda v: v.ndim >= 1)
+        if i is None:
+            return None
+        nd = len(shp[i])
+        return (name, (i,), {"axis": R.int(-nd, nd - 1)})
+    if name == "flip":
+        i = _pick(R, vals)
+        axis = _axis(R, len(shp[i]))
+        return (name, (i,), {"axis": axis})
+    if name == "roll":
+        i = _pick(R, vals)
+        nd = len(shp[i])
+        axis = None if nd == 0 or R.bool() else R.int(-nd, nd - 1)
+        return (name, (i,), {"shift": R.int(-3, 3), "axis": axis})
+    if name in ("swapaxes", "moveaxis"):
+        i = _pick(R, vals, lambda v: v.ndim >= 1)
+        if i is None:
+            return None
+        nd = len(shp[i])
+        return (name, (i, ), {("axis1" if name == "swapaxes" else "source"): R.int(-nd, nd - 1),
+                              ("axis2" if name == "swapaxes" else "destination"):
+                              R.int(-nd, nd - 1)})
+    if name == "squeeze":
+        i = _pick(R, vals, lambda v: 1 in v.shape)
+        if i is None:
+            return None
+        ones = [k for k, d in enumerate(shp[i]) if d == 1]
+        axis = None if R.bool() else R.choice(ones) - (len(shp[i]) if R.bool() else 0)
+        return (name, (i,), {"axis": axis})
+    if name == "diff":
+        i = _pick(R, vals, lambda v: v.ndim >= 1 and max(v.shape) >= 2)
+        if i is None:
+            return None
+        nd = len(shp[i])
+        axis = R.choice([k for k in range(nd) if shp[i][k] >= 2]) - (nd if R.bool() else 0)
+        n = R.int(1, min(2, shp[i][axis] - 1))
+        return (name, (i,), {"n": n, "axis": axis})
+    if name in ("tril", "triu", "trace"):
+        i = _pick(R, vals, lambda v: v.ndim >= 2)
+        if i is None:
+            return None
+        return (name, (i,), {("offset" if name == "trace" else "k"): R.int(-1, 1)})
+    if name == "tile":
+        i = _pick(R, vals)
+        reps = tuple(R.int(1, 2) for _ in range(R.int(1, len(shp[i]) + 1)))
+        out = np.tile(vals[i], reps)
+        if out.size > MAX_SIZE or out.ndim > 4:
+            return None
+        return (name, (i,), {"reps": reps})
     if name == "matmul":
         pairs = []
         for i in range(len(vals)):
@@ -416,96 +590,111 @@ def _make_step(draw, rng, name, vals):
                     pairs.append((i, j))
         if not pairs:
             return None
-        i, j = draw(st.sampled_from(pairs))
+        i, j = R.choice(pairs)
         out = np.matmul(vals[i], vals[j])
         if np.size(out) > MAX_SIZE:
             return None
         return (name, (i, j), {})
     if name == "gram":
-        i = _pick(draw, vals, lambda v: v.ndim >= 2)
+        i = _pick(R, vals, lambda v: v.ndim >= 2)
         if i is None or _size(shp[i][:-1] + shp[i][-2:-1]) > MAX_SIZE:
             return None
         return (name, (i,), {})
     if arity == 2 and name not in ("concatenate", "stack"):   # elementwise binary
-        i = _pick(draw, vals)
+        i = _pick(R, vals)
         cands = [j for j in range(len(vals)) if _bshape(shp[i], shp[j]) is not None
                  and _size(_bshape(shp[i], shp[j])) <= MAX_SIZE]
-        return (name, (i, draw(st.sampled_from(cands))), {})
+        if not cands:
+            return None
+        return (name, (i, R.choice(cands)), {})
     if name in ("sum", "mean", "max", "logsumexp"):
-        i = _pick(draw, vals)
+        i = _pick(R, vals)
         nd = len(shp[i])
-        axis = _axis(draw, nd)
-        keepdims = draw(st.booleans())
+        axis = _axis(R, nd)
+        keepdims = R.bool()
         if name == "max" and not _max_gap_ok(vals[i], axis if axis is None or
                                                  isinstance(axis, tuple) else (axis % nd,)):
             return None
         return (name, (i,), {"axis": axis, "keepdims": keepdims})
     if name == "softmax":
-        i = _pick(draw, vals, lambda v: v.ndim >= 1)
+        i = _pick(R, vals, lambda v: v.ndim >= 1)
         if i is None:
             return None
         nd = len(shp[i])
-        return (name, (i,), {"axis": draw(st.integers(-nd, nd - 1))})
+        return (name, (i,), {"axis": R.int(-nd, nd - 1)})
     if name == "reshape":
-        i = _pick(draw, vals)
+        i = _pick(R, vals)
         s = shp[i]
-        kind = draw(st.integers(0, 2))
+        kind = R.int(0, 2)
         new = ((_size(s),) if kind == 0 else tuple(reversed(s)) if kind == 1
                else s[:len(s) // 2] + (1,) + s[len(s) // 2:])
         return (name, (i,), {"shape": new})
     if name == "transpose":
-        i = _pick(draw, vals)
-        perm = tuple(draw(st.permutations(range(len(shp[i])))))
+        i = _pick(R, vals)
+        perm = tuple(R.perm(len(shp[i])))
         return (name, (i,), {"perm": perm})
     if name == "broadcast_to":
-        i = _pick(draw, vals)
+        i = _pick(R, vals)
         s = list(shp[i])
-        s = [draw(st.integers(1, 3)) if d == 1 else d for d in s]
-        if draw(st.booleans()):
-            s = [draw(st.integers(1, 3))] + s
+        s = [R.int(1, 3) if d == 1 else d for d in s]
+        if R.bool():
+            s = [R.int(1, 3)] + s
         if len(s) > 4 or _size(s) > MAX_SIZE:
             return None
         return (name, (i,), {"shape": tuple(s)})
     if name == "expand_dims":
-        i = _pick(draw, vals, lambda v: v.ndim < 4)
+        i = _pick(R, vals, lambda v: v.ndim < 4)
         if i is None:
             return None
         nd = len(shp[i]) + 1
-        return (name, (i,), {"axis": draw(st.integers(-nd, nd - 1))})
+        return (name, (i,), {"axis": R.int(-nd, nd - 1)})
     if name in ("concatenate", "stack"):
-        i = _pick(draw, vals, lambda v: v.ndim >= (1 if name == "concatenate" else 0)
+        i = _pick(R, vals, lambda v: v.ndim >= (1 if name == "concatenate" else 0)
                   and v.ndim < 4)
         if i is None:
             return None
         nd = len(shp[i])
         if name == "stack":
-            axis = draw(st.integers(-nd - 1, nd))
+            axis = R.int(-nd - 1, nd)
             cands = [j for j in range(len(vals)) if shp[j] == shp[i]]
             if 2 * _size(shp[i]) > MAX_SIZE:
                 return None
         else:
-            axis = draw(st.integers(-nd, nd - 1))
+            axis = R.int(-nd, nd - 1)
             a = axis % nd
             cands = [j for j in range(len(vals)) if len(shp[j]) == nd and all(
                 shp[j][k] == shp[i][k] for k in range(nd) if k != a)]
-            j0 = draw(st.sampled_from(cands))
+            j0 = R.choice(cands)
             if _size(shp[i]) + _size(shp[j0]) > MAX_SIZE:
                 return None
             cands = [j0]
-        return (name, (i, draw(st.sampled_from(cands))), {"axis": axis})
+        return (name, (i, R.choice(cands)), {"axis": axis})
     if name == "getitem":
-        i = _pick(draw, vals, lambda v: v.ndim >= 1)
+        i = _pick(R, vals, lambda v: v.ndim >= 1)
         if i is None:
             return None
         spec = []
-        for d in shp[i][:draw(st.integers(1, len(shp[i])))]:
-            start = draw(st.integers(0, d - 1))
-            stop = draw(st.integers(start + 1, d))
-            step = draw(st.integers(1, 2))
-            spec.append((start, stop, step))
+        for d in shp[i][:R.int(1, len(shp[i]))]:
+            kind = R.int(0, 5)
+            if kind == 0:            # an int, maybe negative
+                spec.append(R.int(-d, d - 1))
+            elif kind == 1:          # an integer array, with repeats
+                spec.append([R.int(-d, d - 1) for _ in range(R.int(1, 4))])
+            else:
+                start = R.int(0, d - 1)
+                stop = R.int(start + 1, d)
+                step = R.int(1, 2)
+                spec.append((start, stop, step))
+            if R.int(0, 5) == 0:
+                spec.append(None)
+        if sum(isinstance(e, list) for e in spec) > 1:
+            return None             # several arrays: NumPy and PyTorch place dims alike
+                                    # only when adjacent; keep it to one
+        if np.size(vals[i][_idx(spec)]) > MAX_SIZE:
+            return None
         return (name, (i,), {"idx": tuple(spec)})
     # plain unary
-    return (name, (_pick(draw, vals),), {})
+    return (name, (_pick(R, vals),), {})
 
 
 # --------------------------------------------------------------------------
