@@ -743,6 +743,14 @@ def check_fwd_rev(program):
     rhs = float(sum(np.sum(np.asarray(g) * v) for g, v in zip(ju, vs)))
     scale = max(1.0, float(np.sum(np.abs(u * np.asarray(jv)))))
     assert abs(lhs - rhs) <= 1e-10 * scale, (lhs, rhs)
+    # on small inputs, the whole Jacobians: jacfwd == jacrev, every argument
+    if sum(x.size for x in xs) * max(1, np.size(out)) <= 256:
+        argnums = tuple(range(len(xs)))
+        jf = ya.jacfwd(f, argnums=argnums)(*xs)
+        jr = ya.jacrev(f, argnums=argnums)(*xs)
+        for a, b, x in zip(jf, jr, xs):
+            assert np.shape(a) == np.shape(b) == np.shape(out) + x.shape
+            np.testing.assert_allclose(np.asarray(a), np.asarray(b), rtol=1e-10, atol=1e-12)
 
 
 def check_hessian_symmetric(program):
@@ -764,6 +772,12 @@ def check_hessian_symmetric(program):
     assert np.all(np.isfinite(H))
     scale = max(1.0, float(np.max(np.abs(H), initial=0.0)))
     assert np.max(np.abs(H - H.T), initial=0.0) <= 1e-8 * scale, np.max(np.abs(H - H.T))
+    # and it is PyTorch's Hessian
+    tf = scalar_fn(program, B=T)
+    tparts = lambda v: [v[int(offs[k]):int(offs[k + 1])].reshape(shapes[k])
+                        for k in range(len(xs))]
+    TH = torch.autograd.functional.hessian(lambda v: tf(*tparts(v)), torch.tensor(flat))
+    np.testing.assert_allclose(H, TH.numpy(), rtol=1e-8, atol=1e-8 * scale)
 
 
 def check_torch(program):
