@@ -343,15 +343,20 @@ def run(program, inputs, B=Y):
 
 def scalar_fn(program, dtype=np.float64, B=Y):
     """``sum(program(*xs) * weight)``: the program as a scalar function."""
-    if B is Y:
-        w = np.asarray(program["weight"], dtype=dtype)
-        return lambda *xs: ya.sum(ya.multiply(run(program, xs, Y), w))
-    w = torch.tensor(np.asarray(program["weight"], dtype=np.float64))
-    return lambda *xs: torch.sum(run(program, xs, T) * w)
+    w = np.asarray(program["weight"], dtype=dtype if B is Y else np.float64)
+
+    def f(*xs):
+        out = run(program, xs, B)
+        ww = w.reshape(tuple(out.shape))       # (the literal of an empty weight has no shape)
+        if B is Y:
+            return ya.sum(ya.multiply(out, ww))
+        return torch.sum(out * torch.tensor(ww))
+    return f
 
 
 def inputs_of(program, dtype=np.float64):
-    return [np.asarray(x, dtype=dtype) for x in program["inputs"]]
+    shapes = program.get("shapes") or [np.shape(x) for x in program["inputs"]]
+    return [np.asarray(x, dtype=dtype).reshape(s) for x, s in zip(program["inputs"], shapes)]
 
 
 # --------------------------------------------------------------------------
@@ -414,11 +419,16 @@ class _Choices:
 
 
 @st.composite
-def programs(draw, max_depth=10, max_inputs=3):
+def programs(draw, max_depth=10, max_inputs=3, empty=False):
+    """Programs; with ``empty``, the inputs have a zero-size dimension (steps
+    that yaae refuses on empty arrays are replaced by ``negative``)."""
     rng = np.random.default_rng(draw(st.integers(0, 2 ** 32 - 1)))
     R = _Choices(rng)
-    ndim = R.int(0, 3)
-    base = tuple([R.int(1, 4) for _ in range(ndim)])
+    ndim = R.int(1 if empty else 0, 3)
+    base = [R.int(1, 4) for _ in range(ndim)]
+    if empty:
+        base[R.int(0, ndim - 1)] = 0
+    base = tuple(base)
     n_in = R.int(1, max_inputs)
     shapes = []
     for _ in range(n_in):
@@ -438,11 +448,18 @@ def programs(draw, max_depth=10, max_inputs=3):
         step = None
         for _attempt in range(6):
             name = R.choice(names)
-            step = _make_step(R, rng, name, vals)
+            try:
+                step = _make_step(R, rng, name, vals)
+                if step is not None and empty:
+                    OPS_TABLE[step[0]][1](Y, *[vals[i] for i in step[1]], **step[2])
+            except Exception:
+                if not empty:
+                    raise
+                step = None
             if step is not None:
                 break
         if step is None:
-            step = ("sin", (len(vals) - 1,), {})
+            step = ("negative" if empty else "sin", (len(vals) - 1,), {})
         name, args, params = step
         val = OPS_TABLE[name][1](Y, *[vals[i] for i in args], **params)
         val = np.asarray(val, dtype=np.float64)
@@ -455,8 +472,23 @@ def programs(draw, max_depth=10, max_inputs=3):
         vals.append(val)
     out = vals[-1]
     weight = rng.standard_normal(np.shape(out))
-    return {"inputs": [d.tolist() for d in data], "steps": steps,
+    return {"inputs": [d.tolist() for d in data], "shapes": [d.shape for d in data],
+            "steps": steps,
             "weight": weight.tolist()}
+
+
+# yaae bugs the fuzzer found that are not fixed yet: the generator steers
+# around each (and only around it), naming its regression test in
+# tests/test_fuzz_regressions.py.  Remove an entry when its fix lands.
+KNOWN_BUGS = {
+    # var/std of an empty array: ZeroDivisionError in backward and jvp
+    # (divide's derivative 1 / n with n the Python int 0)
+    "test_fuzz_regression_std_of_empty_torch",
+}
+
+
+def _known_bug(test_name):
+    return test_name in KNOWN_BUGS
 
 
 def _pick(R, vals, pred=lambda v: True):
@@ -506,7 +538,10 @@ def _make_step(R, rng, name, vals):
             return None
         return (name, (i, j), {})
     if name in ("var", "std", "vector_norm", "prod"):
-        i = _pick(R, vals)
+        i = _pick(R, vals, lambda v: not (name in ("var", "std") and _known_bug(
+            "test_fuzz_regression_std_of_empty_torch") and v.size == 0))
+        if i is None:
+            return None
         nd = len(shp[i])
         axis = _axis(R, nd)
         if name == "prod" and isinstance(axis, tuple):
@@ -739,6 +774,14 @@ def check_fwd_rev(program):
     ju = vjp_fn(u)
     np.testing.assert_allclose(np.asarray(out), np.asarray(out2), rtol=0, atol=0)
     assert np.shape(jv) == np.shape(out)
+    if not np.all(np.isfinite(np.asarray(out))):
+        # nan from an empty mean (empty programs): no identity to check, but
+        # the tangent is PyTorch's
+        txs = tuple(torch.tensor(x) for x in xs)
+        _, tjv = torch.func.jvp(lambda *zs: run(program, zs, T), txs,
+                                tuple(torch.tensor(v) for v in vs))
+        np.testing.assert_allclose(np.asarray(jv), tjv.numpy(), rtol=1e-10, atol=1e-10)
+        return
     lhs = float(np.sum(u * np.asarray(jv)))
     rhs = float(sum(np.sum(np.asarray(g) * v) for g, v in zip(ju, vs)))
     scale = max(1.0, float(np.sum(np.abs(u * np.asarray(jv)))))
@@ -837,3 +880,12 @@ def test_fuzz_hessian_symmetric(program):
 @given(programs())
 def test_fuzz_torch(program):
     check_torch(program)
+
+
+@fuzz_settings(100)
+@given(programs(empty=True))
+def test_fuzz_torch_empty(program):
+    """Programs on inputs with a zero-size dimension: shapes, values and
+    (empty) gradients as PyTorch's."""
+    check_torch(program)
+    check_fwd_rev(program)

@@ -1,0 +1,87 @@
+"""Regression tests for failures found by the program fuzzer
+(tests/test_fuzz_programs.py), each with its minimal failing program.
+
+Those marked ``xfail(strict=True, raises=...)`` are yaae bugs not fixed yet:
+they fail in exactly the recorded way, and turn into errors ("XPASS strict")
+the moment the fix lands, so the marker must then be removed.  The fuzzer's
+generator avoids each of them only through ``KNOWN_BUGS`` in the fuzzer,
+which names these tests.
+"""
+import warnings
+
+import numpy as np
+import pytest
+import torch
+
+import yaae as ya
+from test_fuzz_programs import check_fwd_rev, check_torch
+
+ZERO_DIVISOR_BUG = pytest.mark.xfail(
+    strict=True, raises=ZeroDivisionError,
+    reason="yaae bug: divide's derivative 1 / y is Python division when the divisor is a "
+           "Python number, so a zero divisor raises ZeroDivisionError in backward and jvp "
+           "(src/yaae/ops/elementwise.py, divide deriv); PyTorch gives inf / nan")
+
+# The fuzzer's minimal failing program (test_fuzz_torch_empty): std of an empty
+# array.  var/std divide by the element count, a Python int, 0 here.
+STD_OF_EMPTY = {
+    "inputs": [[]], "shapes": [(0, 1)],
+    "steps": [("std", (0,), {"axis": None, "keepdims": False})],
+    "weight": 0.7,
+}
+VAR_OF_EMPTY = {
+    "inputs": [[]], "shapes": [(0, 1)],
+    "steps": [("var", (0,), {"axis": None, "keepdims": False})],
+    "weight": 0.7,
+}
+
+
+@ZERO_DIVISOR_BUG
+def test_fuzz_regression_std_of_empty_torch():
+    """Value nan and an empty gradient, as PyTorch's (today: ZeroDivisionError)."""
+    check_torch(STD_OF_EMPTY)
+
+
+@ZERO_DIVISOR_BUG
+def test_fuzz_regression_var_of_empty_torch():
+    check_torch(VAR_OF_EMPTY)
+
+
+@ZERO_DIVISOR_BUG
+def test_fuzz_regression_std_of_empty_jvp():
+    """Forward mode through std of an empty array: a nan tangent, as
+    torch.func.jvp's, and <u, J v> = <J^T u, v> (today: ZeroDivisionError)."""
+    x = np.zeros((0, 1))
+    _, t = ya.jvp(lambda a: ya.std(a), (x,), (x,))
+    tx = torch.zeros((0, 1), dtype=torch.float64)
+    _, tt = torch.func.jvp(lambda a: torch.std(a, correction=0), (tx,), (tx,))
+    np.testing.assert_array_equal(np.asarray(t), tt.numpy())      # both nan
+    check_fwd_rev(STD_OF_EMPTY)
+
+
+@ZERO_DIVISOR_BUG
+def test_fuzz_regression_var_ddof1_single_element_grad():
+    """The same bug off the fuzzer's path: unbiased var/std of one element
+    (a batch of one) has value nan and gradient nan in PyTorch."""
+    x = np.array([1.5])
+    for yf, tf in ((lambda a: ya.var(a, ddof=1), lambda a: torch.var(a, correction=1)),
+                   (lambda a: ya.std(a, ddof=1), lambda a: torch.std(a, correction=1))):
+        t = torch.tensor(x, requires_grad=True)
+        (tg,) = torch.autograd.grad(tf(t), t)
+        np.testing.assert_array_equal(np.asarray(ya.grad(yf)(x)), tg.numpy())
+
+
+@ZERO_DIVISOR_BUG
+def test_fuzz_regression_divide_by_python_zero_grad():
+    """d(x / 0)/dx is inf, as PyTorch's, in reverse and forward mode."""
+    x = np.array([1.0, -2.0])
+    t = torch.tensor(x, requires_grad=True)
+    (tg,) = torch.autograd.grad((t / 0).sum(), t)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        g = ya.grad(lambda a: ya.sum(a / 0))(x)
+        _, jt = ya.jvp(lambda a: a / 0, (x,), (np.ones(2),))
+    _, tjt = torch.func.jvp(lambda a: a / 0, (torch.tensor(x),),
+                            (torch.ones(2, dtype=torch.float64),))
+    np.testing.assert_array_equal(np.asarray(g), tg.numpy())
+    np.testing.assert_array_equal(np.asarray(jt), tjt.numpy())
