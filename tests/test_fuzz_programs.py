@@ -14,7 +14,9 @@ failing program hypothesis prints is a literal that can be pasted into
 The generator evaluates every step on the actual inputs while it builds the
 program and keeps away from artifacts: kinks (``maximum``/``minimum``/``max``
 are used only where the competing values differ by >= 1e-2), overflow
-(results above 30 in magnitude are squashed by ``tanh``), and bad domains
+(results above 30 in magnitude are squashed by ``tanh``; a step that makes an
+infinity is not taken: 0 * inf = nan in exact rules, as in PyTorch), and bad
+domains
 (``log``/``sqrt``/division only as ``log(1 + x*x)``, ``sqrt(1 + x*x)``,
 ``a / (1 + b*b)``; ``exp`` only as ``exp(tanh(x))``).
 
@@ -26,12 +28,17 @@ Checks (float64 unless said):
   program run in float64, loosely;
 * forward against reverse: ``<u, J v>`` from ``ya.jvp`` equals it from ``ya.vjp``;
 * the Hessian of the scalar program (``ya.hessian``) is symmetric to 1e-8;
-* value and gradient equal PyTorch 2.13's to 1e-10.
+* value and gradient equal PyTorch 2.13's to 1e-10, and the Hessian PyTorch's
+  to 1e-8; programs on inputs with a zero-size dimension too.
+
+yaae bugs found and not yet fixed are listed in ``KNOWN_BUGS`` (the generator
+steers around exactly those) with a strict-xfail regression test each in
+``tests/test_fuzz_regressions.py``.
 
 Profiles.  Examples are derandomized (fixed seed), ``deadline=None``.  The
-default profile ``yaae-fuzz-ci`` runs 1,200 examples in total across the five
-tests (about a minute on a 2-core machine); ``YAAE_FUZZ_PROFILE=long`` selects
-``yaae-fuzz-long`` (20x as many) for local runs::
+default profile ``yaae-fuzz-ci`` runs 4,000 examples in total across the six
+fuzz tests (about a minute on a 2-core machine); ``YAAE_FUZZ_PROFILE=long`` selects
+``yaae-fuzz-long`` (10x as many) for local runs::
 
     YAAE_FUZZ_PROFILE=long .venv/bin/python -m pytest -q tests/test_fuzz_programs.py
 
@@ -58,11 +65,11 @@ settings.register_profile(
 PROFILE = "yaae-fuzz-" + os.environ.get("YAAE_FUZZ_PROFILE", "ci")
 if PROFILE not in ("yaae-fuzz-ci", "yaae-fuzz-long"):
     raise ValueError(f"YAAE_FUZZ_PROFILE must be 'ci' or 'long', not {PROFILE[10:]!r}")
-SCALE = 20 if PROFILE == "yaae-fuzz-long" else 1
+SCALE = 10 if PROFILE == "yaae-fuzz-long" else 1
 
 
 def fuzz_settings(n):
-    """The chosen profile with ``n`` examples (times 20 in the long profile)."""
+    """The chosen profile with ``n`` examples (times 10 in the long profile)."""
     return settings(settings.get_profile(PROFILE), max_examples=n * SCALE)
 
 
@@ -450,8 +457,13 @@ def programs(draw, max_depth=10, max_inputs=3, empty=False):
             name = R.choice(names)
             try:
                 step = _make_step(R, rng, name, vals)
-                if step is not None and empty:
-                    OPS_TABLE[step[0]][1](Y, *[vals[i] for i in step[1]], **step[2])
+                if step is not None:
+                    v = np.asarray(OPS_TABLE[step[0]][1](Y, *[vals[i] for i in step[1]],
+                                                         **step[2]), dtype=np.float64)
+                    # no infinities (0 * inf = nan in exact derivative rules, as in
+                    # PyTorch), and nan only from empty means
+                    if np.any(np.isinf(v)) or (not empty and np.any(np.isnan(v))):
+                        step = None
             except Exception:
                 if not empty:
                     raise
@@ -463,7 +475,7 @@ def programs(draw, max_depth=10, max_inputs=3, empty=False):
         name, args, params = step
         val = OPS_TABLE[name][1](Y, *[vals[i] for i in args], **params)
         val = np.asarray(val, dtype=np.float64)
-        if not np.all(np.isfinite(val)) or (val.size and np.max(np.abs(val)) > BOUND):
+        if val.size and np.nanmax(np.abs(val), initial=0.0) > BOUND:
             steps.append(step)
             vals.append(val)
             step = ("tanh", (len(vals) - 1,), {})
@@ -852,37 +864,37 @@ def test_ops_used_are_registry_ops():
     assert not missing, missing
 
 
-@fuzz_settings(300)
+@fuzz_settings(1000)
 @given(programs())
 def test_fuzz_gradcheck(program):
     check_gradcheck(program)
 
 
-@fuzz_settings(200)
+@fuzz_settings(500)
 @given(programs())
 def test_fuzz_float32(program):
     check_float32(program)
 
 
-@fuzz_settings(250)
+@fuzz_settings(800)
 @given(programs())
 def test_fuzz_fwd_vs_rev(program):
     check_fwd_rev(program)
 
 
-@fuzz_settings(150)
+@fuzz_settings(400)
 @given(programs(max_depth=8))
 def test_fuzz_hessian_symmetric(program):
     check_hessian_symmetric(program)
 
 
-@fuzz_settings(300)
+@fuzz_settings(1000)
 @given(programs())
 def test_fuzz_torch(program):
     check_torch(program)
 
 
-@fuzz_settings(100)
+@fuzz_settings(300)
 @given(programs(empty=True))
 def test_fuzz_torch_empty(program):
     """Programs on inputs with a zero-size dimension: shapes, values and
