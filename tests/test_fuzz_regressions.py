@@ -85,3 +85,38 @@ def test_fuzz_regression_divide_by_python_zero_grad():
                             (torch.ones(2, dtype=torch.float64),))
     np.testing.assert_array_equal(np.asarray(g), tg.numpy())
     np.testing.assert_array_equal(np.asarray(jt), tjt.numpy())
+
+
+# A fuzzer artifact, not a yaae bug (the generator no longer mixes these):
+# NumPy counts an int next to an integer array as an advanced index, and puts
+# the advanced dimensions first when a None separates them; PyTorch treats the
+# int as basic indexing.  yaae follows NumPy, its specification.
+INT_AND_ARRAY_INDEX = {
+    "inputs": [[[-0.15428011119365692], [-0.9054405689239502], [0.7903029918670654],
+                [1.179624080657959]]],
+    "steps": [("stack", (0, 0), {"axis": 1}),
+              ("concatenate", (1, 1), {"axis": 0}),
+              ("getitem", (2,), {"idx": ((2, 3, 2), -1, None, [-1, -1, 0, 0])})],
+    "weight": [[[-0.9838246511725404]], [[-1.1122347926314478]], [[0.9046765511223722]],
+               [[0.44708375713744575]]],
+}
+
+
+def test_fuzz_regression_int_and_array_index_follow_numpy():
+    """Value as NumPy's x[idx] (shape (4, 1, 1)), gradient as NumPy's scatter-add
+    (np.add.at) of the weight, and finite differences agree."""
+    from test_fuzz_programs import _idx, inputs_of, run, scalar_fn
+    (x,) = inputs_of(INT_AND_ARRAY_INDEX)
+    v = np.concatenate([np.stack([x, x], axis=1)] * 2, axis=0)        # (8, 2, 1)
+    idx = _idx(INT_AND_ARRAY_INDEX["steps"][2][2]["idx"])
+    out = np.asarray(run(INT_AND_ARRAY_INDEX, [x]))
+    assert out.shape == v[idx].shape == (4, 1, 1)
+    np.testing.assert_array_equal(out, v[idx])
+    w = np.asarray(INT_AND_ARRAY_INDEX["weight"])
+    gv = np.zeros_like(v)
+    np.add.at(gv, idx, w)
+    gv = gv[:4] + gv[4:]                                  # concatenate's transpose
+    expect = gv[:, 0] + gv[:, 1]                          # stack's transpose
+    g = ya.grad(scalar_fn(INT_AND_ARRAY_INDEX))(x)
+    np.testing.assert_allclose(np.asarray(g), expect, rtol=1e-12, atol=1e-12)
+    ya.testing.gradcheck(scalar_fn(INT_AND_ARRAY_INDEX), x)
