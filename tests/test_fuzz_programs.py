@@ -29,14 +29,15 @@ Checks (float64 unless said):
 * forward against reverse: ``<u, J v>`` from ``ya.jvp`` equals it from ``ya.vjp``;
 * the Hessian of the scalar program (``ya.hessian``) is symmetric to 1e-8;
 * value and gradient equal PyTorch 2.13's to 1e-10, and the Hessian PyTorch's
-  to 1e-8; programs on inputs with a zero-size dimension too.
+  to 1e-8; programs on inputs with a zero-size dimension too;
+* mixed float32/float64 inputs: each gradient has its input's dtype.
 
 yaae bugs found and not yet fixed are listed in ``KNOWN_BUGS`` (the generator
 steers around exactly those) with a strict-xfail regression test each in
 ``tests/test_fuzz_regressions.py``.
 
 Profiles.  Examples are derandomized (fixed seed), ``deadline=None``.  The
-default profile ``yaae-fuzz-ci`` runs 4,000 examples in total across the six
+default profile ``yaae-fuzz-ci`` runs 4,300 examples in total across the seven
 fuzz tests (about a minute on a 2-core machine); ``YAAE_FUZZ_PROFILE=long`` selects
 ``yaae-fuzz-long`` (10x as many) for local runs::
 
@@ -778,6 +779,28 @@ def check_float32(program):
                                    atol=2e-3 * scale)
 
 
+def check_mixed_dtypes(program, dtypes):
+    """Inputs of mixed float32/float64: tracing changes no dtype (the value's is
+    the one the same ops give on plain ndarrays), each gradient has its input's
+    dtype (PyTorch's rule), and values agree with the float64 program."""
+    xs = [x.astype(d) for x, d in zip(inputs_of(program), dtypes)]
+    plain = np.asarray(run(program, xs))
+    argnums = tuple(range(len(xs)))
+    w = np.asarray(program["weight"], dtype=plain.dtype)
+    val, grads = ya.value_and_grad(lambda *zs: ya.sum(ya.multiply(run(program, zs), w)),
+                                   argnums=argnums)(*xs)
+    traced = run(program, [ya.Tensor(x, requires_grad=True) for x in xs])
+    assert np.asarray(traced.data if isinstance(traced, ya.Tensor) else traced).dtype \
+        == plain.dtype
+    assert np.asarray(val).dtype == plain.dtype
+    g64 = ya.grad(scalar_fn(program), argnums=argnums)(*inputs_of(program))
+    for g, x, b in zip(grads, xs, g64):
+        assert np.asarray(g).dtype == x.dtype, (np.asarray(g).dtype, x.dtype)
+        scale = max(1.0, float(np.max(np.abs(b), initial=0.0)))
+        np.testing.assert_allclose(np.asarray(g, dtype=np.float64), b, rtol=1e-3,
+                                   atol=2e-3 * scale)
+
+
 def check_fwd_rev(program):
     """<u, J v> from forward mode equals <J^T u, v> from reverse mode."""
     xs = inputs_of(program)
@@ -905,3 +928,10 @@ def test_fuzz_torch_empty(program):
     (empty) gradients as PyTorch's."""
     check_torch(program)
     check_fwd_rev(program)
+
+
+@fuzz_settings(300)
+@given(programs(), st.lists(st.sampled_from([np.float32, np.float64]), min_size=3,
+                            max_size=3))
+def test_fuzz_mixed_dtypes(program, dtypes):
+    check_mixed_dtypes(program, dtypes)
