@@ -443,14 +443,23 @@ class TestBackward:
         (x * 5).sum().backward()
         np.testing.assert_allclose(x.grad.data, [5.0, 5.0])
 
-    def test_accumulation_does_not_alias_previous_grad(self):
+    def test_accumulation_is_in_place_as_in_torch(self):
+        # PyTorch accumulates into the existing .grad: a reference held to it
+        # sees later accumulation (and a copy made earlier does not)
+        import torch
+        tx = torch.tensor([1.0, 2.0], requires_grad=True)
+        (tx * 3).sum().backward()
+        tfirst = tx.grad
+        (tx * 3).sum().backward()
         x = Tensor([1.0, 2.0], requires_grad=True)
         (x * 3).sum().backward()
         first = x.grad
         first_copy = first.data.copy()
         (x * 3).sum().backward()
         np.testing.assert_allclose(x.grad.data, [6.0, 6.0])
-        np.testing.assert_array_equal(first.data, first_copy)
+        assert first is x.grad and (tfirst is tx.grad)
+        np.testing.assert_array_equal(first.data, tfirst.numpy())
+        np.testing.assert_array_equal(first_copy, [3.0, 3.0])
 
     def test_intermediate_grad_only_with_retain_grad(self):
         x = Tensor([1.0, 2.0], requires_grad=True)

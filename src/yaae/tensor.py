@@ -669,6 +669,104 @@ def _tangent_at(prim, args, raw, kw, out, levels, k, tans):
 
 
 # --------------------------------------------------------------------------
+# in-place changes: detected when a backward needs a value they overwrote
+# --------------------------------------------------------------------------
+# Each in-place change of a Tensor records, for the Tensor and for the buffer
+# its data views, the sequence number of the moment (as ops' nodes have).  A
+# node older than that change which saved that Tensor or buffer cannot give
+# its gradient: the backward raises, as PyTorch's "modified by an inplace
+# operation" does.  Nothing is recorded per op; a backward looks only when
+# some in-place change has happened.  A node's saved values are checked
+# together, so yaae may refuse where PyTorch would not have needed the changed
+# one (a gradient nobody asks for); it never computes with it.  (Writing to
+# ``.data`` bypasses this, as in PyTorch.)
+_MODIFIED = {}      # id(Tensor or root ndarray) -> (weakref to it, seq of its last change)
+
+
+def _root(a):
+    while isinstance(a, _ndarray) and isinstance(a.base, _ndarray):
+        a = a.base
+    return a
+
+
+def mark_modified(t):
+    """Record an in-place change of Tensor ``t`` (and of the buffer it views)."""
+    seq = next(_seq)
+    d = t._data
+    for obj in ((t, _root(d)) if type(d) is _ndarray else (t,)):
+        k = id(obj)
+        _MODIFIED[k] = (weakref.ref(obj, lambda _, k=k: _MODIFIED.pop(k, None)), seq)
+
+
+def _changed_after(obj, seq):
+    e = _MODIFIED.get(id(obj))
+    return e is not None and e[1] < seq and e[0]() is obj
+
+
+def _check_saved(node):
+    """Raise if a value ``node`` saved for its rules changed after it was saved."""
+    seq = node.seq
+    saved = []
+    if node.prim.keep_args:          # (what the rules declare they read, no more)
+        saved += [(a, r) for a, r in zip(node.args, node.raw)]
+    if node.prim.keep_ans:
+        saved.append((None, node.ans))
+    for t, r in saved:
+        if (isinstance(t, Tensor) and _changed_after(t, seq)) or (
+                type(r) is _ndarray and _changed_after(_root(r), seq)):
+            what = "its output" if t is None else "one of its inputs"
+            raise RuntimeError(
+                f"backward: {what} of '{node.prim.name}' (shape {np.shape(r)}, dtype "
+                f"{getattr(r, 'dtype', '?')}), which it saved for its gradient, was modified by "
+                f"an in-place operation after the op ran (an optimizer step, load_state_dict, "
+                f"+=, x[i] = v, ...): its gradient would be wrong. Run backward before changing "
+                f"it, or change a copy (t = t + u instead of t += u)")
+
+
+def inplace(t, fn, name):
+    """Apply ``fn`` (a Tensor function) to ``t`` in place: NumPy's in-place
+    semantics for the values (same buffer, same dtype and shape, views see
+    the change), PyTorch's for the graph: recorded and differentiable on a
+    non-leaf, refused on a leaf that requires grad unless under ``no_grad``."""
+    st = _st
+    if st.grad and t._node is None and t.requires_grad:
+        raise RuntimeError(
+            f"{name}: a leaf Tensor that requires grad (shape {t.shape}, dtype {t.dtype}) is "
+            f"being used in an in-place operation; update it under ya.no_grad() (as optimizers "
+            f"do), or work on a copy (t = t + u)")
+    d = t._data
+    if st.grad or st.fwd:
+        snap = _wrap(np.array(d, copy=True) if type(d) is _ndarray else d)
+        snap._node, snap.requires_grad, snap._tan = t._node, t.requires_grad, t._tan
+    else:
+        snap = _wrap(d)
+    new = fn(snap)
+    if not isinstance(new, Tensor):
+        new = _wrap(np.asarray(new))
+    nd = new._data
+    if np.shape(nd) != np.shape(d):
+        raise ValueError(f"{name}: an in-place result of shape {np.shape(nd)} does not fit the "
+                         f"tensor's shape {np.shape(d)} (in-place operations keep the shape)")
+    if nd.dtype != d.dtype:
+        if not np.can_cast(nd.dtype, d.dtype, "same_kind"):
+            raise TypeError(f"{name}: cannot write a {nd.dtype} result into a {d.dtype} tensor "
+                            f"in place (NumPy's same_kind casting); use t = t {name} u")
+        if new.requires_grad or new._tan:
+            from .ops import astype
+            new = astype(new, d.dtype)
+    if type(d) is _ndarray and d.flags.writeable:
+        np.copyto(d, nd, casting="unsafe")
+    else:
+        t._data = np.array(nd, dtype=d.dtype)
+    if st.grad and (new.requires_grad or t.requires_grad):
+        t._node, t.requires_grad = new._node, new.requires_grad
+    if st.fwd or t._tan:
+        t._tan = new._tan
+    mark_modified(t)
+    return t
+
+
+# --------------------------------------------------------------------------
 # anomaly detection
 # --------------------------------------------------------------------------
 # detect_anomaly() puts the level _ANOMALY first among the forward-mode levels:
@@ -881,6 +979,8 @@ def backward_sweep(roots, grads, inputs=None, retain_graph=False,
             raw = node.raw
             if raw is None:
                 _released(node)
+            if _MODIFIED:
+                _check_saved(node)
             prim = node.prim
             rules = prim.vjps
             if create_graph:
@@ -998,7 +1098,15 @@ def _accumulate(t, g, create_graph, owned=None):
     if getattr(g, "dtype", None) is not None and g.dtype.kind == "c":
         g = np.conjugate(g)
     if t.grad is not None:
-        g = t.grad._data + g
+        old = t.grad._data
+        if (type(old) is np.ndarray and old.flags.writeable and old.base is None
+                and np.shape(g) == old.shape and np.can_cast(np.result_type(g), old.dtype,
+                                                             "same_kind")):
+            np.add(old, g, out=old)   # in place: a reference held to .grad sees it (PyTorch)
+            if owned is not None:
+                owned.add(id(old))
+            return
+        g = old + g
     if type(g) is not np.ndarray:
         g = np.asarray(g)       # a NumPy scalar: a fresh 0-d array
     elif g.base is not None or not g.flags.writeable or (owned is not None and id(g) in owned):

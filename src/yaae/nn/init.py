@@ -10,7 +10,7 @@ import warnings
 
 import numpy as np
 
-from ..tensor import Tensor
+from ..tensor import Tensor, mark_modified
 
 __all__ = [
     "calculate_gain", "uniform_", "normal_", "trunc_normal_", "constant_", "ones_",
@@ -41,8 +41,11 @@ def _fill(tensor, values):
         if not isinstance(tensor, Tensor):
             raise ValueError("init: the array is read-only")
         tensor.data = np.array(np.broadcast_to(values, arr.shape), dtype=arr.dtype)
+        mark_modified(tensor)
         return tensor
     arr[...] = values
+    if isinstance(tensor, Tensor):
+        mark_modified(tensor)    # in place, as PyTorch's init (under no_grad) bumps the version
     return tensor
 
 

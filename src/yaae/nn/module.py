@@ -11,7 +11,7 @@ from collections import OrderedDict, namedtuple
 
 import numpy as np
 
-from ..tensor import Tensor, _to_array, get_default_dtype
+from ..tensor import Tensor, _to_array, get_default_dtype, mark_modified
 
 __all__ = ["Module", "Parameter"]
 
@@ -545,6 +545,7 @@ class Module:
                     np.copyto(dst, arr, casting="unsafe")
                 else:
                     t.data = np.array(arr, dtype=dst.dtype)
+                mark_modified(t)    # in place: a graph that saved t can no longer backward
         for key in state_dict.keys():
             if key not in expected:
                 unexpected.append(key)

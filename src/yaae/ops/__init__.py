@@ -12,7 +12,7 @@ The public ``yaae.NAME`` functions always return Tensors.
 """
 import numpy as np
 
-from ..tensor import Tensor, _wrap, _data, install_methods
+from ..tensor import Tensor, _wrap, _data, install_methods, inplace
 from .registry import OPS, NUMPY, NONDIFF, REFUSED, defcomposite, defnondiff
 from .elementwise import (add, subtract, multiply, divide, power, negative, positive,
                           exp, log, log1p, expm1, sqrt, square, abs, sign, sin, cos,
@@ -91,13 +91,56 @@ def _transpose_method(self, *axes):
     return transpose(self, axes or None)
 
 
+def assigned(x, idx, value):
+    """``x`` with ``x[idx] = value``, as a new array (NumPy's assignment,
+    broadcasting ``value``), differentiable in ``x`` (the entries kept) and in
+    ``value``: a selection of ``x`` and a scatter of ``value``."""
+    index = Index(idx)
+    xd = np.asarray(_data(x))
+    keep = np.ones(xd.shape, dtype=bool)
+    keep[index.idx] = False
+    if index.scatter:
+        count = np.zeros(xd.shape, dtype=np.intp)
+        np.add.at(count, index.idx, 1)
+        if count.max(initial=0) > 1:
+            raise ValueError(f"setitem: the index names some entries of the tensor (shape "
+                             f"{xd.shape}) more than once; which value lands there is "
+                             f"unspecified, so its gradient would be too. Remove the repeats")
+    sub = xd[index.idx].shape
+    v = value if isinstance(value, Tensor) else np.asarray(_data(value), dtype=xd.dtype)
+    return where(keep, x, untake(broadcast_to(v, sub), index, xd.shape))
+
+
 def _setitem(self, idx, value):
-    if self.requires_grad:
-        raise RuntimeError(
-            f"setitem: in-place assignment into a tensor that requires grad (shape "
-            f"{self.shape}) would silently corrupt its gradient; build a new tensor "
-            f"instead (e.g. with ya.where or ya.concatenate)")
-    self.data[Index(idx).idx] = _data(value)
+    inplace(self, lambda s: assigned(s, idx, value), "setitem")
+
+
+def _inplace_op(op, name):
+    def method(self, other):
+        return inplace(self, lambda s: op(s, other), name)
+    method.__name__ = name
+    return method
+
+
+def _add_(self, other, *, alpha=1):
+    return inplace(self, lambda s: s + (other if alpha == 1 else other * alpha), "add_")
+
+
+def _copy_(self, src):
+    src_ = src if isinstance(src, Tensor) else np.asarray(src)
+    return inplace(self, lambda s: where(np.zeros(s.shape, dtype=bool), s,
+                                         broadcast_to(src_, s.shape)), "copy_")
+
+
+def _fill_(self, value):
+    return inplace(self, lambda s: where(np.zeros(s.shape, dtype=bool), s,
+                                         broadcast_to(np.asarray(_data(value), s.dtype)
+                                                      if not isinstance(value, Tensor) else value,
+                                                      s.shape)), "fill_")
+
+
+def _clip_(self, min=None, max=None):  # noqa: A002 - PyTorch's names
+    return inplace(self, lambda s: clip(s, min, max), "clamp_")
 
 
 def _cmp(ufunc):
@@ -116,6 +159,24 @@ install_methods(OPS, {
     "unsqueeze": lambda self, dim: expand_dims(self, dim),
     "__pos__": lambda self: self,
     "__setitem__": _setitem,
+    # in place (NumPy's values, PyTorch's graph rules: see tensor.inplace)
+    "__iadd__": _inplace_op(lambda a, b: a + b, "+="),
+    "__isub__": _inplace_op(lambda a, b: a - b, "-="),
+    "__imul__": _inplace_op(lambda a, b: a * b, "*="),
+    "__itruediv__": _inplace_op(lambda a, b: a / b, "/="),
+    "__ipow__": _inplace_op(lambda a, b: a ** b, "**="),
+    "__imatmul__": _inplace_op(lambda a, b: a @ b, "@="),
+    "__ifloordiv__": _inplace_op(lambda a, b: a // b, "//="),
+    "__imod__": _inplace_op(lambda a, b: a % b, "%="),
+    "add_": _add_,
+    "sub_": _inplace_op(lambda a, b: a - b, "sub_"),
+    "mul_": _inplace_op(lambda a, b: a * b, "mul_"),
+    "div_": _inplace_op(lambda a, b: a / b, "div_"),
+    "copy_": _copy_,
+    "fill_": _fill_,
+    "zero_": lambda self: _fill_(self, 0),
+    "clamp_": _clip_,
+    "clip_": _clip_,
     "__gt__": _cmp(np.greater), "__ge__": _cmp(np.greater_equal),
     "__lt__": _cmp(np.less), "__le__": _cmp(np.less_equal),
     "__eq__": _cmp(np.equal), "__ne__": _cmp(np.not_equal),

@@ -21,7 +21,7 @@ from collections.abc import MutableMapping
 
 import numpy as np
 
-from ..tensor import Tensor, enable_grad
+from ..tensor import Tensor, enable_grad, mark_modified
 
 __all__ = ["Optimizer", "required"]
 
@@ -251,6 +251,7 @@ class Optimizer:
                 if g.shape != pd.shape:
                     raise RuntimeError(f"optimizer: gradient of shape {g.shape} does not match "
                                        f"its parameter of shape {pd.shape}")
+                mark_modified(p)     # an in-place update: a graph that saved p can't backward
                 yield p, pd, g
 
     # ---- checkpoints --------------------------------------------------------
