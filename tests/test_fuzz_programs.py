@@ -497,6 +497,9 @@ KNOWN_BUGS = {
     # var/std of an empty array: ZeroDivisionError in backward and jvp
     # (divide's derivative 1 / n with n the Python int 0)
     "test_fuzz_regression_std_of_empty_torch",
+    # batched forward mode (jacfwd, hessian) of matmul(1-D, >= 3-D): the engine
+    # lines the tangent's batch dims up for an elementwise op, wrong for matmul
+    "test_fuzz_regression_jacfwd_vector_matmul_batched",
 }
 
 
@@ -627,6 +630,9 @@ def _make_step(R, rng, name, vals):
             for j in range(len(vals)):
                 a, b = shp[i], shp[j]
                 if len(a) < 1 or len(b) < 1:
+                    continue
+                if len(a) == 1 and len(b) >= 3 and _known_bug(
+                        "test_fuzz_regression_jacfwd_vector_matmul_batched"):
                     continue
                 if len(b) == 1:
                     ok = a[-1] == b[0]

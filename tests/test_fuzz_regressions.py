@@ -14,7 +14,7 @@ import pytest
 import torch
 
 import yaae as ya
-from test_fuzz_programs import check_fwd_rev, check_torch
+from test_fuzz_programs import check_fwd_rev, check_hessian_symmetric, check_torch
 
 ZERO_DIVISOR_BUG = pytest.mark.xfail(
     strict=True, raises=ZeroDivisionError,
@@ -120,3 +120,48 @@ def test_fuzz_regression_int_and_array_index_follow_numpy():
     g = ya.grad(scalar_fn(INT_AND_ARRAY_INDEX))(x)
     np.testing.assert_allclose(np.asarray(g), expect, rtol=1e-12, atol=1e-12)
     ya.testing.gradcheck(scalar_fn(INT_AND_ARRAY_INDEX), x)
+
+
+# Found by the long profile (test_fuzz_hessian_symmetric): the minimal program.
+# matmul of a 1-D value by a >= 3-D one; jacfwd and hessian (batched forward
+# mode) raise a broadcast ValueError, plain jvp and all of reverse mode work.
+VECTOR_MATMUL_BATCHED = {
+    "inputs": [[0.3, -1.2],
+               [[[0.5, -0.7, 1.1, 0.2], [-0.4, 0.9, 0.6, -1.3]],
+                [[1.4, 0.1, -0.8, 0.7], [0.3, -0.6, 1.2, 0.4]],
+                [[-1.1, 0.8, 0.5, -0.2], [0.9, 1.3, -0.5, 0.6]]]],
+    "steps": [("square", (0,), {}),
+              ("matmul", (2, 1), {})],
+    "weight": [[0.4, -1.0, 0.7, 1.5], [-0.3, 0.8, -1.2, 0.5], [1.1, 0.2, -0.6, -0.9]],
+}
+JACFWD_MATMUL_BUG = pytest.mark.xfail(
+    strict=True, raises=ValueError,
+    reason="yaae bug: batched forward mode of matmul((n,), (..., n, m)) -- the engine "
+           "(tensor.py, bcast batching in the tangent sweep) pads the tangent's batch "
+           "dims for an elementwise op, and matmul's JVP rule for a 1-D first operand "
+           "is matmul(t, b) (src/yaae/ops/linalg.py)")
+
+
+@JACFWD_MATMUL_BUG
+def test_fuzz_regression_jacfwd_vector_matmul_batched():
+    """jacfwd == jacrev (and the values as PyTorch's jacobian)."""
+    a, b = (np.asarray(x) for x in VECTOR_MATMUL_BATCHED["inputs"])
+    jr = np.asarray(ya.jacrev(lambda v: ya.matmul(v, b))(a))
+    tj = torch.autograd.functional.jacobian(lambda v: torch.matmul(v, torch.tensor(b)),
+                                            torch.tensor(a))
+    np.testing.assert_allclose(jr, tj.numpy(), rtol=1e-12, atol=1e-12)
+    jf = np.asarray(ya.jacfwd(lambda v: ya.matmul(v, b))(a))
+    np.testing.assert_allclose(jf, tj.numpy(), rtol=1e-12, atol=1e-12)
+
+
+@JACFWD_MATMUL_BUG
+def test_fuzz_regression_hessian_vector_matmul_batched():
+    """The Hessian of the program is symmetric and PyTorch's."""
+    check_hessian_symmetric(VECTOR_MATMUL_BATCHED)
+
+
+def test_fuzz_regression_vector_matmul_batched_other_checks():
+    """What works on that program today, and must keep working: values and
+    gradients as PyTorch's, jvp against vjp."""
+    check_torch(VECTOR_MATMUL_BATCHED)
+    check_fwd_rev(VECTOR_MATMUL_BATCHED)
