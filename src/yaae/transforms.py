@@ -91,10 +91,27 @@ def _depth():
 
 
 def _as_float_array(x):
+    if x is None or isinstance(x, (str, bytes)):
+        raise TypeError(f"transforms: expected a number or an array of numbers, got "
+                        f"{type(x).__name__} {x!r:.40}")
     a = np.asarray(x)
     if a.dtype.kind not in "fc":
+        if a.dtype.kind not in "biu":
+            raise TypeError(f"transforms: expected numbers, got an array of dtype {a.dtype} "
+                            f"(shape {a.shape}); convert it to a float array first")
         a = a.astype(get_default_dtype())
     return a
+
+
+def _check_outputs(who, outs):
+    """A transformed function must return arrays (or numbers), in any pytree."""
+    for o in outs:
+        if not isinstance(o, (Tensor, np.ndarray, np.generic, int, float, complex)):
+            raise TypeError(f"{who}: the function must return arrays or numbers (in tuples, "
+                            f"lists or dicts), but it returned {type(o).__name__}"
+                            f"{' (did it forget a return?)' if o is None else ''}")
+        if isinstance(o, np.ndarray) and o.dtype.kind not in "biufc":
+            raise TypeError(f"{who}: the function returned an array of dtype {o.dtype}")
 
 
 def _traced(x):
@@ -198,13 +215,18 @@ def _strip_level(o, level):
 
 
 def _argnums_tuple(argnums, n):
-    single = isinstance(argnums, int)
+    single = isinstance(argnums, (int, np.integer))
     nums = (argnums,) if single else tuple(argnums)
     for a in nums:
+        if not isinstance(a, (int, np.integer)) or isinstance(a, bool):
+            raise TypeError(f"argnums must be integers, got {a!r}")
         if not -n <= a < n:
             raise ValueError(f"argnums {a} is out of range for a function called with {n} "
                              f"positional arguments")
-    return single, tuple(a % n for a in nums)
+    nums = tuple(int(a) % n for a in nums)
+    if len(set(nums)) != len(nums):
+        raise ValueError(f"argnums {argnums!r} names an argument more than once")
+    return single, nums
 
 
 def _restrict(f, args, kwargs, nums):
@@ -230,6 +252,7 @@ def vjp(f, *primals, has_aux=False):
     if has_aux:
         res, aux = res
     outs, otree = tree_flatten(res)
+    _check_outputs("vjp", outs)
     outs_t = [o if isinstance(o, Tensor) else _wrap(_as_float_array(o)) for o in outs]
     if _held.lists:
         _hold(outs_t)
@@ -427,14 +450,22 @@ def jvp(f, primals, tangents, has_aux=False):
     primals, tangents = tuple(primals), tuple(tangents)
     flat_p, tree = tree_flatten(primals)
     flat_t, ttree = tree_flatten(tangents)
-    if len(flat_p) != len(flat_t):
-        raise ValueError(f"jvp: {len(flat_p)} primal leaves but {len(flat_t)} tangent leaves")
+    if len(flat_p) != len(flat_t) or tree != ttree:
+        raise ValueError(f"jvp: the tangents' structure does not match the primals' "
+                         f"({len(flat_t)} tangent leaves for {len(flat_p)} primal leaves, "
+                         f"or nested differently)")
+    for i, (p, t) in enumerate(zip(flat_p, flat_t)):
+        ps = np.shape(p.data if isinstance(p, Tensor) else _as_float_array(p))
+        ts = np.shape(t.data if isinstance(t, Tensor) else _as_float_array(t))
+        if ps != ts:
+            raise ValueError(f"jvp: tangent {i} has shape {ts} but its primal has shape {ps}")
     raw = _mode(flat_p)
     start = next(_seq)
     level, res, held = _run_fwd(f, flat_p, tree, flat_t)
     if has_aux:
         res, aux = res
     outs, otree = tree_flatten(res)
+    _check_outputs("jvp", outs)
     if raw != KEEP and _closed_over(outs + [o._tan.get(level) for o in outs
                                             if isinstance(o, Tensor) and o._tan]):
         raw = KEEP
@@ -485,6 +516,7 @@ def jacrev(f, argnums=0, has_aux=False, holomorphic=False):
         if has_aux:
             res, aux = res
         outs, otree = tree_flatten(res)
+        _check_outputs("jacrev", outs)
         if _held.lists:
             _hold(outs)
         _check_complex("jacrev", flat, outs, holomorphic)
@@ -562,6 +594,7 @@ def jacfwd(f, argnums=0, has_aux=False, holomorphic=False):
             if has_aux:
                 res, aux = res
             outs, otree = tree_flatten(res)
+            _check_outputs("jacfwd", outs)
             if k == 0:
                 _check_complex("jacfwd", flat, outs, holomorphic)
             jl = []
