@@ -49,7 +49,6 @@ change the settings of other hypothesis tests.
 import os
 
 import numpy as np
-import pytest
 import torch
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -878,10 +877,7 @@ def check_torch(program):
     out = run(program, xs)
     np.testing.assert_allclose(np.asarray(out), tout.detach().numpy(), rtol=1e-10, atol=1e-10)
     assert np.shape(out) == tuple(tout.shape)
-    val, grads = ya.value_and_grad(scalar_fn(program), argnums=tuple(range(len(xs))))(*xs) \
-        if hasattr(ya, "value_and_grad") else (scalar_fn(program)(*xs),
-                                               ya.grad(scalar_fn(program),
-                                                       argnums=tuple(range(len(xs))))(*xs))
+    val, grads = ya.value_and_grad(scalar_fn(program), argnums=tuple(range(len(xs))))(*xs)
     np.testing.assert_allclose(np.asarray(val), tval.detach().numpy(), rtol=1e-10, atol=1e-10)
     for g, tg, x in zip(grads, tgrads, xs):
         tg = np.zeros_like(x) if tg is None else tg.numpy()
