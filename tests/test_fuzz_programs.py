@@ -475,7 +475,7 @@ def programs(draw, max_depth=10, max_inputs=3, empty=False):
         name, args, params = step
         val = OPS_TABLE[name][1](Y, *[vals[i] for i in args], **params)
         val = np.asarray(val, dtype=np.float64)
-        if val.size and np.nanmax(np.abs(val), initial=0.0) > BOUND:
+        if val.size and np.max(np.abs(np.nan_to_num(val)), initial=0.0) > BOUND:
             steps.append(step)
             vals.append(val)
             step = ("tanh", (len(vals) - 1,), {})
