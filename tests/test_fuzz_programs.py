@@ -493,12 +493,11 @@ def programs(draw, max_depth=10, max_inputs=3, empty=False):
 # around each (and only around it), naming its regression test in
 # tests/test_fuzz_regressions.py.  Remove an entry when its fix lands.
 KNOWN_BUGS = {
-    # var/std of an empty array: ZeroDivisionError in backward and jvp
-    # (divide's derivative 1 / n with n the Python int 0)
+    # (the bugs the fuzzer found are fixed; their regression tests pass.)  Still
+    # steered around: var/std over zero elements.  Value and gradient equal
+    # PyTorch's (test_fuzz_regression_std_of_empty_torch), but the forward-mode
+    # tangent of that NaN is NaN in yaae (0/0) where torch.func.jvp gives 0.
     "test_fuzz_regression_std_of_empty_torch",
-    # batched forward mode (jacfwd, hessian) of matmul(1-D, >= 3-D): the engine
-    # lines the tangent's batch dims up for an elementwise op, wrong for matmul
-    "test_fuzz_regression_jacfwd_vector_matmul_batched",
 }
 
 

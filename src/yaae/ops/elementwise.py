@@ -82,9 +82,14 @@ positive = defop("positive", operator.pos, numpy=np.positive, bcast=True, saves=
 multiply = defop("multiply", operator.mul, numpy=np.multiply, bcast=True, saves="args",
                  method=("__mul__", "__rmul__", "mul"),
                  deriv=(lambda ans, x, y: y, lambda ans, x, y: x))
+def _div(a, y):
+    """a / y; a Python zero divisor gives inf/NaN as an array's would (Python's / raises)."""
+    return np.true_divide(a, y) if type(y) in (int, float) and not y else a / y
+
+
 divide = defop("divide", operator.truediv, numpy=(np.divide,), bcast=True,
                method=("__truediv__", "__rtruediv__", "div"), aliases=("true_divide",),
-               deriv=(lambda ans, x, y: 1 / y, lambda ans, x, y: -ans / y))
+               deriv=(lambda ans, x, y: _div(1, y), lambda ans, x, y: _div(-ans, y)))
 
 
 def _pow_dx(ans, x, y):
@@ -154,8 +159,12 @@ def _sigmoid(x):
 
 
 sigmoid = _unary("sigmoid", _sigmoid, lambda ans, x: ans * (1 - ans), "ans", numpy=())
-softplus = _unary("softplus", lambda x: np.logaddexp(0, x), lambda ans, x: sigmoid(x), "args",
-                  numpy=())
+def _softplus(x):
+    with np.errstate(invalid="ignore"):     # NaN in, NaN out, quietly (PyTorch's)
+        return np.logaddexp(0, x)
+
+
+softplus = _unary("softplus", _softplus, lambda ans, x: sigmoid(x), "args", numpy=())
 # derivative 1 where ans > 0 and at NaN (the NaN passes through, as PyTorch's)
 relu = _unary("relu", lambda x: np.maximum(x, 0), lambda ans, x: ~(_data(ans) <= 0), "ans",
               numpy=())

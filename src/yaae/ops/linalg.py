@@ -57,6 +57,12 @@ def _matmul_vjp_b(g, ans, a, b):
     return matmul(mT(a), g)
 
 
+def _matmul_jvp_a(t, ans, a, b):
+    if a.ndim == 1 and b.ndim >= 2:     # (n,) @ (..., n, m): a row, so batch dims line up
+        return _squeeze_second_last(matmul(expand_dims(t, -2), b))
+    return matmul(t, b)
+
+
 def _matmul_jvp_b(t, ans, a, b):
     if b.ndim == 1:
         return _squeeze_last(matmul(a, expand_dims(t, -1)))
@@ -66,7 +72,7 @@ def _matmul_jvp_b(t, ans, a, b):
 matmul = defop("matmul", np.matmul, bcast=True, saves="args",
                numpy=(np.matmul, np.linalg.matmul), method=("__matmul__", "__rmatmul__", "matmul"),
                vjp=(_matmul_vjp_a, _matmul_vjp_b),
-               jvp=(lambda t, ans, a, b: matmul(t, b), _matmul_jvp_b))
+               jvp=(_matmul_jvp_a, _matmul_jvp_b))
 
 
 # ---- einsum ------------------------------------------------------------------------------
