@@ -12,6 +12,8 @@ from ..tensor import Tensor, get_default_dtype
 from .module import Module, Parameter
 from . import functional as F
 from . import init
+# a layer size: a non-negative integer, with a clear error (one helper, shared with conv)
+from .conv import _channels as _size
 
 __all__ = [
     "Identity", "Linear", "BatchNorm1d", "BatchNorm2d", "BatchNorm3d", "LayerNorm",
@@ -28,19 +30,6 @@ def _dtype(dtype):
 
 def _empty(shape, dtype):
     return Parameter(np.empty(shape, dtype=_dtype(dtype)))
-
-
-def _size(layer, what, value):
-    """A layer size: a non-negative integer (a clear error, not NumPy's
-    "negative dimensions are not allowed" from deep inside)."""
-    try:
-        v = operator.index(value)
-    except TypeError:
-        raise TypeError(f"{layer}: {what} must be an integer, got {type(value).__name__} "
-                        f"{value!r}") from None
-    if v < 0:
-        raise ValueError(f"{layer}: {what} must be non-negative, got {v}")
-    return v
 
 
 # ---- basic layers ---------------------------------------------------------------------------

@@ -760,33 +760,31 @@ def _fill(a, mask, value):
     return where(mask, value, a) if mask.any() else a
 
 
-@defcomposite(numpy=np.nansum)
-def nansum(a, axis=None, dtype=None, out=None, keepdims=False, initial=None, where=True):
-    """Sum treating NaNs as zero; gradient 0 at the NaNs."""
-    _no_out(out, "nansum")
+def _nan_reduce(name, reduce, neutral, a, axis, dtype, out, keepdims, where):
+    """``reduce`` of ``a`` with NaNs (and entries ``where`` excludes) replaced by
+    ``neutral``: their gradient is 0, and no NaN reaches the others'."""
+    _no_out(out, name)
     a = _arr(a)
     if dtype is not None:
         a = _cast(a, dtype)
     if _inexact(a):
-        a = _fill(a, _nanmask(a, where), 0.0)
+        a = _fill(a, _nanmask(a, where), float(neutral))
     elif where is not True and where is not None:
-        a = _fill(a, ~np.broadcast_to(np.asarray(where, dtype=bool), np.shape(_data(a))), 0)
-    r = sum(a, axis=axis, keepdims=keepdims)
+        a = _fill(a, ~np.broadcast_to(np.asarray(where, dtype=bool), np.shape(_data(a))), neutral)
+    return reduce(a, axis=axis, keepdims=keepdims)
+
+
+@defcomposite(numpy=np.nansum)
+def nansum(a, axis=None, dtype=None, out=None, keepdims=False, initial=None, where=True):
+    """Sum treating NaNs as zero; gradient 0 at the NaNs."""
+    r = _nan_reduce("nansum", sum, 0, a, axis, dtype, out, keepdims, where)
     return r if initial is None else r + initial
 
 
 @defcomposite(numpy=np.nanprod)
 def nanprod(a, axis=None, dtype=None, out=None, keepdims=False, initial=None, where=True):
     """Product treating NaNs as one; gradient 0 at the NaNs."""
-    _no_out(out, "nanprod")
-    a = _arr(a)
-    if dtype is not None:
-        a = _cast(a, dtype)
-    if _inexact(a):
-        a = _fill(a, _nanmask(a, where), 1.0)
-    elif where is not True and where is not None:
-        a = _fill(a, ~np.broadcast_to(np.asarray(where, dtype=bool), np.shape(_data(a))), 1)
-    r = prod(a, axis=axis, keepdims=keepdims)
+    r = _nan_reduce("nanprod", prod, 1, a, axis, dtype, out, keepdims, where)
     return r if initial is None else r * initial
 
 
