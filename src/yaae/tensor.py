@@ -1042,6 +1042,7 @@ def backward_sweep(roots, grads, inputs=None, retain_graph=False,
                 args = raw
                 ans = node.ans
             kw = node.kw
+            nargs = len(args)
             i = -1
             for p in node.parents:
                 i += 1
@@ -1058,6 +1059,10 @@ def backward_sweep(roots, grads, inputs=None, retain_graph=False,
                         gi = _loop_batch(rule, g, nb, ans, args, kw)
                     elif kw:
                         gi = rule(g, ans, *args, **kw)
+                    elif nargs == 2:    # (no *args: that call packs a new tuple)
+                        gi = rule(g, ans, args[0], args[1])
+                    elif nargs == 1:
+                        gi = rule(g, ans, args[0])
                     else:
                         gi = rule(g, ans, *args)
                 except SavesError as e:
