@@ -579,6 +579,78 @@ _EMPTY = {}
 # --------------------------------------------------------------------------
 # forward mode: tangents pushed during the forward computation
 # --------------------------------------------------------------------------
+# A tangent at level L needs a reverse-mode graph only if something that
+# started before L may differentiate it: a tensor requiring grad that is older
+# than L (an enclosing grad's input, a parameter the function closed over, an
+# input that requires grad).  Reverse transforms running *inside* L (the
+# ``jacrev`` of ``hessian = jacfwd(jacrev(f))``, the ``grad`` of ``hvp``) only
+# read L's tangents forward, through their rules' arguments, never through a
+# graph: for them the tangent rules run unrecorded (on plain ndarrays at the
+# innermost level).  Levels opened by the transforms register when they began
+# (``_LEVEL_INFO``); the transforms' own fresh leaves (``_FRESH``) made after
+# that do not count as older.  A level not registered records as before.
+#
+# The same registry keeps, per level, the tangent each recorded output got
+# (``ans_tans``), so that a reverse sweep run inside the level with
+# ``create_graph`` (``_saved_ans``) does not compute it a second time.
+_LEVEL_INFO = {}    # level -> (seq when it began, memo: id(node) -> (weakref, older?),
+#                              ans_tans: id(node) -> (weakref, tangent))
+_FRESH = {}         # id(leaf) -> (weakref, seq): leaves created by reverse transforms
+
+
+def _older_leaf(leaf, start):
+    e = _FRESH.get(id(leaf))
+    return e is None or e[0]() is not leaf or e[1] > start
+
+
+def _reaches_older(x, level):
+    """Whether Tensor ``x`` (requiring grad) depends, through its reverse
+    graph, on a tensor requiring grad that is older than forward ``level``."""
+    info = _LEVEL_INFO.get(level)
+    if info is None:
+        return True
+    start, memo = info[0], info[1]
+    n = x._node
+    if n is None:
+        return _older_leaf(x, start)
+    stack = [n]
+    while stack:
+        m = stack[-1]
+        if m.seq > start:
+            stack.pop()
+            continue
+        e = memo.get(id(m))
+        if e is not None and e[0]() is m:
+            stack.pop()
+            continue
+        res = pending = False
+        for p in m.parents:
+            if p is None:
+                continue
+            if type(p) is GradNode:
+                if p.seq > start:
+                    res = True
+                    break
+                e = memo.get(id(p))
+                if e is not None and e[0]() is p:
+                    if e[1]:
+                        res = True
+                        break
+                    continue
+                stack.append(p)
+                pending = True
+                break
+            if _older_leaf(p, start):
+                res = True
+                break
+        if not pending:
+            memo[id(m)] = (weakref.ref(m), res)
+            stack.pop()
+    if n.seq > start:
+        return True
+    return memo[id(n)][1]
+
+
 def _push_tangents(prim, args, raw, kw, out, levels):
     """Compute ``out``'s tangent at every visible level some argument has one.
 
@@ -609,10 +681,16 @@ def _push_tangents(prim, args, raw, kw, out, levels):
 def _tangent_at(prim, args, raw, kw, out, levels, k, tans):
     st = _st
     # plain arrays when nothing outside this level watches the rule
-    plain = k == 0 and not (st.grad and (out.requires_grad or any(
-        isinstance(t, Tensor) and t.requires_grad for _, t in tans)))
+    # record the rule's operations only when something older than this level
+    # may differentiate the tangent (see _reaches_older)
+    saved_grad = st.grad
+    record = saved_grad and (any(isinstance(t, Tensor) and t.requires_grad for _, t in tans) or (
+        out.requires_grad and any(isinstance(a, Tensor) and a.requires_grad
+                                  and _reaches_older(a, levels[k]) for a in args)))
+    plain = k == 0 and not record
     saved_fwd = st.fwd
     st.fwd = levels[:k]
+    st.grad = record
     quiet = np.errstate(all="ignore")   # a rule at an edge input is yaae's business, not a warning
     quiet.__enter__()
     try:
@@ -663,9 +741,18 @@ def _tangent_at(prim, args, raw, kw, out, levels, k, tans):
     finally:
         quiet.__exit__(None, None, None)
         st.fwd = saved_fwd
+        st.grad = saved_grad
     if out._tan is None:
         out._tan = {}
-    out._tan[levels[k]] = total
+    level = levels[k]
+    out._tan[level] = total
+    node = out._node
+    if node is not None:
+        info = _LEVEL_INFO.get(level)
+        if info is not None:
+            cache = info[2]
+            key = id(node)
+            cache[key] = (weakref.ref(node, lambda _, c=cache, key=key: c.pop(key, None)), total)
 
 
 # --------------------------------------------------------------------------
@@ -903,12 +990,28 @@ def _conj(x):
 
 
 def _saved_ans(node):
-    """The output of ``node`` as a differentiable Tensor (for create_graph)."""
+    """The output of ``node`` as a differentiable Tensor (for create_graph),
+    with its tangents at the visible forward levels: those recorded when the
+    node was made, or computed again from its arguments'."""
     ans = _wrap(node.ans)
     ans._node = node
     ans.requires_grad = True
-    if _st.fwd and any(isinstance(a, Tensor) and a._tan for a in node.args):
-        _push_tangents(node.prim, node.args, node.raw, node.kw, ans, _st.fwd)
+    levels = _st.fwd
+    if levels and any(isinstance(a, Tensor) and a._tan for a in node.args):
+        tans = {}
+        key = id(node)
+        for level in levels:
+            info = _LEVEL_INFO.get(level)
+            e = info[2].get(key) if info is not None else None
+            if e is None or e[0]() is not node:
+                if any(isinstance(a, Tensor) and a._tan and level in a._tan for a in node.args):
+                    break   # not recorded: compute them all (in level order)
+                continue
+            tans[level] = e[1]
+        else:
+            ans._tan = tans or None
+            return ans
+        _push_tangents(node.prim, node.args, node.raw, node.kw, ans, levels)
     return ans
 
 

@@ -22,7 +22,7 @@ import weakref
 import numpy as np
 
 from .tensor import (Tensor, GradNode, Primitive, _wrap, _st, _level_ids, _seq, backward_sweep,
-                     get_default_dtype)
+                     get_default_dtype, _LEVEL_INFO, _FRESH)
 
 __all__ = ["grad", "value_and_grad", "vjp", "jvp", "jacrev", "jacfwd", "jacobian",
            "hessian", "hvp"]
@@ -133,16 +133,18 @@ def _rev_input(p):
             leaf._tan = dict(p._tan)
         leaf.requires_grad = True
         k = id(leaf)
-        _INTERNAL[k] = weakref.ref(leaf, lambda r, k=k: _INTERNAL.pop(k, None))
+        _INTERNAL[k] = (weakref.ref(leaf, lambda r, k=k: _INTERNAL.pop(k, None)), next(_seq))
         return alias(leaf)
     finally:
         st.grad = prev
 
 
 RAW, DETACH, KEEP = "raw", "detach", "keep"
-# the fresh leaves reverse-mode transforms differentiate (id -> weakref): graphs
-# that end only at these depend on nothing the user's function closed over
-_INTERNAL = {}
+# the fresh leaves reverse-mode transforms differentiate (id -> (weakref, seq
+# when made)): graphs that end only at these depend on nothing the user's
+# function closed over, and a forward level older than such a leaf records no
+# graph of its tangents for it (tensor._reaches_older)
+_INTERNAL = _FRESH
 
 
 def _mode(flat_inputs):
@@ -190,7 +192,7 @@ def _closed_over(outs):
 
 def _internal(leaf):
     r = _INTERNAL.get(id(leaf))
-    return r is not None and r() is leaf
+    return r is not None and r[0]() is leaf
 
 
 def _out(x, raw):
@@ -426,21 +428,26 @@ def _hold(outs):
         lst.extend(o for o in outs if isinstance(o, Tensor))
 
 
-def _run_fwd(f, flat_p, tree, flat_t):
+def _run_fwd(f, flat_p, tree, flat_t, start):
     """Run ``f`` at a new forward level: ``(level, result, held)``, ``held``
-    the Tensors nested reverse transforms asked to be released with it."""
+    the Tensors nested reverse transforms asked to be released with it.
+    ``start``: a sequence number taken before the level's inputs were made."""
     level = next(_level_ids)
-    xs = [_fwd_input(p, t, level) for p, t in zip(flat_p, flat_t)]
-    prev = _st.fwd
-    _st.fwd = prev + (level,)
-    held = []
-    _held.lists.append(held)
+    _LEVEL_INFO[level] = (start, {}, {})
     try:
-        with _Depth():
-            res = f(*tree_unflatten(xs, tree))
+        xs = [_fwd_input(p, t, level) for p, t in zip(flat_p, flat_t)]
+        prev = _st.fwd
+        _st.fwd = prev + (level,)
+        held = []
+        _held.lists.append(held)
+        try:
+            with _Depth():
+                res = f(*tree_unflatten(xs, tree))
+        finally:
+            _st.fwd = prev
+            _held.lists.pop()
     finally:
-        _st.fwd = prev
-        _held.lists.pop()
+        del _LEVEL_INFO[level]
     return level, res, held
 
 
@@ -461,7 +468,7 @@ def jvp(f, primals, tangents, has_aux=False):
             raise ValueError(f"jvp: tangent {i} has shape {ts} but its primal has shape {ps}")
     raw = _mode(flat_p)
     start = next(_seq)
-    level, res, held = _run_fwd(f, flat_p, tree, flat_t)
+    level, res, held = _run_fwd(f, flat_p, tree, flat_t, start)
     if has_aux:
         res, aux = res
     outs, otree = tree_flatten(res)
@@ -590,7 +597,7 @@ def jacfwd(f, argnums=0, has_aux=False, holomorphic=False):
                 else:
                     tans.append(np.zeros((n,) + qd.shape, dtype=qd.dtype))
             start = next(_seq)
-            level, res, held = _run_fwd(g, flat, tree, tans)
+            level, res, held = _run_fwd(g, flat, tree, tans, start)
             if has_aux:
                 res, aux = res
             outs, otree = tree_flatten(res)

@@ -39,18 +39,30 @@ def _squeeze_second_last(x):
     return reshape(x, tuple(x.shape[:-2]) + tuple(x.shape[-1:]))
 
 
+def _mm(a, b):
+    """``a @ b``; for a 2-D ``b`` and a batched ``a``, one GEMM over ``a``'s
+    rows folded together (NumPy's matmul runs one small GEMM per batch item).
+    Used by the rules, where (co)tangents carry batch dimensions."""
+    if b.ndim == 2 and a.ndim > 2:
+        s = tuple(a.shape)
+        return reshape(matmul(reshape(a, (-1, s[-1])), b), s[:-1] + (b.shape[-1],))
+    return matmul(a, b)
+
+
 def _matmul_vjp_a(g, ans, a, b):
     if b.ndim == 1:                      # (..., k, n) @ (n,) or (n,) @ (n,)
         return expand_dims(g, -1) * b
     if a.ndim == 1:                      # (n,) @ (..., n, m)
-        return _squeeze_second_last(matmul(expand_dims(g, -2), mT(b)))
-    return matmul(g, mT(b))
+        return _squeeze_second_last(_mm(expand_dims(g, -2), mT(b)))
+    return _mm(g, mT(b))
 
 
 def _matmul_vjp_b(g, ans, a, b):
     if b.ndim == 1:
         if a.ndim == 1:
             return expand_dims(g, -1) * a
+        if a.ndim == 2 and g.ndim > 1:  # batched cotangents: one GEMM, not a stack of GEMVs
+            return _mm(g, a)
         return _squeeze_last(matmul(mT(a), expand_dims(g, -1)))
     if a.ndim == 1:
         return expand_dims(a, -1) * expand_dims(g, -2)
@@ -59,12 +71,14 @@ def _matmul_vjp_b(g, ans, a, b):
 
 def _matmul_jvp_a(t, ans, a, b):
     if a.ndim == 1 and b.ndim >= 2:     # (n,) @ (..., n, m): a row, so batch dims line up
-        return _squeeze_second_last(matmul(expand_dims(t, -2), b))
-    return matmul(t, b)
+        return _squeeze_second_last(_mm(expand_dims(t, -2), b))
+    return _mm(t, b)
 
 
 def _matmul_jvp_b(t, ans, a, b):
     if b.ndim == 1:
+        if a.ndim == 2 and t.ndim > 1:  # batched tangents: one GEMM, not a stack of GEMVs
+            return _mm(t, mT(a))
         return _squeeze_last(matmul(a, expand_dims(t, -1)))
     return matmul(a, t)
 
