@@ -593,8 +593,8 @@ _EMPTY = {}
 # The same registry keeps, per level, the tangent each recorded output got
 # (``ans_tans``), so that a reverse sweep run inside the level with
 # ``create_graph`` (``_saved_ans``) does not compute it a second time.
-_LEVEL_INFO = {}    # level -> (seq when it began, memo: id(node) -> (weakref, older?),
-#                              ans_tans: id(node) -> (weakref, tangent))
+_LEVEL_INFO = {}    # level -> [seq when it began, memo: id(node) -> (weakref, older?),
+#                              ans_tans: id(node) -> (weakref, tangent), recorded any?]
 _FRESH = {}         # id(leaf) -> (weakref, seq): leaves created by reverse transforms
 
 
@@ -651,6 +651,14 @@ def _reaches_older(x, level):
     return memo[id(n)][1]
 
 
+class _FwdState(threading.local):
+    def __init__(self):
+        self.quiet = False      # inside a tangent rule (NumPy's FP warnings already off)
+
+
+_fst = _FwdState()
+
+
 def _push_tangents(prim, args, raw, kw, out, levels):
     """Compute ``out``'s tangent at every visible level some argument has one.
 
@@ -665,13 +673,15 @@ def _push_tangents(prim, args, raw, kw, out, levels):
         tans = None
         i = 0
         for a in args:
-            if isinstance(a, Tensor) and a._tan is not None:
-                t = a._tan.get(level)
-                if t is not None:
-                    if tans is None:
-                        tans = [(i, t)]
-                    else:
-                        tans.append((i, t))
+            if isinstance(a, Tensor):
+                d = a._tan
+                if d is not None:
+                    t = d.get(level)
+                    if t is not None:
+                        if tans is None:
+                            tans = [(i, t)]
+                        else:
+                            tans.append((i, t))
             i += 1
         if tans is not None:
             _tangent_at(prim, args, raw, kw, out, levels, k, tans)
@@ -680,19 +690,33 @@ def _push_tangents(prim, args, raw, kw, out, levels):
 
 def _tangent_at(prim, args, raw, kw, out, levels, k, tans):
     st = _st
-    # plain arrays when nothing outside this level watches the rule
+    level = levels[k]
     # record the rule's operations only when something older than this level
-    # may differentiate the tangent (see _reaches_older)
+    # may differentiate the tangent (see _reaches_older); with nothing to
+    # record and no outer level to carry, the rule runs on plain arrays
     saved_grad = st.grad
-    record = saved_grad and (any(isinstance(t, Tensor) and t.requires_grad for _, t in tans) or (
-        out.requires_grad and any(isinstance(a, Tensor) and a.requires_grad
-                                  and _reaches_older(a, levels[k]) for a in args)))
+    record = False
+    if saved_grad:
+        for _, t in tans:
+            if type(t) is Tensor and t.requires_grad:
+                record = True
+                break
+        else:
+            if out.requires_grad:
+                for a in args:
+                    if isinstance(a, Tensor) and a.requires_grad and _reaches_older(a, level):
+                        record = True
+                        break
     plain = k == 0 and not record
     saved_fwd = st.fwd
     st.fwd = levels[:k]
     st.grad = record
-    quiet = np.errstate(all="ignore")   # a rule at an edge input is yaae's business, not a warning
-    quiet.__enter__()
+    fst = _fst
+    loud = not fst.quiet
+    if loud:    # a rule at an edge input is yaae's business, not a warning
+        quiet = np.errstate(all="ignore")
+        quiet.__enter__()
+        fst.quiet = True
     try:
         if plain:
             rargs, rans = raw, out._data
@@ -708,7 +732,7 @@ def _tangent_at(prim, args, raw, kw, out, levels, k, tans):
         oshape = out._data.shape
         total = None
         for i, t in tans:
-            if plain and isinstance(t, Tensor):
+            if plain and type(t) is not _ndarray and isinstance(t, Tensor):
                 t = t._data
             try:
                 rule = jvps[i]
@@ -739,20 +763,27 @@ def _tangent_at(prim, args, raw, kw, out, levels, k, tans):
         if total.dtype is not od and total.dtype != od:
             total = _astype(total, od)
     finally:
-        quiet.__exit__(None, None, None)
+        if loud:
+            fst.quiet = False
+            quiet.__exit__(None, None, None)
         st.fwd = saved_fwd
         st.grad = saved_grad
     if out._tan is None:
         out._tan = {}
-    level = levels[k]
     out._tan[level] = total
     node = out._node
     if node is not None:
         info = _LEVEL_INFO.get(level)
         if info is not None:
+            if record:
+                info[3] = True
             cache = info[2]
             key = id(node)
             cache[key] = (weakref.ref(node, lambda _, c=cache, key=key: c.pop(key, None)), total)
+    elif record:
+        info = _LEVEL_INFO.get(level)
+        if info is not None:
+            info[3] = True
 
 
 # --------------------------------------------------------------------------

@@ -429,11 +429,12 @@ def _hold(outs):
 
 
 def _run_fwd(f, flat_p, tree, flat_t, start):
-    """Run ``f`` at a new forward level: ``(level, result, held)``, ``held``
-    the Tensors nested reverse transforms asked to be released with it.
-    ``start``: a sequence number taken before the level's inputs were made."""
+    """Run ``f`` at a new forward level: ``(level, result, held, recorded)``,
+    ``held`` the Tensors nested reverse transforms asked to be released with
+    it, ``recorded`` whether any of its tangents was recorded in a reverse
+    graph.  ``start``: a sequence number taken before the inputs were made."""
     level = next(_level_ids)
-    _LEVEL_INFO[level] = (start, {}, {})
+    info = _LEVEL_INFO[level] = [start, {}, {}, False]
     try:
         xs = [_fwd_input(p, t, level) for p, t in zip(flat_p, flat_t)]
         prev = _st.fwd
@@ -448,7 +449,7 @@ def _run_fwd(f, flat_p, tree, flat_t, start):
             _held.lists.pop()
     finally:
         del _LEVEL_INFO[level]
-    return level, res, held
+    return level, res, held, info[3]
 
 
 def jvp(f, primals, tangents, has_aux=False):
@@ -468,7 +469,7 @@ def jvp(f, primals, tangents, has_aux=False):
             raise ValueError(f"jvp: tangent {i} has shape {ts} but its primal has shape {ps}")
     raw = _mode(flat_p)
     start = next(_seq)
-    level, res, held = _run_fwd(f, flat_p, tree, flat_t, start)
+    level, res, held, recorded = _run_fwd(f, flat_p, tree, flat_t, start)
     if has_aux:
         res, aux = res
     outs, otree = tree_flatten(res)
@@ -494,7 +495,8 @@ def jvp(f, primals, tangents, has_aux=False):
             a = _as_float_array(o)
             p_out.append(_out(a, raw))
             t_out.append(_out(np.zeros_like(a), raw))
-    _release_level(outs + held + (tree_flatten(aux)[0] if has_aux else []), level, start)
+    if raw == KEEP or has_aux or recorded:
+        _release_level(outs + held + (tree_flatten(aux)[0] if has_aux else []), level, start)
     result = tree_unflatten(p_out, otree), tree_unflatten(t_out, otree)
     if has_aux:
         return result + (_aux_out(aux, raw),)
@@ -597,7 +599,7 @@ def jacfwd(f, argnums=0, has_aux=False, holomorphic=False):
                 else:
                     tans.append(np.zeros((n,) + qd.shape, dtype=qd.dtype))
             start = next(_seq)
-            level, res, held = _run_fwd(g, flat, tree, tans, start)
+            level, res, held, recorded = _run_fwd(g, flat, tree, tans, start)
             if has_aux:
                 res, aux = res
             outs, otree = tree_flatten(res)
@@ -605,6 +607,7 @@ def jacfwd(f, argnums=0, has_aux=False, holomorphic=False):
             if k == 0:
                 _check_complex("jacfwd", flat, outs, holomorphic)
             jl = []
+            kept = False
             for o in outs:
                 od = o.data if isinstance(o, Tensor) else _as_float_array(o)
                 t = o._tan.get(level) if isinstance(o, Tensor) and o._tan else None
@@ -612,8 +615,11 @@ def jacfwd(f, argnums=0, has_aux=False, holomorphic=False):
                     J = np.zeros(od.shape + pd.shape, dtype=od.dtype)
                 else:
                     J = ops.reshape(ops.moveaxis(t, 0, -1), od.shape + pd.shape)
-                jl.append(_out(J, KEEP if raw != KEEP and _closed_over([J]) else raw))
-            _release_level(outs + held + (tree_flatten(aux)[0] if has_aux else []), level, start)
+                jm = KEEP if raw != KEEP and _closed_over([J]) else raw
+                kept = kept or jm == KEEP
+                jl.append(_out(J, jm))
+            if kept or has_aux or recorded:
+                _release_level(outs + held + (tree_flatten(aux)[0] if has_aux else []), level, start)
             per_in.append(jl)
         # regroup: output leaves outermost, then the input structure
         per_out = []
