@@ -513,47 +513,62 @@ def jacrev(f, argnums=0, has_aux=False, holomorphic=False):
     over basis vectors).  Shape: output shape + input shape."""
     @functools.wraps(f)
     def jf(*args, **kwargs):
-        single, nums = _select_args(args, argnums)
-        g = _restrict(f, args, kwargs, nums)
-        raw = _mode(tree_flatten(args)[0])
-        prim = tuple(args[a] for a in nums)
-        flat, tree = tree_flatten(prim)
-        xs = [_rev_input(p) for p in flat]
-        from .tensor import enable_grad
-        with _Depth(), enable_grad():
-            res = g(*tree_unflatten(xs, tree))
-        if has_aux:
-            res, aux = res
-        outs, otree = tree_flatten(res)
-        _check_outputs("jacrev", outs)
-        if _held.lists:
-            _hold(outs)
-        _check_complex("jacrev", flat, outs, holomorphic)
-        closed = raw != KEEP and _closed_over(outs)
-        if closed:
-            raw = KEEP
-        create = closed or _depth() > 0 or any(_traced(p) for p in flat)
-        per_out = []
-        for o in outs:
-            o = o if isinstance(o, Tensor) else _wrap(_as_float_array(o))
-            m = o.size
-            if o.requires_grad and m:
-                seed = np.eye(m, dtype=o.dtype).reshape((m,) + o.shape)
-                gs = backward_sweep([o], [_wrap(seed) if create else seed], inputs=xs,
-                                    retain_graph=True, create_graph=create)
-            else:
-                gs = [None] * len(xs)
-            jacs = []
-            for x, gx in zip(xs, gs):
-                if gx is None:
-                    gx = np.zeros((m,) + x.shape, dtype=x.dtype)
-                from . import ops
-                jacs.append(_out(ops.reshape(gx, o.shape + x.shape), raw))
-            per_out.append(tree_unflatten(jacs, tree))
-        out = tree_unflatten(per_out, otree)
-        out = _unwrap_single(out, single, otree)
-        return (out, _aux_out(aux, raw)) if has_aux else out
+        return _jacrev_finish(_jacrev_run(f, args, kwargs, argnums, has_aux), holomorphic)
     return jf
+
+
+def _jacrev_run(f, args, kwargs, argnums, has_aux):
+    """jacrev's first half: ``f`` evaluated once, recording its graph."""
+    single, nums = _select_args(args, argnums)
+    g = _restrict(f, args, kwargs, nums)
+    raw = _mode(tree_flatten(args)[0])
+    prim = tuple(args[a] for a in nums)
+    flat, tree = tree_flatten(prim)
+    xs = [_rev_input(p) for p in flat]
+    from .tensor import enable_grad
+    with _Depth(), enable_grad():
+        res = g(*tree_unflatten(xs, tree))
+    aux = None
+    if has_aux:
+        res, aux = res
+    outs, otree = tree_flatten(res)
+    _check_outputs("jacrev", outs)
+    if _held.lists:
+        _hold(outs)
+    return single, raw, flat, tree, xs, outs, otree, has_aux, aux
+
+
+def _jacrev_finish(run, holomorphic):
+    """jacrev's second half: one batched sweep per output leaf (a scalar
+    output: one plain sweep, no batch dimension)."""
+    single, raw, flat, tree, xs, outs, otree, has_aux, aux = run
+    _check_complex("jacrev", flat, outs, holomorphic)
+    closed = raw != KEEP and _closed_over(outs)
+    if closed:
+        raw = KEEP
+    create = closed or _depth() > 0 or any(_traced(p) for p in flat)
+    from . import ops
+    per_out = []
+    for o in outs:
+        o = o if isinstance(o, Tensor) else _wrap(_as_float_array(o))
+        m = o.size
+        scalar = o.ndim == 0
+        if o.requires_grad and m:
+            seed = np.ones((), dtype=o.dtype) if scalar else \
+                np.eye(m, dtype=o.dtype).reshape((m,) + o.shape)
+            gs = backward_sweep([o], [_wrap(seed) if create else seed], inputs=xs,
+                                retain_graph=True, create_graph=create)
+        else:
+            gs = [None] * len(xs)
+        jacs = []
+        for x, gx in zip(xs, gs):
+            if gx is None:
+                gx = np.zeros(x.shape if scalar else (m,) + x.shape, dtype=x.dtype)
+            jacs.append(_out(gx if scalar else ops.reshape(gx, o.shape + x.shape), raw))
+        per_out.append(tree_unflatten(jacs, tree))
+    out = tree_unflatten(per_out, otree)
+    out = _unwrap_single(out, single, otree)
+    return (out, _aux_out(aux, raw)) if has_aux else out
 
 
 def _aux_out(aux, raw):
@@ -634,39 +649,92 @@ def jacfwd(f, argnums=0, has_aux=False, holomorphic=False):
 
 def jacobian(f, argnums=0, has_aux=False, holomorphic=False):
     """Jacobian, by forward mode when the output has more elements than the
-    input and by reverse mode otherwise."""
+    input and by reverse mode otherwise.  ``f`` runs once, recording its graph
+    for reverse mode; only when its output turns out larger than its input is
+    it run again, with forward-mode tangents."""
     @functools.wraps(f)
     def jf(*args, **kwargs):
         single, nums = _select_args(args, argnums)
         n_in = sum(np.size(p.data if isinstance(p, Tensor) else p)
                    for a in nums for p in tree_flatten(args[a])[0])
-        from .tensor import no_grad
-        with no_grad():
-            res = f(*args, **kwargs)
-        if has_aux:
-            res = res[0]
-        n_out = sum(np.size(o.data if isinstance(o, Tensor) else o) for o in tree_flatten(res)[0])
-        mode = jacfwd if n_out > n_in else jacrev
-        return mode(f, argnums, has_aux, holomorphic)(*args, **kwargs)
+        run = _jacrev_run(f, args, kwargs, argnums, has_aux)
+        n_out = sum(np.size(o.data if isinstance(o, Tensor) else o) for o in run[5])
+        if n_out > n_in:
+            del run
+            return jacfwd(f, argnums, has_aux, holomorphic)(*args, **kwargs)
+        return _jacrev_finish(run, holomorphic)
     return jf
 
 
+def _real_inputs(args, argnums):
+    try:
+        _, nums = _select_args(args, argnums)
+    except (TypeError, ValueError):
+        return False        # (the transform itself reports it)
+    for a in nums:
+        for p in tree_flatten(args[a])[0]:
+            d = p.data if isinstance(p, Tensor) else p
+            if np.iscomplexobj(d):
+                return False
+    return True
+
+
 def hessian(f, argnums=0, has_aux=False, holomorphic=False):
-    """The Hessian of a scalar-output ``f``, by forward-over-reverse."""
-    if has_aux:
-        return jacfwd(jacrev(f, argnums, True, holomorphic), argnums, True, holomorphic)
-    return jacfwd(jacrev(f, argnums, holomorphic=holomorphic), argnums, holomorphic=holomorphic)
+    """The Hessian of a scalar-output ``f``.
+
+    Real inputs: reverse-over-reverse, ``jacrev(jacrev(f))``: yaae's reverse
+    sweeps run their rules on plain arrays, which makes it the cheaper of the
+    two orders here (JAX's forward-over-reverse builds the same matrix, the
+    Jacobian of the gradient, from the other side; for a twice-differentiable
+    ``f`` the two agree).  Complex inputs: forward-over-reverse,
+    ``jacfwd(jacrev(f))``, as JAX."""
+    rr = jacrev(jacrev(f, argnums, has_aux, holomorphic), argnums, has_aux, holomorphic)
+    fr = jacfwd(jacrev(f, argnums, has_aux, holomorphic), argnums, has_aux, holomorphic)
+
+    @functools.wraps(f)
+    def h(*args, **kwargs):
+        return (rr if _real_inputs(args, argnums) else fr)(*args, **kwargs)
+    return h
 
 
 def hvp(f, primals, tangents):
-    """``(f(*primals), H·tangents)``: a Hessian-vector product by
-    forward-over-reverse, without forming the Hessian."""
+    """``(f(*primals), H·tangents)``: a Hessian-vector product, without
+    forming the Hessian.
+
+    Real primals and tangents: reverse-over-reverse, the VJP of the gradient
+    with the tangents as cotangent, ``vjp(grad(f))`` (H is symmetric for a
+    twice-differentiable ``f``): in yaae two reverse sweeps on plain arrays
+    cost less than one forward-mode pass through the gradient's rules, on
+    small ops and large ones alike (``bench/bench_hessian.py``).  Complex
+    ones: forward-over-reverse, ``jvp(grad(f))``, as JAX (the gradient of a
+    real function of complex numbers is not holomorphic, so its VJP is not
+    its JVP)."""
     primals, tangents = tuple(primals), tuple(tangents)
     nums = tuple(range(len(primals)))
+    flat_p, tree = tree_flatten(primals)
+    flat_t, ttree = tree_flatten(tangents)
+    real = len(flat_p) == len(flat_t) and tree == ttree and not any(
+        np.iscomplexobj(x.data if isinstance(x, Tensor) else x) for x in flat_p + flat_t)
+    if real:
+        for i, (p, t) in enumerate(zip(flat_p, flat_t)):
+            ps = np.shape(p.data if isinstance(p, Tensor) else _as_float_array(p))
+            ts = np.shape(t.data if isinstance(t, Tensor) else _as_float_array(t))
+            if ps != ts:
+                raise ValueError(f"hvp: tangent {i} has shape {ts} but its primal has shape {ps}")
+        raw = _mode(flat_p)
+        vg = value_and_grad(f, nums)
 
-    def vg(*xs):
-        return value_and_grad(f, nums)(*xs)
-    (value, _), (_, hv) = jvp(vg, primals, tangents)
+        def grad_and_value(*xs):
+            value, g = vg(*xs)
+            return g, value
+        _, vjp_fn, value = vjp(grad_and_value, *primals, has_aux=True)
+        hv = vjp_fn(tangents)
+        if raw == DETACH and isinstance(value, Tensor) and not _closed_over([value]):
+            value = _wrap(value._data)
+    else:
+        def vg(*xs):
+            return value_and_grad(f, nums)(*xs)
+        (value, _), (_, hv) = jvp(vg, primals, tangents)
     if len(primals) == 1:
         hv = hv[0]
     return value, hv
