@@ -387,3 +387,32 @@ def test_jacobian_runs_f_once_in_reverse_mode():
     J = ya.jacrev(lambda z: ya.sum(ya.sin(z) ** 2))(X0)
     assert J.shape == (4,)
     close(J, np.sin(2 * X0))
+
+
+def test_matmul_identity_factor_same_as_numpy():
+    rng = np.random.default_rng(3)
+    for n in (64, 130):
+        eye = np.eye(n)
+        m = rng.standard_normal((n, n))
+        for a, b in [(eye, m), (m, eye), (m.T, eye), (eye, m.T)]:
+            got = ya.matmul(ya.tensor(a), ya.tensor(b)).data
+            assert got.flags.c_contiguous
+            np.testing.assert_array_equal(got, np.matmul(a, b))
+        # batched cotangents through the fold: (n, n) @ (n, n, 1) with the identity
+        got = ya.matmul(ya.tensor(m), ya.tensor(eye.reshape(n, n, 1))).data
+        np.testing.assert_allclose(got, np.matmul(m, eye.reshape(n, n, 1)), rtol=1e-15)
+        # inf * 0 is NaN in a GEMM: no shortcut then
+        mi = m.copy()
+        mi[0, 1] = np.inf
+        with np.errstate(invalid="ignore"):
+            want = np.matmul(mi, eye)
+        got = ya.matmul(ya.tensor(mi), ya.tensor(eye)).data
+        np.testing.assert_array_equal(np.isnan(got), np.isnan(want))
+        # an almost-identity is not the identity
+        e2 = eye.copy()
+        e2[5, 7] = 1e-300
+        np.testing.assert_array_equal(ya.matmul(ya.tensor(m), ya.tensor(e2)).data, np.matmul(m, e2))
+    # float32 against float64: NumPy's promotion
+    e32 = np.eye(64, dtype=np.float32)
+    m = rng.standard_normal((64, 64))
+    assert ya.matmul(ya.tensor(e32), ya.tensor(m)).dtype == np.matmul(e32, m).dtype

@@ -39,19 +39,42 @@ def _squeeze_second_last(x):
     return reshape(x, tuple(x.shape[:-2]) + tuple(x.shape[-1:]))
 
 
+def _is_eye(m):
+    """Whether 2-D ``m`` is exactly a large identity matrix (the seeds of
+    Jacobian sweeps: ``jacrev``/``jacfwd`` start from one).  Checked only
+    where a GEMM costs far more than the check."""
+    n = m.shape[0]
+    return (n >= 64 and m.shape[1] == n and m[0, 0] == 1 and m[0, 1] == 0 and m[1, 0] == 0
+            and np.count_nonzero(m) == n and bool((m.diagonal() == 1).all()))
+
+
+def _gemm(x, y):
+    """``x @ y`` for 2-D arrays; a product with a large identity is the other
+    factor, copied (when that factor is finite: inf * 0 makes NaN in a GEMM)."""
+    for e, other in ((x, y), (y, x)):
+        if _is_eye(e) and np.isfinite(other).all():
+            return np.array(other, dtype=np.result_type(x, y), order="C")
+    return np.matmul(x, y)
+
+
 def _matmul(a, b, **kw):
     """``np.matmul``, with a batched operand against a 2-D one folded into one
     GEMM: NumPy runs one small GEMM (or GEMV) per batch item, several times
     slower when the items are rows or columns (batched tangents and
-    cotangents: ``(B, 1, k) @ (k, n)``, ``(m, k) @ (B, k, 1)``)."""
+    cotangents: ``(B, 1, k) @ (k, n)``, ``(m, k) @ (B, k, 1)``).  A large
+    identity factor (a Jacobian sweep's seed) costs a copy, not a GEMM."""
     if not kw and type(a) is np.ndarray and type(b) is np.ndarray and a.size and b.size:
-        if (b.ndim == 2 and a.ndim > 2 and a.shape[-1] == b.shape[0]
-                and (a.shape[-2] == 1 or a.flags.c_contiguous)):
-            s = a.shape
-            return np.matmul(a.reshape(a.size // s[-1], s[-1]), b).reshape(s[:-1] + b.shape[1:])
-        if a.ndim == 2 and b.ndim > 2 and b.shape[-1] == 1 and a.shape[1] == b.shape[-2]:
+        nda, ndb = a.ndim, b.ndim
+        if ndb == 2:
+            if nda == 2:
+                if a.shape[0] >= 64 or b.shape[1] >= 64:
+                    return _gemm(a, b)
+            elif nda > 2 and a.shape[-1] == b.shape[0] and (a.shape[-2] == 1 or a.flags.c_contiguous):
+                s = a.shape
+                return _gemm(a.reshape(a.size // s[-1], s[-1]), b).reshape(s[:-1] + b.shape[1:])
+        elif nda == 2 and ndb > 2 and b.shape[-1] == 1 and a.shape[1] == b.shape[-2]:
             s = b.shape
-            out = np.matmul(b.reshape(b.size // s[-2], s[-2]), a.T)
+            out = _gemm(b.reshape(b.size // s[-2], s[-2]), a.T)
             return out.reshape(s[:-2] + (a.shape[0], 1))
     return np.matmul(a, b, **kw)
 
