@@ -416,3 +416,20 @@ def test_matmul_identity_factor_same_as_numpy():
     e32 = np.eye(64, dtype=np.float32)
     m = rng.standard_normal((64, 64))
     assert ya.matmul(ya.tensor(e32), ya.tensor(m)).dtype == np.matmul(e32, m).dtype
+
+
+def test_jacrev_seed_never_leaks():
+    # the identity seeds are shared and read-only: a result that is the seed
+    # (or a view of it) is a fresh writable array
+    for fn in (lambda z: z, lambda z: ya.reshape(z, (2, 2)), lambda z: z + 0.0):
+        J = ya.jacrev(fn)(np.arange(4.0))
+        assert J.flags.writeable
+        J[...] = 7.0
+        J2 = ya.jacrev(fn)(np.arange(4.0))
+        np.testing.assert_array_equal(J2.reshape(4, 4), np.eye(4))
+    Jt = ya.jacrev(lambda z: z)(ya.tensor(np.arange(4.0)))
+    assert Jt.data.flags.writeable
+    x = ya.tensor(np.arange(3.0), requires_grad=True)
+    Jg = ya.jacrev(lambda z: z * 1.0)(x)       # attached (x requires grad)
+    assert Jg.data.flags.writeable
+    np.testing.assert_array_equal(Jg.data, np.eye(3))

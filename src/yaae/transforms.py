@@ -554,8 +554,7 @@ def _jacrev_finish(run, holomorphic):
         m = o.size
         scalar = o.ndim == 0
         if o.requires_grad and m:
-            seed = np.ones((), dtype=o.dtype) if scalar else \
-                np.eye(m, dtype=o.dtype).reshape((m,) + o.shape)
+            seed = np.ones((), dtype=o.dtype) if scalar else _eye(m, o.dtype).reshape((m,) + o.shape)
             gs = backward_sweep([o], [_wrap(seed) if create else seed], inputs=xs,
                                 retain_graph=True, create_graph=create)
         else:
@@ -564,11 +563,35 @@ def _jacrev_finish(run, holomorphic):
         for x, gx in zip(xs, gs):
             if gx is None:
                 gx = np.zeros(x.shape if scalar else (m,) + x.shape, dtype=x.dtype)
+            elif not scalar and np.may_share_memory(_data_of(gx), seed):
+                gx = gx.copy() if type(gx) is np.ndarray else ops.multiply(gx, 1)
             jacs.append(_out(gx if scalar else ops.reshape(gx, o.shape + x.shape), raw))
         per_out.append(tree_unflatten(jacs, tree))
     out = tree_unflatten(per_out, otree)
     out = _unwrap_single(out, single, otree)
     return (out, _aux_out(aux, raw)) if has_aux else out
+
+
+_EYES = {}     # (n, dtype) -> a read-only identity: jacrev's seeds, made once
+
+
+def _eye(n, dtype):
+    """The identity of size n (read-only, shared: a sweep never writes into its
+    seed; results that are views of it are copied before they leave)."""
+    key = (n, np.dtype(dtype))
+    e = _EYES.get(key)
+    if e is None:
+        e = np.eye(n, dtype=dtype)
+        e.flags.writeable = False
+        if n <= 2048:
+            if len(_EYES) >= 8:
+                _EYES.clear()
+            _EYES[key] = e
+    return e
+
+
+def _data_of(x):
+    return x._data if isinstance(x, Tensor) else x
 
 
 def _aux_out(aux, raw):
