@@ -398,24 +398,26 @@ def test_matmul_identity_factor_same_as_numpy():
             got = ya.matmul(ya.tensor(a), ya.tensor(b)).data
             assert got.flags.c_contiguous
             np.testing.assert_array_equal(got, np.matmul(a, b))
-        # batched cotangents through the fold: (n, n) @ (n, n, 1) with the identity
-        got = ya.matmul(ya.tensor(m), ya.tensor(eye.reshape(n, n, 1))).data
-        np.testing.assert_allclose(got, np.matmul(m, eye.reshape(n, n, 1)), rtol=1e-15)
-        # inf * 0 is NaN in a GEMM: no shortcut then
-        mi = m.copy()
-        mi[0, 1] = np.inf
-        with np.errstate(invalid="ignore"):
-            want = np.matmul(mi, eye)
-        got = ya.matmul(ya.tensor(mi), ya.tensor(eye)).data
-        np.testing.assert_array_equal(np.isnan(got), np.isnan(want))
-        # an almost-identity is not the identity
-        e2 = eye.copy()
-        e2[5, 7] = 1e-300
-        np.testing.assert_array_equal(ya.matmul(ya.tensor(m), ya.tensor(e2)).data, np.matmul(m, e2))
+        # jacrev's seeds are identities that matmul does not multiply by: the
+        # Jacobian of a linear map is its matrix, exactly; with an inf in it,
+        # the GEMM's NaNs (inf * 0), as NumPy
+        for A in (m, np.where(np.arange(n * n).reshape(n, n) == 5, np.inf, m)):
+            with np.errstate(invalid="ignore"):
+                want_b = np.matmul(eye, A)           # d(A @ z)/dz by a reverse sweep
+                want_f = np.matmul(A, eye)
+            for J, want in ((ya.jacrev(lambda z: A @ z)(np.ones(n)), want_b),
+                            (ya.jacrev(lambda z: z @ A)(np.ones(n)), want_f.T)):
+                np.testing.assert_array_equal(np.isnan(J), np.isnan(want))
+                ok = ~np.isnan(want)
+                np.testing.assert_allclose(J[ok], want[ok], rtol=1e-15)
+            assert J.flags.writeable
     # float32 against float64: NumPy's promotion
     e32 = np.eye(64, dtype=np.float32)
     m = rng.standard_normal((64, 64))
     assert ya.matmul(ya.tensor(e32), ya.tensor(m)).dtype == np.matmul(e32, m).dtype
+    J32 = ya.jacrev(lambda z: m.astype(np.float32) @ z)(np.ones(64, dtype=np.float32))
+    assert J32.dtype == np.float32
+    np.testing.assert_allclose(J32, m.astype(np.float32), rtol=1e-6)
 
 
 def test_jacrev_seed_never_leaks():

@@ -572,7 +572,7 @@ def _jacrev_finish(run, holomorphic):
     return (out, _aux_out(aux, raw)) if has_aux else out
 
 
-_EYES = {}     # (n, dtype) -> a read-only identity: jacrev's seeds, made once
+_EYES = {}     # (n, dtype) -> a read-only identity: jacrev's seeds, made once (n >= 64)
 
 
 def _eye(n, dtype):
@@ -581,12 +581,15 @@ def _eye(n, dtype):
     key = (n, np.dtype(dtype))
     e = _EYES.get(key)
     if e is None:
+        from .ops.linalg import KNOWN_EYES
         e = np.eye(n, dtype=dtype)
         e.flags.writeable = False
-        if n <= 2048:
+        if 64 <= n <= 2048:    # (matmul skips the GEMM with these: large ones only)
             if len(_EYES) >= 8:
                 _EYES.clear()
+                KNOWN_EYES.clear()
             _EYES[key] = e
+            KNOWN_EYES[e.__array_interface__["data"][0]] = e
     return e
 
 

@@ -39,21 +39,28 @@ def _squeeze_second_last(x):
     return reshape(x, tuple(x.shape[:-2]) + tuple(x.shape[-1:]))
 
 
+# Identity matrices that Jacobian sweeps use as seeds (``transforms._eye``):
+# read-only, kept alive by that cache; data address -> the array.
+KNOWN_EYES = {}
+
+
 def _is_eye(m):
-    """Whether 2-D ``m`` is exactly a large identity matrix (the seeds of
-    Jacobian sweeps: ``jacrev``/``jacfwd`` start from one).  Checked only
-    where a GEMM costs far more than the check."""
-    n = m.shape[0]
-    return (n >= 64 and m.shape[1] == n and m[0, 0] == 1 and m[0, 1] == 0 and m[1, 0] == 0
-            and np.count_nonzero(m) == n and bool((m.diagonal() == 1).all()))
+    """Whether 2-D ``m`` is one of the identity seeds of ``KNOWN_EYES``,
+    element for element (same buffer, shape and strides): O(1), no scan."""
+    if m.flags.writeable:
+        return False
+    e = KNOWN_EYES.get(m.__array_interface__["data"][0])
+    return (e is not None and m.shape == e.shape and m.strides == e.strides
+            and m.dtype == e.dtype)
 
 
-def _gemm(x, y):
-    """``x @ y`` for 2-D arrays; a product with a large identity is the other
-    factor, copied (when that factor is finite: inf * 0 makes NaN in a GEMM)."""
+def _gemm(x, y, order="C"):
+    """``x @ y`` for 2-D arrays; a product with a Jacobian sweep's identity
+    seed is the other factor, copied (when that factor is finite: inf * 0
+    makes NaN in a GEMM).  ``order="K"``: the copy keeps the factor's layout."""
     for e, other in ((x, y), (y, x)):
         if _is_eye(e) and np.isfinite(other).all():
-            return np.array(other, dtype=np.result_type(x, y), order="C")
+            return np.array(other, dtype=np.result_type(x, y), order=order)
     return np.matmul(x, y)
 
 
@@ -67,14 +74,14 @@ def _matmul(a, b, **kw):
         nda, ndb = a.ndim, b.ndim
         if ndb == 2:
             if nda == 2:
-                if a.shape[0] >= 64 or b.shape[1] >= 64:
+                if KNOWN_EYES:
                     return _gemm(a, b)
             elif nda > 2 and a.shape[-1] == b.shape[0] and (a.shape[-2] == 1 or a.flags.c_contiguous):
                 s = a.shape
                 return _gemm(a.reshape(a.size // s[-1], s[-1]), b).reshape(s[:-1] + b.shape[1:])
         elif nda == 2 and ndb > 2 and b.shape[-1] == 1 and a.shape[1] == b.shape[-2]:
             s = b.shape
-            out = _gemm(b.reshape(b.size // s[-2], s[-2]), a.T)
+            out = _gemm(b.reshape(b.size // s[-2], s[-2]), a.T, "K")
             return out.reshape(s[:-2] + (a.shape[0], 1))
     return np.matmul(a, b, **kw)
 
