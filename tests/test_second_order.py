@@ -435,3 +435,21 @@ def test_jacrev_seed_never_leaks():
     Jg = ya.jacrev(lambda z: z * 1.0)(x)       # attached (x requires grad)
     assert Jg.data.flags.writeable
     np.testing.assert_array_equal(Jg.data, np.eye(3))
+
+
+def test_jacfwd_other_inputs_symbolic_zero_and_seed_never_leaks():
+    def f(a, b):
+        return a, ya.sin(a) * b[:2], ya.sum(b ** 2)
+
+    def tf(a, b):
+        return a, torch.sin(a) * b[:2], (b ** 2).sum()
+    a, b = np.array([0.3, -0.7]), np.array([1.5, 0.2, -0.4])
+    J = ya.jacfwd(f, argnums=(0, 1))(a, b)
+    tJ = torch.func.jacfwd(tf, argnums=(0, 1))(torch.tensor(a), torch.tensor(b))
+    for i in range(3):
+        for j in range(2):
+            close(J[i][j], tJ[i][j])
+            assert J[i][j].flags.writeable
+    J[0][0][...] = 5.0                      # the identity block: a copy, not the shared seed
+    np.testing.assert_array_equal(ya.jacfwd(lambda z: z)(a), np.eye(2))
+    np.testing.assert_array_equal(ya.jacfwd(lambda z: z)(np.ones((0,))), np.zeros((0, 0)))

@@ -360,13 +360,16 @@ def grad(f, argnums=0, has_aux=False, holomorphic=False):
 
 # ---- forward mode -------------------------------------------------------------------------
 def _fwd_input(p, t, level):
-    """A fresh tensor standing for ``p`` whose tangent at ``level`` is ``t``."""
+    """A fresh tensor standing for ``p`` whose tangent at ``level`` is ``t``
+    (None: a symbolic zero, no tangent at all)."""
     if isinstance(p, Tensor) and (p.requires_grad or p._tan):
         x = alias(p)
         if x is p:  # pragma: no cover
             x = _wrap(p.data)
     else:
         x = _wrap(p.data if isinstance(p, Tensor) else _as_float_array(p))
+    if t is None:
+        return x
     td = t.data if isinstance(t, Tensor) else np.asarray(t, dtype=x.data.dtype)
     if td.shape[td.ndim - x.data.ndim:] != x.data.shape:
         raise ValueError(f"jvp: tangent of shape {td.shape} does not match the primal "
@@ -632,13 +635,9 @@ def jacfwd(f, argnums=0, has_aux=False, holomorphic=False):
         for k, p in enumerate(flat):
             pd = p.data if isinstance(p, Tensor) else _as_float_array(p)
             n = pd.size
-            tans = []
-            for j, q in enumerate(flat):
-                qd = q.data if isinstance(q, Tensor) else _as_float_array(q)
-                if j == k:
-                    tans.append(np.eye(n, dtype=pd.dtype).reshape((n,) + pd.shape))
-                else:
-                    tans.append(np.zeros((n,) + qd.shape, dtype=qd.dtype))
+            # the other inputs' tangents are symbolic zeros: no tangent, no work
+            seed = _eye(n, pd.dtype)
+            tans = [seed.reshape((n,) + pd.shape) if j == k else None for j in range(len(flat))]
             start = next(_seq)
             level, res, held, recorded = _run_fwd(g, flat, tree, tans, start)
             if has_aux:
@@ -656,6 +655,8 @@ def jacfwd(f, argnums=0, has_aux=False, holomorphic=False):
                     J = np.zeros(od.shape + pd.shape, dtype=od.dtype)
                 else:
                     J = ops.reshape(ops.moveaxis(t, 0, -1), od.shape + pd.shape)
+                    if np.may_share_memory(_data_of(J), seed):   # (f returned its input)
+                        J = J.copy() if type(J) is np.ndarray else ops.multiply(J, 1)
                 jm = KEEP if raw != KEEP and _closed_over([J]) else raw
                 kept = kept or jm == KEEP
                 jl.append(_out(J, jm))

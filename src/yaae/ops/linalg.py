@@ -59,7 +59,8 @@ def _gemm(x, y, order="C"):
     seed is the other factor, copied (when that factor is finite: inf * 0
     makes NaN in a GEMM).  ``order="K"``: the copy keeps the factor's layout."""
     for e, other in ((x, y), (y, x)):
-        if _is_eye(e) and np.isfinite(other).all():
+        # (a finite sum: every entry finite; an overflowing one only skips the shortcut)
+        if _is_eye(e) and np.isfinite(np.add.reduce(other, axis=None)):
             return np.array(other, dtype=np.result_type(x, y), order=order)
     return np.matmul(x, y)
 
