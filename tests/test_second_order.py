@@ -410,7 +410,9 @@ def test_matmul_identity_factor_same_as_numpy():
                 np.testing.assert_array_equal(np.isnan(J), np.isnan(want))
                 ok = ~np.isnan(want)
                 np.testing.assert_allclose(J[ok], want[ok], rtol=1e-15)
-            assert J.flags.writeable
+                assert J.flags.writeable and not np.may_share_memory(J, A)
+            Jt = ya.jacrev(lambda z: ya.tensor(A) @ z)(ya.tensor(np.ones(n)))
+            assert Jt.data.flags.writeable and not np.may_share_memory(Jt.data, A)
     # float32 against float64: NumPy's promotion
     e32 = np.eye(64, dtype=np.float32)
     m = rng.standard_normal((64, 64))

@@ -566,7 +566,8 @@ def _jacrev_finish(run, holomorphic):
         for x, gx in zip(xs, gs):
             if gx is None:
                 gx = np.zeros(x.shape if scalar else (m,) + x.shape, dtype=x.dtype)
-            elif not scalar and np.may_share_memory(_data_of(gx), seed):
+            elif not scalar and not _data_of(gx).flags.writeable:
+                # the seed, or a view of it or of a factor matmul did not multiply by it
                 gx = gx.copy() if type(gx) is np.ndarray else ops.multiply(gx, 1)
             jacs.append(_out(gx if scalar else ops.reshape(gx, o.shape + x.shape), raw))
         per_out.append(tree_unflatten(jacs, tree))
@@ -655,7 +656,7 @@ def jacfwd(f, argnums=0, has_aux=False, holomorphic=False):
                     J = np.zeros(od.shape + pd.shape, dtype=od.dtype)
                 else:
                     J = ops.reshape(ops.moveaxis(t, 0, -1), od.shape + pd.shape)
-                    if np.may_share_memory(_data_of(J), seed):   # (f returned its input)
+                    if not _data_of(J).flags.writeable:   # (the seed or a view of it)
                         J = J.copy() if type(J) is np.ndarray else ops.multiply(J, 1)
                 jm = KEEP if raw != KEEP and _closed_over([J]) else raw
                 kept = kept or jm == KEEP

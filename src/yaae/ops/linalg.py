@@ -54,14 +54,21 @@ def _is_eye(m):
             and m.dtype == e.dtype)
 
 
-def _gemm(x, y, order="C"):
+def _gemm(x, y):
     """``x @ y`` for 2-D arrays; a product with a Jacobian sweep's identity
-    seed is the other factor, copied (when that factor is finite: inf * 0
-    makes NaN in a GEMM).  ``order="K"``: the copy keeps the factor's layout."""
+    seed is the other factor itself, as a read-only view (the sweep's
+    functional rules never write into it; ``jacrev``/``jacfwd`` copy a
+    read-only result before it leaves them) -- when that factor is finite:
+    inf * 0 makes NaN in a GEMM."""
     for e, other in ((x, y), (y, x)):
         # (a finite sum: every entry finite; an overflowing one only skips the shortcut)
         if _is_eye(e) and np.isfinite(np.add.reduce(other, axis=None)):
-            return np.array(other, dtype=np.result_type(x, y), order=order)
+            rt = np.result_type(x, y)
+            if other.dtype != rt:
+                return other.astype(rt)
+            v = other.view()
+            v.flags.writeable = False
+            return v
     return np.matmul(x, y)
 
 
@@ -69,8 +76,8 @@ def _matmul(a, b, **kw):
     """``np.matmul``, with a batched operand against a 2-D one folded into one
     GEMM: NumPy runs one small GEMM (or GEMV) per batch item, several times
     slower when the items are rows or columns (batched tangents and
-    cotangents: ``(B, 1, k) @ (k, n)``, ``(m, k) @ (B, k, 1)``).  A large
-    identity factor (a Jacobian sweep's seed) costs a copy, not a GEMM."""
+    cotangents: ``(B, 1, k) @ (k, n)``, ``(m, k) @ (B, k, 1)``).  A Jacobian
+    sweep's identity seed as a factor costs nothing (see ``_gemm``)."""
     if not kw and type(a) is np.ndarray and type(b) is np.ndarray and a.size and b.size:
         nda, ndb = a.ndim, b.ndim
         if ndb == 2:
@@ -82,7 +89,7 @@ def _matmul(a, b, **kw):
                 return _gemm(a.reshape(a.size // s[-1], s[-1]), b).reshape(s[:-1] + b.shape[1:])
         elif nda == 2 and ndb > 2 and b.shape[-1] == 1 and a.shape[1] == b.shape[-2]:
             s = b.shape
-            out = _gemm(b.reshape(b.size // s[-2], s[-2]), a.T, "K")
+            out = _gemm(b.reshape(b.size // s[-2], s[-2]), a.T)
             return out.reshape(s[:-2] + (a.shape[0], 1))
     return np.matmul(a, b, **kw)
 
