@@ -28,6 +28,7 @@ import numpy as np
 
 from .. import ops
 from ..tensor import Tensor
+from ..ops.window import im2col, window_max
 
 __all__ = [
     "conv1d", "conv2d", "conv_transpose2d", "max_pool2d", "avg_pool2d",
@@ -161,8 +162,7 @@ def _convnd(input, weight, bias, stride, padding, dilation, groups, nd, fname):
         raise RuntimeError(f"{fname}: stride and dilation must be positive, got "
                            f"stride={stride}, dilation={dilation}")
     pads = _conv_padding(padding, kernel, stride, dilation, nd, fname)
-    x = _pad_spatial(x, pads)
-    spatial = tuple(int(s) for s in x.shape[2:])
+    spatial = tuple(int(s) + lo + hi for s, (lo, hi) in zip(x.shape[2:], pads))
     extent = tuple(d * (k - 1) + 1 for k, d in zip(kernel, dilation))
     if any(n < e for n, e in zip(spatial, extent)):
         raise RuntimeError(f"{fname}: calculated padded input size per channel {spatial} is "
@@ -170,17 +170,14 @@ def _convnd(input, weight, bias, stride, padding, dilation, groups, nd, fname):
     G, Og, K = groups, O // groups, _prod(kernel)
     out = tuple(ops.window_out_size(n, k, s, d)
                 for n, k, s, d in zip(spatial, kernel, stride, dilation))
-    L = _prod(out)
-    # (N, G, Cg, *spatial) -> windows (N, G, Cg, *out, *kernel), a view
-    xw = ops.windows(ops.reshape(x, (N, G, Cg) + spatial), kernel, stride, dilation)
-    # -> (N, G, Cg, *kernel, *out) -> (N, G, Cg*K, L): the im2col matrix.  This
-    # reshape is the one copy; output rows stay innermost, so it copies runs of
-    # contiguous memory rather than gathering kernel-sized pieces.
-    perm = (0, 1, 2) + tuple(range(3 + nd, 3 + 2 * nd)) + tuple(range(3, 3 + nd))
-    cols = ops.reshape(ops.transpose(xw, perm), (N, G, Cg * K, L))
+    # the im2col matrix of the zero-padded input, (G, Cg*K, N*L): the batch is
+    # folded into the columns, so the product is one GEMM per group (and so
+    # are both its gradients), never one per sample
+    cols = im2col(x, kernel, stride, dilation, pads, G)
     wm = ops.reshape(w, (G, Og, Cg * K))
-    y = ops.matmul(wm, cols)                   # (N, G, Og, L): one GEMM per (item, group)
-    y = ops.reshape(y, (N, O) + out)           # a view: already in NC(H)W order
+    y = ops.matmul(wm, cols)                   # (G, Og, N*L)
+    # (O, N, *out) -> (N, O, *out): a view (the result stays channel-major in memory)
+    y = ops.transpose(ops.reshape(y, (O, N) + out), (1, 0) + tuple(range(2, 2 + nd)))
     if bias is not None:
         y = y + ops.reshape(_as_tensor(bias), (1, O) + (1,) * nd)
     return _unbatch(y, squeeze)
@@ -334,7 +331,9 @@ def max_pool2d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode
     kernel, stride, padding, dilation, spatial, out, pads = _pool_setup(
         x, kernel_size, stride, padding, dilation, ceil_mode, "max_pool2d")
     x = _pad_spatial(x, pads, -np.inf)
-    y = ops.max(_pool_windows(x, kernel, stride, dilation, out), axis=0)
+    # one np.maximum per kernel offset over strided views; the gradient goes to
+    # the first maximum of each window (PyTorch's choice at ties)
+    y = window_max(x, kernel, stride, dilation, out)
     return _unbatch(y, squeeze)
 
 

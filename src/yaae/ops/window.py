@@ -55,3 +55,233 @@ windows = defop("windows", _windows, saves=False, register=False,
 unwindows = defop("unwindows", _unwindows, saves=False, register=False,
                   linear=lambda g, ans, x, shape, kernel, stride, dilation:
                   windows(g, kernel, stride, dilation))
+
+
+# --------------------------------------------------------------------------------------
+# im2col / col2im for convolutions, with the batch folded into the columns
+# --------------------------------------------------------------------------------------
+# ``im2col(x, kernel, stride, dilation, pads, groups)`` turns ``x`` (..., N, C,
+# *spatial) into the column matrix (..., G, C/G*K, N*L) (K kernel elements, L
+# output positions) of the zero-padded input, so that a convolution is ONE
+# GEMM per group, ``(G, O/G, C/G*K) @ (G, C/G*K, N*L)``, with the batch folded
+# into the columns (never a GEMM per sample, and the weight's gradient is one
+# GEMM too, no per-sample products summed afterwards).  Padding is not copied:
+# each kernel offset copies the part of the input its windows see into one
+# contiguous block of the columns and zeroes the border rows.  ``col2im`` is
+# its transpose (scatter-add, one strided add per kernel offset); both are
+# linear, each the other's VJP and their own JVP, and leading (batch) dims go
+# through untouched.
+def _offset_ranges(n, o, k, s, d, lo):
+    """For kernel offset ``k`` along one axis: the output range [a, b) whose
+    input index ``i*s + k*d - lo`` falls inside [0, n), and that first index."""
+    shift = k * d - lo
+    a = min(o, max(0, -(shift // s)))         # ceil(-shift / s), clamped
+    last = n - 1 - shift                       # i*s <= last
+    b = min(o, last // s + 1) if last >= 0 else 0
+    b = max(a, b)
+    return a, b, a * s + shift
+
+
+def _conv_geometry(spatial, kernel, stride, dilation, pads):
+    return tuple((n + lo + hi - d * (k - 1) - 1) // s + 1
+                 for n, k, s, d, (lo, hi) in zip(spatial, kernel, stride, dilation, pads))
+
+
+def _im2col(x, kernel, stride, dilation, pads, groups):
+    nd = len(kernel)
+    lead = x.shape[:x.ndim - nd - 2]
+    N, C = x.shape[x.ndim - nd - 2:x.ndim - nd]
+    spatial = x.shape[x.ndim - nd:]
+    G = groups
+    Cg = C // G
+    out = _conv_geometry(spatial, kernel, stride, dilation, pads)
+    nl = len(lead)
+    cols = np.empty(tuple(lead) + (G, Cg) + tuple(kernel) + (N,) + tuple(out), dtype=x.dtype)
+    # x as (..., G, Cg, N, *spatial): a view
+    xv = x.reshape(tuple(lead) + (N, G, Cg) + tuple(spatial))
+    xv = xv.transpose(tuple(range(nl)) + (nl + 1, nl + 2, nl) + tuple(range(nl + 3, nl + 3 + nd)))
+    pre = (slice(None),) * (nl + 2)
+    for offs in itertools.product(*[range(k) for k in kernel]):
+        dst = cols[pre + offs]                   # (..., G, Cg, N, *out), contiguous
+        rng = [_offset_ranges(n, o, k, s, d, lo)
+               for n, o, k, s, d, (lo, _) in zip(spatial, out, offs, stride, dilation, pads)]
+        if any(a >= b for a, b, _ in rng):
+            dst[...] = 0
+            continue
+        src = xv[(Ellipsis,) + tuple(slice(st, st + (b - a - 1) * s + 1, s)
+                                     for (a, b, st), s in zip(rng, stride))]
+        dst[(Ellipsis,) + tuple(slice(a, b) for a, b, _ in rng)] = src
+        for i, ((a, b, _), o) in enumerate(zip(rng, out)):   # zero the borders
+            if a > 0:
+                dst[(Ellipsis,) + (slice(None),) * i + (slice(0, a),) + (slice(None),) * (nd - 1 - i)] = 0
+            if b < o:
+                dst[(Ellipsis,) + (slice(None),) * i + (slice(b, o),) + (slice(None),) * (nd - 1 - i)] = 0
+    K = 1
+    for k in kernel:
+        K *= k
+    L = 1
+    for o in out:
+        L *= o
+    return cols.reshape(tuple(lead) + (G, Cg * K, N * L))
+
+
+def _col2im(cols, shape, kernel, stride, dilation, pads, groups):
+    """Sum the columns ``cols`` (..., G, Cg*K, N*L) back into ``(..., *shape)``,
+    ``shape`` = (N, C, *spatial).  The result is laid out channel-major in
+    memory ((..., C, N, *spatial), returned as a transposed view), as the
+    columns are."""
+    nd = len(kernel)
+    N, C = shape[0], shape[1]
+    spatial = tuple(shape[2:])
+    G = groups
+    Cg = C // G
+    out = _conv_geometry(spatial, kernel, stride, dilation, pads)
+    lead = cols.shape[:cols.ndim - 3]
+    nl = len(lead)
+    cv = cols.reshape(tuple(lead) + (G, Cg) + tuple(kernel) + (N,) + tuple(out))
+    res = np.zeros(tuple(lead) + (G, Cg, N) + spatial, dtype=cols.dtype)
+    pre = (slice(None),) * (nl + 2)
+    for offs in itertools.product(*[range(k) for k in kernel]):
+        rng = [_offset_ranges(n, o, k, s, d, lo)
+               for n, o, k, s, d, (lo, _) in zip(spatial, out, offs, stride, dilation, pads)]
+        if any(a >= b for a, b, _ in rng):
+            continue
+        src = cv[pre + offs + (slice(None),) + tuple(slice(a, b) for a, b, _ in rng)]
+        res[(Ellipsis,) + tuple(slice(st, st + (b - a - 1) * s + 1, s)
+                                for (a, b, st), s in zip(rng, stride))] += src
+    # (..., G, Cg, N, *spatial) -> (..., N, C, *spatial), a view
+    res = res.transpose(tuple(range(nl)) + (nl + 2, nl, nl + 1) + tuple(range(nl + 3, nl + 3 + nd)))
+    return res.reshape(tuple(lead) + (N, C) + spatial)
+
+
+im2col = defop("im2col", _im2col, saves=False, register=False,
+               linear=lambda g, ans, x, kernel, stride, dilation, pads, groups:
+               col2im(g, tuple(x.shape[x.ndim - len(kernel) - 2:]), kernel, stride, dilation,
+                      pads, groups))
+col2im = defop("col2im", _col2im, saves=False, register=False,
+               linear=lambda g, ans, x, shape, kernel, stride, dilation, pads, groups:
+               im2col(g, kernel, stride, dilation, pads, groups))
+
+
+# --------------------------------------------------------------------------------------
+# max pooling: strided maxima, the gradient routed to one element per window
+# --------------------------------------------------------------------------------------
+# ``window_max(x, kernel, stride, dilation, out)`` is the maximum over each
+# window of the trailing ``len(kernel)`` axes (``out`` windows per axis): one
+# ``np.maximum`` per kernel offset over strided views, no gathered copy.  Its
+# derivative routes the (co)tangent through one element per window: the first
+# maximum in row-major kernel order (a NaN if the window holds one), as
+# PyTorch's max_pool2d does (it does not split ties).  The choice is an index
+# array computed from the data (a constant for the rules), and the two linear
+# primitives ``window_take`` (pick the chosen element of each window: the
+# JVP) and ``window_put`` (scatter into the chosen elements: the VJP) are each
+# other's transpose, so every order and forward mode follow.
+def _offset_key(offs, stride, dilation, out):
+    return (Ellipsis,) + tuple(slice(o * d, o * d + s * (n - 1) + 1, s)
+                               for o, d, s, n in zip(offs, dilation, stride, out))
+
+
+def _window_max(x, kernel, stride, dilation, out):
+    y = None
+    for offs in itertools.product(*[range(k) for k in kernel]):
+        v = x[_offset_key(offs, stride, dilation, out)]
+        if y is None:
+            y = np.array(v, order="K")
+        else:
+            np.maximum(y, v, out=y)
+    return y
+
+
+def _first_argmax(x, y, kernel, stride, dilation, out):
+    """Per window, the index (row-major over the kernel) of its first maximum
+    (of its first NaN when ``y`` is NaN there)."""
+    K = 1
+    for k in kernel:
+        K *= k
+    dt = np.uint8 if K <= 256 else np.intp
+    idx = np.zeros(y.shape, dtype=dt)
+    nan = None
+    if y.dtype.kind in "fc":
+        ny = y != y
+        if ny.any():
+            nan = ny
+    taken = None
+    for k, offs in enumerate(itertools.product(*[range(k) for k in kernel])):
+        v = x[_offset_key(offs, stride, dilation, out)]
+        eq = v == y
+        if nan is not None:
+            eq |= (v != v) & nan
+        if taken is None:
+            taken = eq
+            continue
+        eq &= ~taken
+        taken |= eq
+        idx += eq.view(np.uint8) * dt(k) if dt is np.uint8 else eq * k
+    return idx
+
+
+def _disjoint(kernel, stride, dilation):
+    return all(s > d * (k - 1) for k, s, d in zip(kernel, stride, dilation))
+
+
+def _finite(a):
+    return a.dtype.kind not in "fc" or bool(np.isfinite(a).all())
+
+
+def _window_put(g, idx, shape, kernel, stride, dilation):
+    nd = len(kernel)
+    out = g.shape[g.ndim - nd:]
+    res = np.zeros(tuple(g.shape[:g.ndim - nd]) + tuple(shape), dtype=g.dtype)
+    disjoint = _disjoint(kernel, stride, dilation)
+    # g * mask is exact when g is finite (inf * 0 would be NaN): the fast way
+    finite = _finite(g)
+    for k, offs in enumerate(itertools.product(*[range(k) for k in kernel])):
+        view = res[_offset_key(offs, stride, dilation, out)]
+        m = idx == k
+        if disjoint and finite:                # each input cell in at most one window
+            np.multiply(g, m, out=view)
+        elif disjoint:
+            np.copyto(view, g, where=m)
+        elif finite:
+            view += g * m
+        else:
+            view += np.where(m, g, 0)
+    return res
+
+
+def _window_take(t, idx, kernel, stride, dilation):
+    nd = len(kernel)
+    out = idx.shape[idx.ndim - nd:]
+    res = np.zeros(tuple(t.shape[:t.ndim - nd]) + tuple(out), dtype=t.dtype)
+    finite = _finite(t)
+    for k, offs in enumerate(itertools.product(*[range(k) for k in kernel])):
+        v = t[_offset_key(offs, stride, dilation, out)]
+        m = idx == k
+        if finite:
+            res += v * m
+        else:
+            np.copyto(res, v, where=m)
+    return res
+
+
+window_take = defop("window_take", _window_take, saves=False, register=False,
+                    linear=lambda g, ans, t, idx, kernel, stride, dilation:
+                    window_put(g, idx, tuple(t.shape[t.ndim - len(kernel):]), kernel, stride,
+                               dilation))
+window_put = defop("window_put", _window_put, saves=False, register=False,
+                   linear=lambda g, ans, x, idx, shape, kernel, stride, dilation:
+                   window_take(g, idx, kernel, stride, dilation))
+
+
+def _max_idx(ans, x, kernel, stride, dilation, out):
+    from ..tensor import _data
+    return _first_argmax(_data(x), _data(ans), kernel, stride, dilation, out)
+
+
+window_max = defop("window_max", _window_max, register=False,
+                   vjp=lambda g, ans, x, kernel, stride, dilation, out:
+                   window_put(g, _max_idx(ans, x, kernel, stride, dilation, out),
+                              tuple(x.shape[x.ndim - len(kernel):]), kernel, stride, dilation),
+                   jvp=lambda t, ans, x, kernel, stride, dilation, out:
+                   window_take(t, _max_idx(ans, x, kernel, stride, dilation, out), kernel,
+                               stride, dilation))
