@@ -170,8 +170,8 @@ col2im = defop("col2im", _col2im, saves=False, register=False,
 # window of the trailing ``len(kernel)`` axes (``out`` windows per axis): one
 # ``np.maximum`` per kernel offset over strided views, no gathered copy.  Its
 # derivative routes the (co)tangent through one element per window: the first
-# maximum in row-major kernel order (a NaN if the window holds one), as
-# PyTorch's max_pool2d does (it does not split ties).  The choice is an index
+# maximum in row-major kernel order (the last NaN if the window holds NaNs),
+# as PyTorch's max_pool2d does (it does not split ties).  The choice is an index
 # array computed from the data (a constant for the rules), and the two linear
 # primitives ``window_take`` (pick the chosen element of each window: the
 # JVP) and ``window_put`` (scatter into the chosen elements: the VJP) are each
@@ -193,8 +193,10 @@ def _window_max(x, kernel, stride, dilation, out):
 
 
 def _first_argmax(x, y, kernel, stride, dilation, out):
-    """Per window, the index (row-major over the kernel) of its first maximum
-    (of its first NaN when ``y`` is NaN there)."""
+    """Per window, the index (row-major over the kernel) of the element
+    PyTorch's max_pool2d picks: the first maximum, or the last NaN when the
+    window holds NaNs (its scan replaces the running max on ``v > max or
+    isnan(v)``)."""
     K = 1
     for k in kernel:
         K *= k
@@ -206,17 +208,19 @@ def _first_argmax(x, y, kernel, stride, dilation, out):
         if ny.any():
             nan = ny
     taken = None
-    for k, offs in enumerate(itertools.product(*[range(k) for k in kernel])):
-        v = x[_offset_key(offs, stride, dilation, out)]
-        eq = v == y
-        if nan is not None:
-            eq |= (v != v) & nan
+    offsets = list(itertools.product(*[range(k) for k in kernel]))
+    for k, offs in enumerate(offsets):
+        eq = x[_offset_key(offs, stride, dilation, out)] == y    # never at a NaN
         if taken is None:
             taken = eq
             continue
         eq &= ~taken
         taken |= eq
         idx += eq.view(np.uint8) * dt(k) if dt is np.uint8 else eq * k
+    if nan is not None:          # PyTorch's scan: each NaN replaces the running max
+        for k, offs in enumerate(offsets):
+            v = x[_offset_key(offs, stride, dilation, out)]
+            np.copyto(idx, k, where=(v != v) & nan)
     return idx
 
 
