@@ -201,7 +201,7 @@ def _first_argmax(x, y, kernel, stride, dilation, out):
     for k in kernel:
         K *= k
     dt = np.uint8 if K <= 256 else np.intp
-    idx = np.zeros(y.shape, dtype=dt)
+    idx = np.zeros_like(y, dtype=dt)          # y's memory layout
     nan = None
     if y.dtype.kind in "fc":
         ny = y != y
@@ -224,6 +224,20 @@ def _first_argmax(x, y, kernel, stride, dilation, out):
     return idx
 
 
+def _zeros_like_layout(shape, ref, dtype):
+    """Zeros of ``shape`` whose trailing ``ref.ndim`` axes are laid out in
+    memory in the order of ``ref``'s (leading axes outermost): gradients keep
+    the layout of the values they belong to, so elementwise ops on the two do
+    not crawl through mismatched strides."""
+    nl = len(shape) - ref.ndim
+    order = sorted(range(ref.ndim), key=lambda i: -abs(ref.strides[i]))
+    if order == list(range(ref.ndim)):
+        return np.zeros(shape, dtype=dtype)
+    perm = list(range(nl)) + [nl + i for i in order]
+    res = np.zeros(tuple(shape[i] for i in perm), dtype=dtype)
+    return res.transpose(np.argsort(perm))
+
+
 def _disjoint(kernel, stride, dilation):
     return all(s > d * (k - 1) for k, s, d in zip(kernel, stride, dilation))
 
@@ -235,7 +249,7 @@ def _finite(a):
 def _window_put(g, idx, shape, kernel, stride, dilation):
     nd = len(kernel)
     out = g.shape[g.ndim - nd:]
-    res = np.zeros(tuple(g.shape[:g.ndim - nd]) + tuple(shape), dtype=g.dtype)
+    res = _zeros_like_layout(tuple(g.shape[:g.ndim - nd]) + tuple(shape), idx, g.dtype)
     disjoint = _disjoint(kernel, stride, dilation)
     # g * mask is exact when g is finite (inf * 0 would be NaN): the fast way
     finite = _finite(g)
@@ -256,7 +270,7 @@ def _window_put(g, idx, shape, kernel, stride, dilation):
 def _window_take(t, idx, kernel, stride, dilation):
     nd = len(kernel)
     out = idx.shape[idx.ndim - nd:]
-    res = np.zeros(tuple(t.shape[:t.ndim - nd]) + tuple(out), dtype=t.dtype)
+    res = _zeros_like_layout(tuple(t.shape[:t.ndim - nd]) + tuple(out), idx, t.dtype)
     finite = _finite(t)
     for k, offs in enumerate(itertools.product(*[range(k) for k in kernel])):
         v = t[_offset_key(offs, stride, dilation, out)]
