@@ -24,6 +24,9 @@ import yaae as ya
 from yaae.nn import conv as C
 from yaae.ops import window
 
+pytestmark = pytest.mark.filterwarnings("ignore:Using padding='same'",
+                                        "ignore::DeprecationWarning:torch")
+
 
 def _rng(*parts):
     return np.random.default_rng(zlib.crc32(repr(parts).encode()))
@@ -127,12 +130,13 @@ def test_conv2d_padding_edges_match_torch(kw):
     _close(yw.grad.data, tw.grad.numpy(), 1e-12, "grad w")
 
 
-def test_im2col_col2im_are_transposes():
+@pytest.mark.parametrize("channels_last", [False, True])
+def test_im2col_col2im_are_transposes(channels_last):
     """<im2col(x), c> == <x, col2im(c)> for random x, c (with padding, stride,
     dilation, groups), and batched leading dims go through."""
-    rng = _rng("adjoint")
+    rng = _rng("adjoint", channels_last)
     shape = (2, 4, 6, 5)
-    args = ((3, 2), (2, 1), (1, 2), ((2, 1), (0, 3)), 2)
+    args = ((3, 2), (2, 1), (1, 2), ((2, 1), (0, 3)), 2, channels_last)
     x = rng.standard_normal(shape)
     cols = window.im2col(x, *args)
     c = rng.standard_normal(cols.shape)
@@ -266,3 +270,60 @@ def test_max_pool_batched_cotangents():
     for kw in (dict(kernel_size=2), dict(kernel_size=3, stride=1, padding=1)):
         f = lambda x: C.max_pool2d(x, **kw)  # noqa: E731
         np.testing.assert_array_equal(_d(ya.jacrev(f)(x)), _d(ya.jacfwd(f)(x)))
+
+
+# --------------------------------------------------------------------------------------
+# both im2col layouts, forced, on every conv case of test_nn_conv
+# --------------------------------------------------------------------------------------
+from test_nn_conv import CONV1D, CONV2D, parity  # noqa: E402
+
+
+@pytest.mark.parametrize("layout", [True, False])
+@pytest.mark.parametrize("case", range(len(CONV2D)))
+def test_conv2d_both_layouts(case, layout, monkeypatch):
+    monkeypatch.setattr(C, "_CHANNELS_LAST", layout)
+    xs, ws, bias, kw = CONV2D[case]
+    for dtype in (np.float64, np.float32):
+        parity(C.conv2d, F.conv2d, [xs, ws, (ws[0],) if bias else None], kw, dtype,
+               ("conv2d-layout", case, layout))
+
+
+@pytest.mark.parametrize("layout", [True, False])
+@pytest.mark.parametrize("case", range(len(CONV1D)))
+def test_conv1d_both_layouts(case, layout, monkeypatch):
+    monkeypatch.setattr(C, "_CHANNELS_LAST", layout)
+    xs, ws, bias, kw = CONV1D[case]
+    parity(C.conv1d, F.conv1d, [xs, ws, (ws[0],) if bias else None], kw, np.float64,
+           ("conv1d-layout", case, layout))
+
+
+@pytest.mark.parametrize("layout", [True, False])
+def test_conv_layouts_higher_order(layout, monkeypatch):
+    """Double backward against torch, gradcheck to second order, jacrev == jacfwd."""
+    monkeypatch.setattr(C, "_CHANNELS_LAST", layout)
+    rng = _rng("layout-2nd", layout)
+    x = rng.standard_normal((2, 4, 5, 5))
+    w = rng.standard_normal((6, 2, 3, 2))
+    kw = dict(stride=(2, 1), padding=(1, 2), dilation=(1, 2), groups=2)
+    yx, yw = ya.tensor(x, requires_grad=True), ya.tensor(w, requires_grad=True)
+    tx, tw = torch.tensor(x, requires_grad=True), torch.tensor(w, requires_grad=True)
+    gx, gw = ya.grad(lambda a, b: (C.conv2d(a, b, **kw) ** 2).sum(), argnums=(0, 1))(yx, yw)
+    tgx, tgw = torch.autograd.grad((F.conv2d(tx, tw, **kw) ** 2).sum(), (tx, tw),
+                                   create_graph=True)
+    _close(gx.data, tgx.detach().numpy(), 1e-10, "grad x")
+    _close(gw.data, tgw.detach().numpy(), 1e-10, "grad w")
+    ((gx ** 2).sum() + (gw ** 2).sum()).backward()
+    ((tgx ** 2).sum() + (tgw ** 2).sum()).backward()
+    _close(yx.grad.data, tx.grad.numpy(), 1e-10, "second derivative x")
+    _close(yw.grad.data, tw.grad.numpy(), 1e-10, "second derivative w")
+    xs, ws = x[:1, :, :4, :3], w[:4]
+    ya.testing.gradcheck(lambda a, b: C.conv2d(a, b, padding=1, groups=2) ** 2, xs, ws,
+                         modes=("rev", "fwd"), order=2)
+    f = lambda a: C.conv2d(a, w, **kw)  # noqa: E731
+    np.testing.assert_allclose(_d(ya.jacrev(f)(x[:1])), _d(ya.jacfwd(f)(x[:1])),
+                               rtol=1e-12, atol=1e-12)
+    for G in (1, 2):        # groups == 1 takes the 2-D GEMM path
+        ww = rng.standard_normal((4, 4 // G, 3, 3))
+        g = lambda a: C.conv2d(a, ww, padding=1, groups=G)  # noqa: E731
+        np.testing.assert_allclose(_d(ya.jacrev(g)(x[:1])), _d(ya.jacfwd(g)(x[:1])),
+                                   rtol=1e-12, atol=1e-12)

@@ -118,6 +118,13 @@ def _prod(t):
 # --------------------------------------------------------------------------------------
 # convolution
 # --------------------------------------------------------------------------------------
+_CHANNELS_LAST = None    # None: im2col's layout chosen per call; True/False forces one (tests)
+
+
+def _mT(x):
+    return ops.transpose(x, tuple(range(x.ndim - 2)) + (x.ndim - 1, x.ndim - 2))
+
+
 def _conv_padding(padding, kernel, stride, dilation, nd, fname):
     if isinstance(padding, str):
         if padding == "valid":
@@ -170,13 +177,21 @@ def _convnd(input, weight, bias, stride, padding, dilation, groups, nd, fname):
     G, Og, K = groups, O // groups, _prod(kernel)
     out = tuple(ops.window_out_size(n, k, s, d)
                 for n, k, s, d in zip(spatial, kernel, stride, dilation))
-    # the im2col matrix of the zero-padded input, (G, Cg*K, N*L): the batch is
-    # folded into the columns, so the product is one GEMM per group (and so
-    # are both its gradients), never one per sample
-    cols = im2col(x, kernel, stride, dilation, pads, G)
-    wm = ops.reshape(w, (G, Og, Cg * K))
-    y = ops.matmul(wm, cols)                   # (G, Og, N*L)
-    # (O, N, *out) -> (N, O, *out): a view (the result stays channel-major in memory)
+    # The im2col matrix of the zero-padded input with the batch folded into
+    # the columns: the product is one GEMM per group (and so are both its
+    # gradients), never one per sample.  Output positions innermost, unless
+    # the channels far outnumber the output columns (small images, many
+    # channels): then channels innermost, for longer runs in the gather and
+    # scatter copies.
+    cl = _CHANNELS_LAST if _CHANNELS_LAST is not None else Cg >= 2 * out[-1]
+    cols = im2col(x, kernel, stride, dilation, pads, G, cl)
+    if cl:                                     # cols (G, N*L, K*Cg)
+        wm = ops.reshape(ops.transpose(w, (0,) + tuple(range(2, 2 + nd)) + (1,)), (G, Og, K * Cg))
+        y = ops.matmul(wm, _mT(cols))
+    else:                                      # cols (G, Cg*K, N*L)
+        wm = ops.reshape(w, (G, Og, Cg * K))
+        y = ops.matmul(wm, cols)
+    # (G, Og, N*L) -> (O, N, *out) -> (N, O, *out): views (channel-major in memory)
     y = ops.transpose(ops.reshape(y, (O, N) + out), (1, 0) + tuple(range(2, 2 + nd)))
     if bias is not None:
         y = y + ops.reshape(_as_tensor(bias), (1, O) + (1,) * nd)

@@ -60,14 +60,20 @@ unwindows = defop("unwindows", _unwindows, saves=False, register=False,
 # --------------------------------------------------------------------------------------
 # im2col / col2im for convolutions, with the batch folded into the columns
 # --------------------------------------------------------------------------------------
-# ``im2col(x, kernel, stride, dilation, pads, groups)`` turns ``x`` (..., N, C,
-# *spatial) into the column matrix (..., G, C/G*K, N*L) (K kernel elements, L
-# output positions) of the zero-padded input, so that a convolution is ONE
-# GEMM per group, ``(G, O/G, C/G*K) @ (G, C/G*K, N*L)``, with the batch folded
-# into the columns (never a GEMM per sample, and the weight's gradient is one
-# GEMM too, no per-sample products summed afterwards).  Padding is not copied:
-# each kernel offset copies the part of the input its windows see into one
-# contiguous block of the columns and zeroes the border rows.  ``col2im`` is
+# ``im2col(x, kernel, stride, dilation, pads, groups, channels_last)`` turns
+# ``x`` (..., N, C, *spatial) into the column matrix of the zero-padded input
+# (K kernel elements, L output positions), so that a convolution is ONE GEMM
+# per group with the batch folded into the columns (never a GEMM per sample,
+# and the weight's gradient is one GEMM too, no per-sample products summed
+# afterwards).  Two layouts, chosen by the caller for long contiguous copies:
+#
+# * ``channels_last=False``: (..., G, C/G*K, N*L), output positions innermost
+#   (for few channels and wide images: the first layer).  Padding is not
+#   copied: each kernel offset copies the part of the input its windows see
+#   into one contiguous block of the columns and zeroes the border rows.
+# * ``channels_last=True``: (..., G, N*L, K*C/G), channels innermost (for
+#   many channels or small images: runs of kernel-width x channels when the
+#   input is channels-last in memory, as the convolutions' outputs are).  ``col2im`` is
 # its transpose (scatter-add, one strided add per kernel offset); both are
 # linear, each the other's VJP and their own JVP, and leading (batch) dims go
 # through untouched.
@@ -87,7 +93,7 @@ def _conv_geometry(spatial, kernel, stride, dilation, pads):
                  for n, k, s, d, (lo, hi) in zip(spatial, kernel, stride, dilation, pads))
 
 
-def _im2col(x, kernel, stride, dilation, pads, groups):
+def _im2col_spatial(x, kernel, stride, dilation, pads, groups):
     nd = len(kernel)
     lead = x.shape[:x.ndim - nd - 2]
     N, C = x.shape[x.ndim - nd - 2:x.ndim - nd]
@@ -125,7 +131,7 @@ def _im2col(x, kernel, stride, dilation, pads, groups):
     return cols.reshape(tuple(lead) + (G, Cg * K, N * L))
 
 
-def _col2im(cols, shape, kernel, stride, dilation, pads, groups):
+def _col2im_spatial(cols, shape, kernel, stride, dilation, pads, groups):
     """Sum the columns ``cols`` (..., G, Cg*K, N*L) back into ``(..., *shape)``,
     ``shape`` = (N, C, *spatial).  The result is laid out channel-major in
     memory ((..., C, N, *spatial), returned as a transposed view), as the
@@ -154,13 +160,101 @@ def _col2im(cols, shape, kernel, stride, dilation, pads, groups):
     return res.reshape(tuple(lead) + (N, C) + spatial)
 
 
+def _channel_view(x, nd, groups):
+    """``x`` (..., N, C, *spatial) as (..., G, N, *spatial, Cg): a view."""
+    nl = x.ndim - nd - 2
+    lead = x.shape[:nl]
+    N, C = x.shape[nl:nl + 2]
+    xv = x.reshape(tuple(lead) + (N, groups, C // groups) + tuple(x.shape[nl + 2:]))
+    return xv.transpose(tuple(range(nl)) + (nl + 1, nl) + tuple(range(nl + 3, nl + 3 + nd))
+                        + (nl + 2,))
+
+
+def _im2col_channels(x, kernel, stride, dilation, pads, groups):
+    """The columns channels-innermost: (..., G, N*L, K*Cg), rows ordered
+    (kernel offsets, channel).  Zero-pads a copy of the input, then gathers
+    every window with one copy (runs of kernel-width x channels when the input
+    is channels-last in memory)."""
+    nd = len(kernel)
+    nl = x.ndim - nd - 2
+    lead = tuple(x.shape[:nl])
+    N, C = x.shape[nl:nl + 2]
+    spatial = x.shape[nl + 2:]
+    G = groups
+    Cg = C // G
+    out = _conv_geometry(spatial, kernel, stride, dilation, pads)
+    xv = _channel_view(x, nd, G)                       # (..., G, N, *spatial, Cg)
+    # the padded input, just as large as the windows need (hi pads may crop)
+    need = tuple((o - 1) * s + d * (k - 1) + 1 for o, s, d, k in zip(out, stride, dilation, kernel))
+    xp = np.zeros(lead + (G, N) + need + (Cg,), dtype=x.dtype)
+    src, dst = [], []
+    for n, (lo, _), m in zip(spatial, pads, need):
+        a, b = max(0, -lo), min(n, m - lo)             # input rows inside the padded range
+        src.append(slice(a, b))
+        dst.append(slice(a + lo, b + lo))
+    xp[(Ellipsis,) + tuple(dst) + (slice(None),)] = xv[(Ellipsis,) + tuple(src) + (slice(None),)]
+    ax = tuple(range(nl + 2, nl + 2 + nd))
+    w = np.lib.stride_tricks.sliding_window_view(xp, tuple(d * (k - 1) + 1 for k, d in
+                                                          zip(kernel, dilation)), axis=ax)
+    w = w[(Ellipsis,) + tuple(slice(None, None, s) for s in stride) + (slice(None),)
+          + tuple(slice(None, None, d) for d in dilation)]
+    # (..., G, N, *out, Cg, *kernel) -> (..., G, N, *out, *kernel, Cg)
+    w = w.transpose(tuple(range(nl + 2 + nd)) + tuple(range(nl + 3 + nd, nl + 3 + 2 * nd))
+                    + (nl + 2 + nd,))
+    K = 1
+    for k in kernel:
+        K *= k
+    L = 1
+    for o in out:
+        L *= o
+    return w.reshape(lead + (G, N * L, K * Cg))
+
+
+def _col2im_channels(cols, shape, kernel, stride, dilation, pads, groups):
+    """Transpose of ``_im2col_channels``: the result is channels-last in memory."""
+    nd = len(kernel)
+    N, C = shape[0], shape[1]
+    spatial = tuple(shape[2:])
+    G = groups
+    Cg = C // G
+    out = _conv_geometry(spatial, kernel, stride, dilation, pads)
+    nl = cols.ndim - 3
+    lead = tuple(cols.shape[:nl])
+    cv = cols.reshape(lead + (G, N) + tuple(out) + tuple(kernel) + (Cg,))
+    need = tuple((o - 1) * s + d * (k - 1) + 1 for o, s, d, k in zip(out, stride, dilation, kernel))
+    full = tuple(max(m, n + lo) for m, n, (lo, _) in zip(need, spatial, pads))
+    res = np.zeros(lead + (G, N) + full + (Cg,), dtype=cols.dtype)
+    pre = (slice(None),) * (nl + 2)
+    for offs in itertools.product(*[range(k) for k in kernel]):
+        key = pre + tuple(slice(o * d, o * d + s * (n - 1) + 1, s)
+                          for o, d, s, n in zip(offs, dilation, stride, out))
+        res[key] += cv[pre + (slice(None),) * nd + offs]
+    res = res[pre + tuple(slice(lo, lo + n) for n, (lo, _) in zip(spatial, pads))]
+    # (..., G, N, *spatial, Cg) -> (..., N, G, Cg, *spatial) -> (..., N, C, *spatial)
+    res = res.transpose(tuple(range(nl)) + (nl + 1, nl, nl + 2 + nd)
+                        + tuple(range(nl + 2, nl + 2 + nd)))
+    return res.reshape(lead + (N, C) + spatial)
+
+
+def _im2col(x, kernel, stride, dilation, pads, groups, channels_last=False):
+    return (_im2col_channels if channels_last else _im2col_spatial)(
+        x, kernel, stride, dilation, pads, groups)
+
+
+def _col2im(cols, shape, kernel, stride, dilation, pads, groups, channels_last=False):
+    return (_col2im_channels if channels_last else _col2im_spatial)(
+        cols, shape, kernel, stride, dilation, pads, groups)
+
+
 im2col = defop("im2col", _im2col, saves=False, register=False,
-               linear=lambda g, ans, x, kernel, stride, dilation, pads, groups:
+               linear=lambda g, ans, x, kernel, stride, dilation, pads, groups,
+               channels_last=False:
                col2im(g, tuple(x.shape[x.ndim - len(kernel) - 2:]), kernel, stride, dilation,
-                      pads, groups))
+                      pads, groups, channels_last))
 col2im = defop("col2im", _col2im, saves=False, register=False,
-               linear=lambda g, ans, x, shape, kernel, stride, dilation, pads, groups:
-               im2col(g, kernel, stride, dilation, pads, groups))
+               linear=lambda g, ans, x, shape, kernel, stride, dilation, pads, groups,
+               channels_last=False:
+               im2col(g, kernel, stride, dilation, pads, groups, channels_last))
 
 
 # --------------------------------------------------------------------------------------
@@ -238,6 +332,17 @@ def _zeros_like_layout(shape, ref, dtype):
     return res.transpose(np.argsort(perm))
 
 
+def _like_layout(a, ref):
+    """``a`` (same shape as ``ref``) in ``ref``'s memory layout: elementwise
+    NumPy crawls when its operands' strides disagree, one copy does not."""
+    if a.shape != ref.shape or a.ndim < 2 or np.argsort(np.abs(a.strides)).tolist() == \
+            np.argsort(np.abs(ref.strides)).tolist():
+        return a
+    b = np.empty_like(ref, dtype=a.dtype)
+    b[...] = a
+    return b
+
+
 def _disjoint(kernel, stride, dilation):
     return all(s > d * (k - 1) for k, s, d in zip(kernel, stride, dilation))
 
@@ -250,6 +355,7 @@ def _window_put(g, idx, shape, kernel, stride, dilation):
     nd = len(kernel)
     out = g.shape[g.ndim - nd:]
     res = _zeros_like_layout(tuple(g.shape[:g.ndim - nd]) + tuple(shape), idx, g.dtype)
+    g = _like_layout(g, idx)
     disjoint = _disjoint(kernel, stride, dilation)
     # g * mask is exact when g is finite (inf * 0 would be NaN): the fast way
     finite = _finite(g)
