@@ -265,8 +265,9 @@ col2im = defop("col2im", _col2im, saves=False, register=False,
 # ``np.maximum`` per kernel offset over strided views, no gathered copy.  Its
 # derivative routes the (co)tangent through one element per window: the first
 # maximum in row-major kernel order (the last NaN if the window holds NaNs),
-# as PyTorch's max_pool2d does (it does not split ties).  The choice is an index
-# array computed from the data (a constant for the rules), and the two linear
+# as PyTorch's max_pool2d does (it does not split ties).  The choice, one
+# boolean mask per kernel offset, is computed from the data when a rule needs
+# it (a constant for the rules), and the two linear
 # primitives ``window_take`` (pick the chosen element of each window: the
 # JVP) and ``window_put`` (scatter into the chosen elements: the VJP) are each
 # other's transpose, so every order and forward mode follow.
@@ -276,59 +277,61 @@ def _offset_key(offs, stride, dilation, out):
 
 
 def _window_max(x, kernel, stride, dilation, out):
-    y = None
-    for offs in itertools.product(*[range(k) for k in kernel]):
-        v = x[_offset_key(offs, stride, dilation, out)]
-        if y is None:
-            y = np.array(v, order="K")
-        else:
-            np.maximum(y, v, out=y)
+    views = [x[_offset_key(offs, stride, dilation, out)]
+             for offs in itertools.product(*[range(k) for k in kernel])]
+    if len(views) == 1:
+        return np.array(views[0], order="K")
+    y = np.maximum(views[0], views[1])
+    for v in views[2:]:
+        np.maximum(y, v, out=y)
     return y
 
 
 def _first_argmax(x, y, kernel, stride, dilation, out):
-    """Per window, the index (row-major over the kernel) of the element
-    PyTorch's max_pool2d picks: the first maximum, or the last NaN when the
-    window holds NaNs (its scan replaces the running max on ``v > max or
-    isnan(v)``)."""
-    K = 1
-    for k in kernel:
-        K *= k
-    dt = np.uint8 if K <= 256 else np.intp
-    idx = np.zeros_like(y, dtype=dt)          # y's memory layout
+    """The element of each window PyTorch's max_pool2d picks, as one boolean
+    mask per kernel offset (row-major), exclusive: the first maximum, or the
+    last NaN when the window holds NaNs (its scan replaces the running max on
+    ``v > max or isnan(v)``)."""
+    offsets = list(itertools.product(*[range(k) for k in kernel]))
+    views = [x[_offset_key(offs, stride, dilation, out)] for offs in offsets]
     nan = None
     if y.dtype.kind in "fc":
         ny = y != y
         if ny.any():
             nan = ny
+    if len(views) == 1:
+        return (np.ones_like(y, dtype=bool),)
+    masks = []
     taken = None
-    offsets = list(itertools.product(*[range(k) for k in kernel]))
-    for k, offs in enumerate(offsets):
-        eq = x[_offset_key(offs, stride, dilation, out)] == y    # never at a NaN
+    for v in views[:-1]:
+        eq = v == y                            # never at a NaN
         if taken is None:
-            taken = eq
-            continue
-        eq &= ~taken
-        taken |= eq
-        idx += eq.view(np.uint8) * dt(k) if dt is np.uint8 else eq * k
+            taken = eq.copy()
+        else:
+            eq &= ~taken
+            taken |= eq
+        masks.append(eq)
+    masks.append(~taken)                       # the last offset: where no other was
     if nan is not None:          # PyTorch's scan: each NaN replaces the running max
-        for k, offs in enumerate(offsets):
-            v = x[_offset_key(offs, stride, dilation, out)]
-            np.copyto(idx, k, where=(v != v) & nan)
-    return idx
+        seen = np.zeros_like(nan)
+        for k in range(len(views) - 1, -1, -1):
+            sel = (views[k] != views[k]) & nan & ~seen
+            seen |= sel
+            masks[k] = (masks[k] & ~nan) | sel
+    return tuple(masks)
 
 
-def _zeros_like_layout(shape, ref, dtype):
-    """Zeros of ``shape`` whose trailing ``ref.ndim`` axes are laid out in
-    memory in the order of ``ref``'s (leading axes outermost): gradients keep
-    the layout of the values they belong to, so elementwise ops on the two do
-    not crawl through mismatched strides."""
+def _zeros_like_layout(shape, ref, dtype, alloc=np.zeros):
+    """Zeros (or ``alloc``) of ``shape`` whose trailing ``ref.ndim`` axes are
+    laid out in memory in the order of ``ref``'s (leading axes outermost):
+    gradients keep the layout of the values they belong to, so elementwise
+    ops on the two do not crawl through mismatched strides."""
     nl = len(shape) - ref.ndim
     order = sorted(range(ref.ndim), key=lambda i: -abs(ref.strides[i]))
     if order == list(range(ref.ndim)):
-        return np.zeros(shape, dtype=dtype)
+        return alloc(shape, dtype=dtype)
     perm = list(range(nl)) + [nl + i for i in order]
-    res = np.zeros(tuple(shape[i] for i in perm), dtype=dtype)
+    res = alloc(tuple(shape[i] for i in perm), dtype=dtype)
     return res.transpose(np.argsort(perm))
 
 
@@ -347,21 +350,32 @@ def _disjoint(kernel, stride, dilation):
     return all(s > d * (k - 1) for k, s, d in zip(kernel, stride, dilation))
 
 
+def _tiles(shape, kernel, stride, dilation, out):
+    """The windows cover every cell exactly once (2x2 pooling of even sizes)."""
+    return all(d == 1 and s == k and o * s == n
+               for n, k, s, d, o in zip(shape, kernel, stride, dilation, out))
+
+
 def _finite(a):
     return a.dtype.kind not in "fc" or bool(np.isfinite(a).all())
 
 
-def _window_put(g, idx, shape, kernel, stride, dilation):
+def _window_put(g, sel, shape, kernel, stride, dilation):
+    """Scatter ``g`` (..., *out) into the elements ``sel`` picks (zeros elsewhere)."""
     nd = len(kernel)
     out = g.shape[g.ndim - nd:]
-    res = _zeros_like_layout(tuple(g.shape[:g.ndim - nd]) + tuple(shape), idx, g.dtype)
-    g = _like_layout(g, idx)
-    disjoint = _disjoint(kernel, stride, dilation)
+    ref = sel[0]
+    g = _like_layout(g, ref)
     # g * mask is exact when g is finite (inf * 0 would be NaN): the fast way
     finite = _finite(g)
-    for k, offs in enumerate(itertools.product(*[range(k) for k in kernel])):
+    disjoint = _disjoint(kernel, stride, dilation)
+    full = tuple(g.shape[:g.ndim - nd]) + tuple(shape)
+    if finite and _tiles(shape, kernel, stride, dilation, out):
+        res = _zeros_like_layout(full, ref, g.dtype, np.empty)   # every cell written below
+    else:
+        res = _zeros_like_layout(full, ref, g.dtype)
+    for m, offs in zip(sel, itertools.product(*[range(k) for k in kernel])):
         view = res[_offset_key(offs, stride, dilation, out)]
-        m = idx == k
         if disjoint and finite:                # each input cell in at most one window
             np.multiply(g, m, out=view)
         elif disjoint:
@@ -373,28 +387,36 @@ def _window_put(g, idx, shape, kernel, stride, dilation):
     return res
 
 
-def _window_take(t, idx, kernel, stride, dilation):
+def _window_take(t, sel, kernel, stride, dilation):
+    """The elements ``sel`` picks of each window of ``t``."""
     nd = len(kernel)
-    out = idx.shape[idx.ndim - nd:]
-    res = _zeros_like_layout(tuple(t.shape[:t.ndim - nd]) + tuple(out), idx, t.dtype)
+    ref = sel[0]
+    out = ref.shape[ref.ndim - nd:]
     finite = _finite(t)
-    for k, offs in enumerate(itertools.product(*[range(k) for k in kernel])):
+    res = None
+    for m, offs in zip(sel, itertools.product(*[range(k) for k in kernel])):
         v = t[_offset_key(offs, stride, dilation, out)]
-        m = idx == k
         if finite:
-            res += v * m
+            if res is None:
+                res = _zeros_like_layout(tuple(t.shape[:t.ndim - nd]) + tuple(out), ref, t.dtype,
+                                         np.empty)
+                np.multiply(v, m, out=res)
+            else:
+                res += v * m
         else:
+            if res is None:
+                res = _zeros_like_layout(tuple(t.shape[:t.ndim - nd]) + tuple(out), ref, t.dtype)
             np.copyto(res, v, where=m)
     return res
 
 
 window_take = defop("window_take", _window_take, saves=False, register=False,
-                    linear=lambda g, ans, t, idx, kernel, stride, dilation:
-                    window_put(g, idx, tuple(t.shape[t.ndim - len(kernel):]), kernel, stride,
+                    linear=lambda g, ans, t, sel, kernel, stride, dilation:
+                    window_put(g, sel, tuple(t.shape[t.ndim - len(kernel):]), kernel, stride,
                                dilation))
 window_put = defop("window_put", _window_put, saves=False, register=False,
-                   linear=lambda g, ans, x, idx, shape, kernel, stride, dilation:
-                   window_take(g, idx, kernel, stride, dilation))
+                   linear=lambda g, ans, x, sel, shape, kernel, stride, dilation:
+                   window_take(g, sel, kernel, stride, dilation))
 
 
 def _max_idx(ans, x, kernel, stride, dilation, out):
