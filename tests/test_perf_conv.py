@@ -327,3 +327,43 @@ def test_conv_layouts_higher_order(layout, monkeypatch):
         g = lambda a: C.conv2d(a, ww, padding=1, groups=G)  # noqa: E731
         np.testing.assert_allclose(_d(ya.jacrev(g)(x[:1])), _d(ya.jacfwd(g)(x[:1])),
                                    rtol=1e-12, atol=1e-12)
+
+
+@pytest.mark.parametrize("layout", [True, False])
+def test_conv_bias_fused_gemm_higher_order(layout, monkeypatch):
+    """The bias is added inside the GEMM's primitive: its gradient, second
+    derivatives through it, and forward mode against torch and finite
+    differences."""
+    monkeypatch.setattr(C, "_CHANNELS_LAST", layout)
+    rng = _rng("bias-gemm", layout)
+    x = rng.standard_normal((2, 4, 5, 4))
+    w = rng.standard_normal((6, 2, 3, 3))
+    b = rng.standard_normal(6)
+    kw = dict(padding=1, groups=2)
+    ys = [ya.tensor(a, requires_grad=True) for a in (x, w, b)]
+    ts = [torch.tensor(a, requires_grad=True) for a in (x, w, b)]
+    gy = ya.grad(lambda *a: (C.conv2d(*a, **kw) ** 3).sum(), argnums=(0, 1, 2))(*ys)
+    gt = torch.autograd.grad((F.conv2d(*ts, **kw) ** 3).sum(), ts, create_graph=True)
+    for i, (p, q) in enumerate(zip(gy, gt)):
+        _close(p.data, q.detach().numpy(), 1e-10, f"grad {i}")
+    sum((p ** 2).sum() for p in gy).backward()
+    sum((q ** 2).sum() for q in gt).backward()
+    for i, (p, q) in enumerate(zip(ys, ts)):
+        _close(p.grad.data, q.grad.numpy(), 1e-10, f"second derivative {i}")
+    tans = [rng.standard_normal(a.shape) for a in (x, w, b)]
+    _, yt = ya.jvp(lambda *a: C.conv2d(*a, **kw), (x, w, b), tuple(tans))
+    _, tt = torch.func.jvp(lambda *a: F.conv2d(*a, **kw), tuple(map(torch.tensor, (x, w, b))),
+                           tuple(map(torch.tensor, tans)))
+    _close(_d(yt), tt.numpy(), 1e-10, "jvp")
+    ya.testing.gradcheck(lambda x, w, b: C.conv2d(x, w, b, **kw) ** 2, x[:1, :, :3, :3], w, b,
+                         modes=("rev", "fwd"), order=2)
+    f = lambda bb: C.conv2d(x[:1], w, bb, **kw)  # noqa: E731
+    np.testing.assert_allclose(_d(ya.jacrev(f)(b)), _d(ya.jacfwd(f)(b)), rtol=1e-12, atol=1e-12)
+
+
+def test_conv_bias_dtype_promotion_unchanged():
+    """A float64 bias on float32 data promotes, as the unfused add did."""
+    x = ya.tensor(np.ones((1, 1, 3, 3), np.float32))
+    w = ya.tensor(np.ones((2, 1, 2, 2), np.float32))
+    assert C.conv2d(x, w, np.ones(2)).dtype == np.float64
+    assert C.conv2d(x, w, np.ones(2, np.float32)).dtype == np.float32

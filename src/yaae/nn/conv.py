@@ -28,7 +28,7 @@ import numpy as np
 
 from .. import ops
 from ..tensor import Tensor
-from ..ops.window import im2col, window_max
+from ..ops.window import conv_gemm, im2col, window_max
 
 __all__ = [
     "conv1d", "conv2d", "conv_transpose2d", "max_pool2d", "avg_pool2d",
@@ -187,14 +187,15 @@ def _convnd(input, weight, bias, stride, padding, dilation, groups, nd, fname):
     cols = im2col(x, kernel, stride, dilation, pads, G, cl)
     if cl:                                     # cols (G, N*L, K*Cg)
         wm = ops.reshape(ops.transpose(w, (0,) + tuple(range(2, 2 + nd)) + (1,)), (G, Og, K * Cg))
-        y = ops.matmul(wm, _mT(cols))
+        cols = _mT(cols)
     else:                                      # cols (G, Cg*K, N*L)
         wm = ops.reshape(w, (G, Og, Cg * K))
-        y = ops.matmul(wm, cols)
+    if bias is None:
+        y = ops.matmul(wm, cols)               # (G, Og, N*L)
+    else:                                      # the bias added into the product's buffer
+        y = conv_gemm(wm, cols, ops.reshape(_as_tensor(bias), (G, Og, 1)))
     # (G, Og, N*L) -> (O, N, *out) -> (N, O, *out): views (channel-major in memory)
     y = ops.transpose(ops.reshape(y, (O, N) + out), (1, 0) + tuple(range(2, 2 + nd)))
-    if bias is not None:
-        y = y + ops.reshape(_as_tensor(bias), (1, O) + (1,) * nd)
     return _unbatch(y, squeeze)
 
 

@@ -431,3 +431,41 @@ window_max = defop("window_max", _window_max, register=False,
                    jvp=lambda t, ans, x, kernel, stride, dilation, out:
                    window_take(t, _max_idx(ans, x, kernel, stride, dilation, out), kernel,
                                stride, dilation))
+
+
+# --------------------------------------------------------------------------------------
+# the convolution's GEMM with its bias added in place
+# --------------------------------------------------------------------------------------
+# ``conv_gemm(w, cols, b)`` = ``w @ cols + b`` (``b`` broadcast along the last
+# axis): the bias goes into the product's own buffer, not a second
+# output-sized array.  Its rules are matmul's (so a broadcast operand's
+# gradient is still one GEMM) and the bias's sum over the columns.
+def _conv_gemm(w, cols, b):
+    y = np.matmul(w, cols)
+    if np.result_type(y, b) == y.dtype:
+        y += b
+        return y
+    return y + b
+
+
+def _conv_gemm_vjp(argnum, g, ans, w, cols, b):
+    from .linalg import _matmul_vjp_a, _matmul_vjp_b
+    from .reductions import sum as rsum
+    if argnum == 0:
+        return _matmul_vjp_a(g, ans, w, cols)
+    if argnum == 1:
+        return _matmul_vjp_b(g, ans, w, cols)
+    return rsum(g, axis=-1, keepdims=True)
+
+
+def _conv_gemm_jvp(argnum, t, ans, w, cols, b):
+    from .linalg import matmul
+    if argnum == 0:
+        return matmul(t, cols)
+    if argnum == 1:
+        return matmul(w, t)
+    return t
+
+
+conv_gemm = defop("conv_gemm", _conv_gemm, saves="args", bcast=True, register=False,
+                  argnum=True, vjp=_conv_gemm_vjp, jvp=_conv_gemm_jvp)
