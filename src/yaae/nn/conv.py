@@ -28,7 +28,7 @@ import numpy as np
 
 from .. import ops
 from ..tensor import Tensor
-from ..ops.window import conv_gemm, im2col, window_max
+from ..ops.window import col2im, conv_gemm, im2col, window_max
 
 __all__ = [
     "conv1d", "conv2d", "conv_transpose2d", "max_pool2d", "avg_pool2d",
@@ -252,21 +252,16 @@ def _conv_transposend(input, weight, bias, stride, padding, output_padding, grou
     final = tuple(f - 2 * p + op for f, p, op in zip(full, padding, output_padding))
     if any(f <= 0 for f in final):
         raise RuntimeError(f"{fname}: output size {final} is too small")
-    # columns = W^T x: (G, Og*K, Cg) @ (N, G, Cg, L) -> (N, G, Og*K, L)
+    # columns = W^T x with the batch folded in: (G, Og*K, Cg) @ (G, Cg, N*L),
+    # one GEMM per group; then scattered back into the output (col2im, the
+    # adjoint of conv2d's gather).  Padding crops, output_padding extends
+    # (with cells no window reaches: zeros): col2im's pads (p, p - op).
     L = _prod(spatial)
-    xm = ops.reshape(x, (N, G, Cg, L))
+    xm = ops.reshape(ops.transpose(ops.reshape(x, (N, G, Cg, L)), (1, 2, 0, 3)), (G, Cg, N * L))
     wm = ops.transpose(ops.reshape(w, (G, Cg, Og * K)), (0, 2, 1))
     cols = ops.matmul(wm, xm)
-    cols = ops.reshape(cols, (N, G, Og) + kernel + spatial)
-    # -> (N, G, Og, *spatial, *kernel) (a view): the windows to scatter back (col2im)
-    perm = (0, 1, 2) + tuple(range(3 + nd, 3 + 2 * nd)) + tuple(range(3, 3 + nd))
-    y = ops.unwindows(ops.transpose(cols, perm), full, kernel, stride, dilation)
-    y = ops.reshape(y, (N, O) + full)
-    # output_padding adds zeros at the end, padding crops both ends
-    extra = tuple((0, max(0, op - p)) for op, p in zip(output_padding, padding))
-    y = _pad_spatial(y, extra)
-    if any(p or f != n for p, f, n in zip(padding, final, y.shape[2:])):
-        y = ops.getitem(y, (Ellipsis,) + tuple(slice(p, p + f) for p, f in zip(padding, final)))
+    pads = tuple((p, p - op) for p, op in zip(padding, output_padding))
+    y = col2im(cols, (N, O) + final, kernel, stride, dilation, pads, G, False)
     if bias is not None:
         y = y + ops.reshape(_as_tensor(bias), (1, O) + (1,) * nd)
     return _unbatch(y, squeeze)
