@@ -9,7 +9,10 @@
 2. A small ResNet-ish basic block on 8x8 inputs (conv3x3-BN-ReLU-conv3x3-BN,
    skip, ReLU; 64 channels, batch 64) plus a strided 1x1 downsampling block:
    one training step (forward, backward).
-3. Broadcast matmul: ``x (64, 128, 256) @ W (256, 256)`` (a Linear on a
+3. ``ConvTranspose2d(256, 128, 4, stride=2, padding=1)`` on (64, 256, 4, 4)
+   (a DCGAN-ish upsampling layer): its weight gradient had the same
+   per-sample cliff.
+4. Broadcast matmul: ``x (64, 128, 256) @ W (256, 256)`` (a Linear on a
    sequence), backward; W's gradient must be one GEMM, not 64 summed.
 
 Each case runs in a fresh subprocess per library (so peak RSS is that
@@ -94,6 +97,13 @@ def build(case):
             o = b4(c4(o))
             return relu(o + bd(d(h)))
         return f, params
+    if case == "convT":
+        m = nn.ConvTranspose2d(256, 128, 4, stride=2, padding=1)
+        if lib != "torch":
+            for p in m.parameters():
+                p.data = p.data.astype(np.float32)
+        x = leaf(rng.standard_normal((64, 256, 4, 4)).astype(np.float32))
+        return (lambda: m(x)), [x] + list(m.parameters())
     if case == "bmatmul":
         x = leaf(rng.standard_normal((64, 128, 256)).astype(np.float32))
         w = leaf(rng.standard_normal((256, 256)).astype(np.float32))
@@ -145,6 +155,7 @@ def main():
         src = sys.argv[sys.argv.index("--src") + 1]
     cases = [("cliff", "Conv2d(512,512,3,p=1) on (64,512,1,1) f32"),
              ("resblock", "ResNet-ish blocks, (64,64,8,8) f32, fwd+bwd"),
+             ("convT", "ConvTranspose2d(256,128,4,s=2,p=1) (64,256,4,4)"),
              ("bmatmul", "(64,128,256) @ (256,256) f32, fwd+bwd")]
     print(f"{'case':45s} {'lib':6s} {'fwd':>9s} {'bwd':>9s} {'bwd peak RSS':>13s} "
           f"{'tracemalloc':>11s}   bwd ratio")
@@ -152,10 +163,13 @@ def main():
         t = run("torch", case, repeat)
         y = run("yaae", case, repeat, src)
         for lib, r in (("torch", t), ("yaae", y)):
-            ratio = f"{r['bwd'] / t['bwd']:6.2f}x" if lib == "yaae" else ""
-            tot = f" (fwd+bwd {(r['fwd'] + r['bwd']) / (t['fwd'] + t['bwd']):.2f}x)" if lib == "yaae" else ""
+            ratio = tot = ""
+            if lib == "yaae":
+                ratio = f"{r['bwd'] / t['bwd']:6.2f}x"
+                tot = f" (fwd+bwd {(r['fwd'] + r['bwd']) / (t['fwd'] + t['bwd']):.2f}x)"
             print(f"{title if lib == 'torch' else '':45s} {lib:6s} {r['fwd'] * 1e3:7.1f}ms "
-                  f"{r['bwd'] * 1e3:7.1f}ms {mb(r['rss']):>13s} {mb(r['trace']):>11s}   {ratio}{tot}")
+                  f"{r['bwd'] * 1e3:7.1f}ms {mb(r['rss']):>13s} {mb(r['trace']):>11s}   "
+                  f"{ratio}{tot}")
 
 
 if __name__ == "__main__":

@@ -1,22 +1,28 @@
 """Convolution and pooling, composed from yaae's differentiable primitives.
 
-Every function here is built from ``windows`` (a strided sliding-window view:
-im2col without a copy), ``unwindows`` (its transpose, col2im), ``pad``,
-``reshape``, ``transpose``, ``matmul`` and reductions, so each gets reverse
-and forward mode, to any order, from those primitives' rules: nothing in this
-file writes a derivative.
+Every function here is built from the primitives of ``ops/window.py``
+(``im2col``/``col2im``, the convolution's gather and its transpose;
+``conv_gemm``, the product with the bias added in place; ``window_max``,
+strided maxima; ``windows``/``unwindows``, a sliding-window view and its
+transpose) and ``pad``, ``reshape``, ``transpose``, ``matmul`` and reductions,
+so each gets reverse and forward mode, to any order, from those primitives'
+rules: nothing in this file writes a derivative.
 
-Layout choices (for speed): a convolution gathers its windows once into an
-im2col array ``(N, groups, C/groups*K, L)`` (``K`` kernel elements, ``L``
-output positions, which stay innermost so the gather copies contiguous runs)
-and multiplies the ``(groups, out/groups, C/groups*K)`` weight into it with one
-batched ``matmul``: NumPy runs a BLAS GEMM per (item, group) and the result is
-already in (N, C, H, W) order.  Batch and group are matmul batch axes: no Python
-loop over groups, pixels or batch items.  The transposed convolution runs the
-GEMM the other way and scatters the columns back with ``unwindows`` (col2im).
-Pooling gathers the windows kernel-position-first, ``(K, N, C, *out)``, and
-reduces over that leading axis (NumPy is slow reducing tiny trailing axes of a
-strided view).
+Layout choices (for speed): a convolution gathers the zero-padded input once
+into an im2col matrix with the batch folded into the columns, ``(groups,
+C/groups*K, N*L)`` (``K`` kernel elements, ``L`` output positions; or
+channels innermost, ``(groups, N*L, K*C/groups)``, when the channels far
+outnumber the output columns), and multiplies the ``(groups, out/groups,
+C/groups*K)`` weight into it: ONE GEMM per group, never one per sample, and
+the weight's gradient is one GEMM as well.  The result, ``(out, N*L)``, is
+viewed as (N, C, H, W) (channel-major in memory; gradients that the pooling
+and gather primitives make keep their values' layout).  The transposed
+convolution runs the GEMM the other way and scatters the columns with
+``col2im``.  Max pooling takes one ``np.maximum`` per kernel offset over
+strided views and routes the gradient to the element PyTorch picks (the first
+maximum of each window; ties are not split).  Average pooling gathers the
+windows kernel-position-first, ``(K, N, C, *out)``, and sums over that
+leading axis (NumPy is slow reducing tiny trailing axes of a strided view).
 
 Signatures, defaults and numerics follow ``torch.nn.functional`` and
 ``torch.nn``.

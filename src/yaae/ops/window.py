@@ -1,4 +1,6 @@
-"""Sliding windows: the two primitives convolution and pooling are built on.
+"""Sliding windows: the primitives convolution and pooling are built on
+(``windows``/``unwindows`` here; ``im2col``/``col2im``, ``conv_gemm`` and
+``window_max`` with its ``window_take``/``window_put`` below).
 
 ``windows(x, kernel, stride, dilation)`` views the trailing ``len(kernel)``
 axes of ``x`` as sliding windows: shape ``(..., *out_spatial, *kernel)``,
@@ -118,10 +120,11 @@ def _im2col_spatial(x, kernel, stride, dilation, pads, groups):
                                      for (a, b, st), s in zip(rng, stride))]
         dst[(Ellipsis,) + tuple(slice(a, b) for a, b, _ in rng)] = src
         for i, ((a, b, _), o) in enumerate(zip(rng, out)):   # zero the borders
+            rest = (slice(None),) * (nd - 1 - i)
             if a > 0:
-                dst[(Ellipsis,) + (slice(None),) * i + (slice(0, a),) + (slice(None),) * (nd - 1 - i)] = 0
+                dst[(Ellipsis,) + (slice(None),) * i + (slice(0, a),) + rest] = 0
             if b < o:
-                dst[(Ellipsis,) + (slice(None),) * i + (slice(b, o),) + (slice(None),) * (nd - 1 - i)] = 0
+                dst[(Ellipsis,) + (slice(None),) * i + (slice(b, o),) + rest] = 0
     K = 1
     for k in kernel:
         K *= k
