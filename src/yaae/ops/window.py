@@ -72,7 +72,7 @@ unwindows = defop("unwindows", _unwindows, saves=False, register=False,
 # * ``channels_last=False``: (..., G, C/G*K, N*L), output positions innermost
 #   (for few channels and wide images: the first layer).  Padding is not
 #   copied: each kernel offset copies the part of the input its windows see
-#   into one contiguous block of the columns and zeroes the border rows.
+#   into its contiguous block of the (zeroed) columns.
 # * ``channels_last=True``: (..., G, N*L, K*C/G), channels innermost (for
 #   many channels or small images: runs of kernel-width x channels when the
 #   input is channels-last in memory, as the convolutions' outputs are).  ``col2im`` is
@@ -104,27 +104,25 @@ def _im2col_spatial(x, kernel, stride, dilation, pads, groups):
     Cg = C // G
     out = _conv_geometry(spatial, kernel, stride, dilation, pads)
     nl = len(lead)
-    cols = np.empty(tuple(lead) + (G, Cg) + tuple(kernel) + (N,) + tuple(out), dtype=x.dtype)
+    rngs = [[_offset_ranges(n, o, k, s, d, lo)
+             for n, o, k, s, d, (lo, _) in zip(spatial, out, offs, stride, dilation, pads)]
+            for offs in itertools.product(*[range(k) for k in kernel])]
+    # zeros where some window reaches into the padding: a fresh zeroed block
+    # costs less than zeroing border columns one element wide afterwards
+    border = any(a > 0 or b < o for rng in rngs for (a, b, _), o in zip(rng, out))
+    cols = (np.zeros if border else np.empty)(
+        tuple(lead) + (G, Cg) + tuple(kernel) + (N,) + tuple(out), dtype=x.dtype)
     # x as (..., G, Cg, N, *spatial): a view
     xv = x.reshape(tuple(lead) + (N, G, Cg) + tuple(spatial))
     xv = xv.transpose(tuple(range(nl)) + (nl + 1, nl + 2, nl) + tuple(range(nl + 3, nl + 3 + nd)))
     pre = (slice(None),) * (nl + 2)
-    for offs in itertools.product(*[range(k) for k in kernel]):
-        dst = cols[pre + offs]                   # (..., G, Cg, N, *out), contiguous
-        rng = [_offset_ranges(n, o, k, s, d, lo)
-               for n, o, k, s, d, (lo, _) in zip(spatial, out, offs, stride, dilation, pads)]
+    for offs, rng in zip(itertools.product(*[range(k) for k in kernel]), rngs):
         if any(a >= b for a, b, _ in rng):
-            dst[...] = 0
-            continue
+            continue                           # this offset sees only padding
+        dst = cols[pre + offs]                 # (..., G, Cg, N, *out), contiguous
         src = xv[(Ellipsis,) + tuple(slice(st, st + (b - a - 1) * s + 1, s)
                                      for (a, b, st), s in zip(rng, stride))]
         dst[(Ellipsis,) + tuple(slice(a, b) for a, b, _ in rng)] = src
-        for i, ((a, b, _), o) in enumerate(zip(rng, out)):   # zero the borders
-            rest = (slice(None),) * (nd - 1 - i)
-            if a > 0:
-                dst[(Ellipsis,) + (slice(None),) * i + (slice(0, a),) + rest] = 0
-            if b < o:
-                dst[(Ellipsis,) + (slice(None),) * i + (slice(b, o),) + rest] = 0
     K = 1
     for k in kernel:
         K *= k
