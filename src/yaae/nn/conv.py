@@ -1,22 +1,28 @@
 """Convolution and pooling, composed from yaae's differentiable primitives.
 
-Every function here is built from ``windows`` (a strided sliding-window view:
-im2col without a copy), ``unwindows`` (its transpose, col2im), ``pad``,
-``reshape``, ``transpose``, ``matmul`` and reductions, so each gets reverse
-and forward mode, to any order, from those primitives' rules: nothing in this
-file writes a derivative.
+Every function here is built from the primitives of ``ops/window.py``
+(``im2col``/``col2im``, the convolution's gather and its transpose;
+``conv_gemm``, the product with the bias added in place; ``window_max``,
+strided maxima; ``windows``/``unwindows``, a sliding-window view and its
+transpose) and ``pad``, ``reshape``, ``transpose``, ``matmul`` and reductions,
+so each gets reverse and forward mode, to any order, from those primitives'
+rules: nothing in this file writes a derivative.
 
-Layout choices (for speed): a convolution gathers its windows once into an
-im2col array ``(N, groups, C/groups*K, L)`` (``K`` kernel elements, ``L``
-output positions, which stay innermost so the gather copies contiguous runs)
-and multiplies the ``(groups, out/groups, C/groups*K)`` weight into it with one
-batched ``matmul``: NumPy runs a BLAS GEMM per (item, group) and the result is
-already in (N, C, H, W) order.  Batch and group are matmul batch axes: no Python
-loop over groups, pixels or batch items.  The transposed convolution runs the
-GEMM the other way and scatters the columns back with ``unwindows`` (col2im).
-Pooling gathers the windows kernel-position-first, ``(K, N, C, *out)``, and
-reduces over that leading axis (NumPy is slow reducing tiny trailing axes of a
-strided view).
+Layout choices (for speed): a convolution gathers the zero-padded input once
+into an im2col matrix with the batch folded into the columns, ``(groups,
+C/groups*K, N*L)`` (``K`` kernel elements, ``L`` output positions; or
+channels innermost, ``(groups, N*L, K*C/groups)``, when the channels far
+outnumber the output columns), and multiplies the ``(groups, out/groups,
+C/groups*K)`` weight into it: ONE GEMM per group, never one per sample, and
+the weight's gradient is one GEMM as well.  The result, ``(out, N*L)``, is
+viewed as (N, C, H, W) (channel-major in memory; gradients that the pooling
+and gather primitives make keep their values' layout).  The transposed
+convolution runs the GEMM the other way and scatters the columns with
+``col2im``.  Max pooling takes one ``np.maximum`` per kernel offset over
+strided views and routes the gradient to the element PyTorch picks (the first
+maximum of each window; ties are not split).  Average pooling gathers the
+windows kernel-position-first, ``(K, N, C, *out)``, and sums over that
+leading axis (NumPy is slow reducing tiny trailing axes of a strided view).
 
 Signatures, defaults and numerics follow ``torch.nn.functional`` and
 ``torch.nn``.
@@ -28,6 +34,7 @@ import numpy as np
 
 from .. import ops
 from ..tensor import Tensor
+from ..ops.window import col2im, conv_gemm, im2col, window_max
 
 __all__ = [
     "conv1d", "conv2d", "conv_transpose2d", "max_pool2d", "avg_pool2d",
@@ -117,6 +124,13 @@ def _prod(t):
 # --------------------------------------------------------------------------------------
 # convolution
 # --------------------------------------------------------------------------------------
+_CHANNELS_LAST = None    # None: im2col's layout chosen per call; True/False forces one (tests)
+
+
+def _mT(x):
+    return ops.transpose(x, tuple(range(x.ndim - 2)) + (x.ndim - 1, x.ndim - 2))
+
+
 def _conv_padding(padding, kernel, stride, dilation, nd, fname):
     if isinstance(padding, str):
         if padding == "valid":
@@ -161,8 +175,7 @@ def _convnd(input, weight, bias, stride, padding, dilation, groups, nd, fname):
         raise RuntimeError(f"{fname}: stride and dilation must be positive, got "
                            f"stride={stride}, dilation={dilation}")
     pads = _conv_padding(padding, kernel, stride, dilation, nd, fname)
-    x = _pad_spatial(x, pads)
-    spatial = tuple(int(s) for s in x.shape[2:])
+    spatial = tuple(int(s) + lo + hi for s, (lo, hi) in zip(x.shape[2:], pads))
     extent = tuple(d * (k - 1) + 1 for k, d in zip(kernel, dilation))
     if any(n < e for n, e in zip(spatial, extent)):
         raise RuntimeError(f"{fname}: calculated padded input size per channel {spatial} is "
@@ -170,19 +183,25 @@ def _convnd(input, weight, bias, stride, padding, dilation, groups, nd, fname):
     G, Og, K = groups, O // groups, _prod(kernel)
     out = tuple(ops.window_out_size(n, k, s, d)
                 for n, k, s, d in zip(spatial, kernel, stride, dilation))
-    L = _prod(out)
-    # (N, G, Cg, *spatial) -> windows (N, G, Cg, *out, *kernel), a view
-    xw = ops.windows(ops.reshape(x, (N, G, Cg) + spatial), kernel, stride, dilation)
-    # -> (N, G, Cg, *kernel, *out) -> (N, G, Cg*K, L): the im2col matrix.  This
-    # reshape is the one copy; output rows stay innermost, so it copies runs of
-    # contiguous memory rather than gathering kernel-sized pieces.
-    perm = (0, 1, 2) + tuple(range(3 + nd, 3 + 2 * nd)) + tuple(range(3, 3 + nd))
-    cols = ops.reshape(ops.transpose(xw, perm), (N, G, Cg * K, L))
-    wm = ops.reshape(w, (G, Og, Cg * K))
-    y = ops.matmul(wm, cols)                   # (N, G, Og, L): one GEMM per (item, group)
-    y = ops.reshape(y, (N, O) + out)           # a view: already in NC(H)W order
-    if bias is not None:
-        y = y + ops.reshape(_as_tensor(bias), (1, O) + (1,) * nd)
+    # The im2col matrix of the zero-padded input with the batch folded into
+    # the columns: the product is one GEMM per group (and so are both its
+    # gradients), never one per sample.  Output positions innermost, unless
+    # the channels far outnumber the output columns (small images, many
+    # channels): then channels innermost, for longer runs in the gather and
+    # scatter copies.
+    cl = _CHANNELS_LAST if _CHANNELS_LAST is not None else Cg >= 2 * out[-1]
+    cols = im2col(x, kernel, stride, dilation, pads, G, cl)
+    if cl:                                     # cols (G, N*L, K*Cg)
+        wm = ops.reshape(ops.transpose(w, (0,) + tuple(range(2, 2 + nd)) + (1,)), (G, Og, K * Cg))
+        cols = _mT(cols)
+    else:                                      # cols (G, Cg*K, N*L)
+        wm = ops.reshape(w, (G, Og, Cg * K))
+    if bias is None:
+        y = ops.matmul(wm, cols)               # (G, Og, N*L)
+    else:                                      # the bias added into the product's buffer
+        y = conv_gemm(wm, cols, ops.reshape(_as_tensor(bias), (G, Og, 1)))
+    # (G, Og, N*L) -> (O, N, *out) -> (N, O, *out): views (channel-major in memory)
+    y = ops.transpose(ops.reshape(y, (O, N) + out), (1, 0) + tuple(range(2, 2 + nd)))
     return _unbatch(y, squeeze)
 
 
@@ -239,21 +258,16 @@ def _conv_transposend(input, weight, bias, stride, padding, output_padding, grou
     final = tuple(f - 2 * p + op for f, p, op in zip(full, padding, output_padding))
     if any(f <= 0 for f in final):
         raise RuntimeError(f"{fname}: output size {final} is too small")
-    # columns = W^T x: (G, Og*K, Cg) @ (N, G, Cg, L) -> (N, G, Og*K, L)
+    # columns = W^T x with the batch folded in: (G, Og*K, Cg) @ (G, Cg, N*L),
+    # one GEMM per group; then scattered back into the output (col2im, the
+    # adjoint of conv2d's gather).  Padding crops, output_padding extends
+    # (with cells no window reaches: zeros): col2im's pads (p, p - op).
     L = _prod(spatial)
-    xm = ops.reshape(x, (N, G, Cg, L))
+    xm = ops.reshape(ops.transpose(ops.reshape(x, (N, G, Cg, L)), (1, 2, 0, 3)), (G, Cg, N * L))
     wm = ops.transpose(ops.reshape(w, (G, Cg, Og * K)), (0, 2, 1))
     cols = ops.matmul(wm, xm)
-    cols = ops.reshape(cols, (N, G, Og) + kernel + spatial)
-    # -> (N, G, Og, *spatial, *kernel) (a view): the windows to scatter back (col2im)
-    perm = (0, 1, 2) + tuple(range(3 + nd, 3 + 2 * nd)) + tuple(range(3, 3 + nd))
-    y = ops.unwindows(ops.transpose(cols, perm), full, kernel, stride, dilation)
-    y = ops.reshape(y, (N, O) + full)
-    # output_padding adds zeros at the end, padding crops both ends
-    extra = tuple((0, max(0, op - p)) for op, p in zip(output_padding, padding))
-    y = _pad_spatial(y, extra)
-    if any(p or f != n for p, f, n in zip(padding, final, y.shape[2:])):
-        y = ops.getitem(y, (Ellipsis,) + tuple(slice(p, p + f) for p, f in zip(padding, final)))
+    pads = tuple((p, p - op) for p, op in zip(padding, output_padding))
+    y = col2im(cols, (N, O) + final, kernel, stride, dilation, pads, G, False)
     if bias is not None:
         y = y + ops.reshape(_as_tensor(bias), (1, O) + (1,) * nd)
     return _unbatch(y, squeeze)
@@ -334,7 +348,9 @@ def max_pool2d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode
     kernel, stride, padding, dilation, spatial, out, pads = _pool_setup(
         x, kernel_size, stride, padding, dilation, ceil_mode, "max_pool2d")
     x = _pad_spatial(x, pads, -np.inf)
-    y = ops.max(_pool_windows(x, kernel, stride, dilation, out), axis=0)
+    # one np.maximum per kernel offset over strided views; the gradient goes to
+    # the first maximum of each window (PyTorch's choice at ties)
+    y = window_max(x, kernel, stride, dilation, out)
     return _unbatch(y, squeeze)
 
 

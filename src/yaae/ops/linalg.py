@@ -94,12 +94,62 @@ def _matmul(a, b, **kw):
     return np.matmul(a, b, **kw)
 
 
+def _contracted(g, a, b, which):
+    """The gradient of the ``which`` (0: a, 1: b) operand of ``a @ b`` (both at
+    least 2-D) when that operand was broadcast over batch dims of the other:
+    those dims are contracted inside ONE product (folded into the GEMM's inner
+    dimension) instead of materialising a product per batch item and summing
+    them afterwards.  Returns None when nothing was broadcast.  ``g`` may carry
+    extra leading (vmap) dims.  Written with differentiable ops."""
+    x = a if which == 0 else b
+    S = np.broadcast_shapes(tuple(a.shape[:-2]), tuple(b.shape[:-2]))
+    s = len(S)
+    xb = (1,) * (s - x.ndim + 2) + tuple(x.shape[:-2])
+    C = [i for i in range(s) if xb[i] == 1 and S[i] != 1]
+    if not C:
+        return None
+    Kp = [i for i in range(s) if xb[i] != 1 or S[i] == 1]
+    nb = g.ndim - 2 - s
+    lead = tuple(range(nb))
+    P = 1
+    for i in C:
+        P *= S[i]
+    y = b if which == 0 else a                 # the other operand: full size on C
+    yb = (1,) * (s - y.ndim + 2) + tuple(y.shape[:-2])
+    if y.ndim - 2 != s:
+        y = reshape(y, yb + tuple(y.shape[-2:]))
+
+    def perm(t, axes):
+        axes = tuple(axes)
+        return t if axes == tuple(range(len(axes))) else transpose(t, axes)
+
+    gK = tuple(nb + i for i in Kp)
+    gC = tuple(nb + i for i in C)
+    M, N = nb + s, nb + s + 1
+    if which == 0:
+        # dA = sum_C g_c @ b_c^T: (..., M, P*N) @ (..., P*N, Kd)
+        g2 = reshape(perm(g, lead + gK + (M,) + gC + (N,)),
+                     tuple(g.shape[:nb]) + tuple(S[i] for i in Kp) + (g.shape[M], P * g.shape[N]))
+        y2 = reshape(perm(y, tuple(Kp) + (s,) + tuple(C) + (s + 1,)),
+                     tuple(yb[i] for i in Kp) + (y.shape[s], P * y.shape[s + 1]))
+        r = matmul(g2, mT(y2))
+    else:
+        # dB = sum_C a_c^T @ g_c: (..., Kd, P*M) @ (..., P*M, N)
+        g2 = reshape(perm(g, lead + gK + gC + (M, N)),
+                     tuple(g.shape[:nb]) + tuple(S[i] for i in Kp) + (P * g.shape[M], g.shape[N]))
+        y2 = reshape(perm(y, tuple(Kp) + tuple(C) + (s, s + 1)),
+                     tuple(yb[i] for i in Kp) + (P * y.shape[s], y.shape[s + 1]))
+        r = matmul(mT(y2), g2)
+    return reshape(r, tuple(g.shape[:nb]) + tuple(x.shape))
+
+
 def _matmul_vjp_a(g, ans, a, b):
     if b.ndim == 1:                      # (..., k, n) @ (n,) or (n,) @ (n,)
         return expand_dims(g, -1) * b
     if a.ndim == 1:                      # (n,) @ (..., n, m)
         return _squeeze_second_last(matmul(expand_dims(g, -2), mT(b)))
-    return matmul(g, mT(b))
+    r = _contracted(g, a, b, 0) if a.ndim < b.ndim or 1 in a.shape[:-2] else None
+    return matmul(g, mT(b)) if r is None else r
 
 
 def _matmul_vjp_b(g, ans, a, b):
@@ -111,7 +161,8 @@ def _matmul_vjp_b(g, ans, a, b):
         return _squeeze_last(matmul(mT(a), expand_dims(g, -1)))
     if a.ndim == 1:
         return expand_dims(a, -1) * expand_dims(g, -2)
-    return matmul(mT(a), g)
+    r = _contracted(g, a, b, 1) if b.ndim < a.ndim or 1 in b.shape[:-2] else None
+    return matmul(mT(a), g) if r is None else r
 
 
 def _matmul_jvp_a(t, ans, a, b):
