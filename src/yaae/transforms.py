@@ -455,6 +455,14 @@ def _run_fwd(f, flat_p, tree, flat_t, start):
     return level, res, held, info[3]
 
 
+def _check_tangent_shapes(who, flat_p, flat_t):
+    for i, (p, t) in enumerate(zip(flat_p, flat_t)):
+        ps = np.shape(p.data if isinstance(p, Tensor) else _as_float_array(p))
+        ts = np.shape(t.data if isinstance(t, Tensor) else _as_float_array(t))
+        if ps != ts:
+            raise ValueError(f"{who}: tangent {i} has shape {ts} but its primal has shape {ps}")
+
+
 def jvp(f, primals, tangents, has_aux=False):
     """``(f(*primals), J·tangents)`` by forward mode: tangents are pushed
     through the one forward computation, no graph recorded for them."""
@@ -465,11 +473,7 @@ def jvp(f, primals, tangents, has_aux=False):
         raise ValueError(f"jvp: the tangents' structure does not match the primals' "
                          f"({len(flat_t)} tangent leaves for {len(flat_p)} primal leaves, "
                          f"or nested differently)")
-    for i, (p, t) in enumerate(zip(flat_p, flat_t)):
-        ps = np.shape(p.data if isinstance(p, Tensor) else _as_float_array(p))
-        ts = np.shape(t.data if isinstance(t, Tensor) else _as_float_array(t))
-        if ps != ts:
-            raise ValueError(f"jvp: tangent {i} has shape {ts} but its primal has shape {ps}")
+    _check_tangent_shapes("jvp", flat_p, flat_t)
     raw = _mode(flat_p)
     start = next(_seq)
     level, res, held, recorded = _run_fwd(f, flat_p, tree, flat_t, start)
@@ -744,11 +748,7 @@ def hvp(f, primals, tangents):
     real = len(flat_p) == len(flat_t) and tree == ttree and not any(
         np.iscomplexobj(x.data if isinstance(x, Tensor) else x) for x in flat_p + flat_t)
     if real:
-        for i, (p, t) in enumerate(zip(flat_p, flat_t)):
-            ps = np.shape(p.data if isinstance(p, Tensor) else _as_float_array(p))
-            ts = np.shape(t.data if isinstance(t, Tensor) else _as_float_array(t))
-            if ps != ts:
-                raise ValueError(f"hvp: tangent {i} has shape {ts} but its primal has shape {ps}")
+        _check_tangent_shapes("hvp", flat_p, flat_t)
         raw = _mode(flat_p)
         vg = value_and_grad(f, nums)
 

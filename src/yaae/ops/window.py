@@ -12,6 +12,7 @@ is its own JVP.  Leading dimensions are untouched, so batched (co)tangents
 go through.
 """
 import itertools
+import math
 
 import numpy as np
 
@@ -123,12 +124,7 @@ def _im2col_spatial(x, kernel, stride, dilation, pads, groups):
         src = xv[(Ellipsis,) + tuple(slice(st, st + (b - a - 1) * s + 1, s)
                                      for (a, b, st), s in zip(rng, stride))]
         dst[(Ellipsis,) + tuple(slice(a, b) for a, b, _ in rng)] = src
-    K = 1
-    for k in kernel:
-        K *= k
-    L = 1
-    for o in out:
-        L *= o
+    K, L = math.prod(kernel), math.prod(out)
     return cols.reshape(tuple(lead) + (G, Cg * K, N * L))
 
 
@@ -202,12 +198,7 @@ def _im2col_channels(x, kernel, stride, dilation, pads, groups):
     # (..., G, N, *out, Cg, *kernel) -> (..., G, N, *out, *kernel, Cg)
     w = w.transpose(tuple(range(nl + 2 + nd)) + tuple(range(nl + 3 + nd, nl + 3 + 2 * nd))
                     + (nl + 2 + nd,))
-    K = 1
-    for k in kernel:
-        K *= k
-    L = 1
-    for o in out:
-        L *= o
+    K, L = math.prod(kernel), math.prod(out)
     return w.reshape(lead + (G, N * L, K * Cg))
 
 
