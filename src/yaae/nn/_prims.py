@@ -8,15 +8,23 @@
   backward formula ``(x - t) / max(x (1 - x), float32(1e-12))`` (the log terms are
   clamped at -100 in the forward, so the clamped function's own derivative
   would be 0/NaN at 0 and 1 where PyTorch's is finite).
+* ``linear`` / ``linear_nobias``: ``x @ w.T (+ b)`` as one node, for
+  ``F.linear``.  The composite ``matmul(x, transpose(w))`` computes the weight
+  gradient as ``x.T @ g`` and hands back its transpose, a strided view that
+  becomes a transposing copy when it lands in ``.grad``; here the rule computes
+  ``g.T @ x`` directly in the weight's (out, in) layout, and the bias is added
+  in place.  The rules are written with yaae ops (differentiable again, both
+  modes) and accept batched (co)tangents.
 """
 import math
 
 import numpy as np
 
-from ..tensor import primitive
+from ..tensor import primitive, Primitive
 from .. import ops
+from ..ops.linalg import mT
 
-__all__ = ["erf", "erfinv_np", "erf_np", "bce"]
+__all__ = ["erf", "erfinv_np", "erf_np", "bce", "linear", "linear_nobias"]
 
 # ---- erf ---------------------------------------------------------------------------------
 _A = (3.16112374387056560e00, 1.13864154151050156e02, 3.77485237685302021e02,
@@ -154,3 +162,63 @@ bce.defvjp(lambda g, ans, x, t: g * _bce_dx(x, t),
            lambda g, ans, x, t: g * _bce_dt(x))
 bce.defjvp(lambda t_, ans, x, t: t_ * _bce_dx(x, t),
            lambda t_, ans, x, t: t_ * _bce_dt(x))
+
+
+# ---- linear: x @ w.T + b (F.linear) -------------------------------------------------------
+# x: (..., in) with at least 2 dims, w: (out, in), b: (out,).  A cotangent (or a
+# tangent) may carry nb extra leading dims (batched sweeps): nb = g.ndim - x.ndim.
+def _linear_nb_fwd(x, w):
+    if x.ndim > 2 and x.flags.c_contiguous:     # one GEMM, the batch dims folded in
+        return np.matmul(x.reshape(-1, x.shape[-1]), w.T).reshape(x.shape[:-1] + (w.shape[0],))
+    return np.matmul(x, w.T)
+
+
+def _linear_fwd(x, w, b):
+    out = _linear_nb_fwd(x, w)
+    if np.result_type(out, b) == out.dtype:
+        np.add(out, b, out=out)                 # out is fresh: no temporary for the bias
+        return out
+    return out + b
+
+
+def _linear_dx(g, ans, x, w, b=None):
+    return ops.matmul(g, w)
+
+
+def _flat_rows(g, x):
+    """``g`` as (batch..., rows, out): the sample dims of ``x`` folded into one."""
+    nb = g.ndim - x.ndim
+    return ops.reshape(g, tuple(g.shape[:nb]) + (-1, g.shape[-1]))
+
+
+def _linear_dw(g, ans, x, w, b=None):
+    x2 = x if x.ndim == 2 else ops.reshape(x, (-1, x.shape[-1]))
+    g2 = g if g.ndim == 2 else _flat_rows(g, x)
+    return ops.matmul(mT(g2), x2)      # (batch..., out, in), C-contiguous
+
+
+def _linear_db(g, ans, x, w, b):
+    g2 = g if g.ndim == 2 else _flat_rows(g, x)
+    return ops.sum(g2, axis=-2)
+
+
+def _linear_tx(t, ans, x, w, b=None):
+    return ops.matmul(t, mT(w))
+
+
+def _linear_tw(t, ans, x, w, b=None):
+    # t: (batch..., 1..., out, in) (the engine lines batch dims up: bcast=True)
+    return ops.matmul(x, mT(t))
+
+
+def _linear_tb(t, ans, x, w, b):
+    return t            # broadcast to the output's shape by the engine
+
+
+linear_nobias = Primitive(_linear_nb_fwd, "linear", batchable=True, bcast=True, saves="args")
+linear_nobias.defvjp(_linear_dx, _linear_dw)
+linear_nobias.defjvp(_linear_tx, _linear_tw)
+
+linear = Primitive(_linear_fwd, "linear", batchable=True, bcast=True, saves="args")
+linear.defvjp(_linear_dx, _linear_dw, _linear_db)
+linear.defjvp(_linear_tx, _linear_tw, _linear_tb)

@@ -15,7 +15,7 @@ import numpy as np
 
 from .. import ops
 from ..tensor import Tensor, _data
-from ._prims import erf as _erf, bce as _bce
+from ._prims import erf as _erf, bce as _bce, linear as _linear, linear_nobias as _linear_nb
 
 __all__ = [
     "linear", "dropout", "batch_norm", "layer_norm", "embedding", "one_hot",
@@ -127,6 +127,16 @@ def _dim(dim, ndim):
 def linear(input, weight, bias=None):
     """``input @ weight.T + bias`` (weight has shape (out_features, in_features))."""
     input, weight = _t(input), _t(weight)
+    xd, wd = input._data, weight._data
+    if (xd.ndim >= 2 and wd.ndim == 2 and xd.dtype.kind == "f" and wd.dtype.kind == "f"
+            and xd.shape[-1] == wd.shape[1]):
+        # one node, the weight gradient computed in the weight's (out, in) layout
+        if bias is None:
+            return _linear_nb(input, weight)
+        bias = _t(bias)
+        bd = bias._data
+        if bd.shape == (wd.shape[0],) and bd.dtype.kind == "f":
+            return _linear(input, weight, bias)
     if weight.ndim == 1:
         out = ops.matmul(input, weight)
     else:
