@@ -129,3 +129,99 @@ def test_linear_mixed_dtypes_promote_as_the_composite():
     out.sum().backward()
     assert x.grad.dtype == np.float32 and w.grad.dtype == np.float64
     assert b.grad.dtype == np.float32
+
+
+# --------------------------------------------------------------------------------------
+# softmax cross-entropy of class indices: _prims.softmax_ce behind F.cross_entropy
+# --------------------------------------------------------------------------------------
+def composite_ce(z, t, **kw):
+    return F.nll_loss(F.log_softmax(z, 1), t, **kw)
+
+
+CE_CASES = [dict(), dict(reduction="sum"), dict(weight="w"), dict(weight="w", reduction="sum"),
+            dict(ignore_index=1), dict(ignore_index=1, weight="w")]
+
+
+def _ce_kw(case, C, seed=5):
+    kw = dict(case)
+    if kw.get("weight") == "w":
+        kw["weight"] = np.abs(randn(C, seed=seed)) + 0.1
+    return kw
+
+
+@pytest.mark.parametrize("case", CE_CASES, ids=str)
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_cross_entropy_is_one_node_and_matches_the_composite_and_torch(case, dtype):
+    N, C = 7, 4
+    z = randn(N, C).astype(dtype)
+    t = np.array([0, 1, 3, 2, 1, 1, 0])
+    kw = _ce_kw(case, C)
+    a, b = ya.Tensor(z, requires_grad=True, dtype=dtype), ya.Tensor(z, requires_grad=True, dtype=dtype)
+    out = F.cross_entropy(a, t, **kw)
+    assert out._node.prim.name == "cross_entropy"
+    ref = composite_ce(b, t, **kw)
+    assert out.dtype == ref.dtype == np.dtype(dtype)
+    tol = dict(rtol=1e-12, atol=1e-14) if dtype == np.float64 else dict(rtol=1e-6, atol=1e-7)
+    np.testing.assert_allclose(out.data, ref.data, **tol)
+    out.backward()
+    ref.backward()
+    assert a.grad.dtype == np.dtype(dtype)
+    np.testing.assert_allclose(a.grad.data, b.grad.data, **tol)
+    tkw = {k: (torch.tensor(v) if k == "weight" else v) for k, v in kw.items()}
+    tz = torch.tensor(z, requires_grad=True)
+    tl = TF.cross_entropy(tz, torch.tensor(t), **{k: (v.to(tz.dtype) if k == "weight" else v)
+                                                  for k, v in tkw.items()})
+    tl.backward()
+    tol = dict(rtol=1e-10, atol=1e-12) if dtype == np.float64 else dict(rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(out.data, tl.detach().numpy(), **tol)
+    np.testing.assert_allclose(a.grad.data, tz.grad.numpy(), **tol)
+
+
+@pytest.mark.parametrize("case", CE_CASES, ids=str)
+def test_cross_entropy_gradcheck_second_order_both_modes(case):
+    N, C = 4, 3
+    t = np.array([0, 2, 1, 1])
+    kw = _ce_kw(case, C)
+
+    def f(z):
+        return F.cross_entropy(z * 1.5, t, **kw)
+    assert gradcheck(f, randn(N, C), modes=("rev", "fwd"), order=2)
+
+
+def test_cross_entropy_double_backward_matches_torch():
+    z, t = randn(5, 4), np.array([0, 3, 1, 1, 2])
+    w = np.abs(randn(4, seed=3)) + 0.5
+    yz = ya.Tensor(z, requires_grad=True)
+    tz = torch.tensor(z, requires_grad=True)
+    yl = F.cross_entropy(ops.tanh(yz) * 3, t, weight=w)
+    tl = TF.cross_entropy(torch.tanh(tz) * 3, torch.tensor(t), weight=torch.tensor(w))
+    (yg,) = _grads(yl, [yz])
+    (tg,) = torch.autograd.grad(tl, [tz], create_graph=True)
+    np.testing.assert_allclose(yg.data, tg.detach().numpy(), rtol=1e-10, atol=1e-12)
+    (yh,) = _grads(ops.sum(yg * yg * yg), [yz])
+    (th,) = torch.autograd.grad((tg ** 3).sum(), [tz])
+    np.testing.assert_allclose(yh.data, th.numpy(), rtol=1e-10, atol=1e-12)
+
+
+def test_cross_entropy_jacobians_and_hessian_match_the_composite():
+    z, t = randn(3, 4), np.array([1, 0, 3])
+    for kw in (dict(), dict(reduction="sum", ignore_index=0)):
+        for jac in (ya.jacrev, ya.jacfwd, ya.hessian):
+            a = jac(lambda z: F.cross_entropy(z, t, **kw))(z)
+            r = jac(lambda z: composite_ce(z, t, **kw))(z)
+            np.testing.assert_allclose(a.data, r.data, rtol=1e-10, atol=1e-12)
+    # batched cotangents through the vjp: the jacobian of a vector of two losses
+    a = ya.jacrev(lambda z: ops.stack([F.cross_entropy(z, t), F.cross_entropy(z * z, t)]))(z)
+    r = ya.jacrev(lambda z: ops.stack([composite_ce(z, t), composite_ce(z * z, t)]))(z)
+    np.testing.assert_allclose(a.data, r.data, rtol=1e-10, atol=1e-12)
+
+
+def test_cross_entropy_falls_back_to_the_composite_at_infinite_logits_and_all_ignored():
+    z = randn(3, 4)
+    z[1, 2] = np.inf
+    out = F.cross_entropy(ya.Tensor(z, requires_grad=True), np.array([0, 2, 1]))
+    assert out._node.prim.name != "cross_entropy"
+    t = np.array([1, 1, 1])
+    out = F.cross_entropy(ya.Tensor(randn(3, 4), requires_grad=True), t, ignore_index=1)
+    assert out._node.prim.name != "cross_entropy"
+    assert np.isnan(out.data)

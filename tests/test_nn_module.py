@@ -482,7 +482,7 @@ def test_step_with_transposed_assigned_weights_matches_torch_and_keeps_layouts()
     lin = nn.Linear(5, 3, dtype=np.float32)
     lin.weight.data, lin.bias.data = W.T, b.copy()
     opt = ya.optim.SGD(lin.parameters(), lr=0.1)
-    tl = torch.nn.Linear(5, 3)
+    tl = torch.nn.Linear(5, 3, dtype=torch.float32)
     with torch.no_grad():
         tl.weight.data = torch.from_numpy(W.copy()).T
         tl.bias.copy_(torch.from_numpy(b))

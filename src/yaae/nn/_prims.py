@@ -24,7 +24,7 @@ from ..tensor import primitive, Primitive
 from .. import ops
 from ..ops.linalg import mT
 
-__all__ = ["erf", "erfinv_np", "erf_np", "bce", "linear", "linear_nobias"]
+__all__ = ["erf", "erfinv_np", "erf_np", "bce", "linear", "linear_nobias", "softmax_ce"]
 
 # ---- erf ---------------------------------------------------------------------------------
 _A = (3.16112374387056560e00, 1.13864154151050156e02, 3.77485237685302021e02,
@@ -222,3 +222,48 @@ linear_nobias.defjvp(_linear_tx, _linear_tw)
 linear = Primitive(_linear_fwd, "linear", batchable=True, bcast=True, saves="args")
 linear.defvjp(_linear_dx, _linear_dw, _linear_db)
 linear.defjvp(_linear_tx, _linear_tw, _linear_tb)
+
+
+# ---- softmax cross-entropy of class indices (F.cross_entropy's common case) ---------------
+# z: (N, C) logits; idx: (N,) class indices (ignored targets replaced by any valid
+# index); wt: (N,) the per-sample weights (0 where ignored); denom: the divisor
+# ('mean': the summed weights; 'sum': 1); m: (N, 1) the finite row maxima of z.
+# Value: -sum(wt * log_softmax(z)[n, idx[n]]) / denom, as the composite
+# nll_loss(log_softmax(z)) computes it.  Only z is differentiable; its rules are
+# written with yaae ops (softmax is a composite), so they differentiate again.
+def _softmax_ce_fwd(z, idx, wt, denom, m):
+    zm = z - m
+    lse = np.log(np.exp(zm).sum(axis=1))
+    picked = zm[np.arange(z.shape[0]), idx] - lse
+    return -(picked * wt).sum() / denom
+
+
+def _softmax_ce_coef(z, idx, wt, denom):
+    """d loss / dz: (softmax(z) - onehot(idx)) * wt / denom, per row."""
+    n = z.shape[-2]
+    c = (wt / denom).reshape(n, 1)
+    if type(z) is np.ndarray:                       # a plain sweep: NumPy directly
+        e = np.exp(z - z.max(axis=1, keepdims=True))
+        p = e / e.sum(axis=1, keepdims=True)
+        p[np.arange(n), idx] -= 1
+        p *= c
+        return p
+    onehot = np.zeros(z.shape, dtype=z.dtype)
+    onehot[np.arange(n), idx] = 1
+    return (ops.softmax(z, axis=-1) - onehot) * c.astype(z.dtype)
+
+
+def _softmax_ce_vjp(g, ans, z, idx, wt, denom, m):
+    coef = _softmax_ce_coef(z, idx, wt, denom)
+    if g.ndim == 0:
+        return coef * g
+    return coef * ops.reshape(g, tuple(g.shape) + (1, 1))     # batched cotangents
+
+
+def _softmax_ce_jvp(t, ans, z, idx, wt, denom, m):
+    return ops.sum(t * _softmax_ce_coef(z, idx, wt, denom), axis=(-2, -1))
+
+
+softmax_ce = Primitive(_softmax_ce_fwd, "cross_entropy", batchable=True, saves="args")
+softmax_ce.defvjp(_softmax_ce_vjp, None, None, None, None)
+softmax_ce.defjvp(_softmax_ce_jvp, None, None, None, None)

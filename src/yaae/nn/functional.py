@@ -15,7 +15,8 @@ import numpy as np
 
 from .. import ops
 from ..tensor import Tensor, _data
-from ._prims import erf as _erf, bce as _bce, linear as _linear, linear_nobias as _linear_nb
+from ._prims import (erf as _erf, bce as _bce, linear as _linear, linear_nobias as _linear_nb,
+                     softmax_ce as _softmax_ce)
 
 __all__ = [
     "linear", "dropout", "batch_norm", "layer_norm", "embedding", "one_hot",
@@ -525,6 +526,41 @@ def nll_loss(input, target, weight=None, size_average=None, ignore_index=-100, r
     return total / denom
 
 
+def _fused_cross_entropy(input, target, weight, ignore_index, reduction):
+    """(N, C) logits and class indices, 'mean' or 'sum': one node (``_prims.softmax_ce``)
+    with nll_loss(log_softmax(input))'s value; None (use the composite) when a row's
+    maximum is not finite or every target is ignored."""
+    z = input._data
+    m = np.maximum.reduce(z, axis=1, keepdims=True)
+    if not np.isfinite(m).all():
+        return None
+    idx = _index(target, "nll_loss")
+    C = z.shape[1]
+    _check_targets(idx, input, C, ignore_index)
+    valid = idx != ignore_index
+    if valid.all():
+        safe = idx
+        if weight is None:
+            wt = np.ones(idx.shape, dtype=z.dtype)
+    else:
+        safe = np.where(valid, idx, 0)
+        if weight is None:
+            wt = valid.astype(z.dtype)
+    if weight is not None:
+        w = _const(weight, input)
+        if w.shape != (C,):
+            raise ValueError(f"weight tensor should be defined either for all {C} classes or "
+                             f"no classes but got weight tensor of shape: {list(w.shape)}")
+        wt = w[safe] * valid
+    if reduction == "sum":
+        denom = np.asarray(1, dtype=z.dtype)
+    else:
+        denom = np.asarray(wt.sum(), dtype=z.dtype)
+        if denom == 0:
+            return None
+    return _softmax_ce(input, safe, wt, denom, m)
+
+
 def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-100,
                   reduce=None, reduction="mean", label_smoothing=0.0):
     """Cross entropy of logits ``input`` (N, C) or (N, C, d1, ...) or (C,) with class
@@ -536,12 +572,17 @@ def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-1
     input = _t(input)
     class_dim = 0 if input.ndim == 1 else 1
     C = input.shape[class_dim]
-    logp = log_softmax(input, class_dim)
     bshape = [1] * input.ndim
     bshape[class_dim] = C
     tdata = np.asarray(_data(target))
     prob = tdata.shape == tuple(input.shape) and tdata.dtype.kind == "f" and not (
         input.ndim == 1 and tdata.ndim == 0)
+    if (not prob and label_smoothing <= 0.0 and input.ndim == 2 and input.size
+            and reduction in ("mean", "sum") and input.dtype.kind == "f"):
+        fused = _fused_cross_entropy(input, target, weight, ignore_index, reduction)
+        if fused is not None:
+            return fused
+    logp = log_softmax(input, class_dim)
     if prob:
         t = _t(target)
         if label_smoothing > 0.0:
