@@ -1,6 +1,6 @@
 """W1's MLP train step (issue #10) and the parameter-layout cliff, against PyTorch.
 
-    python bench/bench_mlp.py [--quick] [--reps N] [--src DIR] [--profile]
+    python bench/bench_mlp.py [--quick] [--reps N] [--cpu] [--src DIR] [--profile]
 
 The step of ``peers.py``'s W1: MLP 784-512-512-10 ReLU, batch 256, float32,
 softmax cross-entropy on int labels, SGD lr=0.01 (zero_grad, forward, loss,
@@ -141,6 +141,9 @@ def main():
     ap.add_argument("--src", default=os.path.join(os.path.dirname(os.path.abspath(__file__)),
                                                   "..", "src"))
     ap.add_argument("--profile", action="store_true")
+    ap.add_argument("--cpu", action="store_true",
+                    help="time with the thread's CPU clock (time.thread_time) instead of the "
+                         "wall clock: less noise from other processes on a shared machine")
     ap.add_argument("--rows", default="numpy,torch,yaae,torch T,yaae T")
     args = ap.parse_args()
     sys.path.insert(0, os.path.abspath(args.src))
@@ -178,15 +181,17 @@ def main():
         for _ in range(3):
             s()
     reps = args.reps or (8 if args.quick else 60)
+    clock = time.thread_time if args.cpu else time.perf_counter
     times = {k: [] for k in names}
     for r in range(reps):
         order = names[r % len(names):] + names[:r % len(names)]
         for k in order:
-            t0 = time.perf_counter()
+            t0 = clock()
             steps[k]()
-            times[k].append(time.perf_counter() - t0)
+            times[k].append(clock() - t0)
     med = {k: float(np.median(v)) for k, v in times.items()}
-    print(f"yaae from {os.path.dirname(ya.__file__)}; {reps} interleaved repetitions; "
+    print(f"yaae from {os.path.dirname(ya.__file__)}; {reps} interleaved repetitions "
+          f"({'thread CPU time' if args.cpu else 'wall clock'}); "
           f"W1 step (784-512-512-10, batch {BATCH}, float32)")
     base = med.get("numpy")
     tor = med.get("torch")
