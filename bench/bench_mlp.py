@@ -134,6 +134,16 @@ def yaae_row(ya, params, X, y, transposed=False):
     return step
 
 
+def _minor_faults():
+    """Minor page faults of this process so far (Linux; 0 elsewhere): fresh
+    memory being touched, e.g. after the allocator gave pages back."""
+    try:
+        with open("/proc/self/stat") as f:
+            return int(f.read().rsplit(")", 1)[1].split()[7])
+    except (OSError, IndexError, ValueError):
+        return 0
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--quick", action="store_true")
@@ -183,25 +193,28 @@ def main():
     reps = args.reps or (8 if args.quick else 60)
     clock = time.thread_time if args.cpu else time.perf_counter
     times = {k: [] for k in names}
+    faults = {k: 0 for k in names}
     for r in range(reps):
         order = names[r % len(names):] + names[:r % len(names)]
         for k in order:
+            f0 = _minor_faults()
             t0 = clock()
             steps[k]()
             times[k].append(clock() - t0)
+            faults[k] += _minor_faults() - f0
     med = {k: float(np.median(v)) for k, v in times.items()}
     print(f"yaae from {os.path.dirname(ya.__file__)}; {reps} interleaved repetitions "
           f"({'thread CPU time' if args.cpu else 'wall clock'}); "
           f"W1 step (784-512-512-10, batch {BATCH}, float32)")
     base = med.get("numpy")
     tor = med.get("torch")
-    print(f"  {'row':10} {'median':>9} {'iqr%':>5} {'x numpy':>8} {'x torch':>8}")
+    print(f"  {'row':10} {'median':>9} {'iqr%':>5} {'x numpy':>8} {'x torch':>8} {'faults/step':>12}")
     for k in names:
         v = np.asarray(times[k])
         iqr = (np.percentile(v, 75) - np.percentile(v, 25)) / med[k] * 100
         xn = f"{med[k] / base:8.3f}" if base else "       -"
         xt = f"{med[k] / tor:8.3f}" if tor else "       -"
-        print(f"  {k:10} {med[k] * 1e3:7.2f}ms {iqr:5.0f} {xn} {xt}")
+        print(f"  {k:10} {med[k] * 1e3:7.2f}ms {iqr:5.0f} {xn} {xt} {faults[k] / reps:12.0f}")
     if "yaae T" in med and "yaae" in med:
         print(f"  layout cliff: yaae T / yaae = {med['yaae T'] / med['yaae']:.3f}", end="")
         if "torch T" in med and "torch" in med:

@@ -226,31 +226,40 @@ linear.defjvp(_linear_tx, _linear_tw, _linear_tb)
 
 # ---- softmax cross-entropy of class indices (F.cross_entropy's common case) ---------------
 # z: (N, C) logits; idx: (N,) class indices (ignored targets replaced by any valid
-# index); wt: (N,) the per-sample weights (0 where ignored); denom: the divisor
-# ('mean': the summed weights; 'sum': 1); m: (N, 1) the finite row maxima of z.
-# Value: -sum(wt * log_softmax(z)[n, idx[n]]) / denom, as the composite
-# nll_loss(log_softmax(z)) computes it.  Only z is differentiable; its rules are
-# written with yaae ops (softmax is a composite), so they differentiate again.
+# index); wt: (N,) the per-sample weights (0 where ignored), or None for all ones;
+# denom: the divisor ('mean': the summed weights; 'sum': 1); m: (N, 1) the finite
+# row maxima of z.  Value: -sum(wt * log_softmax(z)[n, idx[n]]) / denom, as the
+# composite nll_loss(log_softmax(z)) computes it.  Only z is differentiable; its
+# rules are written with yaae ops (softmax is a composite), so they differentiate
+# again.
 def _softmax_ce_fwd(z, idx, wt, denom, m):
     zm = z - m
-    lse = np.log(np.exp(zm).sum(axis=1))
-    picked = zm[np.arange(z.shape[0]), idx] - lse
-    return -(picked * wt).sum() / denom
+    picked = zm[np.arange(z.shape[0]), idx]
+    picked -= np.log(np.exp(zm).sum(axis=1))
+    if wt is not None:
+        picked *= wt
+    return -picked.sum() / denom
 
 
 def _softmax_ce_coef(z, idx, wt, denom):
     """d loss / dz: (softmax(z) - onehot(idx)) * wt / denom, per row."""
     n = z.shape[-2]
-    c = (wt / denom).reshape(n, 1)
+    rows = np.arange(n)
     if type(z) is np.ndarray:                       # a plain sweep: NumPy directly
-        e = np.exp(z - z.max(axis=1, keepdims=True))
-        p = e / e.sum(axis=1, keepdims=True)
-        p[np.arange(n), idx] -= 1
-        p *= c
+        p = np.exp(z - z.max(axis=1, keepdims=True))
+        p /= p.sum(axis=1, keepdims=True)
+        p[rows, idx] -= 1
+        if wt is None:
+            p /= denom
+        else:
+            p *= (wt / denom).reshape(n, 1)
         return p
     onehot = np.zeros(z.shape, dtype=z.dtype)
-    onehot[np.arange(n), idx] = 1
-    return (ops.softmax(z, axis=-1) - onehot) * c.astype(z.dtype)
+    onehot[rows, idx] = 1
+    d = ops.softmax(z, axis=-1) - onehot
+    if wt is None:
+        return d / denom
+    return d * (wt / denom).reshape(n, 1).astype(z.dtype)
 
 
 def _softmax_ce_vjp(g, ans, z, idx, wt, denom, m):

@@ -535,27 +535,32 @@ def _fused_cross_entropy(input, target, weight, ignore_index, reduction):
     if not np.isfinite(m).all():
         return None
     idx = _index(target, "nll_loss")
-    C = z.shape[1]
-    _check_targets(idx, input, C, ignore_index)
-    valid = idx != ignore_index
-    if valid.all():
-        safe = idx
-        if weight is None:
-            wt = np.ones(idx.shape, dtype=z.dtype)
-    else:
+    N, C = z.shape
+    if idx.shape != (N,) or idx.size == 0:
+        _check_targets(idx, input, C, ignore_index)      # raises the composite's error
+    lo, hi = idx.min(), idx.max()
+    if lo < 0 or hi >= C:
+        _check_targets(idx, input, C, ignore_index)      # out of range unless ignored
+        valid = idx != ignore_index
         safe = np.where(valid, idx, 0)
-        if weight is None:
-            wt = valid.astype(z.dtype)
+    elif lo <= ignore_index <= hi:
+        valid = idx != ignore_index
+        safe = np.where(valid, idx, 0)
+    else:
+        valid = safe = idx                               # nothing ignored
+    wt = None
     if weight is not None:
         w = _const(weight, input)
         if w.shape != (C,):
             raise ValueError(f"weight tensor should be defined either for all {C} classes or "
                              f"no classes but got weight tensor of shape: {list(w.shape)}")
-        wt = w[safe] * valid
+        wt = w[safe] if valid is idx else w[safe] * valid
+    elif valid is not idx:
+        wt = valid.astype(z.dtype)
     if reduction == "sum":
         denom = np.asarray(1, dtype=z.dtype)
     else:
-        denom = np.asarray(wt.sum(), dtype=z.dtype)
+        denom = np.asarray(N if wt is None else wt.sum(), dtype=z.dtype)
         if denom == 0:
             return None
     return _softmax_ce(input, safe, wt, denom, m)
