@@ -259,10 +259,13 @@ class Optimizer:
         allocated per step (torch's ``p.add_(g, alpha=alpha)``): the product
         goes into a scratch buffer the optimizer keeps across steps (one per
         dtype, as large as the largest parameter; not part of its state)."""
+        n = pd.size
+        if n <= 4096:       # small: NumPy's cache of small blocks makes a temporary cheap
+            np.add(pd, g * alpha, out=pd)
+            return
         scratch = self.__dict__.get("_scratch")
         if scratch is None:
             scratch = self.__dict__["_scratch"] = {}
-        n = pd.size
         buf = scratch.get(pd.dtype)
         if buf is None or buf.size < n:
             buf = scratch[pd.dtype] = np.empty(n, dtype=pd.dtype)
