@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import heapq
 import itertools
+import linecache
 import threading
 import weakref
 
@@ -42,17 +43,45 @@ __all__ = [
 # --------------------------------------------------------------------------
 # thread-local state: grad mode and the visible forward-mode levels
 # --------------------------------------------------------------------------
-class _State(threading.local):
+class _State:
+    """This thread's mode: record reverse-mode graphs? (``grad``), the forward-mode
+    levels visible to ops, outermost first (``fwd``), and how many function
+    transforms are active (``depth``)."""
+    __slots__ = ("grad", "fwd", "depth")
+
     def __init__(self):
-        self.grad = True        # record reverse-mode graphs?
-        self.fwd = ()           # forward-mode levels visible to ops, outermost first
-        self.depth = 0          # active function transforms (yaae.transforms)
+        self.grad = True
+        self.fwd = ()
+        self.depth = 0
 
 
-_st = _State()
+class _PerThread(threading.local):
+    def __init__(self):
+        self.s = _State()
+
+
+_tls = _PerThread()     # the hot paths read ``_tls.s`` once per op (one thread-local lookup)
+
+
+def _state_attr(name):
+    return property(lambda self: getattr(_tls.s, name),
+                    lambda self, v: setattr(_tls.s, name, v))
+
+
+class _StateAccess:
+    """``_st.grad``, ``_st.fwd``, ``_st.depth``: this thread's ``_State``, for
+    code off the hot path."""
+    __slots__ = ()
+    grad = _state_attr("grad")
+    fwd = _state_attr("fwd")
+    depth = _state_attr("depth")
+
+
+_st = _StateAccess()
 _level_ids = itertools.count(1)
 _seq = itertools.count(0, -1)       # node sequence numbers; newer nodes are smaller
 _DEFAULT_DTYPE = [np.dtype(np.float64)]
+_PKG = __file__.rsplit("/", 1)[0] if "/" in __file__ else "."    # frames here are not the user's
 
 
 def set_default_dtype(dtype):
@@ -145,10 +174,12 @@ class GradNode:
 
     ``parents`` has one entry per positional argument: None when the
     argument needs no gradient, else its GradNode, or the argument Tensor
-    itself when it is a leaf.  ``args`` keeps the arguments as passed (Tensors, for
-    differentiable rules), ``raw`` their data (for fast rules), ``ans`` the
-    output's data; what the primitive's rules never read is kept only as shape
-    and dtype (``_Meta``) when large.  ``seq`` orders nodes (newer: smaller),
+    itself when it is a leaf.  ``raw`` keeps the arguments' data (what the
+    rules read), ``ans`` the output's data; what the primitive's rules never
+    read is kept only as shape and dtype (``_Meta``) when large.  ``args`` is
+    ``raw`` itself, except while forward-mode levels are active, when it keeps
+    the argument Tensors (their tangents); ``_saved_args`` rebuilds Tensors
+    from ``raw`` and ``parents`` for a differentiable (create_graph) sweep.  ``seq`` orders nodes (newer: smaller),
     ``g`` accumulates the incoming gradient during a sweep, ``hooks`` and
     ``retained`` serve ``register_hook`` and ``retain_grad`` on the output.
     """
@@ -273,8 +304,8 @@ class Primitive:
         # Built-in ops keep small values (cheaper); the sample table checks
         # each of them on a large input, where the values are dropped.
         self.strict = strict
-        self.m1 = unary_method(self)      # hot paths for one and two arguments
-        self.m2 = binary_method(self)
+        self.m1 = hot_path(self, 1, tensors=(0,))     # hot paths for one and two arguments
+        self.m2 = hot_path(self, 2)
         self.__doc__ = getattr(fwd, "__doc__", None)
         self.__wrapped__ = fwd
 
@@ -419,9 +450,11 @@ def _wrap(data):
 def _record(prim, out, args, raw, kw, parents):
     n = _new(GradNode)
     n.prim = prim
-    if prim.keep_args or _st.fwd:
+    if _tls.s.fwd:
         n.args = args
         n.raw = raw
+    elif prim.keep_args:
+        n.args = n.raw = raw
     else:
         lim = -1 if prim.strict else 256
         n.args = n.raw = tuple([_lite(a, lim, prim.strict) for a in raw])
@@ -437,111 +470,105 @@ def _record(prim, out, args, raw, kw, parents):
     out.requires_grad = True
 
 
-def unary_method(prim):
-    """``prim(x)`` for a Tensor ``x``: the unary hot path, specialised per
-    primitive (a closure, so the call costs one Python frame)."""
-    fwd = prim.fwd
-    keep_args, keep_ans = prim.keep_args, prim.keep_ans
-    strict = prim.strict
-    lim = -1 if strict else 256     # arrays larger than this keep only shape and dtype
-
-    def apply1(x):
-        xd = x._data
-        try:
-            ans = fwd(xd)
-        except Exception as e:
-            _fail(prim, (x,), e)
-        out = _new(Tensor)
-        out._data = ans
-        out.grad = None
-        out._tan = None
-        out._hooks = None
-        st = _st
-        if x.requires_grad and st.grad:
-            n = _new(GradNode)
-            n.prim = prim
-            if keep_args or st.fwd:
-                n.args = (x,)
-                n.raw = (xd,)
-            else:       # (_lite inlined: this is the hot path)
-                n.args = n.raw = (_Meta(xd) if (type(xd) is _ndarray and xd.size > lim) or (
-                    strict and isinstance(xd, _generic)) else xd,)
-            n.ans = _Meta(ans) if not keep_ans and ((type(ans) is _ndarray and ans.size > lim) or (
-                strict and isinstance(ans, _generic))) else ans
-            n.kw = _EMPTY
-            n.parents = (x._node or x,)
-            n.seq = next(_seq)
-            n.g = n.hooks = n.retained = None
-            out._node = n
-            out.requires_grad = True
+# The hot paths: ``prim(x)`` and ``prim(a, b)`` when an argument is a Tensor.
+# One template, specialised per primitive and arity when the primitive is
+# made (as ``collections.namedtuple`` builds its classes): what the rules
+# read (``saves``) and which arguments are known to be Tensors (``self`` of a
+# method) are decided once, so each call runs one Python frame with no
+# branch that cannot change.  ``_apply`` below is the general path, and the
+# reference for what these do.
+_HOT_PATH = """
+def {name}({params}):
+{swap}{unpack}    try:
+        ans = fwd({datas})
+    except Exception as e:
+        _fail(prim, ({args},), e)
+    c = ans.__class__
+    if c is not _ndarray and c is not _float64:
+        ans = _odd_result(prim, ({args},), ans)
+    out = _new(Tensor)
+    out._data = ans
+    out.grad = out._tan = out._hooks = None
+    st = _tls.s
+{requires}    if ({any_requires}) and st.grad:
+        n = GradNode()
+        n.prim = prim
+        if st.fwd:      # (a saved output's tangent is rebuilt from the arguments)
+            n.args = ({args},)
+            n.raw = ({datas},)
         else:
-            out._node = None
-            out.requires_grad = False
-        if st.fwd:
-            _push_tangents(prim, (x,), (xd,), _EMPTY, out, st.fwd)
-        return out
-    return apply1
+            n.args = n.raw = ({saved_datas},)
+        n.ans = {lite_ans}
+        n.kw = _EMPTY
+        n.parents = ({parents},)
+        n.seq = next(_seq)
+        n.g = n.hooks = n.retained = None
+        out._node = n
+        out.requires_grad = True
+    else:
+        out._node = None
+        out.requires_grad = False
+    if st.fwd:
+        _push_tangents(prim, ({args},), ({datas},), _EMPTY, out, st.fwd)
+    return out
+"""
 
 
-def binary_method(prim, swap=False):
-    """``prim(a, b)`` where at least one argument is a Tensor: the binary hot
-    path, specialised per primitive; ``swap`` makes the reflected operator."""
-    fwd = prim.fwd
-    keep_args, keep_ans = prim.keep_args, prim.keep_ans
+def _lite_expr(v, strict):
+    """Source for ``_lite(v)`` inlined: large arrays no rule reads become _Meta."""
+    if strict:
+        return f"_lite({v}, -1, True)"
+    return f"(_Meta({v}) if {v}.__class__ is _ndarray and {v}.size > 256 else {v})"
+
+
+def hot_path(prim, nargs, tensors=(), swap=False):
+    """The hot path of ``prim`` for ``nargs`` (1 or 2) positional arguments;
+    ``tensors``: the positions known to hold a Tensor; ``swap``: a reflected
+    operator (``b.__rsub__(a)`` computes ``a - b``)."""
+    idx = range(nargs)
+    args = [f"a{i}" for i in idx]
+    unpack = "".join(
+        f"    d{i} = a{i}._data\n" if i in tensors else
+        f"    t{i} = isinstance(a{i}, Tensor)\n    d{i} = a{i}._data if t{i} else a{i}\n"
+        for i in idx)
+    requires = "".join(
+        f"    r{i} = a{i}.requires_grad\n" if i in tensors else
+        f"    r{i} = t{i} and a{i}.requires_grad\n" for i in idx)
     strict = prim.strict
-    lim = -1 if strict else 256     # arrays larger than this keep only shape and dtype
+    src = _HOT_PATH.format(
+        name=f"{prim.name}_{nargs}",
+        params=", ".join(args),
+        swap="    a0, a1 = a1, a0\n" if swap else "",
+        unpack=unpack,
+        datas=", ".join(f"d{i}" for i in idx),
+        args=", ".join(args),
+        requires=requires,
+        any_requires=" or ".join(f"r{i}" for i in idx),
+        saved_datas=", ".join(f"d{i}" if prim.keep_args else _lite_expr(f"d{i}", strict)
+                              for i in idx),
+        lite_ans="ans" if prim.keep_ans else _lite_expr("ans", strict),
+        parents=", ".join(f"(a{i}._node or a{i}) if r{i} else None" for i in idx))
+    env = dict(prim=prim, fwd=prim.fwd, Tensor=Tensor, GradNode=GradNode, _new=_new,
+               _tls=_tls, _seq=_seq, _EMPTY=_EMPTY, _Meta=_Meta, _lite=_lite,
+               _ndarray=_ndarray, _float64=np.float64, _fail=_fail,
+               _odd_result=_odd_result, _push_tangents=_push_tangents,
+               isinstance=isinstance, next=next)
+    # a file name inside the package (anomaly mode reports the user's line, the
+    # first frame outside it), with the source where tracebacks look for it
+    fname = f"{_PKG}/<hot path of {prim.name} for {nargs} argument(s)>"
+    linecache.cache[fname] = (len(src), None, src.splitlines(True), fname)
+    exec(compile(src, fname, "exec"), env)
+    return env[f"{prim.name}_{nargs}"]
 
-    def apply2(a, b):
-        if swap:
-            a, b = b, a
-        ta = isinstance(a, Tensor)
-        tb = isinstance(b, Tensor)
-        ad = a._data if ta else a
-        bd = b._data if tb else b
-        try:
-            ans = fwd(ad, bd)
-        except Exception as e:
-            _fail(prim, (a, b), e)
-        c = ans.__class__
-        if c is Tensor:
-            ans = _nested(prim, (a, b), ans)
-        elif c is complex:          # Python's 1j * np.float64(x) (a float subclass)
-            ans = np.complex128(ans)
-        out = _new(Tensor)
-        out._data = ans
-        out.grad = None
-        out._tan = None
-        out._hooks = None
-        st = _st
-        ra = ta and a.requires_grad
-        rb = tb and b.requires_grad
-        if (ra or rb) and st.grad:
-            parents = (a._node or a if ra else None, b._node or b if rb else None)
-            n = _new(GradNode)
-            n.prim = prim
-            if keep_args or st.fwd:
-                n.args = (a, b)
-                n.raw = (ad, bd)
-            else:       # (_lite inlined: this is the hot path)
-                n.args = n.raw = (_Meta(ad) if (type(ad) is _ndarray and ad.size > lim) or (
-                                      strict and isinstance(ad, _generic)) else ad,
-                                  _Meta(bd) if (type(bd) is _ndarray and bd.size > lim) or (
-                                      strict and isinstance(bd, _generic)) else bd)
-            n.ans = _Meta(ans) if not keep_ans and ((type(ans) is _ndarray and ans.size > lim) or (
-                strict and isinstance(ans, _generic))) else ans
-            n.kw = _EMPTY
-            n.parents = parents
-            n.seq = next(_seq)
-            n.g = n.hooks = n.retained = None
-            out._node = n
-            out.requires_grad = True
-        else:
-            out._node = None
-            out.requires_grad = False
-        if st.fwd:
-            _push_tangents(prim, (a, b), (ad, bd), _EMPTY, out, st.fwd)
-        return out
-    return apply2
+
+def _odd_result(prim, args, ans):
+    """A forward result that is neither an ndarray nor a float64 scalar."""
+    c = ans.__class__
+    if c is Tensor:
+        return _nested(prim, args, ans)
+    if c is complex:            # Python's 1j * np.float64(x) (a float subclass)
+        return np.complex128(ans)
+    return ans
 
 
 def _apply(prim, args, kw):
@@ -562,7 +589,7 @@ def _apply(prim, args, kw):
     out._hooks = None
     out._node = None
     out.requires_grad = False
-    st = _st
+    st = _tls.s
     if st.grad:
         parents = tuple([a._node or a if isinstance(a, Tensor) and a.requires_grad else None
                          for a in args])
@@ -607,7 +634,7 @@ def _push_tangents(prim, args, raw, kw, out, levels):
 
 
 def _tangent_at(prim, args, raw, kw, out, levels, k, tans):
-    st = _st
+    st = _tls.s
     # plain arrays when nothing outside this level watches the rule
     plain = k == 0 and not (st.grad and (out.requires_grad or any(
         isinstance(t, Tensor) and t.requires_grad for _, t in tans)))
@@ -728,7 +755,7 @@ def inplace(t, fn, name):
     semantics for the values (same buffer, same dtype and shape, views see
     the change), PyTorch's for the graph: recorded and differentiable on a
     non-leaf, refused on a leaf that requires grad unless under ``no_grad``."""
-    st = _st
+    st = _tls.s
     if st.grad and t._node is None and t.requires_grad:
         raise RuntimeError(
             f"{name}: a leaf Tensor that requires grad (shape {t.shape}, dtype {t.dtype}) is "
@@ -774,7 +801,6 @@ def inplace(t, fn, name):
 # the record of where the user created each op cost normal runs nothing.
 _ANOMALY = 0                        # (real levels count from 1)
 _CREATED = weakref.WeakKeyDictionary()   # GradNode -> "file:line" of the user's code
-_PKG = __file__.rsplit("/", 1)[0] if "/" in __file__ else "."
 
 
 class detect_anomaly:
@@ -902,6 +928,25 @@ def _conj(x):
     return conjugate(x)
 
 
+def _saved_args(node):
+    """The arguments of ``node`` as differentiable Tensors (for create_graph),
+    rebuilt from what it saved: each one's data, attached where it came from
+    (its parent node, or the leaf itself).  Nodes keep the data, not the
+    argument Tensors: no Tensor outlives its use for the graph's sake."""
+    out = []
+    for r, p in zip(node.raw, node.parents):
+        if p is None:
+            out.append(r)                   # a constant: its data
+        elif type(p) is GradNode:
+            t = _wrap(r)
+            t._node = p
+            t.requires_grad = True
+            out.append(t)
+        else:
+            out.append(p)                   # a leaf Tensor
+    return tuple(out)
+
+
 def _saved_ans(node):
     """The output of ``node`` as a differentiable Tensor (for create_graph)."""
     ans = _wrap(node.ans)
@@ -921,7 +966,7 @@ def backward_sweep(roots, grads, inputs=None, retain_graph=False,
     ``.grad`` (and retained intermediates').  Nodes are processed newest
     first (sequence numbers are a topological order), iteratively.
     """
-    st = _st
+    st = _tls.s
     prev_grad = st.grad
     st.grad = create_graph
     anomaly = bool(st.fwd) and st.fwd[0] == _ANOMALY
@@ -944,6 +989,7 @@ def backward_sweep(roots, grads, inputs=None, retain_graph=False,
             min_seq = max(x._node.seq for x in inputs)
     push = heapq.heappush
     pop = heapq.heappop
+    nxt = None      # a pending node kept out of the heap while it is the only one
     # rules at edge inputs (0, inf, NaN) may divide by zero: their values are
     # PyTorch's, and NumPy's RuntimeWarnings from inside them are not the user's
     quiet = np.errstate(all="ignore")
@@ -964,8 +1010,14 @@ def backward_sweep(roots, grads, inputs=None, retain_graph=False,
                 push(heap, (n.seq, n))
             else:
                 n.g = n.g + g
-        while heap:
-            node = pop(heap)[1]
+        while True:
+            if nxt is not None:     # the one pending node (a chain): no heap work
+                node = nxt
+                nxt = None
+            elif heap:
+                node = pop(heap)[1]
+            else:
+                break
             g = node.g
             node.g = None
             if node.hooks is not None:
@@ -984,7 +1036,7 @@ def backward_sweep(roots, grads, inputs=None, retain_graph=False,
             prim = node.prim
             rules = prim.vjps
             if create_graph:
-                args = node.args
+                args = node.args if node.args is not raw else _saved_args(node)
                 ans = _saved_ans(node)
             else:
                 args = raw
@@ -1029,7 +1081,13 @@ def backward_sweep(roots, grads, inputs=None, retain_graph=False,
                         continue  # older than every input: cannot lead to one
                     if p.g is None:
                         p.g = gi
-                        push(heap, (p.seq, p))
+                        if nxt is None and not heap:
+                            nxt = p
+                        else:
+                            if nxt is not None:
+                                push(heap, (nxt.seq, nxt))
+                                nxt = None
+                            push(heap, (p.seq, p))
                     else:
                         p.g = p.g + gi
                 else:
@@ -1052,6 +1110,8 @@ def backward_sweep(roots, grads, inputs=None, retain_graph=False,
     except BaseException:
         for item in heap:  # leave no half-accumulated gradients behind
             item[1].g = None
+        if nxt is not None:
+            nxt.g = None
         raise
     finally:
         quiet.__exit__(None, None, None)
@@ -1368,9 +1428,9 @@ def install_methods(ops, extra):
                 if len(p.vjps) == 1:
                     m = p.m1
                 elif name.startswith("__r"):
-                    m = binary_method(p, swap=True)
+                    m = hot_path(p, 2, tensors=(1,), swap=True)
                 else:
-                    m = p.m2
+                    m = hot_path(p, 2, tensors=(0,))
             elif isinstance(op.fn, Primitive):   # not a descriptor: bind self by hand
                 m = (lambda f: lambda self, *a, **k: f(self, *a, **k))(op.fn)
             else:
