@@ -175,30 +175,40 @@ def _linear_nb_fwd(x, w):
 
 def _linear_fwd(x, w, b):
     out = _linear_nb_fwd(x, w)
-    if np.result_type(out, b) == out.dtype:
+    if b.dtype == out.dtype and type(out) is np.ndarray:
         np.add(out, b, out=out)                 # out is fresh: no temporary for the bias
         return out
     return out + b
 
 
 def _linear_dx(g, ans, x, w, b=None):
+    if type(g) is np.ndarray and type(w) is np.ndarray:     # a plain sweep: NumPy directly
+        return np.matmul(g, w)
     return ops.matmul(g, w)
 
 
 def _flat_rows(g, x):
     """``g`` as (batch..., rows, out): the sample dims of ``x`` folded into one."""
+    if g.ndim == 2:
+        return g
     nb = g.ndim - x.ndim
-    return ops.reshape(g, tuple(g.shape[:nb]) + (-1, g.shape[-1]))
+    shape = tuple(g.shape[:nb]) + (-1, g.shape[-1])
+    return g.reshape(shape) if type(g) is np.ndarray else ops.reshape(g, shape)
 
 
 def _linear_dw(g, ans, x, w, b=None):
+    g2 = _flat_rows(g, x)
+    if type(g) is np.ndarray and type(x) is np.ndarray:
+        x2 = x if x.ndim == 2 else x.reshape(-1, x.shape[-1])
+        return np.matmul(g2.swapaxes(-1, -2), x2)           # (batch..., out, in), C order
     x2 = x if x.ndim == 2 else ops.reshape(x, (-1, x.shape[-1]))
-    g2 = g if g.ndim == 2 else _flat_rows(g, x)
-    return ops.matmul(mT(g2), x2)      # (batch..., out, in), C-contiguous
+    return ops.matmul(mT(g2), x2)
 
 
 def _linear_db(g, ans, x, w, b):
-    g2 = g if g.ndim == 2 else _flat_rows(g, x)
+    g2 = _flat_rows(g, x)
+    if type(g2) is np.ndarray:
+        return np.add.reduce(g2, axis=-2)
     return ops.sum(g2, axis=-2)
 
 
@@ -241,12 +251,13 @@ def _softmax_ce_fwd(z, idx, wt, denom, m):
     return -picked.sum() / denom
 
 
-def _softmax_ce_coef(z, idx, wt, denom):
-    """d loss / dz: (softmax(z) - onehot(idx)) * wt / denom, per row."""
+def _softmax_ce_coef(z, idx, wt, denom, m):
+    """d loss / dz: (softmax(z) - onehot(idx)) * wt / denom, per row (``m``: the
+    finite row maxima, the shift the composite's softmax uses too)."""
     n = z.shape[-2]
     rows = np.arange(n)
     if type(z) is np.ndarray:                       # a plain sweep: NumPy directly
-        p = np.exp(z - z.max(axis=1, keepdims=True))
+        p = np.exp(z - m)
         p /= p.sum(axis=1, keepdims=True)
         p[rows, idx] -= 1
         if wt is None:
@@ -263,14 +274,14 @@ def _softmax_ce_coef(z, idx, wt, denom):
 
 
 def _softmax_ce_vjp(g, ans, z, idx, wt, denom, m):
-    coef = _softmax_ce_coef(z, idx, wt, denom)
+    coef = _softmax_ce_coef(z, idx, wt, denom, m)
     if g.ndim == 0:
         return coef * g
     return coef * ops.reshape(g, tuple(g.shape) + (1, 1))     # batched cotangents
 
 
 def _softmax_ce_jvp(t, ans, z, idx, wt, denom, m):
-    return ops.sum(t * _softmax_ce_coef(z, idx, wt, denom), axis=(-2, -1))
+    return ops.sum(t * _softmax_ce_coef(z, idx, wt, denom, m), axis=(-2, -1))
 
 
 softmax_ce = Primitive(_softmax_ce_fwd, "cross_entropy", batchable=True, saves="args")
