@@ -45,14 +45,16 @@ __all__ = [
 # --------------------------------------------------------------------------
 class _State:
     """This thread's mode: record reverse-mode graphs? (``grad``), the forward-mode
-    levels visible to ops, outermost first (``fwd``), and how many function
-    transforms are active (``depth``)."""
-    __slots__ = ("grad", "fwd", "depth")
+    levels visible to ops, outermost first (``fwd``), how many function
+    transforms are active (``depth``), and whether a tangent rule is running
+    (``quiet``: NumPy's floating-point warnings are already off)."""
+    __slots__ = ("grad", "fwd", "depth", "quiet")
 
     def __init__(self):
         self.grad = True
         self.fwd = ()
         self.depth = 0
+        self.quiet = False      # inside a tangent rule (NumPy's FP warnings already off)
 
 
 class _PerThread(threading.local):
@@ -606,6 +608,78 @@ _EMPTY = {}
 # --------------------------------------------------------------------------
 # forward mode: tangents pushed during the forward computation
 # --------------------------------------------------------------------------
+# A tangent at level L needs a reverse-mode graph only if something that
+# started before L may differentiate it: a tensor requiring grad that is older
+# than L (an enclosing grad's input, a parameter the function closed over, an
+# input that requires grad).  Reverse transforms running *inside* L (the
+# ``jacrev`` of ``hessian = jacfwd(jacrev(f))``, the ``grad`` of ``hvp``) only
+# read L's tangents forward, through their rules' arguments, never through a
+# graph: for them the tangent rules run unrecorded (on plain ndarrays at the
+# innermost level).  Levels opened by the transforms register when they began
+# (``_LEVEL_INFO``); the transforms' own fresh leaves (``_FRESH``) made after
+# that do not count as older.  A level not registered records as before.
+#
+# The same registry keeps, per level, the tangent each recorded output got
+# (``ans_tans``), so that a reverse sweep run inside the level with
+# ``create_graph`` (``_saved_ans``) does not compute it a second time.
+_LEVEL_INFO = {}    # level -> [seq when it began, memo: id(node) -> (weakref, older?),
+#                              ans_tans: id(node) -> (weakref, tangent), recorded any?]
+_FRESH = {}         # id(leaf) -> (weakref, seq): leaves created by reverse transforms
+
+
+def _older_leaf(leaf, start):
+    e = _FRESH.get(id(leaf))
+    return e is None or e[0]() is not leaf or e[1] > start
+
+
+def _reaches_older(x, level):
+    """Whether Tensor ``x`` (requiring grad) depends, through its reverse
+    graph, on a tensor requiring grad that is older than forward ``level``."""
+    info = _LEVEL_INFO.get(level)
+    if info is None:
+        return True
+    start, memo = info[0], info[1]
+    n = x._node
+    if n is None:
+        return _older_leaf(x, start)
+    stack = [n]
+    while stack:
+        m = stack[-1]
+        if m.seq > start:
+            stack.pop()
+            continue
+        e = memo.get(id(m))
+        if e is not None and e[0]() is m:
+            stack.pop()
+            continue
+        res = pending = False
+        for p in m.parents:
+            if p is None:
+                continue
+            if type(p) is GradNode:
+                if p.seq > start:
+                    res = True
+                    break
+                e = memo.get(id(p))
+                if e is not None and e[0]() is p:
+                    if e[1]:
+                        res = True
+                        break
+                    continue
+                stack.append(p)
+                pending = True
+                break
+            if _older_leaf(p, start):
+                res = True
+                break
+        if not pending:
+            memo[id(m)] = (weakref.ref(m), res)
+            stack.pop()
+    if n.seq > start:
+        return True
+    return memo[id(n)][1]
+
+
 def _push_tangents(prim, args, raw, kw, out, levels):
     """Compute ``out``'s tangent at every visible level some argument has one.
 
@@ -620,13 +694,15 @@ def _push_tangents(prim, args, raw, kw, out, levels):
         tans = None
         i = 0
         for a in args:
-            if isinstance(a, Tensor) and a._tan is not None:
-                t = a._tan.get(level)
-                if t is not None:
-                    if tans is None:
-                        tans = [(i, t)]
-                    else:
-                        tans.append((i, t))
+            if isinstance(a, Tensor):
+                d = a._tan
+                if d is not None:
+                    t = d.get(level)
+                    if t is not None:
+                        if tans is None:
+                            tans = [(i, t)]
+                        else:
+                            tans.append((i, t))
             i += 1
         if tans is not None:
             _tangent_at(prim, args, raw, kw, out, levels, k, tans)
@@ -635,13 +711,32 @@ def _push_tangents(prim, args, raw, kw, out, levels):
 
 def _tangent_at(prim, args, raw, kw, out, levels, k, tans):
     st = _tls.s
-    # plain arrays when nothing outside this level watches the rule
-    plain = k == 0 and not (st.grad and (out.requires_grad or any(
-        isinstance(t, Tensor) and t.requires_grad for _, t in tans)))
+    level = levels[k]
+    # record the rule's operations only when something older than this level
+    # may differentiate the tangent (see _reaches_older); with nothing to
+    # record and no outer level to carry, the rule runs on plain arrays
+    saved_grad = st.grad
+    record = False
+    if saved_grad:
+        for _, t in tans:
+            if type(t) is Tensor and t.requires_grad:
+                record = True
+                break
+        else:
+            if out.requires_grad:
+                for a in args:
+                    if isinstance(a, Tensor) and a.requires_grad and _reaches_older(a, level):
+                        record = True
+                        break
+    plain = k == 0 and not record
     saved_fwd = st.fwd
     st.fwd = levels[:k]
-    quiet = np.errstate(all="ignore")   # a rule at an edge input is yaae's business, not a warning
-    quiet.__enter__()
+    st.grad = record
+    loud = not st.quiet
+    if loud:    # a rule at an edge input is yaae's business, not a warning
+        quiet = np.errstate(all="ignore")
+        quiet.__enter__()
+        st.quiet = True
     try:
         if plain:
             rargs, rans = raw, out._data
@@ -657,7 +752,7 @@ def _tangent_at(prim, args, raw, kw, out, levels, k, tans):
         oshape = out._data.shape
         total = None
         for i, t in tans:
-            if plain and isinstance(t, Tensor):
+            if plain and type(t) is not _ndarray and isinstance(t, Tensor):
                 t = t._data
             try:
                 rule = jvps[i]
@@ -688,11 +783,27 @@ def _tangent_at(prim, args, raw, kw, out, levels, k, tans):
         if total.dtype is not od and total.dtype != od:
             total = _astype(total, od)
     finally:
-        quiet.__exit__(None, None, None)
+        if loud:
+            st.quiet = False
+            quiet.__exit__(None, None, None)
         st.fwd = saved_fwd
+        st.grad = saved_grad
     if out._tan is None:
         out._tan = {}
-    out._tan[levels[k]] = total
+    out._tan[level] = total
+    node = out._node
+    if node is not None:
+        info = _LEVEL_INFO.get(level)
+        if info is not None:
+            if record:
+                info[3] = True
+            cache = info[2]
+            key = id(node)
+            cache[key] = (weakref.ref(node, lambda _, c=cache, key=key: c.pop(key, None)), total)
+    elif record:
+        info = _LEVEL_INFO.get(level)
+        if info is not None:
+            info[3] = True
 
 
 # --------------------------------------------------------------------------
@@ -948,12 +1059,28 @@ def _saved_args(node):
 
 
 def _saved_ans(node):
-    """The output of ``node`` as a differentiable Tensor (for create_graph)."""
+    """The output of ``node`` as a differentiable Tensor (for create_graph),
+    with its tangents at the visible forward levels: those recorded when the
+    node was made, or computed again from its arguments'."""
     ans = _wrap(node.ans)
     ans._node = node
     ans.requires_grad = True
-    if _st.fwd and any(isinstance(a, Tensor) and a._tan for a in node.args):
-        _push_tangents(node.prim, node.args, node.raw, node.kw, ans, _st.fwd)
+    levels = _st.fwd
+    if levels and any(isinstance(a, Tensor) and a._tan for a in node.args):
+        tans = {}
+        key = id(node)
+        for level in levels:
+            info = _LEVEL_INFO.get(level)
+            e = info[2].get(key) if info is not None else None
+            if e is None or e[0]() is not node:
+                if any(isinstance(a, Tensor) and a._tan and level in a._tan for a in node.args):
+                    break   # not recorded: compute them all (in level order)
+                continue
+            tans[level] = e[1]
+        else:
+            ans._tan = tans or None
+            return ans
+        _push_tangents(node.prim, node.args, node.raw, node.kw, ans, levels)
     return ans
 
 
@@ -1042,6 +1169,7 @@ def backward_sweep(roots, grads, inputs=None, retain_graph=False,
                 args = raw
                 ans = node.ans
             kw = node.kw
+            nargs = len(args)
             i = -1
             for p in node.parents:
                 i += 1
@@ -1058,6 +1186,10 @@ def backward_sweep(roots, grads, inputs=None, retain_graph=False,
                         gi = _loop_batch(rule, g, nb, ans, args, kw)
                     elif kw:
                         gi = rule(g, ans, *args, **kw)
+                    elif nargs == 2:    # (no *args: that call packs a new tuple)
+                        gi = rule(g, ans, args[0], args[1])
+                    elif nargs == 1:
+                        gi = rule(g, ans, args[0])
                     else:
                         gi = rule(g, ans, *args)
                 except SavesError as e:

@@ -22,7 +22,7 @@ import weakref
 import numpy as np
 
 from .tensor import (Tensor, GradNode, Primitive, _wrap, _st, _level_ids, _seq, backward_sweep,
-                     get_default_dtype)
+                     get_default_dtype, _LEVEL_INFO, _FRESH)
 
 __all__ = ["grad", "value_and_grad", "vjp", "jvp", "jacrev", "jacfwd", "jacobian",
            "hessian", "hvp"]
@@ -133,16 +133,18 @@ def _rev_input(p):
             leaf._tan = dict(p._tan)
         leaf.requires_grad = True
         k = id(leaf)
-        _INTERNAL[k] = weakref.ref(leaf, lambda r, k=k: _INTERNAL.pop(k, None))
+        _INTERNAL[k] = (weakref.ref(leaf, lambda r, k=k: _INTERNAL.pop(k, None)), next(_seq))
         return alias(leaf)
     finally:
         st.grad = prev
 
 
 RAW, DETACH, KEEP = "raw", "detach", "keep"
-# the fresh leaves reverse-mode transforms differentiate (id -> weakref): graphs
-# that end only at these depend on nothing the user's function closed over
-_INTERNAL = {}
+# the fresh leaves reverse-mode transforms differentiate (id -> (weakref, seq
+# when made)): graphs that end only at these depend on nothing the user's
+# function closed over, and a forward level older than such a leaf records no
+# graph of its tangents for it (tensor._reaches_older)
+_INTERNAL = _FRESH
 
 
 def _mode(flat_inputs):
@@ -190,7 +192,7 @@ def _closed_over(outs):
 
 def _internal(leaf):
     r = _INTERNAL.get(id(leaf))
-    return r is not None and r() is leaf
+    return r is not None and r[0]() is leaf
 
 
 def _out(x, raw):
@@ -358,13 +360,16 @@ def grad(f, argnums=0, has_aux=False, holomorphic=False):
 
 # ---- forward mode -------------------------------------------------------------------------
 def _fwd_input(p, t, level):
-    """A fresh tensor standing for ``p`` whose tangent at ``level`` is ``t``."""
+    """A fresh tensor standing for ``p`` whose tangent at ``level`` is ``t``
+    (None: a symbolic zero, no tangent at all)."""
     if isinstance(p, Tensor) and (p.requires_grad or p._tan):
         x = alias(p)
         if x is p:  # pragma: no cover
             x = _wrap(p.data)
     else:
         x = _wrap(p.data if isinstance(p, Tensor) else _as_float_array(p))
+    if t is None:
+        return x
     td = t.data if isinstance(t, Tensor) else np.asarray(t, dtype=x.data.dtype)
     if td.shape[td.ndim - x.data.ndim:] != x.data.shape:
         raise ValueError(f"jvp: tangent of shape {td.shape} does not match the primal "
@@ -426,22 +431,28 @@ def _hold(outs):
         lst.extend(o for o in outs if isinstance(o, Tensor))
 
 
-def _run_fwd(f, flat_p, tree, flat_t):
-    """Run ``f`` at a new forward level: ``(level, result, held)``, ``held``
-    the Tensors nested reverse transforms asked to be released with it."""
+def _run_fwd(f, flat_p, tree, flat_t, start):
+    """Run ``f`` at a new forward level: ``(level, result, held, recorded)``,
+    ``held`` the Tensors nested reverse transforms asked to be released with
+    it, ``recorded`` whether any of its tangents was recorded in a reverse
+    graph.  ``start``: a sequence number taken before the inputs were made."""
     level = next(_level_ids)
-    xs = [_fwd_input(p, t, level) for p, t in zip(flat_p, flat_t)]
-    prev = _st.fwd
-    _st.fwd = prev + (level,)
-    held = []
-    _held.lists.append(held)
+    info = _LEVEL_INFO[level] = [start, {}, {}, False]
     try:
-        with _Depth():
-            res = f(*tree_unflatten(xs, tree))
+        xs = [_fwd_input(p, t, level) for p, t in zip(flat_p, flat_t)]
+        prev = _st.fwd
+        _st.fwd = prev + (level,)
+        held = []
+        _held.lists.append(held)
+        try:
+            with _Depth():
+                res = f(*tree_unflatten(xs, tree))
+        finally:
+            _st.fwd = prev
+            _held.lists.pop()
     finally:
-        _st.fwd = prev
-        _held.lists.pop()
-    return level, res, held
+        del _LEVEL_INFO[level]
+    return level, res, held, info[3]
 
 
 def jvp(f, primals, tangents, has_aux=False):
@@ -461,7 +472,7 @@ def jvp(f, primals, tangents, has_aux=False):
             raise ValueError(f"jvp: tangent {i} has shape {ts} but its primal has shape {ps}")
     raw = _mode(flat_p)
     start = next(_seq)
-    level, res, held = _run_fwd(f, flat_p, tree, flat_t)
+    level, res, held, recorded = _run_fwd(f, flat_p, tree, flat_t, start)
     if has_aux:
         res, aux = res
     outs, otree = tree_flatten(res)
@@ -487,7 +498,8 @@ def jvp(f, primals, tangents, has_aux=False):
             a = _as_float_array(o)
             p_out.append(_out(a, raw))
             t_out.append(_out(np.zeros_like(a), raw))
-    _release_level(outs + held + (tree_flatten(aux)[0] if has_aux else []), level, start)
+    if raw == KEEP or has_aux or recorded:
+        _release_level(outs + held + (tree_flatten(aux)[0] if has_aux else []), level, start)
     result = tree_unflatten(p_out, otree), tree_unflatten(t_out, otree)
     if has_aux:
         return result + (_aux_out(aux, raw),)
@@ -504,47 +516,89 @@ def jacrev(f, argnums=0, has_aux=False, holomorphic=False):
     over basis vectors).  Shape: output shape + input shape."""
     @functools.wraps(f)
     def jf(*args, **kwargs):
-        single, nums = _select_args(args, argnums)
-        g = _restrict(f, args, kwargs, nums)
-        raw = _mode(tree_flatten(args)[0])
-        prim = tuple(args[a] for a in nums)
-        flat, tree = tree_flatten(prim)
-        xs = [_rev_input(p) for p in flat]
-        from .tensor import enable_grad
-        with _Depth(), enable_grad():
-            res = g(*tree_unflatten(xs, tree))
-        if has_aux:
-            res, aux = res
-        outs, otree = tree_flatten(res)
-        _check_outputs("jacrev", outs)
-        if _held.lists:
-            _hold(outs)
-        _check_complex("jacrev", flat, outs, holomorphic)
-        closed = raw != KEEP and _closed_over(outs)
-        if closed:
-            raw = KEEP
-        create = closed or _depth() > 0 or any(_traced(p) for p in flat)
-        per_out = []
-        for o in outs:
-            o = o if isinstance(o, Tensor) else _wrap(_as_float_array(o))
-            m = o.size
-            if o.requires_grad and m:
-                seed = np.eye(m, dtype=o.dtype).reshape((m,) + o.shape)
-                gs = backward_sweep([o], [_wrap(seed) if create else seed], inputs=xs,
-                                    retain_graph=True, create_graph=create)
-            else:
-                gs = [None] * len(xs)
-            jacs = []
-            for x, gx in zip(xs, gs):
-                if gx is None:
-                    gx = np.zeros((m,) + x.shape, dtype=x.dtype)
-                from . import ops
-                jacs.append(_out(ops.reshape(gx, o.shape + x.shape), raw))
-            per_out.append(tree_unflatten(jacs, tree))
-        out = tree_unflatten(per_out, otree)
-        out = _unwrap_single(out, single, otree)
-        return (out, _aux_out(aux, raw)) if has_aux else out
+        return _jacrev_finish(_jacrev_run(f, args, kwargs, argnums, has_aux), holomorphic)
     return jf
+
+
+def _jacrev_run(f, args, kwargs, argnums, has_aux):
+    """jacrev's first half: ``f`` evaluated once, recording its graph."""
+    single, nums = _select_args(args, argnums)
+    g = _restrict(f, args, kwargs, nums)
+    raw = _mode(tree_flatten(args)[0])
+    prim = tuple(args[a] for a in nums)
+    flat, tree = tree_flatten(prim)
+    xs = [_rev_input(p) for p in flat]
+    from .tensor import enable_grad
+    with _Depth(), enable_grad():
+        res = g(*tree_unflatten(xs, tree))
+    aux = None
+    if has_aux:
+        res, aux = res
+    outs, otree = tree_flatten(res)
+    _check_outputs("jacrev", outs)
+    if _held.lists:
+        _hold(outs)
+    return single, raw, flat, tree, xs, outs, otree, has_aux, aux
+
+
+def _jacrev_finish(run, holomorphic):
+    """jacrev's second half: one batched sweep per output leaf (a scalar
+    output: one plain sweep, no batch dimension)."""
+    single, raw, flat, tree, xs, outs, otree, has_aux, aux = run
+    _check_complex("jacrev", flat, outs, holomorphic)
+    closed = raw != KEEP and _closed_over(outs)
+    if closed:
+        raw = KEEP
+    create = closed or _depth() > 0 or any(_traced(p) for p in flat)
+    from . import ops
+    per_out = []
+    for o in outs:
+        o = o if isinstance(o, Tensor) else _wrap(_as_float_array(o))
+        m = o.size
+        scalar = o.ndim == 0
+        if o.requires_grad and m:
+            seed = np.ones((), dtype=o.dtype) if scalar else _eye(m, o.dtype).reshape((m,) + o.shape)
+            gs = backward_sweep([o], [_wrap(seed) if create else seed], inputs=xs,
+                                retain_graph=True, create_graph=create)
+        else:
+            gs = [None] * len(xs)
+        jacs = []
+        for x, gx in zip(xs, gs):
+            if gx is None:
+                gx = np.zeros(x.shape if scalar else (m,) + x.shape, dtype=x.dtype)
+            elif not scalar and not _data_of(gx).flags.writeable:
+                # the seed, or a view of it or of a factor matmul did not multiply by it
+                gx = gx.copy() if type(gx) is np.ndarray else ops.multiply(gx, 1)
+            jacs.append(_out(gx if scalar else ops.reshape(gx, o.shape + x.shape), raw))
+        per_out.append(tree_unflatten(jacs, tree))
+    out = tree_unflatten(per_out, otree)
+    out = _unwrap_single(out, single, otree)
+    return (out, _aux_out(aux, raw)) if has_aux else out
+
+
+_EYES = {}     # (n, dtype) -> a read-only identity: jacrev's seeds, made once (n >= 64)
+
+
+def _eye(n, dtype):
+    """The identity of size n (read-only, shared: a sweep never writes into its
+    seed; results that are views of it are copied before they leave)."""
+    key = (n, np.dtype(dtype))
+    e = _EYES.get(key)
+    if e is None:
+        from .ops.linalg import KNOWN_EYES
+        e = np.eye(n, dtype=dtype)
+        e.flags.writeable = False
+        if 64 <= n <= 2048:    # (matmul skips the GEMM with these: large ones only)
+            if len(_EYES) >= 8:
+                _EYES.clear()
+                KNOWN_EYES.clear()
+            _EYES[key] = e
+            KNOWN_EYES[e.__array_interface__["data"][0]] = e
+    return e
+
+
+def _data_of(x):
+    return x._data if isinstance(x, Tensor) else x
 
 
 def _aux_out(aux, raw):
@@ -582,15 +636,11 @@ def jacfwd(f, argnums=0, has_aux=False, holomorphic=False):
         for k, p in enumerate(flat):
             pd = p.data if isinstance(p, Tensor) else _as_float_array(p)
             n = pd.size
-            tans = []
-            for j, q in enumerate(flat):
-                qd = q.data if isinstance(q, Tensor) else _as_float_array(q)
-                if j == k:
-                    tans.append(np.eye(n, dtype=pd.dtype).reshape((n,) + pd.shape))
-                else:
-                    tans.append(np.zeros((n,) + qd.shape, dtype=qd.dtype))
+            # the other inputs' tangents are symbolic zeros: no tangent, no work
+            seed = _eye(n, pd.dtype)
+            tans = [seed.reshape((n,) + pd.shape) if j == k else None for j in range(len(flat))]
             start = next(_seq)
-            level, res, held = _run_fwd(g, flat, tree, tans)
+            level, res, held, recorded = _run_fwd(g, flat, tree, tans, start)
             if has_aux:
                 res, aux = res
             outs, otree = tree_flatten(res)
@@ -598,6 +648,7 @@ def jacfwd(f, argnums=0, has_aux=False, holomorphic=False):
             if k == 0:
                 _check_complex("jacfwd", flat, outs, holomorphic)
             jl = []
+            kept = False
             for o in outs:
                 od = o.data if isinstance(o, Tensor) else _as_float_array(o)
                 t = o._tan.get(level) if isinstance(o, Tensor) and o._tan else None
@@ -605,8 +656,13 @@ def jacfwd(f, argnums=0, has_aux=False, holomorphic=False):
                     J = np.zeros(od.shape + pd.shape, dtype=od.dtype)
                 else:
                     J = ops.reshape(ops.moveaxis(t, 0, -1), od.shape + pd.shape)
-                jl.append(_out(J, KEEP if raw != KEEP and _closed_over([J]) else raw))
-            _release_level(outs + held + (tree_flatten(aux)[0] if has_aux else []), level, start)
+                    if not _data_of(J).flags.writeable:   # (the seed or a view of it)
+                        J = J.copy() if type(J) is np.ndarray else ops.multiply(J, 1)
+                jm = KEEP if raw != KEEP and _closed_over([J]) else raw
+                kept = kept or jm == KEEP
+                jl.append(_out(J, jm))
+            if kept or has_aux or recorded:
+                _release_level(outs + held + (tree_flatten(aux)[0] if has_aux else []), level, start)
             per_in.append(jl)
         # regroup: output leaves outermost, then the input structure
         per_out = []
@@ -621,39 +677,92 @@ def jacfwd(f, argnums=0, has_aux=False, holomorphic=False):
 
 def jacobian(f, argnums=0, has_aux=False, holomorphic=False):
     """Jacobian, by forward mode when the output has more elements than the
-    input and by reverse mode otherwise."""
+    input and by reverse mode otherwise.  ``f`` runs once, recording its graph
+    for reverse mode; only when its output turns out larger than its input is
+    it run again, with forward-mode tangents."""
     @functools.wraps(f)
     def jf(*args, **kwargs):
         single, nums = _select_args(args, argnums)
         n_in = sum(np.size(p.data if isinstance(p, Tensor) else p)
                    for a in nums for p in tree_flatten(args[a])[0])
-        from .tensor import no_grad
-        with no_grad():
-            res = f(*args, **kwargs)
-        if has_aux:
-            res = res[0]
-        n_out = sum(np.size(o.data if isinstance(o, Tensor) else o) for o in tree_flatten(res)[0])
-        mode = jacfwd if n_out > n_in else jacrev
-        return mode(f, argnums, has_aux, holomorphic)(*args, **kwargs)
+        run = _jacrev_run(f, args, kwargs, argnums, has_aux)
+        n_out = sum(np.size(o.data if isinstance(o, Tensor) else o) for o in run[5])
+        if n_out > n_in:
+            del run
+            return jacfwd(f, argnums, has_aux, holomorphic)(*args, **kwargs)
+        return _jacrev_finish(run, holomorphic)
     return jf
 
 
+def _real_inputs(args, argnums):
+    try:
+        _, nums = _select_args(args, argnums)
+    except (TypeError, ValueError):
+        return False        # (the transform itself reports it)
+    for a in nums:
+        for p in tree_flatten(args[a])[0]:
+            d = p.data if isinstance(p, Tensor) else p
+            if np.iscomplexobj(d):
+                return False
+    return True
+
+
 def hessian(f, argnums=0, has_aux=False, holomorphic=False):
-    """The Hessian of a scalar-output ``f``, by forward-over-reverse."""
-    if has_aux:
-        return jacfwd(jacrev(f, argnums, True, holomorphic), argnums, True, holomorphic)
-    return jacfwd(jacrev(f, argnums, holomorphic=holomorphic), argnums, holomorphic=holomorphic)
+    """The Hessian of a scalar-output ``f``.
+
+    Real inputs: reverse-over-reverse, ``jacrev(jacrev(f))``: yaae's reverse
+    sweeps run their rules on plain arrays, which makes it the cheaper of the
+    two orders here (JAX's forward-over-reverse builds the same matrix, the
+    Jacobian of the gradient, from the other side; for a twice-differentiable
+    ``f`` the two agree).  Complex inputs: forward-over-reverse,
+    ``jacfwd(jacrev(f))``, as JAX."""
+    rr = jacrev(jacrev(f, argnums, has_aux, holomorphic), argnums, has_aux, holomorphic)
+    fr = jacfwd(jacrev(f, argnums, has_aux, holomorphic), argnums, has_aux, holomorphic)
+
+    @functools.wraps(f)
+    def h(*args, **kwargs):
+        return (rr if _real_inputs(args, argnums) else fr)(*args, **kwargs)
+    return h
 
 
 def hvp(f, primals, tangents):
-    """``(f(*primals), H·tangents)``: a Hessian-vector product by
-    forward-over-reverse, without forming the Hessian."""
+    """``(f(*primals), H·tangents)``: a Hessian-vector product, without
+    forming the Hessian.
+
+    Real primals and tangents: reverse-over-reverse, the VJP of the gradient
+    with the tangents as cotangent, ``vjp(grad(f))`` (H is symmetric for a
+    twice-differentiable ``f``): in yaae two reverse sweeps on plain arrays
+    cost less than one forward-mode pass through the gradient's rules, on
+    small ops and large ones alike (``bench/bench_hessian.py``).  Complex
+    ones: forward-over-reverse, ``jvp(grad(f))``, as JAX (the gradient of a
+    real function of complex numbers is not holomorphic, so its VJP is not
+    its JVP)."""
     primals, tangents = tuple(primals), tuple(tangents)
     nums = tuple(range(len(primals)))
+    flat_p, tree = tree_flatten(primals)
+    flat_t, ttree = tree_flatten(tangents)
+    real = len(flat_p) == len(flat_t) and tree == ttree and not any(
+        np.iscomplexobj(x.data if isinstance(x, Tensor) else x) for x in flat_p + flat_t)
+    if real:
+        for i, (p, t) in enumerate(zip(flat_p, flat_t)):
+            ps = np.shape(p.data if isinstance(p, Tensor) else _as_float_array(p))
+            ts = np.shape(t.data if isinstance(t, Tensor) else _as_float_array(t))
+            if ps != ts:
+                raise ValueError(f"hvp: tangent {i} has shape {ts} but its primal has shape {ps}")
+        raw = _mode(flat_p)
+        vg = value_and_grad(f, nums)
 
-    def vg(*xs):
-        return value_and_grad(f, nums)(*xs)
-    (value, _), (_, hv) = jvp(vg, primals, tangents)
+        def grad_and_value(*xs):
+            value, g = vg(*xs)
+            return g, value
+        _, vjp_fn, value = vjp(grad_and_value, *primals, has_aux=True)
+        hv = vjp_fn(tangents)
+        if raw == DETACH and isinstance(value, Tensor) and not _closed_over([value]):
+            value = _wrap(value._data)
+    else:
+        def vg(*xs):
+            return value_and_grad(f, nums)(*xs)
+        (value, _), (_, hv) = jvp(vg, primals, tangents)
     if len(primals) == 1:
         hv = hv[0]
     return value, hv

@@ -39,6 +39,61 @@ def _squeeze_second_last(x):
     return reshape(x, tuple(x.shape[:-2]) + tuple(x.shape[-1:]))
 
 
+# Identity matrices that Jacobian sweeps use as seeds (``transforms._eye``):
+# read-only, kept alive by that cache; data address -> the array.
+KNOWN_EYES = {}
+
+
+def _is_eye(m):
+    """Whether 2-D ``m`` is one of the identity seeds of ``KNOWN_EYES``,
+    element for element (same buffer, shape and strides): O(1), no scan."""
+    if m.flags.writeable:
+        return False
+    e = KNOWN_EYES.get(m.__array_interface__["data"][0])
+    return (e is not None and m.shape == e.shape and m.strides == e.strides
+            and m.dtype == e.dtype)
+
+
+def _gemm(x, y):
+    """``x @ y`` for 2-D arrays; a product with a Jacobian sweep's identity
+    seed is the other factor itself, as a read-only view (the sweep's
+    functional rules never write into it; ``jacrev``/``jacfwd`` copy a
+    read-only result before it leaves them) -- when that factor is finite:
+    inf * 0 makes NaN in a GEMM."""
+    for e, other in ((x, y), (y, x)):
+        # (a finite sum: every entry finite; an overflowing one only skips the shortcut)
+        if _is_eye(e) and np.isfinite(np.add.reduce(other, axis=None)):
+            rt = np.result_type(x, y)
+            if other.dtype != rt:
+                return other.astype(rt)
+            v = other.view()
+            v.flags.writeable = False
+            return v
+    return np.matmul(x, y)
+
+
+def _matmul(a, b, **kw):
+    """``np.matmul``, with a batched operand against a 2-D one folded into one
+    GEMM: NumPy runs one small GEMM (or GEMV) per batch item, several times
+    slower when the items are rows or columns (batched tangents and
+    cotangents: ``(B, 1, k) @ (k, n)``, ``(m, k) @ (B, k, 1)``).  A Jacobian
+    sweep's identity seed as a factor costs nothing (see ``_gemm``)."""
+    if not kw and type(a) is np.ndarray and type(b) is np.ndarray and a.size and b.size:
+        nda, ndb = a.ndim, b.ndim
+        if ndb == 2:
+            if nda == 2:
+                if KNOWN_EYES:
+                    return _gemm(a, b)
+            elif nda > 2 and a.shape[-1] == b.shape[0] and (a.shape[-2] == 1 or a.flags.c_contiguous):
+                s = a.shape
+                return _gemm(a.reshape(a.size // s[-1], s[-1]), b).reshape(s[:-1] + b.shape[1:])
+        elif nda == 2 and ndb > 2 and b.shape[-1] == 1 and a.shape[1] == b.shape[-2]:
+            s = b.shape
+            out = _gemm(b.reshape(b.size // s[-2], s[-2]), a.T)
+            return out.reshape(s[:-2] + (a.shape[0], 1))
+    return np.matmul(a, b, **kw)
+
+
 def _matmul_vjp_a(g, ans, a, b):
     if b.ndim == 1:                      # (..., k, n) @ (n,) or (n,) @ (n,)
         return expand_dims(g, -1) * b
@@ -51,6 +106,8 @@ def _matmul_vjp_b(g, ans, a, b):
     if b.ndim == 1:
         if a.ndim == 1:
             return expand_dims(g, -1) * a
+        if a.ndim == 2 and g.ndim > 1:  # batched cotangents: one GEMM, not a stack of GEMVs
+            return matmul(g, a)
         return _squeeze_last(matmul(mT(a), expand_dims(g, -1)))
     if a.ndim == 1:
         return expand_dims(a, -1) * expand_dims(g, -2)
@@ -65,11 +122,13 @@ def _matmul_jvp_a(t, ans, a, b):
 
 def _matmul_jvp_b(t, ans, a, b):
     if b.ndim == 1:
+        if a.ndim == 2 and t.ndim > 1:  # batched tangents: one GEMM, not a stack of GEMVs
+            return matmul(t, mT(a))
         return _squeeze_last(matmul(a, expand_dims(t, -1)))
     return matmul(a, t)
 
 
-matmul = defop("matmul", np.matmul, bcast=True, saves="args",
+matmul = defop("matmul", _matmul, bcast=True, saves="args",
                numpy=(np.matmul, np.linalg.matmul), method=("__matmul__", "__rmatmul__", "matmul"),
                vjp=(_matmul_vjp_a, _matmul_vjp_b),
                jvp=(_matmul_jvp_a, _matmul_jvp_b))
