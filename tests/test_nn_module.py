@@ -436,3 +436,65 @@ def test_orthogonal(shape):
         np.testing.assert_allclose(w @ w.T, 4 * np.eye(w.shape[0]), atol=1e-12)
     else:
         np.testing.assert_allclose(w.T @ w, 4 * np.eye(w.shape[1]), atol=1e-12)
+
+
+# --------------------------------------------------------------------------------------
+# parameter layout: a Parameter's array is kept C-contiguous (issue #10's layout cliff)
+# --------------------------------------------------------------------------------------
+def test_parameter_data_assigned_a_transpose_is_stored_c_contiguous():
+    w = np.arange(12.0).reshape(3, 4)
+    p = nn.Parameter(np.zeros((4, 3)))
+    p.data = w.T
+    assert p.data.flags.c_contiguous
+    np.testing.assert_array_equal(p.data, w.T)
+    c = np.ones((4, 3))
+    p.data = c
+    assert p.data is c                    # a C-contiguous array is shared, as in PyTorch
+    p.data = ya.Tensor(w, dtype=np.float64).T
+    assert p.data.flags.c_contiguous
+    np.testing.assert_array_equal(p.data, w.T)
+    q = nn.Parameter(np.asfortranarray(w))
+    assert q.data.flags.c_contiguous and q.data.shape == (3, 4)
+    np.testing.assert_array_equal(q.data, w)
+    s = nn.Parameter(w[:, ::2])
+    assert s.data.flags.c_contiguous
+    np.testing.assert_array_equal(s.data, w[:, ::2])
+
+
+def test_load_state_dict_of_transposed_arrays_keeps_parameters_c_contiguous():
+    lin = nn.Linear(4, 3)
+    w = np.arange(12.0).reshape(4, 3)           # stored (in, out): the weight is its transpose
+    lin.load_state_dict({"weight": w.T, "bias": np.zeros(3)})
+    assert lin.weight.data.flags.c_contiguous
+    np.testing.assert_array_equal(lin.weight.data, w.T)
+    lin.weight._data = np.asfortranarray(lin.weight.data)      # forced past the setter
+    lin.load_state_dict({"weight": w.T + 1, "bias": np.zeros(3)})
+    assert lin.weight.data.flags.c_contiguous
+    np.testing.assert_array_equal(lin.weight.data, w.T + 1)
+
+
+def test_step_with_transposed_assigned_weights_matches_torch_and_keeps_layouts():
+    rng = np.random.default_rng(0)
+    W = rng.standard_normal((5, 3)).astype(np.float32)      # (in, out)
+    b = rng.standard_normal(3).astype(np.float32)
+    x = rng.standard_normal((7, 5)).astype(np.float32)
+    t = rng.integers(0, 3, 7)
+    lin = nn.Linear(5, 3, dtype=np.float32)
+    lin.weight.data, lin.bias.data = W.T, b.copy()
+    opt = ya.optim.SGD(lin.parameters(), lr=0.1)
+    tl = torch.nn.Linear(5, 3, dtype=torch.float32)
+    with torch.no_grad():
+        tl.weight.data = torch.from_numpy(W.copy()).T
+        tl.bias.copy_(torch.from_numpy(b))
+    topt = torch.optim.SGD(tl.parameters(), lr=0.1)
+    for _ in range(2):
+        opt.zero_grad()
+        nn.functional.cross_entropy(lin(ya.Tensor(x)), t).backward()
+        assert lin.weight.grad.data.flags.c_contiguous
+        opt.step()
+        topt.zero_grad()
+        torch.nn.functional.cross_entropy(tl(torch.from_numpy(x)), torch.from_numpy(t)).backward()
+        topt.step()
+    assert lin.weight.data.flags.c_contiguous
+    np.testing.assert_allclose(lin.weight.data, tl.weight.detach().numpy(), rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(lin.bias.data, tl.bias.detach().numpy(), rtol=1e-5, atol=1e-6)

@@ -527,3 +527,40 @@ def test_pickle_round_trip_keeps_state_attached():
     assert p2 is not r.P["W"]
     np.testing.assert_array_equal(opt2.state[p2]["exp_avg"], r.opt.state[r.P["W"]]["exp_avg"])
     assert opt2.state[p2]["step"] == 3.0 and len(opt2.state) == 3
+
+
+# --------------------------------------------------------------------------
+# SGD's in-place update through a reused scratch buffer, for any layout
+# --------------------------------------------------------------------------
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("layout", ["C", "F", "strided", "0-d", "small"])
+def test_sgd_update_in_place_for_every_layout(dtype, layout):
+    rng = np.random.default_rng(0)
+    base = rng.standard_normal((160, 240)).astype(dtype)     # large: through the scratch buffer
+    if layout == "C":
+        arr = base.copy()
+    elif layout == "F":
+        arr = np.asfortranarray(base)
+    elif layout == "strided":
+        arr = base.copy()[::2, 1::3]
+    elif layout == "small":
+        arr = base[:6, :8].copy()
+    else:
+        arr = np.array(base[0, 0])
+    big = ya.Tensor(rng.standard_normal(50000).astype(dtype), requires_grad=True)  # scratch > p
+    p = ya.Tensor(arr, requires_grad=True, dtype=dtype)
+    p.data = arr                                  # keep the layout under test
+    g = rng.standard_normal(arr.shape).astype(dtype)
+    gb = rng.standard_normal(50000).astype(dtype)
+    p.grad, big.grad = ya.Tensor(g, dtype=dtype), ya.Tensor(gb, dtype=dtype)
+    before, big_before = arr.copy(), big.data.copy()
+    opt = ya.optim.SGD([big, p], lr=0.1)
+    for k in range(2):                            # the second step reuses the buffer
+        opt.step()
+        assert p.data is arr                      # in place
+        np.testing.assert_allclose(arr, before - 0.1 * (k + 1) * g, rtol=1e-5 if dtype == np.float32 else 1e-12)
+        np.testing.assert_allclose(big.data, big_before - 0.1 * (k + 1) * gb,
+                                   rtol=1e-5 if dtype == np.float32 else 1e-12)
+    np.testing.assert_array_equal(p.grad.data, g)     # gradients only read
+    assert p.data.dtype == dtype
+    assert "_scratch" not in str(opt.state_dict())

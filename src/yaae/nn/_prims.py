@@ -8,15 +8,23 @@
   backward formula ``(x - t) / max(x (1 - x), float32(1e-12))`` (the log terms are
   clamped at -100 in the forward, so the clamped function's own derivative
   would be 0/NaN at 0 and 1 where PyTorch's is finite).
+* ``linear`` / ``linear_nobias``: ``x @ w.T (+ b)`` as one node, for
+  ``F.linear``.  The composite ``matmul(x, transpose(w))`` computes the weight
+  gradient as ``x.T @ g`` and hands back its transpose, a strided view that
+  becomes a transposing copy when it lands in ``.grad``; here the rule computes
+  ``g.T @ x`` directly in the weight's (out, in) layout, and the bias is added
+  in place.  The rules are written with yaae ops (differentiable again, both
+  modes) and accept batched (co)tangents.
 """
 import math
 
 import numpy as np
 
-from ..tensor import primitive
+from ..tensor import primitive, Primitive
 from .. import ops
+from ..ops.linalg import mT
 
-__all__ = ["erf", "erfinv_np", "erf_np", "bce"]
+__all__ = ["erf", "erfinv_np", "erf_np", "bce", "linear", "linear_nobias", "softmax_ce"]
 
 # ---- erf ---------------------------------------------------------------------------------
 _A = (3.16112374387056560e00, 1.13864154151050156e02, 3.77485237685302021e02,
@@ -154,3 +162,128 @@ bce.defvjp(lambda g, ans, x, t: g * _bce_dx(x, t),
            lambda g, ans, x, t: g * _bce_dt(x))
 bce.defjvp(lambda t_, ans, x, t: t_ * _bce_dx(x, t),
            lambda t_, ans, x, t: t_ * _bce_dt(x))
+
+
+# ---- linear: x @ w.T + b (F.linear) -------------------------------------------------------
+# x: (..., in) with at least 2 dims, w: (out, in), b: (out,).  A cotangent (or a
+# tangent) may carry nb extra leading dims (batched sweeps): nb = g.ndim - x.ndim.
+def _linear_nb_fwd(x, w):
+    if x.ndim > 2 and x.flags.c_contiguous:     # one GEMM, the batch dims folded in
+        return np.matmul(x.reshape(-1, x.shape[-1]), w.T).reshape(x.shape[:-1] + (w.shape[0],))
+    return np.matmul(x, w.T)
+
+
+def _linear_fwd(x, w, b):
+    out = _linear_nb_fwd(x, w)
+    if b.dtype == out.dtype and type(out) is np.ndarray:
+        np.add(out, b, out=out)                 # out is fresh: no temporary for the bias
+        return out
+    return out + b
+
+
+def _linear_dx(g, ans, x, w, b=None):
+    if type(g) is np.ndarray and type(w) is np.ndarray:     # a plain sweep: NumPy directly
+        return np.matmul(g, w)
+    return ops.matmul(g, w)
+
+
+def _flat_rows(g, x):
+    """``g`` as (batch..., rows, out): the sample dims of ``x`` folded into one."""
+    if g.ndim == 2:
+        return g
+    nb = g.ndim - x.ndim
+    shape = tuple(g.shape[:nb]) + (-1, g.shape[-1])
+    return g.reshape(shape) if type(g) is np.ndarray else ops.reshape(g, shape)
+
+
+def _linear_dw(g, ans, x, w, b=None):
+    g2 = _flat_rows(g, x)
+    if type(g) is np.ndarray and type(x) is np.ndarray:
+        x2 = x if x.ndim == 2 else x.reshape(-1, x.shape[-1])
+        return np.matmul(g2.swapaxes(-1, -2), x2)           # (batch..., out, in), C order
+    x2 = x if x.ndim == 2 else ops.reshape(x, (-1, x.shape[-1]))
+    return ops.matmul(mT(g2), x2)
+
+
+def _linear_db(g, ans, x, w, b):
+    g2 = _flat_rows(g, x)
+    if type(g2) is np.ndarray:
+        return np.add.reduce(g2, axis=-2)
+    return ops.sum(g2, axis=-2)
+
+
+def _linear_tx(t, ans, x, w, b=None):
+    return ops.matmul(t, mT(w))
+
+
+def _linear_tw(t, ans, x, w, b=None):
+    # t: (batch..., 1..., out, in) (the engine lines batch dims up: bcast=True)
+    return ops.matmul(x, mT(t))
+
+
+def _linear_tb(t, ans, x, w, b):
+    return t            # broadcast to the output's shape by the engine
+
+
+linear_nobias = Primitive(_linear_nb_fwd, "linear", batchable=True, bcast=True, saves="args")
+linear_nobias.defvjp(_linear_dx, _linear_dw)
+linear_nobias.defjvp(_linear_tx, _linear_tw)
+
+linear = Primitive(_linear_fwd, "linear", batchable=True, bcast=True, saves="args")
+linear.defvjp(_linear_dx, _linear_dw, _linear_db)
+linear.defjvp(_linear_tx, _linear_tw, _linear_tb)
+
+
+# ---- softmax cross-entropy of class indices (F.cross_entropy's common case) ---------------
+# z: (N, C) logits; idx: (N,) class indices (ignored targets replaced by any valid
+# index); wt: (N,) the per-sample weights (0 where ignored), or None for all ones;
+# denom: the divisor ('mean': the summed weights; 'sum': 1); m: (N, 1) the finite
+# row maxima of z.  Value: -sum(wt * log_softmax(z)[n, idx[n]]) / denom, as the
+# composite nll_loss(log_softmax(z)) computes it.  Only z is differentiable; its
+# rules are written with yaae ops (softmax is a composite), so they differentiate
+# again.
+def _softmax_ce_fwd(z, idx, wt, denom, m):
+    zm = z - m
+    picked = zm[np.arange(z.shape[0]), idx]
+    picked -= np.log(np.exp(zm).sum(axis=1))
+    if wt is not None:
+        picked *= wt
+    return -picked.sum() / denom
+
+
+def _softmax_ce_coef(z, idx, wt, denom, m):
+    """d loss / dz: (softmax(z) - onehot(idx)) * wt / denom, per row (``m``: the
+    finite row maxima, the shift the composite's softmax uses too)."""
+    n = z.shape[-2]
+    rows = np.arange(n)
+    if type(z) is np.ndarray:                       # a plain sweep: NumPy directly
+        p = np.exp(z - m)
+        p /= p.sum(axis=1, keepdims=True)
+        p[rows, idx] -= 1
+        if wt is None:
+            p /= denom
+        else:
+            p *= (wt / denom).reshape(n, 1)
+        return p
+    onehot = np.zeros(z.shape, dtype=z.dtype)
+    onehot[rows, idx] = 1
+    d = ops.softmax(z, axis=-1) - onehot
+    if wt is None:
+        return d / denom
+    return d * (wt / denom).reshape(n, 1).astype(z.dtype)
+
+
+def _softmax_ce_vjp(g, ans, z, idx, wt, denom, m):
+    coef = _softmax_ce_coef(z, idx, wt, denom, m)
+    if g.ndim == 0:
+        return coef * g
+    return coef * ops.reshape(g, tuple(g.shape) + (1, 1))     # batched cotangents
+
+
+def _softmax_ce_jvp(t, ans, z, idx, wt, denom, m):
+    return ops.sum(t * _softmax_ce_coef(z, idx, wt, denom, m), axis=(-2, -1))
+
+
+softmax_ce = Primitive(_softmax_ce_fwd, "cross_entropy", batchable=True, saves="args")
+softmax_ce.defvjp(_softmax_ce_vjp, None, None, None, None)
+softmax_ce.defjvp(_softmax_ce_jvp, None, None, None, None)

@@ -15,7 +15,8 @@ import numpy as np
 
 from .. import ops
 from ..tensor import Tensor, _data
-from ._prims import erf as _erf, bce as _bce
+from ._prims import (erf as _erf, bce as _bce, linear as _linear, linear_nobias as _linear_nb,
+                     softmax_ce as _softmax_ce)
 
 __all__ = [
     "linear", "dropout", "batch_norm", "layer_norm", "embedding", "one_hot",
@@ -127,6 +128,16 @@ def _dim(dim, ndim):
 def linear(input, weight, bias=None):
     """``input @ weight.T + bias`` (weight has shape (out_features, in_features))."""
     input, weight = _t(input), _t(weight)
+    xd, wd = input._data, weight._data
+    if (xd.ndim >= 2 and wd.ndim == 2 and xd.dtype.kind == "f" and wd.dtype.kind == "f"
+            and xd.shape[-1] == wd.shape[1]):
+        # one node, the weight gradient computed in the weight's (out, in) layout
+        if bias is None:
+            return _linear_nb(input, weight)
+        bias = _t(bias)
+        bd = bias._data
+        if bd.shape == (wd.shape[0],) and bd.dtype.kind == "f":
+            return _linear(input, weight, bias)
     if weight.ndim == 1:
         out = ops.matmul(input, weight)
     else:
@@ -515,6 +526,46 @@ def nll_loss(input, target, weight=None, size_average=None, ignore_index=-100, r
     return total / denom
 
 
+def _fused_cross_entropy(input, target, weight, ignore_index, reduction):
+    """(N, C) logits and class indices, 'mean' or 'sum': one node (``_prims.softmax_ce``)
+    with nll_loss(log_softmax(input))'s value; None (use the composite) when a row's
+    maximum is not finite or every target is ignored."""
+    z = input._data
+    m = np.maximum.reduce(z, axis=1, keepdims=True)
+    if not np.isfinite(m).all():
+        return None
+    idx = _index(target, "nll_loss")
+    N, C = z.shape
+    if idx.shape != (N,) or idx.size == 0:
+        _check_targets(idx, input, C, ignore_index)      # raises the composite's error
+    lo, hi = idx.min(), idx.max()
+    if lo < 0 or hi >= C:
+        _check_targets(idx, input, C, ignore_index)      # out of range unless ignored
+        valid = idx != ignore_index
+        safe = np.where(valid, idx, 0)
+    elif lo <= ignore_index <= hi:
+        valid = idx != ignore_index
+        safe = np.where(valid, idx, 0)
+    else:
+        valid = safe = idx                               # nothing ignored
+    wt = None
+    if weight is not None:
+        w = _const(weight, input)
+        if w.shape != (C,):
+            raise ValueError(f"weight tensor should be defined either for all {C} classes or "
+                             f"no classes but got weight tensor of shape: {list(w.shape)}")
+        wt = w[safe] if valid is idx else w[safe] * valid
+    elif valid is not idx:
+        wt = valid.astype(z.dtype)
+    if reduction == "sum":
+        denom = np.asarray(1, dtype=z.dtype)
+    else:
+        denom = np.asarray(N if wt is None else wt.sum(), dtype=z.dtype)
+        if denom == 0:
+            return None
+    return _softmax_ce(input, safe, wt, denom, m)
+
+
 def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-100,
                   reduce=None, reduction="mean", label_smoothing=0.0):
     """Cross entropy of logits ``input`` (N, C) or (N, C, d1, ...) or (C,) with class
@@ -526,12 +577,17 @@ def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-1
     input = _t(input)
     class_dim = 0 if input.ndim == 1 else 1
     C = input.shape[class_dim]
-    logp = log_softmax(input, class_dim)
     bshape = [1] * input.ndim
     bshape[class_dim] = C
     tdata = np.asarray(_data(target))
     prob = tdata.shape == tuple(input.shape) and tdata.dtype.kind == "f" and not (
         input.ndim == 1 and tdata.ndim == 0)
+    if (not prob and label_smoothing <= 0.0 and input.ndim == 2 and input.size
+            and reduction in ("mean", "sum") and input.dtype.kind == "f"):
+        fused = _fused_cross_entropy(input, target, weight, ignore_index, reduction)
+        if fused is not None:
+            return fused
+    logp = log_softmax(input, class_dim)
     if prob:
         t = _t(target)
         if label_smoothing > 0.0:

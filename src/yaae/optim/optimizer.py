@@ -254,6 +254,28 @@ class Optimizer:
                 mark_modified(p)     # an in-place update: a graph that saved p can't backward
                 yield p, pd, g
 
+    def _add_scaled(self, pd, g, alpha):
+        """``pd += alpha * g`` in place, with no temporary the size of ``pd``
+        allocated per step (torch's ``p.add_(g, alpha=alpha)``): the product
+        goes into a scratch buffer the optimizer keeps across steps (one per
+        dtype, as large as the largest parameter; not part of its state)."""
+        n = pd.size
+        if n <= 4096:       # small: NumPy's cache of small blocks makes a temporary cheap
+            np.add(pd, g * alpha, out=pd)
+            return
+        scratch = self.__dict__.get("_scratch")
+        if scratch is None:
+            scratch = self.__dict__["_scratch"] = {}
+        buf = scratch.get(pd.dtype)
+        if buf is None or buf.size < n:
+            buf = scratch[pd.dtype] = np.empty(n, dtype=pd.dtype)
+        if pd.flags.f_contiguous and not pd.flags.c_contiguous:
+            b = buf[:n].reshape(pd.shape[::-1]).T     # the parameter's layout
+        else:
+            b = buf[:n].reshape(pd.shape)
+        np.multiply(g, alpha, out=b)
+        np.add(pd, b, out=pd)
+
     # ---- checkpoints --------------------------------------------------------
     def state_dict(self):
         """The optimizer state as ``{'state': {index: {...}}, 'param_groups':

@@ -77,5 +77,5 @@ class SGD(Optimizer):
                         g = g + momentum * buf
                     else:
                         g = buf
-                np.add(pd, (-lr) * g, out=pd)
+                self._add_scaled(pd, g, -lr)
         return loss
