@@ -819,6 +819,7 @@ def _tangent_at(prim, args, raw, kw, out, levels, k, tans):
 # one (a gradient nobody asks for); it never computes with it.  (Writing to
 # ``.data`` bypasses this, as in PyTorch.)
 _MODIFIED = {}      # id(Tensor or root ndarray) -> (weakref to it, seq of its last change)
+_NEWEST_CHANGE = [0]    # seq of the newest change: nodes newer than it saved nothing stale
 
 
 def _root(a):
@@ -829,7 +830,7 @@ def _root(a):
 
 def mark_modified(t):
     """Record an in-place change of Tensor ``t`` (and of the buffer it views)."""
-    seq = next(_seq)
+    seq = _NEWEST_CHANGE[0] = next(_seq)
     d = t._data
     for obj in ((t, _root(d)) if type(d) is _ndarray else (t,)):
         k = id(obj)
@@ -1002,9 +1003,12 @@ def _sum_to(g, shape, nb):
     axes = tuple(range(nb, nb + lead)) + tuple(
         nb + lead + i for i, s in enumerate(shape) if s == 1 and gshape[nb + lead + i] != 1)
     if type(g) is _ndarray:          # a plain sweep: NumPy directly
+        if lead:        # (without keepdims: a fresh array, not a view .grad must copy)
+            g = np.add.reduce(g, axis=axes[:lead])
+            axes = tuple(a - lead for a in axes[lead:])
         if axes:
             g = np.add.reduce(g, axis=axes, keepdims=True)
-        return g.reshape(gshape[:nb] + tuple(shape)) if lead else g
+        return g
     from .ops.reductions import sum as _sum
     from .ops.shape import reshape as _reshape_p
     if axes:
@@ -1158,7 +1162,7 @@ def backward_sweep(roots, grads, inputs=None, retain_graph=False,
             raw = node.raw
             if raw is None:
                 _released(node)
-            if _MODIFIED:
+            if _MODIFIED and node.seq > _NEWEST_CHANGE[0]:     # (older than a change)
                 _check_saved(node)
             prim = node.prim
             rules = prim.vjps
