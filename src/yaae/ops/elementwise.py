@@ -176,8 +176,9 @@ def _softplus(x):
 
 
 softplus = _unary("softplus", _softplus, lambda ans, x: sigmoid(x), "args", numpy=())
-# derivative 1 where ans > 0 and at NaN (the NaN passes through, as PyTorch's)
-relu = _unary("relu", lambda x: np.maximum(x, 0), lambda ans, x: ~(_data(ans) <= 0), "ans",
+# derivative 1 where ans > 0 and at NaN (the NaN passes through, as PyTorch's);
+# ans = max(x, 0) is never negative, so that is ans != 0 (one pass; -0.0 gives 0)
+relu = _unary("relu", lambda x: np.maximum(x, 0), lambda ans, x: _data(ans) != 0, "ans",
               numpy=())
 
 
