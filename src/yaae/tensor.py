@@ -174,19 +174,28 @@ def is_grad_enabled():
 class GradNode:
     """One recorded primitive application.
 
-    ``parents`` has one entry per positional argument: None when the
-    argument needs no gradient, else its GradNode, or the argument Tensor
-    itself when it is a leaf.  ``raw`` keeps the arguments' data (what the
+    ``parents`` has one entry per positional argument (those after the last
+    one that needs a gradient may be left out): None when the argument needs
+    no gradient, else its GradNode, or the argument Tensor itself when it is
+    a leaf.  A node whose only parent is its first argument's (most nodes:
+    ``tanh(y)``, ``y * 2``) stores that parent alone in ``_par``, not in a
+    tuple: one object less per op for memory and for the garbage collector.  ``raw`` keeps the arguments' data (what the
     rules read), ``ans`` the output's data; what the primitive's rules never
     read is kept only as shape and dtype (``_Meta``) when large.  ``args`` is
     ``raw`` itself, except while forward-mode levels are active, when it keeps
     the argument Tensors (their tangents); ``_saved_args`` rebuilds Tensors
-    from ``raw`` and ``parents`` for a differentiable (create_graph) sweep.  ``seq`` orders nodes (newer: smaller),
-    ``g`` accumulates the incoming gradient during a sweep, ``hooks`` and
-    ``retained`` serve ``register_hook`` and ``retain_grad`` on the output.
+    from ``raw`` and ``parents`` for a differentiable (create_graph) sweep.
+    ``seq`` orders nodes (newer: smaller), ``g`` accumulates the incoming
+    gradient during a sweep, ``hooks`` and ``retained`` serve
+    ``register_hook`` and ``retain_grad`` on the output.
     """
-    __slots__ = ("prim", "args", "raw", "kw", "ans", "parents", "seq", "g",
+    __slots__ = ("prim", "args", "raw", "kw", "ans", "_par", "seq", "g",
                  "hooks", "retained", "__weakref__")
+
+    @property
+    def parents(self):
+        p = self._par
+        return p if p.__class__ is tuple else (p,)
 
     def __repr__(self):
         return f"<GradNode {self.prim.name} #{-self.seq}>"
@@ -463,7 +472,7 @@ def _record(prim, out, args, raw, kw, parents):
     n.ans = out._data if prim.keep_ans else _lite(out._data, -1 if prim.strict else 256,
                                                    prim.strict)
     n.kw = kw
-    n.parents = parents
+    n._par = parents
     n.seq = next(_seq)
     n.g = None
     n.hooks = None
@@ -502,7 +511,7 @@ def {name}({params}):
             n.args = n.raw = ({saved_datas},)
         n.ans = {lite_ans}
         n.kw = _EMPTY
-        n.parents = ({parents},)
+        n._par = {parents}
         n.seq = next(_seq)
         n.g = n.hooks = n.retained = None
         out._node = n
@@ -549,7 +558,9 @@ def hot_path(prim, nargs, tensors=(), swap=False):
         saved_datas=", ".join(f"d{i}" if prim.keep_args else _lite_expr(f"d{i}", strict)
                               for i in idx),
         lite_ans="ans" if prim.keep_ans else _lite_expr("ans", strict),
-        parents=", ".join(f"(a{i}._node or a{i}) if r{i} else None" for i in idx))
+        parents=("a0._node or a0" if nargs == 1 else
+                 "(a0._node or a0) if not r1 else ((a0._node or a0) if r0 else None, "
+                 "a1._node or a1)"))
     env = dict(prim=prim, fwd=prim.fwd, Tensor=Tensor, GradNode=GradNode, _new=_new,
                _tls=_tls, _seq=_seq, _EMPTY=_EMPTY, _Meta=_Meta, _lite=_lite,
                _ndarray=_ndarray, _float64=np.float64, _fail=_fail,
@@ -1049,7 +1060,9 @@ def _saved_args(node):
     (its parent node, or the leaf itself).  Nodes keep the data, not the
     argument Tensors: no Tensor outlives its use for the graph's sake."""
     out = []
-    for r, p in zip(node.raw, node.parents):
+    ps = node.parents
+    for i, r in enumerate(node.raw):
+        p = ps[i] if i < len(ps) else None
         if p is None:
             out.append(r)                   # a constant: its data
         elif type(p) is GradNode:
@@ -1175,7 +1188,8 @@ def backward_sweep(roots, grads, inputs=None, retain_graph=False,
             kw = node.kw
             nargs = len(args)
             i = -1
-            for p in node.parents:
+            ps = node._par
+            for p in ps if ps.__class__ is tuple else (ps,):
                 i += 1
                 if p is None:
                     continue
