@@ -41,20 +41,12 @@ class Parameter(Tensor):
     # out C-contiguous, and an update mixing layouts (p -= lr * g with p in
     # Fortran order) runs several times slower than one with matching layouts.
     # Otherwise ``.data = value`` shares ``value``, as in PyTorch.
-    @property
-    def data(self):
-        """The values, as an ndarray (always C-contiguous for a Parameter)."""
-        d = self._data
-        if type(d) is not np.ndarray:
-            d = self._data = np.asarray(d)
-        return d
+    def _set_data(self, value):
+        Tensor.data.fset(self, value)
+        self._data = _c_order(self._data)
 
-    @data.setter
-    def data(self, value):
-        if isinstance(value, Tensor):
-            value = value._data
-        self._data = _c_order(value if isinstance(value, (np.ndarray, np.generic))
-                              else np.asarray(value))
+    data = property(Tensor.data.fget, _set_data,
+                    doc="The values, as an ndarray (always C-contiguous for a Parameter).")
 
     def __repr__(self):
         return "Parameter containing:\n" + Tensor.__repr__(self)
