@@ -13,6 +13,7 @@ from .layers import (Identity, Linear, BatchNorm1d, BatchNorm2d, BatchNorm3d, La
                      Softmax, LogSoftmax, MSELoss, L1Loss, SmoothL1Loss, HuberLoss,
                      CrossEntropyLoss, NLLLoss, BCELoss, BCEWithLogitsLoss, KLDivLoss)
 from .conv import Conv1d, Conv2d, ConvTranspose2d, MaxPool2d, AvgPool2d, AdaptiveAvgPool2d
+from .rnn import RNNCell, LSTMCell, GRUCell, RNN, LSTM, GRU
 from . import utils
 
 __all__ = [
@@ -23,4 +24,5 @@ __all__ = [
     "LogSoftmax", "MSELoss", "L1Loss", "SmoothL1Loss", "HuberLoss", "CrossEntropyLoss",
     "NLLLoss", "BCELoss", "BCEWithLogitsLoss", "KLDivLoss",
     "Conv1d", "Conv2d", "ConvTranspose2d", "MaxPool2d", "AvgPool2d", "AdaptiveAvgPool2d",
+    "RNNCell", "LSTMCell", "GRUCell", "RNN", "LSTM", "GRU",
 ]
