@@ -249,3 +249,32 @@ def test_repr():
     assert repr(nn.GRUCell(3, 4)) == repr(tnn.GRUCell(3, 4))
     assert repr(nn.RNNCell(3, 4, nonlinearity="relu")) == \
         repr(tnn.RNNCell(3, 4, nonlinearity="relu"))
+
+
+@pytest.mark.parametrize("name", ["RNN", "LSTM", "GRU"])
+def test_forward_mode_and_second_order(name):
+    """ya.jvp against torch.func.jvp, and a
+    Hessian-vector product (grad of grad) against torch's double backward."""
+    torch.manual_seed(5)
+    tmod = getattr(tnn, name)(3, 4, num_layers=2, bidirectional=True).double()
+    ymod = getattr(nn, name)(3, 4, num_layers=2, bidirectional=True)
+    load(tmod, ymod)
+    x, v = rnd(4, 2, 3, seed=12), rnd(4, 2, 3, seed=13)
+    w = rnd(4, 2, 8, seed=14)
+
+    def fy(x):
+        return (ymod(x)[0] * ya.Tensor(w)).sum()
+
+    def ft(x):
+        return (tmod(x)[0] * torch.tensor(w)).sum()
+
+    val, tan = ya.jvp(fy, (ya.Tensor(x),), (ya.Tensor(v),))
+    tval, ttan = torch.func.jvp(ft, (torch.tensor(x),), (torch.tensor(v),))
+    close(val, tval)
+    close(tan, ttan)
+    # Hessian-vector product: d/dx <grad f(x), v>
+    hy = ya.grad(lambda x: (ya.grad(fy)(x) * ya.Tensor(v)).sum())(ya.Tensor(x))
+    xt = torch.tensor(x, requires_grad=True)
+    (g,) = torch.autograd.grad(ft(xt), xt, create_graph=True)
+    (ht,) = torch.autograd.grad((g * torch.tensor(v)).sum(), xt)
+    close(hy, ht)
