@@ -211,7 +211,7 @@ def test_init_bounds_and_names(name):
 
 
 def test_dropout_train_only():
-    ya.manual_seed(0) if hasattr(ya, "manual_seed") else None
+    ya.manual_seed(0)
     ymod = nn.LSTM(3, 4, num_layers=2, dropout=0.5)
     tmod = tnn.LSTM(3, 4, num_layers=2, dropout=0.5).double()
     load(tmod, ymod)
@@ -225,6 +225,21 @@ def test_dropout_train_only():
     assert not np.allclose(a, b)          # fresh masks between the layers in train mode
     ymod.eval()
     close(ymod(ya.Tensor(x))[0], tmod(torch.tensor(x))[0])
+
+
+@pytest.mark.parametrize("name", ["RNN", "LSTM", "GRU"])
+@pytest.mark.parametrize("bidirectional", [False, True])
+def test_dropout_one_in_train_mode(name, bidirectional):
+    """dropout=1 zeros every layer's input but the first, deterministically, so
+    torch's train-mode output is an exact oracle for where the dropout goes."""
+    torch.manual_seed(6)
+    args = dict(num_layers=3, dropout=1.0, bidirectional=bidirectional)
+    tmod = getattr(tnn, name)(3, 4, **args).double()
+    ymod = getattr(nn, name)(3, 4, **args)
+    load(tmod, ymod)
+    tmod.train()
+    ymod.train()
+    compare(tmod, ymod, rnd(5, 2, 3, seed=15))
 
 
 def test_dropout_single_layer_warns():
