@@ -174,7 +174,7 @@ def test_no_bias(name):
 def test_float32(name):
     torch.manual_seed(4)
     cell = name.endswith("Cell")
-    tmod = getattr(tnn, name)(3, 4)
+    tmod = getattr(tnn, name)(3, 4).float()    # torch default dtype may be float64
     ymod = getattr(nn, name)(3, 4, dtype=np.float32)
     for p in ymod.parameters():
         assert p.dtype == np.float32
