@@ -87,6 +87,13 @@ def _check_hidden(name, hx, expected):
 
 
 # ---- cells ----------------------------------------------------------------------------------
+
+def _reset_uniform(m):
+    """PyTorch's initialisation of every recurrent weight and bias: U(-1/sqrt(hidden), 1/sqrt(hidden))."""
+    stdv = 1.0 / math.sqrt(m.hidden_size) if m.hidden_size > 0 else 0
+    for w in m.parameters():
+        init.uniform_(w, -stdv, stdv)
+
 class _RNNCellBase(Module):
     _mode = None
 
@@ -109,9 +116,7 @@ class _RNNCellBase(Module):
         self.reset_parameters()
 
     def reset_parameters(self):
-        stdv = 1.0 / math.sqrt(self.hidden_size) if self.hidden_size > 0 else 0
-        for w in self.parameters():
-            init.uniform_(w, -stdv, stdv)
+        _reset_uniform(self)
 
     def extra_repr(self):
         s = f"{self.input_size}, {self.hidden_size}"
@@ -239,9 +244,7 @@ class _RNNBase(Module):
         self.reset_parameters()
 
     def reset_parameters(self):
-        stdv = 1.0 / math.sqrt(self.hidden_size) if self.hidden_size > 0 else 0
-        for w in self.parameters():
-            init.uniform_(w, -stdv, stdv)
+        _reset_uniform(self)
 
     def extra_repr(self):
         s = f"{self.input_size}, {self.hidden_size}"
