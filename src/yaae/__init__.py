@@ -21,3 +21,4 @@ from .random import manual_seed
 from . import nn, optim, data
 from .io import save, load
 from . import viz
+from . import autograd, tree_util

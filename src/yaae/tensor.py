@@ -1171,7 +1171,8 @@ def backward_sweep(roots, grads, inputs=None, retain_graph=False,
                 if ks is not None:
                     for k in ks:
                         found[k] = g
-                    continue
+                    if min_seq is not None and node.seq >= min_seq:
+                        continue    # the oldest input: nothing it leads to is asked for
             raw = node.raw
             if raw is None:
                 _released(node)
