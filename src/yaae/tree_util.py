@@ -100,8 +100,9 @@ class PyTreeDef:
         leaves = list(leaves)
         n = len(leaves)
         if n != self.num_leaves:
-            raise ValueError(f"Too {'few' if n < self.num_leaves else 'many'} leaves for "
-                             f"PyTreeDef; expected {self.num_leaves}, got {n}")
+            raise ValueError(f"Too few leaves for PyTreeDef; expected {self.num_leaves}, got {n}"
+                             if n < self.num_leaves else
+                             f"Too many leaves for PyTreeDef; expected {self.num_leaves}.")
         return self._build(iter(leaves))
 
     def _build(self, it):
@@ -151,7 +152,8 @@ class PyTreeDef:
             raise ValueError(
                 f"pytree structure error at key path '{path}': expected a {self.kind.__name__} "
                 f"of length {len(self.kids)}, got one of length {len(kids)}")
-        keys = self.data[-1] if isinstance(self.data, tuple) else None
+        keys = (self.data if self.kind in (dict, OrderedDict) else
+                self.data[1] if self.kind is defaultdict else None)
         for i, (d, c) in enumerate(zip(self.kids, kids)):
             d._up_to(c, out, f"{path}[{keys[i]!r}]" if keys else f"{path}[{i}]")
 
