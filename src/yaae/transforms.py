@@ -76,16 +76,12 @@ def _check_outputs(who, outs):
             raise TypeError(f"{who}: the function returned an array of dtype {o.dtype}")
 
 
-def _is_none(x):
-    return x is None
-
-
 def tree_flatten(x):
     """``ya.tree_util.tree_flatten`` (JAX's rules: dict keys sorted, named
     tuples are nodes), except that None is a leaf here, not an empty subtree:
     a None among a transform's inputs or results is reported as an error (a
     forgotten return, a missing value), not silently skipped."""
-    return tree_util.tree_flatten(x, _is_none)
+    return tree_util._flatten_none_leaf(x)
 
 
 def _flatten_result(who, res):

@@ -37,26 +37,46 @@ _NoneType = type(None)
 _NAMEDTUPLE = "namedtuple"
 
 
-def _node(x):
+def _seq(x):
+    return None, x
+
+
+def _dict(x):
+    keys = tuple(sorted(x))
+    return keys, [x[k] for k in keys]
+
+
+def _none(x):
+    return None, ()
+
+
+def _ordered(x):
+    keys = tuple(x)
+    return keys, [x[k] for k in keys]
+
+
+def _default(x):
+    keys = tuple(sorted(x))
+    return (x.default_factory, keys), [x[k] for k in keys]
+
+
+# node type -> children(x): (data, children), where ``data`` is what rebuilding
+# the node needs beyond its children (dict keys, a defaultdict's factory)
+_NODES = {tuple: _seq, list: _seq, dict: _dict, _NoneType: _none, OrderedDict: _ordered,
+          defaultdict: _default}
+_NODES_NONE_LEAF = {k: v for k, v in _NODES.items() if k is not _NoneType}
+
+
+def _node(x, nodes=_NODES):
     """``(kind, data, children)`` when ``x`` is a pytree node, else None (a leaf).
-    ``kind`` is the node's type, ``data`` what rebuilding it needs beyond its
-    children (dict keys, an OrderedDict's key order, a defaultdict's factory)."""
+    ``kind`` is the node's type (named tuples: their class)."""
     t = type(x)
-    if t is tuple or t is list:
-        return t, None, x
-    if t is dict:
-        keys = tuple(sorted(x))
-        return dict, keys, [x[k] for k in keys]
-    if x is None:
-        return _NoneType, None, ()
+    h = nodes.get(t)
+    if h is not None:
+        data, kids = h(x)
+        return t, data, kids
     if isinstance(x, tuple) and hasattr(t, "_fields"):
         return t, _NAMEDTUPLE, x
-    if t is OrderedDict:
-        keys = tuple(x)
-        return OrderedDict, keys, [x[k] for k in keys]
-    if t is defaultdict:
-        keys = tuple(sorted(x))
-        return defaultdict, (x.default_factory, keys), [x[k] for k in keys]
     return None
 
 
@@ -197,16 +217,26 @@ class PyTreeDef:
 _LEAF = PyTreeDef(None, None, ())
 
 
-def _flatten(x, is_leaf, leaves):
+def _flatten(x, is_leaf, leaves, nodes=_NODES):
     if is_leaf is not None and is_leaf(x):
         leaves.append(x)
         return _LEAF
-    node = _node(x)
-    if node is None:
+    t = type(x)
+    h = nodes.get(t)
+    if h is not None:
+        data, kids = h(x)
+    elif isinstance(x, tuple) and hasattr(t, "_fields"):
+        data, kids = _NAMEDTUPLE, x
+    else:
         leaves.append(x)
         return _LEAF
-    kind, data, kids = node
-    return PyTreeDef(kind, data, tuple([_flatten(c, is_leaf, leaves) for c in kids]))
+    return PyTreeDef(t, data, tuple([_flatten(c, is_leaf, leaves, nodes) for c in kids]))
+
+
+def _flatten_none_leaf(tree):
+    """``tree_flatten(tree, is_leaf=lambda x: x is None)``, faster (the transforms')."""
+    leaves = []
+    return leaves, _flatten(tree, None, leaves, _NODES_NONE_LEAF)
 
 
 def tree_flatten(tree, is_leaf=None):
