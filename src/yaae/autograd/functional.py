@@ -114,7 +114,9 @@ def jacobian(func, inputs, create_graph=False, strict=False, vectorize=False,
     outputs) when one of them is a tuple, and a tuple over outputs of tuples
     over inputs when both are.  ``strategy="reverse-mode"`` uses
     ``ya.jacrev``, ``"forward-mode"`` (with ``vectorize=True``, as PyTorch)
-    ``ya.jacfwd``.  ``create_graph=True`` keeps the result differentiable.
+    ``ya.jacfwd``; as PyTorch, the forward-mode results are lists where the
+    reverse-mode ones are tuples (except a tuple over outputs of a single
+    input).  ``create_graph=True`` keeps the result differentiable.
 
     Example::
 
@@ -134,8 +136,10 @@ def jacobian(func, inputs, create_graph=False, strict=False, vectorize=False,
                                           "jacobian")
         return outs
     t = transforms.jacfwd if strategy == "forward-mode" else transforms.jacrev
-    res = t(f, argnums=tuple(range(len(ins))))(*_prep(ins, create_graph))
-    return _post(_finish(res, create_graph), (is_out_tuple[0], is_in_tuple))
+    res = _finish(t(f, argnums=tuple(range(len(ins))))(*_prep(ins, create_graph)), create_graph)
+    if strategy == "forward-mode":     # (PyTorch builds these results as lists)
+        res = [list(r) for r in res]
+    return _post(res, (is_out_tuple[0], is_in_tuple))
 
 
 def _scalar_func(func, fn_name):
