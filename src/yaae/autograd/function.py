@@ -59,23 +59,16 @@ class FunctionCtx:
         self.needs_input_grad = ()
 
     def save_for_backward(self, *tensors):
-        """Keep ``tensors`` (Tensors or None) for ``backward``: read them back
-        with ``ctx.saved_tensors``.  Inputs and outputs saved here stay
-        attached to the graph when ``backward`` is differentiated."""
-        for t in tensors:
-            if t is not None and not isinstance(t, Tensor):
-                raise TypeError(f"save_for_backward can only save variables, but argument "
-                                f"{tensors.index(t)} is of type {type(t).__name__}")
-        self._saved = tensors
+        """Keep ``tensors`` (Tensors, ndarrays or None) for ``backward``: read
+        them back with ``ctx.saved_tensors`` (ndarrays come back as Tensors).
+        Inputs and outputs saved here stay attached to the graph when
+        ``backward`` is differentiated."""
+        self._saved = _check_saved("save_for_backward", tensors)
 
     def save_for_forward(self, *tensors):
         """Keep ``tensors`` for ``jvp`` (read them with ``ctx.saved_tensors``
         inside ``jvp``), as PyTorch's forward-mode Function API."""
-        for t in tensors:
-            if t is not None and not isinstance(t, Tensor):
-                raise TypeError(f"save_for_forward expects all arguments to be Tensors or "
-                                f"None, but got {type(t).__name__}")
-        self._saved_fwd = tensors
+        self._saved_fwd = _check_saved("save_for_forward", tensors)
 
     @property
     def saved_tensors(self):
@@ -103,6 +96,14 @@ class FunctionCtx:
         """Not supported: yaae Functions may not modify their inputs in place."""
         raise NotImplementedError("ya.autograd.Function: in-place forward functions "
                                   "(mark_dirty) are not supported; return a new Tensor")
+
+
+def _check_saved(who, tensors):
+    for i, t in enumerate(tensors):
+        if t is not None and not isinstance(t, (Tensor, np.ndarray)):
+            raise TypeError(f"{who} can only save Tensors (or ndarrays, or None), but argument "
+                            f"{i} is of type {type(t).__name__}")
+    return tensors
 
 
 def _fwd(*raw, ctx):
@@ -178,6 +179,12 @@ def _call_user(ctx, saved, args, ans, fn, seeds):
         ctx._live = None
 
 
+def _traced_rule(v, args):
+    """Whether a rule runs on Tensors (a differentiable sweep, or outer forward
+    levels): then its results stay Tensors; otherwise they are plain arrays."""
+    return isinstance(v, Tensor) or any(isinstance(a, Tensor) for a in args)
+
+
 def _vjp(i, g, ans, *args, ctx):
     """VJP rule of argument ``i``: runs ``backward`` once per cotangent ``g``
     (cached for the node's other arguments)."""
@@ -191,7 +198,7 @@ def _vjp(i, g, ans, *args, ctx):
 
 def _run_backward(ctx, g, ans, args):
     cls, lay = ctx._cls, ctx._layout
-    graph = isinstance(g, Tensor)
+    graph = _traced_rule(g, args)
     seeds = []
     for k, kind in enumerate(lay.kinds):
         if kind == "diff":
@@ -249,6 +256,7 @@ def _jvp(i, t, ans, *args, ctx):
             tans.append(_wrap(np.zeros(np.shape(_data(a)), _data(a).dtype)))
         else:
             tans.append(None)
+    graph = _traced_rule(t, args)
     res = _call_user(ctx, ctx._saved_fwd, args, ans, cls.jvp, tans)
     if not isinstance(res, tuple):
         res = (res,)
@@ -263,7 +271,7 @@ def _jvp(i, t, ans, *args, ctx):
         if np.shape(_data(tk)) != lay.shapes[k]:
             raise RuntimeError(f"{cls.__name__}.jvp: tangent {k} has shape "
                                f"{np.shape(_data(tk))}, but output {k} has shape {lay.shapes[k]}")
-        vals[k] = tk if isinstance(t, Tensor) else np.asarray(_data(tk))
+        vals[k] = tk if graph else np.asarray(_data(tk))
     return lay.pack(vals)
 
 
@@ -347,7 +355,7 @@ class Function(metaclass=_FunctionMeta):
         """
         ctx = FunctionCtx()
         ctx._cls = cls
-        ctx._tensor_args = tuple(isinstance(a, Tensor) for a in args)
+        ctx._tensor_args = tuple(isinstance(a, (Tensor, np.ndarray)) for a in args)
         ctx.needs_input_grad = tuple(isinstance(a, Tensor) and a.requires_grad and _st.grad
                                      for a in args)
         prev = _st.fwd
@@ -360,11 +368,10 @@ class Function(metaclass=_FunctionMeta):
         single = not isinstance(outs, tuple)
         outs = (outs,) if single else outs
         lay = ctx._layout = _Layout(outs, ctx._non_diff)
-        ids = {id(a): ("in", i) for i, a in enumerate(args) if isinstance(a, Tensor)}
+        ids = {id(a): ("in", i) for i, a in enumerate(args) if isinstance(a, (Tensor, np.ndarray))}
         ids.update({id(o): ("out", k) for k, o in enumerate(outs) if lay.kinds[k] == "diff"})
-        ctx._saved = tuple(ids.get(id(s), s) if s is not None else None for s in ctx._saved)
-        ctx._saved_fwd = tuple(ids.get(id(s), s) if s is not None else None
-                               for s in ctx._saved_fwd)
+        ctx._saved = tuple(_mark(s, ids) for s in ctx._saved)
+        ctx._saved_fwd = tuple(_mark(s, ids) for s in ctx._saved_fwd)
         ctx._cache = None
         results = [_as_tensor(_data(o)) if lay.kinds[k] == "const" else o
                    for k, o in enumerate(outs)]
@@ -378,6 +385,14 @@ class Function(metaclass=_FunctionMeta):
             for k in lay.diff:
                 results[k] = lay.unpack(out, k)
         return results[0] if single else tuple(results)
+
+
+def _mark(s, ids):
+    """A saved value: where it came from (an input or output position), else
+    itself (as a Tensor)."""
+    if s is None:
+        return None
+    return ids.get(id(s)) or _as_tensor(s)
 
 
 def _once_fwd(x, *deps):
