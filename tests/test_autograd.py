@@ -335,3 +335,12 @@ def test_vjp_jvp_vhp_hvp_like_torch():
         with pytest.raises(RuntimeError, match="v has invalid size"):
             F_.jvp(lambda a: a * 2, t, t[:2])
     closes(F.vjp(lambda a: (a ** 2).sum(), x), TF.vjp(lambda a: (a ** 2).sum(), tx))
+
+
+def test_grad_inside_a_transform_stays_differentiable():
+    # as torch.func.grad over torch.autograd.grad: the outer transform sees through
+    f = lambda m, x: (m.sin(x) * x ** 3).sum()  # noqa: E731
+    got = ya.grad(lambda x: ya.sum(ya.autograd.grad(f(ya, x), x)[0] ** 2))(A)
+    want = torch.func.grad(lambda x: (torch.autograd.grad(f(torch, x), x)[0] ** 2).sum())(
+        torch.tensor(A))
+    np.testing.assert_allclose(got, want.numpy(), rtol=1e-10)

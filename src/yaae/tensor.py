@@ -537,6 +537,7 @@ def hot_path(prim, nargs, tensors=(), swap=False):
     ``tensors``: the positions known to hold a Tensor; ``swap``: a reflected
     operator (``b.__rsub__(a)`` computes ``a - b``)."""
     idx = range(nargs)
+    ident = "".join(c if c.isalnum() or c == "_" else "_" for c in prim.name)  # ("<lambda>")
     args = [f"a{i}" for i in idx]
     unpack = "".join(
         f"    d{i} = a{i}._data\n" if i in tensors else
@@ -547,7 +548,7 @@ def hot_path(prim, nargs, tensors=(), swap=False):
         f"    r{i} = t{i} and a{i}.requires_grad\n" for i in idx)
     strict = prim.strict
     src = _HOT_PATH.format(
-        name=f"{prim.name}_{nargs}",
+        name=f"{ident}_{nargs}",
         params=", ".join(args),
         swap="    a0, a1 = a1, a0\n" if swap else "",
         unpack=unpack,
@@ -571,7 +572,7 @@ def hot_path(prim, nargs, tensors=(), swap=False):
     fname = f"{_PKG}/<hot path of {prim.name} for {nargs} argument(s)>"
     linecache.cache[fname] = (len(src), None, src.splitlines(True), fname)
     exec(compile(src, fname, "exec"), env)
-    return env[f"{prim.name}_{nargs}"]
+    return env[f"{ident}_{nargs}"]
 
 
 def _odd_result(prim, args, ans):

@@ -184,9 +184,15 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
                       "torch.autograd.backward.", FutureWarning, stacklevel=2)
     outputs = _as_tuple(outputs, "grad", "outputs")
     ins = _inputs_tuple(inputs, "grad")
-    roots, seeds = _seeds(outputs, grad_outputs, is_grads_batched, create_graph)
     if retain_graph is None:
         retain_graph = create_graph
+    # inside a transform (ya.grad, ya.jvp, ...) the sweep is recorded and the
+    # graph kept whatever create_graph and retain_graph say, as torch.func does:
+    # the enclosing transform still differentiates the result through that
+    # graph (a plain sweep would silently give it zero)
+    if _st.depth > 0 or any(_st.fwd):
+        create_graph = retain_graph = True
+    roots, seeds = _seeds(outputs, grad_outputs, is_grads_batched, create_graph)
     found = backward_sweep(roots, seeds, inputs=list(ins), retain_graph=retain_graph,
                            create_graph=create_graph)
     res, seen = [], set()
