@@ -337,10 +337,13 @@ def test_vjp_jvp_vhp_hvp_like_torch():
     closes(F.vjp(lambda a: (a ** 2).sum(), x), TF.vjp(lambda a: (a ** 2).sum(), tx))
 
 
-def test_grad_inside_a_transform_stays_differentiable():
-    # as torch.func.grad over torch.autograd.grad: the outer transform sees through
+def test_grad_inside_a_transform_like_torch_func():
+    # with create_graph=True the outer transform differentiates through the inner
+    # gradient; without it the gradient is a constant to it (zero), as torch.func
     f = lambda m, x: (m.sin(x) * x ** 3).sum()  # noqa: E731
-    got = ya.grad(lambda x: ya.sum(ya.autograd.grad(f(ya, x), x)[0] ** 2))(A)
-    want = torch.func.grad(lambda x: (torch.autograd.grad(f(torch, x), x)[0] ** 2).sum())(
-        torch.tensor(A))
-    np.testing.assert_allclose(got, want.numpy(), rtol=1e-10)
+    for cg in (True, False):
+        got = ya.grad(lambda x: ya.sum(ya.autograd.grad(f(ya, x), x, create_graph=cg)[0] ** 2))(A)
+        want = torch.func.grad(
+            lambda x: (torch.autograd.grad(f(torch, x), x, create_graph=cg)[0] ** 2).sum())(
+            torch.tensor(A))
+        np.testing.assert_allclose(got, want.numpy(), rtol=1e-10)

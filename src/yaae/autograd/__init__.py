@@ -186,12 +186,10 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
     ins = _inputs_tuple(inputs, "grad")
     if retain_graph is None:
         retain_graph = create_graph
-    # inside a transform (ya.grad, ya.jvp, ...) the sweep is recorded and the
-    # graph kept whatever create_graph and retain_graph say, as torch.func does:
-    # the enclosing transform still differentiates the result through that
-    # graph (a plain sweep would silently give it zero)
-    if _st.depth > 0 or any(_st.fwd):
-        create_graph = retain_graph = True
+    if _st.depth > 0:
+        # inside a transform (ya.grad, ...) the graph belongs to it too: keep it.
+        # The result is a constant to it unless create_graph=True (as torch.func)
+        retain_graph = True
     roots, seeds = _seeds(outputs, grad_outputs, is_grads_batched, create_graph)
     found = backward_sweep(roots, seeds, inputs=list(ins), retain_graph=retain_graph,
                            create_graph=create_graph)
