@@ -165,6 +165,15 @@ def enable_grad(fn=None):
 
 
 def is_grad_enabled():
+    """Whether operations record a graph now (False inside ``no_grad``), as
+    ``torch.is_grad_enabled``.
+
+    Example::
+
+        >>> with ya.no_grad():
+        ...     ya.is_grad_enabled()
+        False
+    """
     return _st.grad
 
 

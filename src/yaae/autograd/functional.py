@@ -52,6 +52,18 @@ def _finish(x, create_graph):
     return x if create_graph else _wrap(x._data)
 
 
+def _tupled(func, fn_name):
+    """``func`` returning a tuple of Tensors, and a one-item list that tells,
+    once it has run, whether ``func`` itself returned a tuple."""
+    is_out_tuple = [False]
+
+    def f(*xs):
+        is_out_tuple[0], outs = _as_tuple(func(*xs), "outputs of the user-provided function",
+                                          fn_name)
+        return outs
+    return f, is_out_tuple
+
+
 def _prep(inputs, create_graph):
     """The inputs the transforms see: detached unless create_graph."""
     return tuple(x if create_graph else x.detach() for x in inputs)
@@ -128,13 +140,7 @@ def jacobian(func, inputs, create_graph=False, strict=False, vectorize=False,
     is_in_tuple, ins = _as_tuple(inputs, "inputs", "jacobian")
     if strict:
         _check_strict(func, ins, "jacobian")
-    is_out_tuple = [False]
-
-    def f(*xs):
-        out = func(*xs)
-        is_out_tuple[0], outs = _as_tuple(out, "outputs of the user-provided function",
-                                          "jacobian")
-        return outs
+    f, is_out_tuple = _tupled(func, "jacobian")
     t = transforms.jacfwd if strategy == "forward-mode" else transforms.jacrev
     res = _finish(t(f, argnums=tuple(range(len(ins))))(*_prep(ins, create_graph)), create_graph)
     if strategy == "forward-mode":     # (PyTorch builds these results as lists)
@@ -172,14 +178,7 @@ def hessian(func, inputs, create_graph=False, strict=False, vectorize=False,
     is_in_tuple, ins = _as_tuple(inputs, "inputs", "hessian")
     if outer_jacobian_strategy not in ("forward-mode", "reverse-mode"):
         raise AssertionError('Expected strategy to be either "forward-mode" or "reverse-mode".')
-    if outer_jacobian_strategy == "forward-mode" and not vectorize:
-        raise NotImplementedError(
-            "Computing Jacobian using forward-AD or forward-over-reverse Hessian is"
-            "only implemented for `vectorize=True`.")
-    if strict and vectorize:
-        raise RuntimeError(
-            "torch.autograd.functional.jacobian: `strict=True` and `vectorized=True` are not "
-            "supported together. Please either set `strict=False` or `vectorize=False`.")
+    _check_strategy(outer_jacobian_strategy, create_graph, strict, vectorize)
     f = _scalar_func(func, "hessian")
     if strict:
         _check_strict(f, ins, "hessian")
@@ -224,12 +223,7 @@ def vjp(func, inputs, v=None, create_graph=False, strict=False):
     is_in_tuple, ins = _as_tuple(inputs, "inputs", "vjp")
     if strict:
         _check_strict(func, ins, "vjp")
-    is_out_tuple = [False]
-
-    def f(*xs):
-        is_out_tuple[0], outs = _as_tuple(func(*xs), "outputs of the user-provided function",
-                                          "vjp")
-        return outs
+    f, is_out_tuple = _tupled(func, "vjp")
     out, fn = transforms.vjp(f, *_prep(ins, create_graph))
     vs = _v_tuple(v, out, is_out_tuple[0], "vjp", "user-provided function")
     res = fn(tuple(vs))
@@ -253,12 +247,7 @@ def jvp(func, inputs, v=None, create_graph=False, strict=False):
     vs = _v_tuple(v, ins, is_in_tuple, "jvp", "input to the user-provided function")
     if strict:
         _check_strict(func, ins, "jvp")
-    is_out_tuple = [False]
-
-    def f(*xs):
-        is_out_tuple[0], outs = _as_tuple(func(*xs), "outputs of the user-provided function",
-                                          "jvp")
-        return outs
+    f, is_out_tuple = _tupled(func, "jvp")
     out, res = transforms.jvp(f, _prep(ins, create_graph), tuple(vs))
     return (_post(_finish(out, create_graph), is_out_tuple[0]),
             _post(_finish(res, create_graph), is_out_tuple[0]))
