@@ -313,23 +313,24 @@ class Function(metaclass=_FunctionMeta):
 
     Example::
 
-        class Cube(ya.autograd.Function):
+        class Softplus(ya.autograd.Function):
             @staticmethod
             def forward(ctx, x):
-                ctx.save_for_backward(x)
-                return x ** 3
+                ctx.save_for_backward(x)        # for backward
+                ctx.save_for_forward(x)         # for jvp
+                return ya.log1p(ya.exp(x))
 
             @staticmethod
             def backward(ctx, g):
                 (x,) = ctx.saved_tensors
-                return 3 * x ** 2 * g
+                return g / (1 + ya.exp(-x))
 
             @staticmethod
             def jvp(ctx, t):
-                (x,) = ctx.saved_tensors   # saved with ctx.save_for_forward(x)
-                return 3 * x ** 2 * t
+                (x,) = ctx.saved_tensors
+                return t / (1 + ya.exp(-x))
 
-        y = Cube.apply(ya.tensor(2.0, requires_grad=True))   # y.backward() gives 12
+        y = Softplus.apply(ya.tensor(0.0, requires_grad=True))   # y.backward() gives 0.5
     """
 
     @staticmethod
@@ -351,7 +352,7 @@ class Function(metaclass=_FunctionMeta):
 
         Example::
 
-            >>> y = Cube.apply(x)
+            >>> y = Softplus.apply(x)
         """
         ctx = FunctionCtx()
         ctx._cls = cls
