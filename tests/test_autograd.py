@@ -347,3 +347,14 @@ def test_grad_inside_a_transform_like_torch_func():
             lambda x: (torch.autograd.grad(f(torch, x), x, create_graph=cg)[0] ** 2).sum())(
             torch.tensor(A))
         np.testing.assert_allclose(got, want.numpy(), rtol=1e-10)
+
+
+def test_tensor_backward_inputs_and_identity_grad():
+    (x, W), (tx, tW) = pair(A, B)
+    f_lib(ya, x, W).sum().backward(inputs=[x])
+    f_lib(torch, tx, tW).sum().backward(inputs=[tx])
+    close(x.grad, tx.grad)
+    assert W.grad is None and tW.grad is None
+    v = RNG.standard_normal(3)
+    closes(ya.autograd.grad(x, x, grad_outputs=ya.tensor(v)),
+           torch.autograd.grad(tx, tx, grad_outputs=torch.tensor(v)))

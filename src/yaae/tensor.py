@@ -1538,8 +1538,12 @@ class Tensor:
     def zero_grad(self):
         self.grad = None
 
-    def backward(self, grad=None, retain_graph=False, create_graph=False):
-        """Accumulate d(self)/d(leaf) · grad into every leaf's ``.grad``."""
+    def backward(self, grad=None, retain_graph=False, create_graph=False, inputs=None):
+        """Accumulate d(self)/d(leaf) · grad into every leaf's ``.grad``; with
+        ``inputs`` (Tensors), into theirs only (``ya.autograd.backward``)."""
+        if inputs is not None:
+            from .autograd import backward
+            return backward(self, grad, retain_graph or None, create_graph, inputs=inputs)
         if not self.requires_grad:
             raise RuntimeError(
                 f"backward: element 0 of tensors does not require grad and does not "
