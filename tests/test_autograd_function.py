@@ -282,3 +282,16 @@ def test_saved_tensors_outside_backward_and_docstrings():
                 ya.autograd.grad, ya.autograd.backward, ya.autograd.functional.jacobian,
                 ya.autograd.function.once_differentiable):
         assert obj.__doc__ and len(obj.__doc__) > 40
+
+
+def test_forward_returning_a_list_raises():
+    class Pair(ya.autograd.Function):
+        @staticmethod
+        def forward(ctx, x):
+            return [x * 2, x * 3]
+
+        @staticmethod
+        def backward(ctx, g):
+            return g
+    with pytest.raises(TypeError, match="Pair.forward must return a Tensor or a tuple"):
+        Pair.apply(ya.tensor(A, requires_grad=True))

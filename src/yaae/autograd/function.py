@@ -368,6 +368,11 @@ class Function(metaclass=_FunctionMeta):
             _st.fwd = prev
         single = not isinstance(outs, tuple)
         outs = (outs,) if single else outs
+        for o in outs:
+            if isinstance(o, (list, dict)):
+                raise TypeError(f"{cls.__name__}.forward must return a Tensor or a tuple (of "
+                                f"Tensors and other values), got a {type(o).__name__}: its "
+                                f"Tensors would not be differentiated; return a tuple instead")
         lay = ctx._layout = _Layout(outs, ctx._non_diff)
         ids = {id(a): ("in", i) for i, a in enumerate(args) if isinstance(a, (Tensor, np.ndarray))}
         ids.update({id(o): ("out", k) for k, o in enumerate(outs) if lay.kinds[k] == "diff"})
