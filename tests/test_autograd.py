@@ -358,3 +358,24 @@ def test_tensor_backward_inputs_and_identity_grad():
     v = RNG.standard_normal(3)
     closes(ya.autograd.grad(x, x, grad_outputs=ya.tensor(v)),
            torch.autograd.grad(tx, tx, grad_outputs=torch.tensor(v)))
+
+
+def test_gradient_penalty_through_modules_like_torch():
+    # WGAN-GP: the gradient of D's output w.r.t. its input, made differentiable,
+    # penalised, and backpropagated into D's parameters
+    W1, b1, W2 = RNG.standard_normal((5, 3)), RNG.standard_normal(5), RNG.standard_normal((1, 5))
+    X = RNG.standard_normal((4, 3))
+
+    def run(m, nn):
+        l1, l2 = nn.Linear(3, 5), nn.Linear(5, 1, bias=False)
+        with m.no_grad():
+            for p, v in ((l1.weight, W1), (l1.bias, b1), (l2.weight, W2)):
+                p.data[...] = v if m is ya else torch.tensor(v)
+        x = m.tensor(X, requires_grad=True)
+        out = l2(m.tanh(l1(x)))
+        (g,) = m.autograd.grad(out, x, grad_outputs=m.ones(out.shape), create_graph=True)
+        norms = m.sqrt(m.sum(g * g, 1))
+        m.mean((norms - 1) ** 2).backward()
+        return l1.weight.grad, l1.bias.grad, l2.weight.grad
+    for a, b in zip(run(ya, ya.nn), run(torch, torch.nn)):
+        close(a, b)
