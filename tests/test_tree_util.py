@@ -184,3 +184,29 @@ def test_transforms_report_none():
     # yaae's one departure from JAX inside transforms: a None result is an error
     with pytest.raises(TypeError, match="must return arrays"):
         ya.jacrev(lambda x: {"y": x, "n": None})(np.ones(2))
+
+
+class Pair:
+    def __init__(self, a, b, tag="t"):
+        self.a, self.b, self.tag = a, b, tag
+
+
+for _register in (tu.register_pytree_node, jtu.register_pytree_node):
+    _register(Pair, lambda p: ((p.a, p.b), p.tag), lambda tag, kids: Pair(*kids, tag=tag))
+
+
+def test_registered_node_like_jax():
+    tree = {"p": Pair(1, [2, Pair(3, 4, "u")]), "q": 5}
+    leaves, td = tu.tree_flatten(tree)
+    jleaves, jtd = jtu.tree_flatten(tree)
+    assert leaves == jleaves
+    assert td.num_leaves == jtd.num_leaves and td.num_nodes == jtd.num_nodes
+    assert repr(td) == repr(jtd)
+    back = tu.tree_unflatten(td, [10, 20, 30, 40, 50])
+    assert back["p"].b[1].tag == "u" and back["p"].b[1].b == 40
+    assert tu.tree_structure(Pair(1, 2)) != tu.tree_structure(Pair(1, 2, "v"))
+    assert tu.tree_map(lambda a, b: a + b, Pair(1, 2), Pair(10, 20)).b == 22
+    # transforms take them through
+    g = ya.grad(lambda p: ya.sum(p.a * p.b))(Pair(np.ones(2), np.arange(2.0)))
+    assert isinstance(g, Pair)
+    np.testing.assert_array_equal(g.a, np.arange(2.0))

@@ -31,7 +31,7 @@ from collections import OrderedDict, defaultdict
 import numpy as np
 
 __all__ = ["PyTreeDef", "tree_flatten", "tree_unflatten", "tree_leaves", "tree_structure",
-           "tree_map", "ravel_pytree"]
+           "tree_map", "ravel_pytree", "register_pytree_node"]
 
 _NoneType = type(None)
 _NAMEDTUPLE = "namedtuple"
@@ -65,6 +65,31 @@ def _default(x):
 _NODES = {tuple: _seq, list: _seq, dict: _dict, _NoneType: _none, OrderedDict: _ordered,
           defaultdict: _default}
 _NODES_NONE_LEAF = {k: v for k, v in _NODES.items() if k is not _NoneType}
+_CUSTOM = {}    # registered type -> unflatten_func(aux_data, children)
+
+
+def register_pytree_node(nodetype, flatten_func, unflatten_func):
+    """Make ``nodetype`` a pytree node, as ``jax.tree_util.register_pytree_node``:
+    ``flatten_func(x) -> (children, aux_data)`` and ``unflatten_func(aux_data,
+    children) -> x``.  ``aux_data`` (the non-leaf part) must be hashable and
+    comparable: treedefs compare it.  The transforms then accept and return
+    such objects too.
+
+    Example::
+
+        class Pair:
+            def __init__(self, a, b):
+                self.a, self.b = a, b
+
+        ya.tree_util.register_pytree_node(
+            Pair, lambda p: ((p.a, p.b), None), lambda aux, kids: Pair(*kids))
+        ya.tree_util.tree_leaves(Pair(1, [2, 3]))      # [1, 2, 3]
+    """
+    def children(x):
+        kids, aux = flatten_func(x)
+        return aux, list(kids)
+    _NODES[nodetype] = _NODES_NONE_LEAF[nodetype] = children
+    _CUSTOM[nodetype] = unflatten_func
 
 
 def _node(x, nodes=_NODES):
@@ -142,6 +167,8 @@ class PyTreeDef:
             return OrderedDict(zip(self.data, kids))
         if k is defaultdict:
             return defaultdict(self.data[0], zip(self.data[1], kids))
+        if k in _CUSTOM:
+            return _CUSTOM[k](self.data, kids)
         return k(*kids)     # a named tuple
 
     def flatten_up_to(self, tree):
@@ -203,9 +230,11 @@ class PyTreeDef:
         if k is _NoneType:
             return "None"
         if k is OrderedDict:
-            head = f"OrderedDict[{self.data!r}]"
+            head = f"OrderedDict[{self.data}]"
         elif k is defaultdict:
-            head = f"defaultdict[{self.data!r}]"
+            head = f"defaultdict[{self.data}]"
+        elif k in _CUSTOM:
+            head = f"{k.__name__}[{self.data}]"
         else:
             head = f"namedtuple[{k.__name__}]"
         return f"CustomNode({head}, [{', '.join(kids)}])"
