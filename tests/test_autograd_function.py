@@ -295,3 +295,41 @@ def test_forward_returning_a_list_raises():
             return g
     with pytest.raises(TypeError, match="Pair.forward must return a Tensor or a tuple"):
         Pair.apply(ya.tensor(A, requires_grad=True))
+
+
+def test_setup_context_style_like_torch_func():
+    def make_sc(m):
+        class Tanh(m.autograd.Function):
+            generate_vmap_rule = True       # (torch.func's jacrev/jacfwd need it)
+
+            @staticmethod
+            def forward(x, scale):
+                return m.tanh(x) * scale
+
+            @staticmethod
+            def setup_context(ctx, inputs, output):
+                x, scale = inputs
+                ctx.scale = scale
+                ctx.save_for_backward(output)
+                ctx.save_for_forward(output)
+
+            @staticmethod
+            def backward(ctx, g):
+                (y,) = ctx.saved_tensors
+                return g * (ctx.scale - y * y / ctx.scale), None
+
+            @staticmethod
+            def jvp(ctx, t, _):
+                (y,) = ctx.saved_tensors
+                return t * (ctx.scale - y * y / ctx.scale)
+        return Tanh
+    Tanh, TTanh = make_sc(ya), make_sc(torch)
+    t = RNG.standard_normal(4)
+    f = lambda F: lambda a: F.apply(a, 2.0) ** 2  # noqa: E731
+    _, yt = ya.jvp(f(Tanh), (A,), (t,))
+    _, tt = torch.func.jvp(f(TTanh), (torch.tensor(A),), (torch.tensor(t),))
+    close(yt, tt)
+    close(ya.jacrev(f(Tanh))(A), torch.func.jacrev(f(TTanh))(torch.tensor(A)))
+    close(ya.jacfwd(f(Tanh))(A), torch.func.jacfwd(f(TTanh))(torch.tensor(A)))
+    H = ya.hessian(lambda a: ya.sum(f(Tanh)(a)))(A)
+    close(H, torch.func.hessian(lambda a: f(TTanh)(a).sum())(torch.tensor(A)))

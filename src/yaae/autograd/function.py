@@ -308,8 +308,12 @@ class Function(metaclass=_FunctionMeta):
     ``ya.autograd.grad``, ``ya.grad``/``ya.jacrev``/``ya.hessian``, and in
     ``ya.jvp``/``ya.jacfwd`` when ``jvp`` is defined (otherwise forward mode
     raises NotImplementedError naming the Function).  Differences from
-    PyTorch: ``mark_dirty`` (in-place forward) is not supported, and
-    ``setup_context``-style forward (without ctx) is not.
+    PyTorch: ``mark_dirty`` (in-place forward) is not supported.
+
+    PyTorch 2's other style works too: ``@staticmethod forward(*args)``
+    without ctx, plus ``@staticmethod setup_context(ctx, inputs, output)``
+    (``inputs``: the tuple of ``apply``'s arguments), which saves what
+    ``backward`` and ``jvp`` need.
 
     Example::
 
@@ -363,7 +367,11 @@ class Function(metaclass=_FunctionMeta):
         _st.fwd = ()        # forward's values are data: tangents come from jvp alone
         try:
             with no_grad():
-                outs = cls.forward(ctx, *args, **kwargs)
+                if "setup_context" in _methods(cls):     # forward(*args) + setup_context
+                    outs = cls.forward(*args, **kwargs)
+                    cls.setup_context(ctx, args, outs)
+                else:
+                    outs = cls.forward(ctx, *args, **kwargs)
         finally:
             _st.fwd = prev
         single = not isinstance(outs, tuple)
