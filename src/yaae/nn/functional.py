@@ -701,3 +701,4 @@ from .conv import (conv1d, conv2d, conv_transpose2d, max_pool2d, avg_pool2d,  # 
 
 __all__ += ["conv1d", "conv2d", "conv_transpose2d", "max_pool2d", "avg_pool2d",
             "adaptive_avg_pool2d"]
+from .attention import scaled_dot_product_attention; __all__ += ["scaled_dot_product_attention"]  # noqa: E402,E702
