@@ -27,6 +27,16 @@ TOL = {np.float64: dict(rtol=1e-10, atol=1e-12), np.float32: dict(rtol=1e-5, ato
 TDT = {np.float64: torch.float64, np.float32: torch.float32}
 
 
+@pytest.fixture(autouse=True, scope="module")
+def one_torch_thread():
+    """The tensors here are tiny: torch's worker threads only cost time (much of it on a
+    loaded machine), so use one for this module and restore the setting after."""
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(before)
+
+
 def close(a, b, dtype=np.float64):
     a = a.data if isinstance(a, ya.Tensor) else a
     b = b.detach().numpy() if isinstance(b, torch.Tensor) else b
@@ -186,6 +196,12 @@ def test_sdpa_dropout_p1_and_statistics():
     again = F.scaled_dot_product_attention(np.zeros((n, 1, 1)), np.zeros((n, 1, 1)),
                                            np.ones((n, 1, 1)), dropout_p=p).data.ravel()
     np.testing.assert_array_equal(out, again)
+
+
+def torch_math_sdpa():
+    """PyTorch's math SDPA kernel: its CPU flash kernel has no forward-mode rule."""
+    from torch.nn.attention import SDPBackend, sdpa_kernel
+    return sdpa_kernel(SDPBackend.MATH)
 
 
 def test_sdpa_forward_mode_matches_torch_jvp():
