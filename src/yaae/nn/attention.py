@@ -173,39 +173,26 @@ def _repeat_kv(q, t, name):
 # ---- multi-head attention -------------------------------------------------------------------
 def _mha_shape_check(query, key, value, key_padding_mask, attn_mask, num_heads):
     """PyTorch's checks of the MHA input ranks; returns whether the input is batched."""
+    d = query.ndim
+    if d not in (2, 3):
+        raise AssertionError(f"query should be unbatched 2D or batched 3D tensor but received "
+                             f"{d}-D query tensor")
+    kind = "batched (3-D)" if d == 3 else "unbatched (2-D)"
+    if key.ndim != d or value.ndim != d:
+        raise AssertionError(f"For {kind} `query`, expected `key` and `value` to be {d}-D but "
+                             f"found {key.ndim}-D and {value.ndim}-D tensors respectively")
     kpm_nd = None if key_padding_mask is None else np.ndim(_data(key_padding_mask))
-    am_nd = None if attn_mask is None else np.ndim(_data(attn_mask))
-    if query.ndim == 3:
-        if key.ndim != 3 or value.ndim != 3:
-            raise AssertionError(f"For batched (3-D) `query`, expected `key` and `value` to be "
-                                 f"3-D but found {key.ndim}-D and {value.ndim}-D tensors "
-                                 f"respectively")
-        if kpm_nd is not None and kpm_nd != 2:
-            raise AssertionError(f"For batched (3-D) `query`, expected `key_padding_mask` to be "
-                                 f"`None` or 2-D but found {kpm_nd}-D tensor instead")
-        if am_nd is not None and am_nd not in (2, 3):
-            raise AssertionError(f"For batched (3-D) `query`, expected `attn_mask` to be `None`, "
-                                 f"2-D or 3-D but found {am_nd}-D tensor instead")
-        return True
-    if query.ndim == 2:
-        if key.ndim != 2 or value.ndim != 2:
-            raise AssertionError(f"For unbatched (2-D) `query`, expected `key` and `value` to be "
-                                 f"2-D but found {key.ndim}-D and {value.ndim}-D tensors "
-                                 f"respectively")
-        if kpm_nd is not None and kpm_nd != 1:
-            raise AssertionError(f"For unbatched (2-D) `query`, expected `key_padding_mask` to "
-                                 f"be `None` or 1-D but found {kpm_nd}-D tensor instead")
-        if am_nd is not None:
-            if am_nd not in (2, 3):
-                raise AssertionError(f"For unbatched (2-D) `query`, expected `attn_mask` to be "
-                                     f"`None`, 2-D or 3-D but found {am_nd}-D tensor instead")
-            expected = (num_heads, query.shape[0], key.shape[0])
-            if am_nd == 3 and tuple(np.shape(_data(attn_mask))) != expected:
-                raise AssertionError(f"Expected `attn_mask` shape to be {expected} but got "
-                                     f"{tuple(np.shape(_data(attn_mask)))}")
-        return False
-    raise AssertionError(f"query should be unbatched 2D or batched 3D tensor but received "
-                         f"{query.ndim}-D query tensor")
+    if kpm_nd is not None and kpm_nd != d - 1:
+        raise AssertionError(f"For {kind} `query`, expected `key_padding_mask` to be `None` or "
+                             f"{d - 1}-D but found {kpm_nd}-D tensor instead")
+    am_shape = None if attn_mask is None else tuple(np.shape(_data(attn_mask)))
+    if am_shape is not None and len(am_shape) not in (2, 3):
+        raise AssertionError(f"For {kind} `query`, expected `attn_mask` to be `None`, 2-D or "
+                             f"3-D but found {len(am_shape)}-D tensor instead")
+    expected = (num_heads, query.shape[0], key.shape[0])
+    if d == 2 and am_shape is not None and len(am_shape) == 3 and am_shape != expected:
+        raise AssertionError(f"Expected `attn_mask` shape to be {expected} but got {am_shape}")
+    return d == 3
 
 
 def _in_projection(query, key, value, w_q, w_k, w_v, b_q, b_k, b_v, same_qk, same_kv):
@@ -345,9 +332,10 @@ def multi_head_attention_forward(query, key, value, embed_dim_to_check, num_head
     src_len = k.shape[1]
 
     if key_padding_mask is not None:
-        if tuple(key_padding_mask.shape) != (bsz, src_len):
-            raise AssertionError(f"Expected key_padded_mask.shape to be {(bsz, src_len)}, but "
-                                 f"got {tuple(key_padding_mask.shape)}")
+        for i, want in enumerate((bsz, src_len)):
+            if key_padding_mask.shape[i] != want:
+                raise AssertionError(f"Expected key_padded_mask.shape[{i}] to be {want}, but "
+                                     f"got {key_padding_mask.shape[i]}")
         kpm = ops.broadcast_to(ops.reshape(key_padding_mask, (bsz, 1, 1, src_len)),
                                (bsz, num_heads, 1, src_len))
         kpm = ops.reshape(kpm, (bsz * num_heads, 1, src_len))

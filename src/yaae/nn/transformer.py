@@ -76,21 +76,25 @@ def _relu_or_gelu(activation):
 class _LayerBase(Module):
     """What the encoder and decoder layers share: the attention/feed-forward blocks."""
 
-    def __init__(self, d_model, nhead, dim_feedforward, dropout, activation, layer_norm_eps,
-                 batch_first, norm_first, bias, dtype, n_norms, cross):
+    _norms = 2          # norm1..normN and dropout1..dropoutN
+    _cross = False      # a second attention (over the encoder's memory)
+
+    def __init__(self, d_model, nhead, dim_feedforward=2048, dropout=0.1, activation=F.relu,
+                 layer_norm_eps=1e-5, batch_first=False, norm_first=False, bias=True,
+                 device=None, dtype=None):
         super().__init__()
         kw = dict(dropout=dropout, bias=bias, batch_first=batch_first, dtype=dtype)
         self.self_attn = MultiheadAttention(d_model, nhead, **kw)
-        if cross:
+        if self._cross:
             self.multihead_attn = MultiheadAttention(d_model, nhead, **kw)
         self.linear1 = Linear(d_model, dim_feedforward, bias=bias, dtype=dtype)
         self.dropout = Dropout(dropout)
         self.linear2 = Linear(dim_feedforward, d_model, bias=bias, dtype=dtype)
         self.norm_first = norm_first
-        for i in range(1, n_norms + 1):
+        for i in range(1, self._norms + 1):
             setattr(self, f"norm{i}", LayerNorm(d_model, eps=layer_norm_eps, bias=bias,
                                                 dtype=dtype))
-        for i in range(1, n_norms + 1):
+        for i in range(1, self._norms + 1):
             setattr(self, f"dropout{i}", Dropout(dropout))
         if isinstance(activation, str):
             activation = _get_activation_fn(activation)
@@ -125,12 +129,6 @@ class TransformerEncoderLayer(_LayerBase):
     >>> layer(ya.Tensor(np.ones((3, 5, 8)))).shape
     (3, 5, 8)
     """
-
-    def __init__(self, d_model, nhead, dim_feedforward=2048, dropout=0.1, activation=F.relu,
-                 layer_norm_eps=1e-5, batch_first=False, norm_first=False, bias=True,
-                 device=None, dtype=None):
-        super().__init__(d_model, nhead, dim_feedforward, dropout, activation, layer_norm_eps,
-                         batch_first, norm_first, bias, dtype, n_norms=2, cross=False)
 
     def forward(self, src, src_mask=None, src_key_padding_mask=None, is_causal=False):
         """One encoder layer on ``src`` ((S, N, E), (N, S, E) with batch_first, or (S, E)).
@@ -178,11 +176,8 @@ class TransformerDecoderLayer(_LayerBase):
     (4, 2, 8)
     """
 
-    def __init__(self, d_model, nhead, dim_feedforward=2048, dropout=0.1, activation=F.relu,
-                 layer_norm_eps=1e-5, batch_first=False, norm_first=False, bias=True,
-                 device=None, dtype=None):
-        super().__init__(d_model, nhead, dim_feedforward, dropout, activation, layer_norm_eps,
-                         batch_first, norm_first, bias, dtype, n_norms=3, cross=True)
+    _norms = 3
+    _cross = True
 
     def forward(self, tgt, memory, tgt_mask=None, memory_mask=None, tgt_key_padding_mask=None,
                 memory_key_padding_mask=None, tgt_is_causal=False, memory_is_causal=False):
