@@ -363,3 +363,21 @@ def test_encoder_layer_forward_mode_matches_torch_jvp():
     out_y, dot_y = ya.jvp(lambda a: ymod(a, src_mask=m), (ya.Tensor(x),), (ya.Tensor(tx),))
     close(out_y, out_t)
     close(dot_y, dot_t)
+
+
+def test_transformer_custom_encoder_and_decoder():
+    enc = nn.TransformerEncoder(nn.TransformerEncoderLayer(D, NH, FF, dropout=0.0), 1,
+                                enable_nested_tensor=False)
+    dec = nn.TransformerDecoder(nn.TransformerDecoderLayer(D, NH, FF, dropout=0.0), 1)
+    model = nn.Transformer(D, NH, custom_encoder=enc, custom_decoder=dec)
+    assert model.encoder is enc and model.decoder is dec
+    tm = tnn.Transformer(D, NH, dtype=torch.float64, dropout=0.0,
+                         custom_encoder=tnn.TransformerEncoder(
+                             tnn.TransformerEncoderLayer(D, NH, FF, dtype=torch.float64,
+                                                         dropout=0.0), 1,
+                             enable_nested_tensor=False),
+                         custom_decoder=tnn.TransformerDecoder(
+                             tnn.TransformerDecoderLayer(D, NH, FF, dtype=torch.float64,
+                                                         dropout=0.0), 1))
+    load(tm, model)
+    compare(tm, model, [seq(S, seed=1), seq(T, seed=2)], np.float64, tm, model)
