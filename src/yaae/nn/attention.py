@@ -419,8 +419,10 @@ class MultiheadAttention(Module):
     added.  Inputs are ``(L, N, E)`` (``(N, L, E)`` with ``batch_first``) or unbatched
     ``(L, E)``.  ``is_causal`` is only a hint and needs ``attn_mask``, as in PyTorch.
     Dropout on the attention weights is active in training mode only and draws from
-    yaae's generator.  PyTorch's inference fast path gives the same values (to rounding);
-    yaae always runs the general path.
+    yaae's generator.  yaae always runs PyTorch's general path; PyTorch's inference fast
+    path (eval, no grad, batch-first self-attention) gives the same values to rounding,
+    except for a query whose every key is masked: 0 here (after ``out_proj``, its bias)
+    with ``need_weights=False``, NaN on that fast path.
 
     >>> import numpy as np, yaae as ya
     >>> mha = ya.nn.MultiheadAttention(8, 2, batch_first=True)
