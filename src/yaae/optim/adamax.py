@@ -1,0 +1,108 @@
+"""Adamax, as ``torch.optim.Adamax`` (and the argument checks shared by the
+Adam-family optimizers Adamax, NAdam and RAdam)."""
+from __future__ import annotations
+
+import numpy as np
+
+from .adam import _lerp_
+from .optimizer import Optimizer, _check_no_unsupported
+
+__all__ = ["Adamax"]
+
+
+def _check_adam_args(lr, betas, eps, weight_decay, capturable, differentiable, foreach=None):
+    """torch's ValueErrors for an Adam-style optimizer's hyperparameters, and
+    the NotImplementedError for flags yaae does not support."""
+    if not 0.0 <= lr:
+        raise ValueError(f"Invalid learning rate: {lr}")
+    if not 0.0 <= eps:
+        raise ValueError(f"Invalid epsilon value: {eps}")
+    if not 0.0 <= betas[0] < 1.0:
+        raise ValueError(f"Invalid beta parameter at index 0: {betas[0]}")
+    if not 0.0 <= betas[1] < 1.0:
+        raise ValueError(f"Invalid beta parameter at index 1: {betas[1]}")
+    if not 0.0 <= weight_decay:
+        raise ValueError(f"Invalid weight_decay value: {weight_decay}")
+    _check_no_unsupported(foreach, False, capturable, differentiable)
+
+
+def _set_group_defaults(optimizer, **flags):
+    """After ``load_state_dict``: fill in group keys an older state dict lacks."""
+    for group in optimizer.param_groups:
+        for key, value in flags.items():
+            group.setdefault(key, value)
+
+
+def _apply_weight_decay(pd, g, lr, weight_decay, decoupled=False):
+    """torch's weight decay: ``p *= 1 - lr * wd`` (decoupled, in place) or
+    ``g + wd * p`` (L2); returns the gradient to use."""
+    if weight_decay != 0:
+        if decoupled:
+            np.multiply(pd, 1 - lr * weight_decay, out=pd)
+        else:
+            g = g + weight_decay * pd
+    return g
+
+
+class Adamax(Optimizer):
+    """``Adamax(params, lr=2e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0,
+    foreach=None, *, maximize=False, differentiable=False, capturable=False)``:
+    Adam with the infinity norm.
+
+    Per parameter, at step ``t`` (``g`` negated when ``maximize``)::
+
+        g = g + wd * p                                 (if weight_decay)
+        m = lerp(m, g, 1 - beta1)
+        u = max(beta2 * u, |g| + eps)
+        p = p - lr / (1 - beta1**t) * m / u
+
+    State: ``'step'`` (float), ``'exp_avg'``, ``'exp_inf'`` (torch's keys).
+    ``foreach`` is accepted and ignored; ``capturable`` / ``differentiable``
+    raise NotImplementedError.
+
+    Example::
+
+        opt = ya.optim.Adamax(model.parameters(), lr=2e-3)
+        opt.zero_grad(); loss_fn(model(x), y).backward(); opt.step()
+    """
+
+    def __init__(self, params, lr=2e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0,
+                 foreach=None, *, maximize=False, differentiable=False, capturable=False):
+        _check_adam_args(lr, betas, eps, weight_decay, capturable, differentiable)
+        defaults = {"lr": lr, "betas": betas, "eps": eps, "weight_decay": weight_decay,
+                    "foreach": foreach, "maximize": maximize,
+                    "differentiable": differentiable, "capturable": capturable}
+        super().__init__(params, defaults)
+
+    def _fix_loaded_groups(self):
+        _set_group_defaults(self, foreach=None, maximize=False, differentiable=False,
+                            capturable=False)
+
+    def step(self, closure=None):
+        """One update of every parameter that has a gradient; returns the
+        closure's loss (evaluated with grad enabled) when one is given."""
+        loss = self._closure_loss(closure)
+        for group in self.param_groups:
+            lr = float(group["lr"])
+            beta1, beta2 = (float(b) for b in group["betas"])
+            eps = float(group["eps"])
+            weight_decay = float(group["weight_decay"])
+            for p, pd, g in self._params_with_grad(group):
+                state = self.state[p]
+                if len(state) == 0:
+                    state["step"] = 0.0
+                    state["exp_avg"] = np.zeros_like(pd)
+                    state["exp_inf"] = np.zeros_like(pd)
+                if group["maximize"]:
+                    g = -g
+                exp_avg, exp_inf = state["exp_avg"], state["exp_inf"]
+                state["step"] = step = float(state["step"]) + 1.0
+                g = _apply_weight_decay(pd, g, lr, weight_decay)
+
+                _lerp_(exp_avg, g, 1 - beta1)
+                np.multiply(exp_inf, beta2, out=exp_inf)
+                np.maximum(exp_inf, np.abs(g) + eps, out=exp_inf)
+
+                clr = lr / (1 - beta1 ** step)
+                np.add(pd, (-clr) * exp_avg / exp_inf, out=pd)
+        return loss
