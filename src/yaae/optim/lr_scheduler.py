@@ -64,8 +64,17 @@ class _InitialMode:
 
 
 class LRScheduler:
-    """Base class: subclasses implement ``get_lr()`` (the lrs for the new
-    ``last_epoch``) and optionally ``_get_closed_form_lr()``."""
+    """``LRScheduler(optimizer, last_epoch=-1)``: base class of the
+    schedulers.  Subclasses implement ``get_lr()`` (the lrs for the new
+    ``last_epoch``) and optionally ``_get_closed_form_lr()``.  Construction
+    records ``group['initial_lr']`` and takes the initial step.
+
+    Example::
+
+        class Halve(ya.optim.lr_scheduler.LRScheduler):
+            def get_lr(self):
+                return [base * 0.5 ** self.last_epoch for base in self.base_lrs]
+    """
 
     _get_lr_called_within_step = False
     _is_initial = False
@@ -115,6 +124,7 @@ class LRScheduler:
         return {k: v for k, v in self.__dict__.items() if k != "optimizer"}
 
     def load_state_dict(self, state_dict):
+        """Restore the attributes saved by ``state_dict()``."""
         self.__dict__.update(state_dict)
 
     def get_last_lr(self):
@@ -122,6 +132,8 @@ class LRScheduler:
         return self._last_lr
 
     def get_lr(self):
+        """The learning rates for the current ``last_epoch`` (one per group);
+        called by ``step()``; use ``get_last_lr()`` to read them."""
         raise NotImplementedError
 
     def step(self, epoch=None):
@@ -172,8 +184,14 @@ _LRScheduler = LRScheduler
 
 
 class LambdaLR(LRScheduler):
-    """``lr = initial_lr * lr_lambda(epoch)``; ``lr_lambda`` a function or one
-    per parameter group."""
+    """``LambdaLR(optimizer, lr_lambda, last_epoch=-1)``:
+    ``lr = initial_lr * lr_lambda(epoch)``; ``lr_lambda`` a function or one
+    per parameter group.
+
+    Example::
+
+        sched = ya.optim.lr_scheduler.LambdaLR(opt, lambda epoch: 0.95 ** epoch)
+    """
 
     def __init__(self, optimizer, lr_lambda, last_epoch=-1):
         self.optimizer = optimizer
@@ -197,6 +215,7 @@ class LambdaLR(LRScheduler):
         return sd
 
     def load_state_dict(self, state_dict):
+        """Restore the schedule (and the saved state of callable-object lambdas)."""
         state_dict = dict(state_dict)
         lr_lambdas = state_dict.pop("lr_lambdas")
         self.__dict__.update(state_dict)
@@ -205,13 +224,20 @@ class LambdaLR(LRScheduler):
                 self.lr_lambdas[i].__dict__.update(fn)
 
     def get_lr(self):
+        """The lrs for the current ``last_epoch`` (torch's formula)."""
         self._warn_get_lr()
         return [base_lr * lmbda(self.last_epoch)
                 for lmbda, base_lr in zip(self.lr_lambdas, self.base_lrs)]
 
 
 class StepLR(LRScheduler):
-    """Multiply the lr by ``gamma`` every ``step_size`` epochs."""
+    """``StepLR(optimizer, step_size, gamma=0.1, last_epoch=-1)``: multiply
+    the lr by ``gamma`` every ``step_size`` epochs.
+
+    Example::
+
+        sched = ya.optim.lr_scheduler.StepLR(opt, step_size=30, gamma=0.1)
+    """
 
     def __init__(self, optimizer, step_size, gamma=0.1, last_epoch=-1):
         self.step_size = step_size
@@ -219,6 +245,7 @@ class StepLR(LRScheduler):
         super().__init__(optimizer, last_epoch)
 
     def get_lr(self):
+        """The lrs for the current ``last_epoch`` (torch's formula)."""
         self._warn_get_lr()
         if self.last_epoch == 0 or self.last_epoch % self.step_size != 0:
             return _group_values(self.optimizer, "lr")
@@ -230,7 +257,13 @@ class StepLR(LRScheduler):
 
 
 class MultiStepLR(LRScheduler):
-    """Multiply the lr by ``gamma`` at each epoch in ``milestones``."""
+    """``MultiStepLR(optimizer, milestones, gamma=0.1, last_epoch=-1)``:
+    multiply the lr by ``gamma`` at each epoch in ``milestones``.
+
+    Example::
+
+        sched = ya.optim.lr_scheduler.MultiStepLR(opt, milestones=[30, 80], gamma=0.1)
+    """
 
     def __init__(self, optimizer, milestones, gamma=0.1, last_epoch=-1):
         self.milestones = Counter(milestones)
@@ -238,6 +271,7 @@ class MultiStepLR(LRScheduler):
         super().__init__(optimizer, last_epoch)
 
     def get_lr(self):
+        """The lrs for the current ``last_epoch`` (torch's formula)."""
         self._warn_get_lr()
         if self.last_epoch not in self.milestones:
             return _group_values(self.optimizer, "lr")
@@ -251,13 +285,20 @@ class MultiStepLR(LRScheduler):
 
 
 class ExponentialLR(LRScheduler):
-    """Multiply the lr by ``gamma`` every epoch."""
+    """``ExponentialLR(optimizer, gamma, last_epoch=-1)``: multiply the lr by
+    ``gamma`` every epoch.
+
+    Example::
+
+        sched = ya.optim.lr_scheduler.ExponentialLR(opt, gamma=0.9)
+    """
 
     def __init__(self, optimizer, gamma, last_epoch=-1):
         self.gamma = gamma
         super().__init__(optimizer, last_epoch)
 
     def get_lr(self):
+        """The lrs for the current ``last_epoch`` (torch's formula)."""
         self._warn_get_lr()
         if self._is_initial:
             return _group_values(self.optimizer, "lr")
@@ -268,8 +309,14 @@ class ExponentialLR(LRScheduler):
 
 
 class CosineAnnealingLR(LRScheduler):
-    """Cosine annealing from the initial lr to ``eta_min`` over ``T_max``
-    epochs (torch's recursive form; it rises again after ``T_max``)."""
+    """``CosineAnnealingLR(optimizer, T_max, eta_min=0.0, last_epoch=-1)``:
+    cosine annealing from the initial lr to ``eta_min`` over ``T_max``
+    epochs (torch's recursive form; it rises again after ``T_max``).
+
+    Example::
+
+        sched = ya.optim.lr_scheduler.CosineAnnealingLR(opt, T_max=50, eta_min=1e-5)
+    """
 
     def __init__(self, optimizer, T_max, eta_min=0.0, last_epoch=-1):
         self.T_max = T_max
@@ -277,6 +324,7 @@ class CosineAnnealingLR(LRScheduler):
         super().__init__(optimizer, last_epoch)
 
     def get_lr(self):
+        """The lrs for the current ``last_epoch`` (torch's formula)."""
         self._warn_get_lr()
         if self._is_initial:
             return _group_values(self.optimizer, "lr")
@@ -304,7 +352,17 @@ class OneCycleLR(LRScheduler):
     (first ``pct_start`` of the steps) then down to
     ``initial_lr / final_div_factor``; with ``cycle_momentum`` the optimizer's
     ``'momentum'`` (or ``'betas'[0]`` for Adam-style optimizers) moves
-    inversely between ``max_momentum`` and ``base_momentum``."""
+    inversely between ``max_momentum`` and ``base_momentum``.  Signature as
+    torch's: ``OneCycleLR(optimizer, max_lr, total_steps=None, epochs=None,
+    steps_per_epoch=None, pct_start=0.3, anneal_strategy='cos',
+    cycle_momentum=True, base_momentum=0.85, max_momentum=0.95,
+    div_factor=25.0, final_div_factor=1e4, three_phase=False, last_epoch=-1)``.
+    Step it after every batch.
+
+    Example::
+
+        sched = ya.optim.lr_scheduler.OneCycleLR(opt, max_lr=0.1, total_steps=1000)
+    """
 
     def __init__(self, optimizer, max_lr, total_steps=None, epochs=None,
                  steps_per_epoch=None, pct_start=0.3, anneal_strategy="cos",
@@ -393,6 +451,7 @@ class OneCycleLR(LRScheduler):
         return (end - start) * pct + start
 
     def get_lr(self):
+        """The lrs for the current ``last_epoch`` (torch's formula)."""
         self._warn_get_lr()
         lrs = []
         step_num = self.last_epoch
@@ -422,8 +481,18 @@ class OneCycleLR(LRScheduler):
 
 
 class ReduceLROnPlateau(LRScheduler):
-    """Multiply the lr by ``factor`` when the metric passed to ``step(metric)``
-    has not improved for more than ``patience`` steps."""
+    """``ReduceLROnPlateau(optimizer, mode='min', factor=0.1, patience=10,
+    threshold=1e-4, threshold_mode='rel', cooldown=0, min_lr=0, eps=1e-8)``:
+    multiply the lr by ``factor`` when the metric passed to ``step(metric)``
+    has not improved for more than ``patience`` steps.
+
+    Example::
+
+        sched = ya.optim.lr_scheduler.ReduceLROnPlateau(opt, patience=5)
+        for epoch in range(100):
+            val_loss = train_one_epoch()
+            sched.step(val_loss)
+    """
 
     def __init__(self, optimizer, mode="min", factor=0.1, patience=10, threshold=1e-4,
                  threshold_mode="rel", cooldown=0, min_lr=0, eps=1e-8):
@@ -492,6 +561,7 @@ class ReduceLROnPlateau(LRScheduler):
 
     @property
     def in_cooldown(self):
+        """True while the cooldown after a reduction is running."""
         return self.cooldown_counter > 0
 
     def _is_better(self, a, best):
@@ -514,6 +584,7 @@ class ReduceLROnPlateau(LRScheduler):
         self.threshold_mode = threshold_mode
 
     def load_state_dict(self, state_dict):
+        """Restore the attributes saved by ``state_dict()``."""
         self.__dict__.update(state_dict)
         self._init_is_better(mode=self.mode, threshold=self.threshold,
                              threshold_mode=self.threshold_mode)
