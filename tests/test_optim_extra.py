@@ -533,3 +533,45 @@ def test_lbfgs_minimises_a_quadratic_and_params_without_grad_stay():
     np.testing.assert_allclose(x.data, np.linalg.solve(A, bvec), rtol=1e-3)
     np.testing.assert_array_equal(unused.data, 1.0)
     assert x.is_leaf and x.grad_fn is None
+
+
+# --------------------------------------------------------------------------
+# complex parameters: optimized as (real, imag) pairs, as torch does
+# --------------------------------------------------------------------------
+def _complex_run(torch_side, name, kwargs, steps):
+    rng = np.random.default_rng(7)
+    p0 = rng.standard_normal((2, 3)) + 1j * rng.standard_normal((2, 3))
+    w0 = rng.standard_normal(3) + 1j * rng.standard_normal(3)
+    c0 = rng.standard_normal((2, 3)) + 1j * rng.standard_normal((2, 3))
+    if torch_side:
+        p, w, c, m = torch.tensor(p0, requires_grad=True), torch.tensor(w0), torch.tensor(c0), torch
+    else:
+        p, w, c, m = ya.Tensor(p0, requires_grad=True), ya.Tensor(w0), ya.Tensor(c0), ya
+    opt = getattr(torch.optim if torch_side else ya.optim, name)([p], **kwargs)
+
+    def closure():
+        opt.zero_grad()
+        loss = m.sum(m.abs(p * w - c) ** 2)
+        loss.backward()
+        return loss
+
+    for _ in range(steps):
+        opt.step(closure)
+    return p.detach().numpy().copy() if torch_side else np.array(p.data), opt
+
+
+@pytest.mark.parametrize("name,kwargs,steps", [
+    ("Adadelta", dict(lr=0.5, weight_decay=0.1), 20), ("Adamax", dict(lr=0.05), 20),
+    ("NAdam", dict(lr=0.05, weight_decay=0.1), 20),
+    ("RAdam", dict(lr=0.05, betas=(0.9, 0.8), weight_decay=0.1, decoupled_weight_decay=True),
+     20),
+    ("LBFGS", dict(history_size=4, max_iter=6, line_search_fn="strong_wolfe"), 2),
+    ("LBFGS", dict(lr=0.1, history_size=3, max_iter=5), 2)])
+def test_complex_parameters_match_torch(name, kwargs, steps):
+    ours, opt = _complex_run(False, name, kwargs, steps)
+    theirs, _ = _complex_run(True, name, kwargs, steps)
+    assert ours.dtype == np.complex128
+    np.testing.assert_allclose(ours, theirs, rtol=1e-10, atol=1e-12)
+    for v in opt.state_dict()["state"][0].values():
+        if isinstance(v, np.ndarray) and v.ndim:
+            assert v.dtype == (np.complex128 if name != "LBFGS" else np.float64)

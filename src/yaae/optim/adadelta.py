@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .adamax import _apply_weight_decay, _set_group_defaults
+from .adamax import _apply_weight_decay, _as_real, _set_group_defaults
 from .optimizer import Optimizer, _check_no_unsupported
 
 __all__ = ["Adadelta"]
@@ -70,7 +70,8 @@ class Adadelta(Optimizer):
                 if group["maximize"]:
                     g = -g
                 g = _apply_weight_decay(pd, g, lr, weight_decay)
-                square_avg, acc_delta = state["square_avg"], state["acc_delta"]
+                pd, g, square_avg, acc_delta = (_as_real(a) for a in (
+                    pd, g, state["square_avg"], state["acc_delta"]))
 
                 np.multiply(square_avg, rho, out=square_avg)
                 np.add(square_avg, (1 - rho) * g * g, out=square_avg)

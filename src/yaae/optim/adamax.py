@@ -33,6 +33,13 @@ def _set_group_defaults(optimizer, **flags):
             group.setdefault(key, value)
 
 
+def _as_real(a):
+    """A complex array as a real view with a trailing axis of 2 (torch's
+    ``view_as_real``); a real array unchanged.  Complex parameters are
+    optimized as pairs of real numbers, as torch does."""
+    return a[..., None].view(a.real.dtype) if np.iscomplexobj(a) else a
+
+
 def _apply_weight_decay(pd, g, lr, weight_decay, decoupled=False):
     """torch's weight decay: ``p *= 1 - lr * wd`` (decoupled, in place) or
     ``g + wd * p`` (L2); returns the gradient to use."""
@@ -95,9 +102,10 @@ class Adamax(Optimizer):
                     state["exp_inf"] = np.zeros_like(pd)
                 if group["maximize"]:
                     g = -g
-                exp_avg, exp_inf = state["exp_avg"], state["exp_inf"]
                 state["step"] = step = float(state["step"]) + 1.0
                 g = _apply_weight_decay(pd, g, lr, weight_decay)
+                pd, g, exp_avg, exp_inf = (_as_real(a) for a in (pd, g, state["exp_avg"],
+                                                                 state["exp_inf"]))
 
                 _lerp_(exp_avg, g, 1 - beta1)
                 np.multiply(exp_inf, beta2, out=exp_inf)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..tensor import enable_grad, mark_modified
+from .adamax import _as_real
 from .optimizer import Optimizer
 
 __all__ = ["LBFGS"]
@@ -179,25 +180,26 @@ class LBFGS(Optimizer):
 
     def _numel(self):
         if self._numel_cache is None:
-            self._numel_cache = sum(int(np.size(p.data)) for p in self._params)
+            self._numel_cache = sum(_as_real(p.data).size for p in self._params)
         return self._numel_cache
 
     def _gather_flat_grad(self):
-        """All gradients as one fresh flat vector (zeros for a missing grad)."""
+        """All gradients as one fresh flat real vector (zeros for a missing
+        grad; complex ones as (real, imag) pairs)."""
         views = []
         for p in self._params:
             pd = p.data
             if p.grad is None:
-                views.append(np.zeros(pd.size, dtype=pd.dtype))
+                views.append(np.zeros(_as_real(pd).size, dtype=pd.real.dtype))
             else:
-                views.append(np.asarray(p.grad.data, dtype=pd.dtype).reshape(-1))
+                views.append(_as_real(np.asarray(p.grad.data, dtype=pd.dtype)).reshape(-1))
         return np.concatenate(views)
 
     def _add_grad(self, step_size, update):
         """``p += step_size * update[slice of p]`` for every parameter, in place."""
         offset = 0
         for p in self._params:
-            pd = p.data
+            pd = _as_real(p.data)
             numel = pd.size
             mark_modified(p)
             np.add(pd, step_size * update[offset:offset + numel].reshape(pd.shape), out=pd)

@@ -5,7 +5,7 @@ import numpy as np
 
 from ..tensor import get_default_dtype
 from .adam import _lerp_
-from .adamax import _apply_weight_decay, _check_adam_args, _set_group_defaults
+from .adamax import _apply_weight_decay, _as_real, _check_adam_args, _set_group_defaults
 from .optimizer import Optimizer
 
 __all__ = ["NAdam"]
@@ -77,11 +77,12 @@ class NAdam(Optimizer):
                     state["exp_avg_sq"] = np.zeros_like(pd)
                 if group["maximize"]:
                     g = -g
-                exp_avg, exp_avg_sq = state["exp_avg"], state["exp_avg_sq"]
                 state["step"] = step = float(state["step"]) + 1.0
                 bias_correction2 = 1 - beta2 ** step
                 g = _apply_weight_decay(pd, g, lr, weight_decay,
                                         group["decoupled_weight_decay"])
+                pd, g, exp_avg, exp_avg_sq = (_as_real(a) for a in (
+                    pd, g, state["exp_avg"], state["exp_avg_sq"]))
 
                 mu = beta1 * (1.0 - 0.5 * (0.96 ** (step * momentum_decay)))
                 mu_next = beta1 * (1.0 - 0.5 * (0.96 ** ((step + 1) * momentum_decay)))

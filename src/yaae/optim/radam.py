@@ -4,7 +4,7 @@ from __future__ import annotations
 import numpy as np
 
 from .adam import _lerp_
-from .adamax import _apply_weight_decay, _check_adam_args, _set_group_defaults
+from .adamax import _apply_weight_decay, _as_real, _check_adam_args, _set_group_defaults
 from .optimizer import Optimizer
 
 __all__ = ["RAdam"]
@@ -68,10 +68,11 @@ class RAdam(Optimizer):
                     state["exp_avg_sq"] = np.zeros_like(pd)
                 if group["maximize"]:
                     g = -g
-                exp_avg, exp_avg_sq = state["exp_avg"], state["exp_avg_sq"]
                 state["step"] = step = float(state["step"]) + 1.0
                 g = _apply_weight_decay(pd, g, lr, weight_decay,
                                         group["decoupled_weight_decay"])
+                pd, g, exp_avg, exp_avg_sq = (_as_real(a) for a in (
+                    pd, g, state["exp_avg"], state["exp_avg_sq"]))
 
                 _lerp_(exp_avg, g, 1 - beta1)
                 np.multiply(exp_avg_sq, beta2, out=exp_avg_sq)
