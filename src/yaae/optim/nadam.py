@@ -4,14 +4,12 @@ from __future__ import annotations
 import numpy as np
 
 from ..tensor import get_default_dtype
-from .adam import _lerp_
-from .adamax import _apply_weight_decay, _as_real, _check_adam_args, _set_group_defaults
-from .optimizer import Optimizer
+from .adamax import _ElementwiseOptimizer, _as_real, _check_adam_args, _moments, _weight_decay
 
 __all__ = ["NAdam"]
 
 
-class NAdam(Optimizer):
+class NAdam(_ElementwiseOptimizer):
     """``NAdam(params, lr=2e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0,
     momentum_decay=4e-3, decoupled_weight_decay=False, *, foreach=None,
     maximize=False, capturable=False, differentiable=False)``: Adam with
@@ -32,14 +30,20 @@ class NAdam(Optimizer):
     default dtype (``ya.get_default_dtype()``, float64 unless changed) and
     stored as a Python float, as torch keeps it as a scalar tensor of torch's
     default dtype: results equal torch's when the two default dtypes agree
-    (``torch.set_default_dtype(torch.float64)`` for yaae's float64 default).  ``foreach`` is accepted and
-    ignored; ``capturable`` / ``differentiable`` raise NotImplementedError.
+    (``torch.set_default_dtype(torch.float64)`` for yaae's float64 default).
+    ``foreach`` is accepted and ignored; ``capturable`` / ``differentiable``
+    raise NotImplementedError.  Complex parameters are updated as (real,
+    imag) pairs, as torch does.
 
     Example::
 
         opt = ya.optim.NAdam(model.parameters(), lr=2e-3)
         opt.zero_grad(); loss_fn(model(x), y).backward(); opt.step()
     """
+
+    _buffers = ("exp_avg", "exp_avg_sq")
+    _scalars = {"mu_product": 1.0}
+    _load_defaults = dict(_ElementwiseOptimizer._load_defaults, decoupled_weight_decay=False)
 
     def __init__(self, params, lr=2e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0,
                  momentum_decay=4e-3, decoupled_weight_decay=False, *, foreach=None,
@@ -54,50 +58,21 @@ class NAdam(Optimizer):
                     "differentiable": differentiable}
         super().__init__(params, defaults)
 
-    def _fix_loaded_groups(self):
-        _set_group_defaults(self, maximize=False, foreach=None, capturable=False,
-                            differentiable=False, decoupled_weight_decay=False)
+    def _update(self, group, state, pd, g, step):
+        lr = float(group["lr"])
+        momentum_decay = float(group["momentum_decay"])
+        g = _weight_decay(pd, g, group, group["decoupled_weight_decay"])
+        pd, g, exp_avg, exp_avg_sq = (_as_real(a) for a in (
+            pd, g, state["exp_avg"], state["exp_avg_sq"]))
+        beta1 = float(group["betas"][0])
+        mu = beta1 * (1.0 - 0.5 * (0.96 ** (step * momentum_decay)))
+        mu_next = beta1 * (1.0 - 0.5 * (0.96 ** ((step + 1) * momentum_decay)))
+        scalar = get_default_dtype().type
+        state["mu_product"] = mu_product = float(scalar(state["mu_product"]) * scalar(mu))
 
-    def step(self, closure=None):
-        """One update of every parameter that has a gradient; returns the
-        closure's loss (evaluated with grad enabled) when one is given."""
-        loss = self._closure_loss(closure)
-        for group in self.param_groups:
-            lr = float(group["lr"])
-            beta1, beta2 = (float(b) for b in group["betas"])
-            eps = float(group["eps"])
-            weight_decay = float(group["weight_decay"])
-            momentum_decay = float(group["momentum_decay"])
-            for p, pd, g in self._params_with_grad(group):
-                state = self.state[p]
-                if len(state) == 0:
-                    state["step"] = 0.0
-                    state["mu_product"] = 1.0
-                    state["exp_avg"] = np.zeros_like(pd)
-                    state["exp_avg_sq"] = np.zeros_like(pd)
-                if group["maximize"]:
-                    g = -g
-                state["step"] = step = float(state["step"]) + 1.0
-                bias_correction2 = 1 - beta2 ** step
-                g = _apply_weight_decay(pd, g, lr, weight_decay,
-                                        group["decoupled_weight_decay"])
-                pd, g, exp_avg, exp_avg_sq = (_as_real(a) for a in (
-                    pd, g, state["exp_avg"], state["exp_avg_sq"]))
-
-                mu = beta1 * (1.0 - 0.5 * (0.96 ** (step * momentum_decay)))
-                mu_next = beta1 * (1.0 - 0.5 * (0.96 ** ((step + 1) * momentum_decay)))
-                scalar = get_default_dtype().type
-                mu_product = float(scalar(state["mu_product"]) * scalar(mu))
-                state["mu_product"] = mu_product
-
-                _lerp_(exp_avg, g, 1 - beta1)
-                np.multiply(exp_avg_sq, beta2, out=exp_avg_sq)
-                np.add(exp_avg_sq, (1 - beta2) * g * g, out=exp_avg_sq)
-                denom = np.sqrt(exp_avg_sq / bias_correction2)
-                denom += eps
-
-                mu_product_next = mu_product * mu_next
-                np.add(pd, (-lr * (1.0 - mu) / (1.0 - mu_product)) * g / denom, out=pd)
-                np.add(pd, ((-lr * mu_next) / (1.0 - mu_product_next)) * exp_avg / denom,
-                       out=pd)
-        return loss
+        _, beta2 = _moments(group, exp_avg, exp_avg_sq, g)
+        denom = np.sqrt(exp_avg_sq / (1 - beta2 ** step))
+        denom += float(group["eps"])
+        mu_product_next = mu_product * mu_next
+        np.add(pd, (-lr * (1.0 - mu) / (1.0 - mu_product)) * g / denom, out=pd)
+        np.add(pd, ((-lr * mu_next) / (1.0 - mu_product_next)) * exp_avg / denom, out=pd)
