@@ -12,45 +12,9 @@ import torch
 import yaae as ya
 from yaae.optim import lr_scheduler as ys
 
+from test_lr_scheduler import Model, start_arrays      # W, b in one group, c in another
+
 ts = torch.optim.lr_scheduler
-
-
-def start_arrays(seed=2):
-    rng = np.random.default_rng(seed)
-    return {"W": rng.standard_normal((3, 4)), "b": rng.standard_normal(3),
-            "c": rng.standard_normal(4), "x": rng.standard_normal(4),
-            "y": rng.standard_normal(3)}
-
-
-class Model:
-    """W, b in one param group, c in another (lr 0.03); a small loss."""
-
-    def __init__(self, torch_side, arrays=None):
-        a = arrays or start_arrays()
-        self.torch = torch_side
-        if torch_side:
-            self.P = {k: torch.tensor(a[k], requires_grad=True) for k in "Wbc"}
-            self.x, self.y = torch.tensor(a["x"]), torch.tensor(a["y"])
-            self.m, self.optim, self.sched = torch, torch.optim, ts
-        else:
-            self.P = {k: ya.Tensor(np.array(a[k]), requires_grad=True) for k in "Wbc"}
-            self.x, self.y = ya.Tensor(a["x"]), ya.Tensor(a["y"])
-            self.m, self.optim, self.sched = ya, ya.optim, ys
-
-    def groups(self):
-        return [{"params": [self.P["W"], self.P["b"]]}, {"params": [self.P["c"]], "lr": 0.03}]
-
-    def train_step(self, opt):
-        opt.zero_grad()
-        m, P = self.m, self.P
-        r = P["W"] @ (self.x + P["c"]) + P["b"] - self.y
-        (m.sum(r * r) + m.sum(m.sin(P["b"]))).backward()
-        opt.step()
-
-    def arrays(self):
-        if self.torch:
-            return {k: p.detach().numpy().copy() for k, p in self.P.items()}
-        return {k: np.array(p.data) for k, p in self.P.items()}
 
 
 # scheduler factories: (lib's lr_scheduler module, optimizer) -> scheduler
@@ -102,7 +66,7 @@ OPTIMIZERS = [("SGD", dict(lr=0.1, momentum=0.9)), ("Adam", dict(lr=0.1, betas=(
 
 def trace(torch_side, opt_name, opt_kw, key, n=32, train=False):
     model = Model(torch_side)
-    opt = getattr(model.optim, opt_name)(model.groups(), **opt_kw)
+    opt = getattr(model.optim, opt_name)(model.groups(0.03), **opt_kw)
     sched = SCHEDS[key](model.sched, opt)
     rows = []
     for _ in range(n):
@@ -148,7 +112,7 @@ def test_initial_values_equal_torchs():
             vals = []
             for torch_side in (False, True):
                 model = Model(torch_side)
-                opt = getattr(model.optim, opt_name)(model.groups(), **opt_kw)
+                opt = getattr(model.optim, opt_name)(model.groups(0.03), **opt_kw)
                 sched = SCHEDS[key](model.sched, opt)
                 vals.append((list(sched.get_last_lr()),
                              [(g["lr"], g.get("momentum"), g.get("betas"))
@@ -191,7 +155,7 @@ def test_checkpoint_resume_is_bit_identical(key):
         after.append(list(sched.get_last_lr()))
 
     model2 = Model(False, arrays=dict(start_arrays(), **snapshot))
-    opt2 = ya.optim.SGD(model2.groups(), lr=0.05, momentum=0.9)
+    opt2 = ya.optim.SGD(model2.groups(0.03), lr=0.05, momentum=0.9)
     sched2 = SCHEDS[key](ys, opt2)
     sched2.load_state_dict(ssd)
     opt2.load_state_dict(osd)
@@ -216,14 +180,14 @@ class Halving:
 
 
 def test_cyclic_lr_state_dict_saves_callable_objects_only():
-    opt = ya.optim.SGD(Model(False).groups(), lr=0.1, momentum=0.9)
+    opt = ya.optim.SGD(Model(False).groups(0.03), lr=0.1, momentum=0.9)
     sched = ys.CyclicLR(opt, 0.01, 0.1, step_size_up=3, scale_fn=Halving(0.5))
     sd = sched.state_dict()
-    tsd = ts.CyclicLR(torch.optim.SGD(Model(True).groups(), lr=0.1, momentum=0.9), 0.01, 0.1,
+    tsd = ts.CyclicLR(torch.optim.SGD(Model(True).groups(0.03), lr=0.1, momentum=0.9), 0.01, 0.1,
                       step_size_up=3, scale_fn=Halving(0.5)).state_dict()
     assert set(sd) == set(tsd)
     assert sd["_scale_fn_custom"] == {"base": 0.5}
-    opt2 = ya.optim.SGD(Model(False).groups(), lr=0.1, momentum=0.9)
+    opt2 = ya.optim.SGD(Model(False).groups(0.03), lr=0.1, momentum=0.9)
     sched2 = ys.CyclicLR(opt2, 0.01, 0.1, step_size_up=3, scale_fn=Halving(0.9))
     sched2.load_state_dict(sd)
     assert sched2._scale_fn_custom.base == 0.5
@@ -235,14 +199,14 @@ def test_cyclic_lr_state_dict_saves_callable_objects_only():
 def test_cyclic_lr_momentum_needs_momentum_or_betas():
     for lib, S in ((torch.optim, ts), (ya.optim, ys)):
         model = Model(lib is torch.optim)
-        opt = lib.Adagrad(model.groups(), lr=0.1)
+        opt = lib.Adagrad(model.groups(0.03), lr=0.1)
         with pytest.raises(ValueError, match="momentum or beta1") as err:
             S.CyclicLR(opt, 0.01, 0.1)
         S.CyclicLR(opt, 0.01, 0.1, cycle_momentum=False)     # fine without momentum
     with pytest.raises(ValueError, match="mode is invalid"):
-        ys.CyclicLR(ya.optim.SGD(Model(False).groups(), lr=0.1), 0.01, 0.1, mode="bad")
+        ys.CyclicLR(ya.optim.SGD(Model(False).groups(0.03), lr=0.1), 0.01, 0.1, mode="bad")
     with pytest.raises(ValueError, match="base_lr must have the same length"):
-        ys.CyclicLR(ya.optim.SGD(Model(False).groups(), lr=0.1), [0.01] * 3, 0.1)
+        ys.CyclicLR(ya.optim.SGD(Model(False).groups(0.03), lr=0.1), [0.01] * 3, 0.1)
     with pytest.raises(TypeError, match="not an Optimizer"):
         ys.CyclicLR(object(), 0.01, 0.1)
     assert "optimizer" in str(err.value)
@@ -262,7 +226,7 @@ def test_cyclic_lr_momentum_needs_momentum_or_betas():
 def test_errors_match_torch(make):
     errs = []
     for lib, S in ((torch.optim, ts), (ya.optim, ys)):
-        opt = lib.SGD(Model(lib is torch.optim).groups(), lr=0.1)
+        opt = lib.SGD(Model(lib is torch.optim).groups(0.03), lr=0.1)
         with pytest.raises(Exception) as e:
             make(S, opt)
         errs.append(e)
@@ -271,8 +235,8 @@ def test_errors_match_torch(make):
 
 
 def test_combinators_reject_schedulers_of_another_optimizer():
-    o1 = ya.optim.SGD(Model(False).groups(), lr=0.1)
-    o2 = ya.optim.SGD(Model(False).groups(), lr=0.1)
+    o1 = ya.optim.SGD(Model(False).groups(0.03), lr=0.1)
+    o2 = ya.optim.SGD(Model(False).groups(0.03), lr=0.1)
     s1, s2 = ys.ConstantLR(o1), ys.ExponentialLR(o2, gamma=0.9)
     with pytest.raises(ValueError, match="same optimizer"):
         ys.SequentialLR(o1, [s1, s2], milestones=[3])
@@ -284,7 +248,7 @@ def test_combinators_reject_schedulers_of_another_optimizer():
 
 def test_sequential_lr_warmup_then_decay_values():
     """The documented use: 5 warm-up steps then exponential decay."""
-    opt = ya.optim.SGD(Model(False).groups(), lr=1.0)
+    opt = ya.optim.SGD(Model(False).groups(0.03), lr=1.0)
     sched = ys.SequentialLR(opt, [ys.LinearLR(opt, start_factor=0.2, total_iters=4),
                                   ys.ExponentialLR(opt, gamma=0.5)], milestones=[4])
     lrs = [sched.get_last_lr()[0]]
@@ -304,7 +268,7 @@ def test_step_with_epoch_uses_closed_form(key, cls):
     out = []
     for torch_side in (False, True):
         model = Model(torch_side)
-        opt = model.optim.SGD(model.groups(), lr=0.1)
+        opt = model.optim.SGD(model.groups(0.03), lr=0.1)
         sched = SCHEDS[key](model.sched, opt)
         opt.step()
         vals = []

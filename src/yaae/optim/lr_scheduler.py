@@ -52,6 +52,11 @@ def _group_values(optimizer, key):
     return [group[key] for group in optimizer.param_groups]
 
 
+def _scaled_lrs(optimizer, factor):
+    """Each group's current lr times ``factor`` (a recursive schedule step)."""
+    return [group["lr"] * factor for group in optimizer.param_groups]
+
+
 class _InitialMode:
     def __init__(self, sched):
         self.sched = sched
@@ -249,7 +254,7 @@ class StepLR(LRScheduler):
         self._warn_get_lr()
         if self.last_epoch == 0 or self.last_epoch % self.step_size != 0:
             return _group_values(self.optimizer, "lr")
-        return [group["lr"] * self.gamma for group in self.optimizer.param_groups]
+        return _scaled_lrs(self.optimizer, self.gamma)
 
     def _get_closed_form_lr(self):
         return [base_lr * self.gamma ** (self.last_epoch // self.step_size)
@@ -302,7 +307,7 @@ class ExponentialLR(LRScheduler):
         self._warn_get_lr()
         if self._is_initial:
             return _group_values(self.optimizer, "lr")
-        return [group["lr"] * self.gamma for group in self.optimizer.param_groups]
+        return _scaled_lrs(self.optimizer, self.gamma)
 
     def _get_closed_form_lr(self):
         return [base_lr * self.gamma ** self.last_epoch for base_lr in self.base_lrs]
@@ -617,13 +622,13 @@ class LinearLR(LRScheduler):
         """The lrs for the current ``last_epoch`` (torch's recursive form)."""
         self._warn_get_lr()
         if self.last_epoch == 0:
-            return [group["lr"] * self.start_factor for group in self.optimizer.param_groups]
+            return _scaled_lrs(self.optimizer, self.start_factor)
         if self._is_initial or self.last_epoch > self.total_iters:
             return _group_values(self.optimizer, "lr")
         factor = 1.0 + (self.end_factor - self.start_factor) / (
             self.total_iters * self.start_factor
             + (self.last_epoch - 1) * (self.end_factor - self.start_factor))
-        return [group["lr"] * factor for group in self.optimizer.param_groups]
+        return _scaled_lrs(self.optimizer, factor)
 
     def _get_closed_form_lr(self):
         return [base_lr * (self.start_factor + (self.end_factor - self.start_factor)
@@ -653,10 +658,10 @@ class ConstantLR(LRScheduler):
         """The lrs for the current ``last_epoch`` (torch's recursive form)."""
         self._warn_get_lr()
         if self.last_epoch == 0:
-            return [group["lr"] * self.factor for group in self.optimizer.param_groups]
+            return _scaled_lrs(self.optimizer, self.factor)
         if self.last_epoch != self.total_iters:
             return _group_values(self.optimizer, "lr")
-        return [group["lr"] * (1.0 / self.factor) for group in self.optimizer.param_groups]
+        return _scaled_lrs(self.optimizer, 1.0 / self.factor)
 
     def _get_closed_form_lr(self):
         return [base_lr * (self.factor + (self.last_epoch >= self.total_iters)
@@ -686,7 +691,7 @@ class PolynomialLR(LRScheduler):
             return _group_values(self.optimizer, "lr")
         decay_factor = ((1.0 - self.last_epoch / self.total_iters)
                         / (1.0 - (self.last_epoch - 1) / self.total_iters)) ** self.power
-        return [group["lr"] * decay_factor for group in self.optimizer.param_groups]
+        return _scaled_lrs(self.optimizer, decay_factor)
 
     def _get_closed_form_lr(self):
         return [base_lr * (1.0 - min(self.total_iters, self.last_epoch) / self.total_iters)
