@@ -546,8 +546,9 @@ def hot_path(prim, nargs, tensors=(), swap=False):
         f"    r{i} = a{i}.requires_grad\n" if i in tensors else
         f"    r{i} = t{i} and a{i}.requires_grad\n" for i in idx)
     strict = prim.strict
+    ident = f"hot_{''.join(c if c.isalnum() else '_' for c in prim.name)}_{nargs}"  # from any name
     src = _HOT_PATH.format(
-        name=f"{prim.name}_{nargs}",
+        name=ident,
         params=", ".join(args),
         swap="    a0, a1 = a1, a0\n" if swap else "",
         unpack=unpack,
@@ -571,7 +572,7 @@ def hot_path(prim, nargs, tensors=(), swap=False):
     fname = f"{_PKG}/<hot path of {prim.name} for {nargs} argument(s)>"
     linecache.cache[fname] = (len(src), None, src.splitlines(True), fname)
     exec(compile(src, fname, "exec"), env)
-    return env[f"{prim.name}_{nargs}"]
+    return env[ident]
 
 
 def _odd_result(prim, args, ans):
