@@ -11,6 +11,7 @@ import numpy as np
 
 from . import ops
 from .ops.registry import OPS, NONDIFF
+from .ops.docs import op_doc, nondiff_doc
 from .ops.composite import from_nested, has_tensor
 from .tensor import Tensor, Primitive, _wrap, get_default_dtype
 
@@ -61,6 +62,7 @@ def namespace(module):
     for op in OPS.values():
         if op.module == module:
             f = _public(op.fn, op.seq)
+            f.__doc__ = op_doc(op)
             for name in (op.name,) + op.aliases:
                 out[name] = f
     return out
@@ -73,6 +75,7 @@ globals().update(_NS)
 for _f, _n in NONDIFF.items():
     if _n is not None:
         _NS[_n] = globals()[_n] = getattr(ops, _n)
+        _NS[_n].__doc__ = nondiff_doc(_n, _f)
 
 
 def _creation(npfn):

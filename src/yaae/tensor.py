@@ -1571,6 +1571,7 @@ def install_methods(ops, extra):
     few methods whose signatures differ from their functions', and properties).
     Elementwise primitives use their one-frame hot paths (reflected operators,
     ``__rsub__`` and the like, swap the arguments)."""
+    from .ops.docs import op_doc   # docstrings generated from the declarations
     for op in ops.values():
         p = op.prim
         for name in op.methods:
@@ -1585,6 +1586,7 @@ def install_methods(ops, extra):
                 m = (lambda f: lambda self, *a, **k: f(self, *a, **k))(op.fn)
             else:
                 m = op.fn
+            m.__doc__ = op_doc(op)
             setattr(Tensor, name, m)
     for name, m in extra.items():
         setattr(Tensor, name, m)
