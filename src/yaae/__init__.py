@@ -21,3 +21,14 @@ from .random import manual_seed
 from . import nn, optim, data
 from .io import save, load
 from . import viz
+
+
+def __getattr__(name):
+    """Only for names yaae lacks: the AttributeError says what to write instead of a known
+    PyTorch or JAX name (``ya.vmap``, ``ya.cat``, ...).
+
+    >>> ya.jit        # doctest: +SKIP
+    AttributeError: module 'yaae' has no attribute 'jit'; it is a PyTorch/JAX name. In yaae: ...
+    """
+    from ._hints import missing
+    raise missing(__name__, name)

@@ -165,6 +165,15 @@ def gradcheck(f, *inputs, eps=1e-6, atol=1e-5, rtol=1e-3, modes=("rev",), order=
     complex ones).  Complex inputs and outputs count as pairs of real numbers
     (see ``real_function``): derivatives are checked in JAX's convention.
     Returns True, or raises ``GradcheckError`` describing the worst mismatch.
+
+    Unlike ``torch.autograd.gradcheck`` the defaults are ``eps=1e-6,
+    atol=1e-5, rtol=1e-3, modes=("rev",), order=1`` and inputs need not require
+    grad; ``modes=("rev", "fwd"), order=2`` checks both modes to second order.
+
+    Example::
+
+        >>> ya.testing.gradcheck(lambda x: ya.sin(x) * x, np.array([0.5, 1.0]), modes=("rev", "fwd"), order=2)
+        True
     """
     if isinstance(modes, str):
         modes = (modes,)

@@ -1,0 +1,73 @@
+""""Did you mean" hints: ``ya.X`` for a PyTorch or JAX name that yaae does not have.
+
+``yaae.__getattr__`` (consulted by Python only for names the module lacks) raises
+the AttributeError made here: Python's message, plus what to write in yaae when
+``X`` is a known PyTorch or JAX name.  Names yaae defines never reach this table,
+so a hint can never hide a real function.
+"""
+
+_NOT_AVAILABLE = "not available in yaae"
+HINTS = {
+    # JAX
+    "vmap": f"{_NOT_AVAILABLE} (no vmap): for batched Jacobians use ya.jacrev / ya.jacfwd, "
+            "which sweep all basis vectors at once; otherwise a Python loop and ya.stack",
+    "pmap": f"{_NOT_AVAILABLE}: yaae runs on one CPU",
+    "jit": f"{_NOT_AVAILABLE}: yaae runs NumPy eagerly, there is nothing to compile; drop the "
+           "decorator",
+    "lax": f"{_NOT_AVAILABLE}: use ya.* (NumPy's names), e.g. ya.where for lax.select and "
+           "ya.stop_gradient for lax.stop_gradient",
+    "tree_map": "ya.tree_util.tree_map",
+    "tree_leaves": "ya.tree_util.tree_leaves",
+    "tree_util": "JAX-style pytree functions are ya.tree_util.* where available; the transforms "
+                 "already accept nested tuples/lists/dicts",
+    "numpy": "ya itself has NumPy's names (ya.sin, ya.sum, ya.linalg.svd); for a Tensor's values "
+             "use t.numpy() or t.data",
+    # PyTorch
+    "cat": "ya.concatenate([a, b], axis=0) (NumPy's name)",
+    "mm": "ya.matmul(a, b) or a @ b",
+    "bmm": "ya.matmul(a, b) or a @ b (batched over leading dimensions)",
+    "randn": "ya.tensor(np.random.default_rng().standard_normal(shape)) "
+             "(or ya.manual_seed(0).standard_normal(shape))",
+    "rand": "ya.tensor(np.random.default_rng().random(shape))",
+    "randint": "ya.tensor(np.random.default_rng().integers(low, high, shape), dtype='int64')",
+    "randperm": "ya.tensor(np.random.default_rng().permutation(n), dtype='int64')",
+    "from_numpy": "ya.tensor(array) (float arrays keep their dtype)",
+    "array_equal": "a.shape == b.shape and bool((a == b).data.all())",
+    "unsqueeze": "ya.expand_dims(x, dim) or x[:, None]",
+    "permute": "ya.transpose(x, axes) (NumPy's transpose takes the whole permutation)",
+    "movedim": "ya.moveaxis(x, source, destination)",
+    "flatten": "ya.ravel(x) or ya.reshape(x, (n, -1))",
+    "numel": "x.size (NumPy's name for the number of elements)",
+    "index_select": "ya.take(x, indices, axis=dim)",
+    "gather": "ya.take_along_axis(x, indices, axis=dim)",
+    "masked_fill": "ya.where(mask, value, x)",
+    "repeat_interleave": "ya.repeat(x, repeats, axis=dim) (NumPy's repeat; torch's Tensor.repeat "
+                         "is ya.tile)",
+    "set_grad_enabled": "ya.no_grad() / ya.enable_grad() (context managers and decorators)",
+    "autograd": "x.backward() for .grad, or the transforms ya.grad, ya.vjp, ya.jacrev",
+    "func": "torch.func's transforms are at the top level: ya.grad, ya.vjp, ya.jvp, ya.jacrev, "
+            "ya.jacfwd, ya.hessian",
+    "rsqrt": "1 / ya.sqrt(x)",
+    "addmm": "beta * c + alpha * (a @ b)",
+    "chunk": "ya.array_split(x, chunks, axis=dim)",
+    "dist": "ya.linalg.norm(a - b)",
+    "norm": "ya.linalg.norm(x, ord, axis) or ya.linalg.vector_norm",
+    "device": "yaae runs on the CPU only; tensors need no device",
+    "cuda": "yaae runs on the CPU only; there is no CUDA",
+    "Size": "a tuple: x.shape is a tuple of ints",
+    "float32": "the string 'float32' or np.float32 (dtype=... accepts either)",
+    "float64": "the string 'float64' or np.float64 (dtype=... accepts either)",
+    "float": "np.float32 (torch.float is float32)",
+    "double": "np.float64",
+    "long": "np.int64",
+    "int64": "np.int64",
+    "utils": "torch.utils.data is ya.data (DataLoader, TensorDataset, Dataset)",
+}
+
+
+def missing(module, name):
+    """The AttributeError for ``module.name``, with the hint for ``name`` if it has one."""
+    msg = f"module {module!r} has no attribute {name!r}"
+    if name in HINTS:
+        msg += f"; it is a PyTorch/JAX name. In yaae: {HINTS[name]}"
+    return AttributeError(msg, name=name)
