@@ -1444,7 +1444,14 @@ class Tensor:
     # ---- basic properties -------------------------------------------------
     @property
     def data(self):
-        """The values, as an ndarray."""
+        """The values, as an ndarray.
+
+        Assigning t.data = array replaces the values without recording anything
+        (PyTorch's unchecked escape hatch).
+
+        >>> ya.tensor([1.0, 2.0], requires_grad=True).data
+        array([1., 2.])
+        """
         d = self._data
         if type(d) is not np.ndarray:
             d = self._data = np.asarray(d)
@@ -1740,7 +1747,7 @@ def install_methods(ops, extra):
     few methods whose signatures differ from their functions', and properties).
     Elementwise primitives use their one-frame hot paths (reflected operators,
     ``__rsub__`` and the like, swap the arguments)."""
-    from .ops.docs import op_doc   # docstrings generated from the declarations
+    from .ops.docs import op_doc, EXTRA_DOCS   # docstrings generated from the declarations
     for op in ops.values():
         p = op.prim
         for name in op.methods:
@@ -1758,6 +1765,8 @@ def install_methods(ops, extra):
             m.__doc__ = op_doc(op)
             setattr(Tensor, name, m)
     for name, m in extra.items():
+        if not m.__doc__ and name in EXTRA_DOCS:
+            m.__doc__ = EXTRA_DOCS[name]
         setattr(Tensor, name, m)
 
 

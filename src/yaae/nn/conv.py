@@ -496,6 +496,9 @@ class _ConvNd(Module):
         self.reset_parameters()
 
     def reset_parameters(self):
+        """PyTorch's initialisation: weight ``kaiming_uniform_(a=sqrt(5))``, bias
+        U(-1/sqrt(fan_in), 1/sqrt(fan_in)).
+        """
         _reset_conv_parameters(self)
 
     def extra_repr(self):

@@ -60,6 +60,9 @@ class Linear(Module):
         self.reset_parameters()
 
     def reset_parameters(self):
+        """PyTorch's initialisation: weight ``kaiming_uniform_(a=sqrt(5))`` and bias
+        U(-1/sqrt(in_features), 1/sqrt(in_features)), from ``ya.manual_seed``'s generator.
+        """
         init.kaiming_uniform_(self.weight, a=math.sqrt(5))
         if self.bias is not None:
             fan_in, _ = init._calculate_fan_in_and_fan_out(self.weight)
@@ -113,12 +116,14 @@ class _NormBase(Module):
         self.reset_parameters()
 
     def reset_running_stats(self):
+        """Running mean 0, running variance 1, ``num_batches_tracked`` 0, as PyTorch."""
         if self.track_running_stats:
             self.running_mean.data[...] = 0
             self.running_var.data[...] = 1
             self.num_batches_tracked.data[...] = 0
 
     def reset_parameters(self):
+        """Reset the running statistics, and the affine weight to 1 and bias to 0."""
         self.reset_running_stats()
         if self.affine:
             init.ones_(self.weight)
@@ -211,6 +216,10 @@ class LayerNorm(Module):
         self.reset_parameters()
 
     def reset_parameters(self):
+        """Weight 1 and bias 0, as PyTorch.
+
+        Weight 1 and bias 0 (the affine parameters), as PyTorch.
+        """
         if self.elementwise_affine:
             init.ones_(self.weight)
             if self.bias is not None:
@@ -276,6 +285,7 @@ class Embedding(Module):
             self.weight = Parameter(w, requires_grad=not _freeze)
 
     def reset_parameters(self):
+        """Weight N(0, 1), with the ``padding_idx`` row zero, as PyTorch."""
         init.normal_(self.weight)
         self._fill_padding_idx_with_zero()
 
@@ -304,6 +314,9 @@ class Embedding(Module):
     @classmethod
     def from_pretrained(cls, embeddings, freeze=True, padding_idx=None, max_norm=None,
                         norm_type=2.0, scale_grad_by_freq=False, sparse=False):
+        """``Embedding.from_pretrained(embeddings, freeze=True, padding_idx=None, ...)``:
+        an Embedding whose weight is ``embeddings`` (2-D), not trained if ``freeze``.
+        """
         w = embeddings.data if isinstance(embeddings, Tensor) else np.asarray(embeddings)
         if w.ndim != 2:
             raise AssertionError("Embeddings parameter is expected to be 2-dimensional")
@@ -410,15 +423,22 @@ class Sequential(Module):
         return self
 
     def append(self, module):
+        """``append(module)``: add ``module`` at the end (``m[i]``/``len`` work as on a
+        list); returns self.
+        """
         self.add_module(str(len(self)), module)
         return self
 
     def extend(self, sequential):
+        """``extend(modules)``: append each of an iterable of modules; returns self."""
         for layer in sequential:
             self.append(layer)
         return self
 
     def insert(self, index, module):
+        """``insert(index, module)``: insert ``module`` before position ``index``
+        (renumbering the keys).
+        """
         if not isinstance(module, Module):
             raise AssertionError(f"module should be of type: {Module}")
         n = len(self._modules)
@@ -432,6 +452,7 @@ class Sequential(Module):
         return self
 
     def pop(self, key):
+        """``pop(index=-1)``: remove and return the module at ``index`` (renumbering the keys)."""
         v = self[key]
         del self[key]
         return v
@@ -512,20 +533,28 @@ class ModuleList(Module):
         return self._get_name() + "(\n  " + "\n  ".join(lines) + "\n)"
 
     def insert(self, index, module):
+        """``insert(index, module)``: insert ``module`` before position ``index``
+        (renumbering the keys).
+        """
         for i in range(len(self._modules), index, -1):
             self._modules[str(i)] = self._modules[str(i - 1)]
         self._modules[str(index)] = module
 
     def append(self, module):
+        """``append(module)``: add ``module`` at the end (registered as '0', '1', ...);
+        returns self.
+        """
         self.add_module(str(len(self)), module)
         return self
 
     def pop(self, key):
+        """``pop(index=-1)``: remove and return the module at ``index`` (renumbering the keys)."""
         v = self[key]
         del self[key]
         return v
 
     def extend(self, modules):
+        """``extend(modules)``: append each of an iterable of modules; returns self."""
         if isinstance(modules, (Module, str)) or not hasattr(modules, "__iter__"):
             raise TypeError("ModuleList.extend should be called with an iterable, but got "
                             + type(modules).__name__)
@@ -562,23 +591,32 @@ class ModuleDict(Module):
         return key in self._modules
 
     def clear(self):
+        """Remove every module from the dict.
+
+        Remove every module from the dict (they are unregistered).
+        """
         self._modules.clear()
 
     def pop(self, key):
+        """``pop(key)``: remove the module under ``key`` and return it."""
         v = self[key]
         del self[key]
         return v
 
     def keys(self):
+        """The keys, in insertion order (as ``dict.keys``)."""
         return self._modules.keys()
 
     def items(self):
+        """The ``(key, module)`` pairs, in insertion order (as ``dict.items``)."""
         return self._modules.items()
 
     def values(self):
+        """The modules, in insertion order (as ``dict.values``)."""
         return self._modules.values()
 
     def update(self, modules):
+        """``update(modules)``: add the modules of a mapping or of ``(key, module)`` pairs."""
         if hasattr(modules, "items"):
             for key, module in modules.items():
                 self[key] = module

@@ -116,6 +116,7 @@ class _RNNCellBase(Module):
         self.reset_parameters()
 
     def reset_parameters(self):
+        """Every weight and bias U(-1/sqrt(hidden_size), 1/sqrt(hidden_size)), as PyTorch."""
         _reset_uniform(self)
 
     def extra_repr(self):
@@ -244,6 +245,7 @@ class _RNNBase(Module):
         self.reset_parameters()
 
     def reset_parameters(self):
+        """Every weight and bias U(-1/sqrt(hidden_size), 1/sqrt(hidden_size)), as PyTorch."""
         _reset_uniform(self)
 
     def extra_repr(self):

@@ -91,9 +91,11 @@ _CALL = {
     "diag": "ya.diag(x[0])", "diagflat": "ya.diagflat(x[0])", "trace": "ya.trace(x)",
     "diagonal": "ya.diagonal(x)", "reshape": "ya.reshape(x, (3, 2))", "clip": "ya.clip(x, 1, 2)",
     "clamp": "ya.clamp(x, 1, 2)", "full": "ya.full((2, 2), x[0, 0])",
-    "linalg.solve": "ya.linalg.solve(x, x[0])", "linalg.matrix_power": "ya.linalg.matrix_power(x, 3)",
+    "linalg.solve": "ya.linalg.solve(x, x[0])",
+    "linalg.matrix_power": "ya.linalg.matrix_power(x, 3)",
     "linalg.tensorsolve": "ya.linalg.tensorsolve(x, x[0])",
-    "linalg.lstsq": "ya.linalg.lstsq(x, x[0])", "linalg.multi_dot": "ya.linalg.multi_dot([x, x, x])",
+    "linalg.lstsq": "ya.linalg.lstsq(x, x[0])",
+    "linalg.multi_dot": "ya.linalg.multi_dot([x, x, x])",
     "linalg.tensorinv": "ya.linalg.tensorinv(x, ind=1)",
     "stop_gradient": "x * ya.stop_gradient(x)", "squeeze": "ya.squeeze(x[None], axis=0)",
     "fft.irfft2": "ya.fft.irfft2(x.reshape(2, 2))", "fft.rfft2": "ya.fft.rfft2(x.reshape(2, 2))",
@@ -215,3 +217,38 @@ def nondiff_doc(name, np_fn):
             f"require grad. Same arguments as NumPy's.\n\nExample::\n\n"
             f"    >>> x = ya.tensor([[0.5, 1.0, 1.5], [2.0, 2.5, 3.0]])\n"
             f"    >>> ya.{name}(x{', x' if getattr(np_fn, 'nin', 1) == 2 else ''})")
+
+
+# Tensor methods and properties installed from ``install_methods``' ``extra`` table that are
+# lambdas or made by a factory (no docstring of their own in the source).
+_X = "    >>> x = ya.tensor([[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]], requires_grad=True)\n"
+EXTRA_DOCS = {
+    "T": "The transpose (all axes reversed, NumPy's ``.T``), differentiable.\n\n"
+         f"Example::\n\n{_X}    >>> x.T.shape\n    (3, 2)",
+    "mT": "The matrix transpose: the last two axes swapped (batched), as ``torch.mT`` and "
+          f"NumPy's ``.mT``.\n\nExample::\n\n{_X}    >>> x.mT.shape\n    (3, 2)",
+    "real": "The real part (a differentiable view for complex tensors; the tensor itself for "
+            "real ones), as NumPy's ``.real``.\n\nExample::\n\n"
+            "    >>> ya.tensor([1 + 2j]).real\n    tensor([1.], dtype=float64)",
+    "imag": "The imaginary part, as NumPy's ``.imag`` (differentiable).\n\nExample::\n\n"
+            "    >>> ya.tensor([1 + 2j]).imag\n    tensor([2.], dtype=float64)",
+    "unsqueeze": "``unsqueeze(dim)``: a new axis of length 1 at ``dim``, as PyTorch "
+                 f"(``ya.expand_dims``).\n\nExample::\n\n{_X}    >>> x.unsqueeze(0).shape\n"
+                 "    (1, 2, 3)",
+    "zero_": "Fill with zeros in place and return the tensor, as PyTorch (recorded on results "
+             "of operations; on leaves that require grad only under ``ya.no_grad()``).\n\n"
+             "Example::\n\n    >>> x = ya.ones(3)\n    >>> x.zero_()\n"
+             "    tensor([0., 0., 0.], dtype=float64)",
+    "argmax": "``argmax(axis=None, keepdims=False)``: indices of the maxima (flat without "
+              "``axis``), NumPy's; not differentiable (a Tensor of int64).\n\nExample::\n\n"
+              f"{_X}    >>> x.argmax(axis=1)\n    tensor([2, 2], dtype=int64)",
+    "argmin": "``argmin(axis=None, keepdims=False)``: indices of the minima (flat without "
+              "``axis``), NumPy's; not differentiable (a Tensor of int64).\n\nExample::\n\n"
+              f"{_X}    >>> x.argmin(axis=1)\n    tensor([0, 0], dtype=int64)",
+}
+for _name, _op in (("sub_", "-"), ("mul_", "*"), ("div_", "/")):
+    EXTRA_DOCS[_name] = (f"``{_name}(other)``: ``self {_op}= other`` in place, returning the "
+                         "tensor, as PyTorch (``other`` broadcast to self's shape; NumPy's "
+                         "values; recorded on results of operations, refused on leaves that "
+                         "require grad outside ``ya.no_grad()``).\n\nExample::\n\n"
+                         f"    >>> x = ya.ones(3)\n    >>> x.{_name}(2.0)")

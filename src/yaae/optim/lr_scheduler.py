@@ -106,10 +106,14 @@ class LRScheduler:
             self.step()
 
     def state_dict(self):
-        """Every attribute but the optimizer."""
+        """Every attribute but the optimizer.
+
+        The scheduler's state as a dict (for ``ya.save``), as PyTorch's.
+        """
         return {k: v for k, v in self.__dict__.items() if k != "optimizer"}
 
     def load_state_dict(self, state_dict):
+        """``load_state_dict(state_dict)``: restore the state that ``state_dict()`` returned."""
         self.__dict__.update(state_dict)
 
     def get_last_lr(self):
@@ -117,6 +121,9 @@ class LRScheduler:
         return self._last_lr
 
     def get_lr(self):
+        """The learning rates for the current ``last_epoch`` (subclasses define it); use
+        ``get_last_lr()`` to read them.
+        """
         raise NotImplementedError
 
     def step(self, epoch=None):
@@ -192,6 +199,7 @@ class LambdaLR(LRScheduler):
         return sd
 
     def load_state_dict(self, state_dict):
+        """``load_state_dict(state_dict)``: restore what ``state_dict()`` returned."""
         state_dict = dict(state_dict)
         lr_lambdas = state_dict.pop("lr_lambdas")
         self.__dict__.update(state_dict)
@@ -487,6 +495,7 @@ class ReduceLROnPlateau(LRScheduler):
 
     @property
     def in_cooldown(self):
+        """True while the cooldown after a reduction lasts (no new reduction then)."""
         return self.cooldown_counter > 0
 
     def _is_better(self, a, best):
@@ -509,6 +518,9 @@ class ReduceLROnPlateau(LRScheduler):
         self.threshold_mode = threshold_mode
 
     def load_state_dict(self, state_dict):
+        """``load_state_dict(state_dict)``: restore what ``state_dict()`` returned (and the
+        mode comparison).
+        """
         self.__dict__.update(state_dict)
         self._init_is_better(mode=self.mode, threshold=self.threshold,
                              threshold_mode=self.threshold_mode)

@@ -237,6 +237,9 @@ class Optimizer:
             return closure()
 
     def step(self, closure=None):
+        """``step(closure=None)``: one update of every parameter from its ``.grad``
+        (subclasses define it); ``closure`` re-evaluates the loss and returns it.
+        """
         raise NotImplementedError
 
     @staticmethod
