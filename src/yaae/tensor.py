@@ -334,9 +334,13 @@ class Primitive:
 
     Made with ``ya.primitive`` (see its docstring).  Example::
 
-        >>> cube = ya.primitive(lambda x: x ** 3)
-        >>> cube.defvjp(lambda g, ans, x: g * 3 * x ** 2)
-        >>> cube.defjvp(lambda t, ans, x: t * 3 * x ** 2)
+        >>> @ya.primitive
+        ... def cube(x):
+        ...     return x ** 3
+        >>> cube.defvjp(lambda g, ans, x: g * 3 * x ** 2).defjvp(lambda t, ans, x: t * 3 * x ** 2)
+        <yaae primitive cube>
+        >>> ya.grad(cube)(2.0)
+        array(12.)
     """
     __slots__ = ("fwd", "name", "vjps", "jvps", "batchable", "bcast", "keep_args",
                  "keep_ans", "strict", "m1", "m2", "__dict__")
@@ -379,7 +383,7 @@ class Primitive:
         With ``argnum=True`` a single rule ``rule(argnum, g, ans, *args)``
         serves every argument (variadic primitives such as concatenate).
 
-        >>> p = ya.primitive(lambda x: x ** 3).defvjp(lambda g, ans, x: g * 3 * x ** 2)
+        Example: ``cube.defvjp(lambda g, ans, x: g * 3 * x ** 2)`` (``cube``: see ``Primitive``).
         """
         self.vjps = _ArgnumRules(rules[0]) if argnum else tuple(rules)
         return self
@@ -389,7 +393,7 @@ class Primitive:
 
         ``argnum=True``: one rule ``rule(argnum, t, ans, *args)`` for every argument.
 
-        >>> p = ya.primitive(lambda x: x ** 3).defjvp(lambda t, ans, x: t * 3 * x ** 2)
+        Example: ``cube.defjvp(lambda t, ans, x: t * 3 * x ** 2)`` (``cube``: see ``Primitive``).
         """
         self.jvps = _ArgnumRules(rules[0]) if argnum else tuple(rules)
         return self
@@ -1423,6 +1427,7 @@ class Tensor:
         >>> y = (x @ x.T).sum()
         >>> y.backward()
         >>> x.grad             # 2 x
+        tensor([[2., 4.]], dtype=float64)
     """
     __slots__ = ("_data", "requires_grad", "grad", "_node", "_tan", "_hooks", "__weakref__")
     __array_priority__ = 1000

@@ -385,6 +385,7 @@ def grad(f, argnums=0, has_aux=False, holomorphic=False):
         >>> df(np.array([1.0, 2.0]), 3.0)          # (2xy, sum x**2)
         (array([ 6., 12.]), array(5.))
         >>> ya.grad(ya.grad(ya.sin))(1.0)           # -sin(1)
+        array(-0.84147098)
     """
     vg = value_and_grad(f, argnums, has_aux, holomorphic)
 

@@ -520,7 +520,18 @@ class _ConvNd(Module):
 
 
 class Conv1d(_ConvNd):
-    """1D convolution layer (``torch.nn.Conv1d``): weight (out, in/groups, k)."""
+    """1D convolution layer (``torch.nn.Conv1d``): weight (out, in/groups, k).
+
+    ``Conv1d(in_channels, out_channels, kernel_size, stride=1, padding=0, dilation=1,
+    groups=1, bias=True, padding_mode='zeros')``: as ``torch.nn.Conv1d``: input (N, C_in,
+    L) or (C_in, L).
+
+    Example::
+
+        >>> m = nn.Conv1d(16, 33, 3, stride=2)
+        >>> m(ya.ones((20, 16, 50))).shape
+        (20, 33, 24)
+    """
     _nd = 1
 
     def __init__(self, in_channels, out_channels, kernel_size, stride=1, padding=0,
@@ -535,7 +546,18 @@ class Conv1d(_ConvNd):
 
 
 class Conv2d(_ConvNd):
-    """2D convolution layer (``torch.nn.Conv2d``): weight (out, in/groups, kH, kW)."""
+    """2D convolution layer (``torch.nn.Conv2d``): weight (out, in/groups, kH, kW).
+
+    ``Conv2d(in_channels, out_channels, kernel_size, stride=1, padding=0, dilation=1,
+    groups=1, bias=True, padding_mode='zeros')``: as ``torch.nn.Conv2d``: input (N, C_in,
+    H, W) or (C_in, H, W); ``padding='same'`` works.
+
+    Example::
+
+        >>> m = nn.Conv2d(16, 33, 3, stride=2)
+        >>> m(ya.ones((2, 16, 10, 10))).shape
+        (2, 33, 4, 4)
+    """
     _nd = 2
 
     def __init__(self, in_channels, out_channels, kernel_size, stride=1, padding=0,
@@ -551,7 +573,17 @@ class Conv2d(_ConvNd):
 
 class ConvTranspose2d(_ConvNd):
     """2D transposed convolution layer (``torch.nn.ConvTranspose2d``): weight
-    (in, out/groups, kH, kW)."""
+    (in, out/groups, kH, kW).
+
+    ``ConvTranspose2d(in_channels, out_channels, kernel_size, stride=1, padding=0,
+    output_padding=0, groups=1, bias=True, dilation=1)``: as ``torch.nn.ConvTranspose2d``.
+
+    Example::
+
+        >>> m = nn.ConvTranspose2d(16, 8, 3, stride=2)
+        >>> m(ya.ones((2, 16, 5, 5))).shape
+        (2, 8, 11, 11)
+    """
     _nd = 2
     _transposed = True
 
@@ -605,7 +637,17 @@ def _check_pool(name, kernel_size, stride, padding, dilation):
 
 
 class MaxPool2d(Module):
-    """2D max pooling (``torch.nn.MaxPool2d``)."""
+    """2D max pooling (``torch.nn.MaxPool2d``).
+
+    ``MaxPool2d(kernel_size, stride=None, padding=0, dilation=1, return_indices=False,
+    ceil_mode=False)``: as ``torch.nn.MaxPool2d`` (``stride`` defaults to
+    ``kernel_size``).
+
+    Example::
+
+        >>> nn.MaxPool2d(2)(ya.ones((1, 3, 8, 8))).shape
+        (1, 3, 4, 4)
+    """
 
     def __init__(self, kernel_size, stride=None, padding=0, dilation=1,
                  return_indices=False, ceil_mode=False):
@@ -630,7 +672,16 @@ class MaxPool2d(Module):
 
 
 class AvgPool2d(Module):
-    """2D average pooling (``torch.nn.AvgPool2d``)."""
+    """2D average pooling (``torch.nn.AvgPool2d``).
+
+    ``AvgPool2d(kernel_size, stride=None, padding=0, ceil_mode=False,
+    count_include_pad=True, divisor_override=None)``: as ``torch.nn.AvgPool2d``.
+
+    Example::
+
+        >>> nn.AvgPool2d(2)(ya.ones((1, 3, 8, 8))).shape
+        (1, 3, 4, 4)
+    """
 
     def __init__(self, kernel_size, stride=None, padding=0, ceil_mode=False,
                  count_include_pad=True, divisor_override=None):
@@ -654,7 +705,15 @@ class AvgPool2d(Module):
 
 
 class AdaptiveAvgPool2d(Module):
-    """2D adaptive average pooling (``torch.nn.AdaptiveAvgPool2d``)."""
+    """2D adaptive average pooling (``torch.nn.AdaptiveAvgPool2d``).
+
+    ``AdaptiveAvgPool2d(output_size)``: as ``torch.nn.AdaptiveAvgPool2d``.
+
+    Example::
+
+        >>> nn.AdaptiveAvgPool2d((1, 1))(ya.ones((2, 3, 7, 5))).shape
+        (2, 3, 1, 1)
+    """
 
     def __init__(self, output_size):
         super().__init__()

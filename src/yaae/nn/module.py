@@ -27,6 +27,12 @@ class Parameter(Tensor):
     array is shared, as in PyTorch), an ndarray (shared when it is already a
     float array) or anything ``np.asarray`` accepts (integers become the
     default float dtype).
+
+    Example::
+
+        >>> w = nn.Parameter(ya.zeros((2, 3)))
+        >>> w.requires_grad
+        True
     """
 
     def __init__(self, data=None, requires_grad=True):
@@ -156,7 +162,21 @@ def _addindent(s, n):
 # Module
 # --------------------------------------------------------------------------
 class Module:
-    """Base class of every layer and model (PyTorch's ``nn.Module`` protocol)."""
+    """Base class of every layer and model (PyTorch's ``nn.Module`` protocol).
+
+    Example::
+
+        >>> class Net(nn.Module):
+        ...     def __init__(self):
+        ...         super().__init__()
+        ...         self.fc = nn.Linear(4, 2)
+        ...     def forward(self, x):
+        ...         return ya.tanh(self.fc(x))
+        >>> Net()(ya.ones((3, 4))).shape
+        (3, 2)
+        >>> list(Net().state_dict())
+        ['fc.weight', 'fc.bias']
+    """
 
     training: bool
     dump_patches = False

@@ -246,9 +246,11 @@ EXTRA_DOCS = {
               "``axis``), NumPy's; not differentiable (a Tensor of int64).\n\nExample::\n\n"
               f"{_X}    >>> x.argmin(axis=1)\n    tensor([0, 0], dtype=int64)",
 }
-for _name, _op in (("sub_", "-"), ("mul_", "*"), ("div_", "/")):
+for _name, _op, _out in (("sub_", "-", "-1., -1., -1."), ("mul_", "*", "2., 2., 2."),
+                         ("div_", "/", "0.5, 0.5, 0.5")):
     EXTRA_DOCS[_name] = (f"``{_name}(other)``: ``self {_op}= other`` in place, returning the "
                          "tensor, as PyTorch (``other`` broadcast to self's shape; NumPy's "
                          "values; recorded on results of operations, refused on leaves that "
                          "require grad outside ``ya.no_grad()``).\n\nExample::\n\n"
-                         f"    >>> x = ya.ones(3)\n    >>> x.{_name}(2.0)")
+                         f"    >>> x = ya.ones(3)\n    >>> x.{_name}(2.0)\n"
+                         f"    tensor([{_out}], dtype=float64)")
