@@ -156,3 +156,23 @@ def test_non_differentiable_functions_examples_run():
             doc = getattr(ya, name).__doc__
             assert "no derivative" in doc, name
             exec(_examples(doc), {"ya": ya, "np": np})
+
+
+def test_hand_written_examples_run_as_doctests(tmp_path, monkeypatch):
+    """The examples of yaae's own docstrings (not NumPy's, which ``functools.wraps`` may have
+    copied, and not the generated ones, run above) give the output they show."""
+    import doctest
+    import yaae.nn as nn
+    import yaae.nn.functional as F
+    monkeypatch.chdir(tmp_path)              # examples may write files (ya.save)
+    runner = doctest.DocTestRunner(optionflags=doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE)
+    parser, report = doctest.DocTestParser(), []
+    for q, obj, kind in OBJECTS:
+        doc = _doc(obj, kind)
+        home = getattr(obj.fget if kind == "property" else obj, "__module__", None) or "yaae"
+        if ">>>" not in doc or home.split(".")[0] != "yaae" or "Differentiable in reverse mode (" \
+                "``backward``" in doc or "carries no derivative (an integer" in doc:
+            continue
+        test = parser.get_doctest(doc, {"ya": ya, "np": np, "nn": nn, "F": F}, q, None, 0)
+        runner.run(test, out=report.append)
+    assert runner.failures == 0, "".join(report)

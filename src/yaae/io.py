@@ -477,7 +477,10 @@ def load(path):
 
     Example::
 
-        >>> state = ya.load("ckpt.npz")     # {'w': tensor(...), 'step': 10}
+        >>> ya.save({"w": ya.ones(3), "step": 10}, "ckpt.npz")
+        >>> state = ya.load("ckpt.npz")
+        >>> state["step"], state["w"].shape
+        (10, (3,))
     """
     path = os.fspath(path)
     if isinstance(path, bytes):

@@ -900,7 +900,17 @@ def _root(a):
 
 
 def mark_modified(t):
-    """Record an in-place change of Tensor ``t`` (and of the buffer it views)."""
+    """Record an in-place change of Tensor ``t`` (and of the buffer it views).
+
+    Called by code that writes into ``t.data`` directly, so that a backward pass
+    that saved the old values raises instead of using the new ones.
+
+    Example::
+
+        >>> w = ya.zeros(3)
+        >>> w.data[:] = 1.0
+        >>> nn.init.mark_modified(w)
+    """
     seq = _NEWEST_CHANGE[0] = next(_seq)
     d = t._data
     for obj in ((t, _root(d)) if type(d) is _ndarray else (t,)):

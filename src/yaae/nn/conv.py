@@ -207,14 +207,30 @@ def _convnd(input, weight, bias, stride, padding, dilation, groups, nd, fname):
 
 def conv1d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
     """1D convolution (cross-correlation) over (N, C, L) or (C, L) input, as
-    ``torch.nn.functional.conv1d``; weight (out, in/groups, k)."""
+    ``torch.nn.functional.conv1d``; weight (out, in/groups, k).
+
+    As ``torch.nn.functional.conv1d``.
+
+    Example::
+
+        >>> F.conv1d(ya.ones((1, 4, 10)), ya.ones((8, 4, 3)), padding=1).shape
+        (1, 8, 10)
+    """
     return _convnd(input, weight, bias, stride, padding, dilation, groups, 1, "conv1d")
 
 
 def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
     """2D convolution (cross-correlation) over (N, C, H, W) or (C, H, W) input, as
     ``torch.nn.functional.conv2d``; weight (out, in/groups, kH, kW); padding an
-    int, a pair, 'valid' or 'same'."""
+    int, a pair, 'valid' or 'same'.
+
+    As ``torch.nn.functional.conv2d``.
+
+    Example::
+
+        >>> F.conv2d(ya.ones((1, 3, 8, 8)), ya.ones((6, 3, 3, 3)), stride=2).shape
+        (1, 6, 3, 3)
+    """
     return _convnd(input, weight, bias, stride, padding, dilation, groups, 2, "conv2d")
 
 
@@ -276,7 +292,15 @@ def _conv_transposend(input, weight, bias, stride, padding, output_padding, grou
 def conv_transpose2d(input, weight, bias=None, stride=1, padding=0, output_padding=0,
                      groups=1, dilation=1):
     """2D transposed convolution, as ``torch.nn.functional.conv_transpose2d``;
-    weight (in, out/groups, kH, kW)."""
+    weight (in, out/groups, kH, kW).
+
+    As ``torch.nn.functional.conv_transpose2d``.
+
+    Example::
+
+        >>> F.conv_transpose2d(ya.ones((1, 4, 5, 5)), ya.ones((4, 2, 3, 3)), stride=2).shape
+        (1, 2, 11, 11)
+    """
     return _conv_transposend(input, weight, bias, stride, padding, output_padding, groups,
                              dilation, 2, "conv_transpose2d")
 
@@ -341,7 +365,15 @@ def _pool_windows(x, kernel, stride, dilation, out):
 def max_pool2d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False,
                return_indices=False):
     """2D max pooling over (N, C, H, W) or (C, H, W) input, as
-    ``torch.nn.functional.max_pool2d`` (padding counts as -inf)."""
+    ``torch.nn.functional.max_pool2d`` (padding counts as -inf).
+
+    As ``torch.nn.functional.max_pool2d``.
+
+    Example::
+
+        >>> F.max_pool2d(ya.ones((1, 3, 8, 8)), 2).shape
+        (1, 3, 4, 4)
+    """
     if return_indices:
         raise NotImplementedError("max_pool2d: return_indices=True is not supported")
     x, squeeze = _batched(input, 2, "max_pool2d")
@@ -366,7 +398,15 @@ def _avg_divisor(n, k, s, p, o, include_pad):
 def avg_pool2d(input, kernel_size, stride=None, padding=0, ceil_mode=False,
                count_include_pad=True, divisor_override=None):
     """2D average pooling over (N, C, H, W) or (C, H, W) input, as
-    ``torch.nn.functional.avg_pool2d``."""
+    ``torch.nn.functional.avg_pool2d``.
+
+    As ``torch.nn.functional.avg_pool2d``.
+
+    Example::
+
+        >>> F.avg_pool2d(ya.ones((1, 3, 8, 8)), 2).shape
+        (1, 3, 4, 4)
+    """
     x, squeeze = _batched(input, 2, "avg_pool2d")
     kernel, stride, padding, dilation, spatial, out, pads = _pool_setup(
         x, kernel_size, stride, padding, 1, ceil_mode, "avg_pool2d")
@@ -397,7 +437,15 @@ def _adaptive_matrix(n, o, dtype):
 def adaptive_avg_pool2d(input, output_size):
     """2D adaptive average pooling, as ``torch.nn.functional.adaptive_avg_pool2d``
     (window i spans [floor(i*in/out), ceil((i+1)*in/out)) along each axis);
-    ``output_size`` an int or a pair whose entries may be None (keep the size)."""
+    ``output_size`` an int or a pair whose entries may be None (keep the size).
+
+    As ``torch.nn.functional.adaptive_avg_pool2d``.
+
+    Example::
+
+        >>> F.adaptive_avg_pool2d(ya.ones((1, 3, 7, 5)), 1).shape
+        (1, 3, 1, 1)
+    """
     x, squeeze = _batched(input, 2, "adaptive_avg_pool2d")
     H, W = (int(s) for s in x.shape[-2:])
     if isinstance(output_size, (tuple, list)):

@@ -92,6 +92,16 @@ def _astype_method(self, dtype):
 
 
 def _transpose_method(self, *axes):
+    """``transpose(*axes)``: NumPy's transpose, a permutation of all the axes
+    (``x.transpose()`` reverses them, ``x.transpose(1, 0, 2)`` or ``x.transpose((1, 0,
+    2))`` permutes).
+    PyTorch's ``transpose(i, j)``, which swaps two axes, is ``x.swapaxes(i, j)``.
+
+    Example::
+
+        >>> ya.zeros((2, 3, 4)).transpose(2, 0, 1).shape
+        (4, 2, 3)
+    """
     if len(axes) == 1 and isinstance(axes[0], (tuple, list)):
         axes = axes[0]
     return transpose(self, axes or None)

@@ -60,7 +60,17 @@ class _InitialMode:
 
 class LRScheduler:
     """Base class: subclasses implement ``get_lr()`` (the lrs for the new
-    ``last_epoch``) and optionally ``_get_closed_form_lr()``."""
+    ``last_epoch``) and optionally ``_get_closed_form_lr()``.
+
+    Subclass it as in PyTorch: define ``get_lr()`` from ``self.last_epoch`` and
+    ``self.base_lrs``.
+
+    Example::
+
+        >>> class Halve(ya.optim.lr_scheduler.LRScheduler):
+        ...     def get_lr(self):
+        ...         return [b * 0.5 ** self.last_epoch for b in self.base_lrs]
+    """
 
     _get_lr_called_within_step = False
     _is_initial = False
@@ -175,7 +185,17 @@ _LRScheduler = LRScheduler
 
 class LambdaLR(LRScheduler):
     """``lr = initial_lr * lr_lambda(epoch)``; ``lr_lambda`` a function or one
-    per parameter group."""
+    per parameter group.
+
+    Example::
+
+        >>> opt = ya.optim.SGD(nn.Linear(2, 1).parameters(), lr=0.1)
+        >>> sched = ya.optim.lr_scheduler.LambdaLR(opt, lambda epoch: 0.5 ** epoch)
+        >>> for epoch in range(3):
+        ...     opt.step(); sched.step()
+        >>> sched.get_last_lr()
+        [0.0125]
+    """
 
     def __init__(self, optimizer, lr_lambda, last_epoch=-1):
         self.optimizer = optimizer
@@ -214,7 +234,17 @@ class LambdaLR(LRScheduler):
 
 
 class StepLR(LRScheduler):
-    """Multiply the lr by ``gamma`` every ``step_size`` epochs."""
+    """Multiply the lr by ``gamma`` every ``step_size`` epochs.
+
+    Example::
+
+        >>> opt = ya.optim.SGD(nn.Linear(2, 1).parameters(), lr=0.1)
+        >>> sched = ya.optim.lr_scheduler.StepLR(opt, step_size=2, gamma=0.1)
+        >>> for epoch in range(3):
+        ...     opt.step(); sched.step()
+        >>> sched.get_last_lr()
+        [0.010000000000000002]
+    """
 
     def __init__(self, optimizer, step_size, gamma=0.1, last_epoch=-1):
         self.step_size = step_size
@@ -233,7 +263,17 @@ class StepLR(LRScheduler):
 
 
 class MultiStepLR(LRScheduler):
-    """Multiply the lr by ``gamma`` at each epoch in ``milestones``."""
+    """Multiply the lr by ``gamma`` at each epoch in ``milestones``.
+
+    Example::
+
+        >>> opt = ya.optim.SGD(nn.Linear(2, 1).parameters(), lr=0.1)
+        >>> sched = ya.optim.lr_scheduler.MultiStepLR(opt, milestones=[1, 2], gamma=0.5)
+        >>> for epoch in range(3):
+        ...     opt.step(); sched.step()
+        >>> sched.get_last_lr()
+        [0.025]
+    """
 
     def __init__(self, optimizer, milestones, gamma=0.1, last_epoch=-1):
         self.milestones = Counter(milestones)
@@ -254,7 +294,17 @@ class MultiStepLR(LRScheduler):
 
 
 class ExponentialLR(LRScheduler):
-    """Multiply the lr by ``gamma`` every epoch."""
+    """Multiply the lr by ``gamma`` every epoch.
+
+    Example::
+
+        >>> opt = ya.optim.SGD(nn.Linear(2, 1).parameters(), lr=0.1)
+        >>> sched = ya.optim.lr_scheduler.ExponentialLR(opt, gamma=0.5)
+        >>> for epoch in range(3):
+        ...     opt.step(); sched.step()
+        >>> sched.get_last_lr()
+        [0.0125]
+    """
 
     def __init__(self, optimizer, gamma, last_epoch=-1):
         self.gamma = gamma
@@ -272,7 +322,17 @@ class ExponentialLR(LRScheduler):
 
 class CosineAnnealingLR(LRScheduler):
     """Cosine annealing from the initial lr to ``eta_min`` over ``T_max``
-    epochs (torch's recursive form; it rises again after ``T_max``)."""
+    epochs (torch's recursive form; it rises again after ``T_max``).
+
+    Example::
+
+        >>> opt = ya.optim.SGD(nn.Linear(2, 1).parameters(), lr=0.1)
+        >>> sched = ya.optim.lr_scheduler.CosineAnnealingLR(opt, T_max=6)
+        >>> for epoch in range(3):
+        ...     opt.step(); sched.step()
+        >>> len(sched.get_last_lr())
+        1
+    """
 
     def __init__(self, optimizer, T_max, eta_min=0.0, last_epoch=-1):
         self.T_max = T_max
@@ -307,7 +367,17 @@ class OneCycleLR(LRScheduler):
     (first ``pct_start`` of the steps) then down to
     ``initial_lr / final_div_factor``; with ``cycle_momentum`` the optimizer's
     ``'momentum'`` (or ``'betas'[0]`` for Adam-style optimizers) moves
-    inversely between ``max_momentum`` and ``base_momentum``."""
+    inversely between ``max_momentum`` and ``base_momentum``.
+
+    Example::
+
+        >>> opt = ya.optim.SGD(nn.Linear(2, 1).parameters(), lr=0.1)
+        >>> sched = ya.optim.lr_scheduler.OneCycleLR(opt, max_lr=1.0, total_steps=10)
+        >>> for epoch in range(3):
+        ...     opt.step(); sched.step()
+        >>> len(sched.get_last_lr())
+        1
+    """
 
     def __init__(self, optimizer, max_lr, total_steps=None, epochs=None,
                  steps_per_epoch=None, pct_start=0.3, anneal_strategy="cos",
@@ -426,7 +496,17 @@ class OneCycleLR(LRScheduler):
 
 class ReduceLROnPlateau(LRScheduler):
     """Multiply the lr by ``factor`` when the metric passed to ``step(metric)``
-    has not improved for more than ``patience`` steps."""
+    has not improved for more than ``patience`` steps.
+
+    Example::
+
+        >>> opt = ya.optim.SGD(nn.Linear(2, 1).parameters(), lr=0.1)
+        >>> sched = ya.optim.lr_scheduler.ReduceLROnPlateau(opt, patience=0)
+        >>> for val_loss in (1.0, 2.0, 3.0):
+        ...     sched.step(val_loss)
+        >>> opt.param_groups[0]['lr']
+        0.0010000000000000002
+    """
 
     def __init__(self, optimizer, mode="min", factor=0.1, patience=10, threshold=1e-4,
                  threshold_mode="rel", cooldown=0, min_lr=0, eps=1e-8):

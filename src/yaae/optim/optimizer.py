@@ -140,6 +140,13 @@ class Optimizer:
     of dicts (parameter groups, each with a ``'params'`` entry and optional
     per-group hyperparameters); ``defaults`` the hyperparameters used where a
     group does not set them.  Subclasses implement ``step``.
+
+    Example::
+
+        >>> w = ya.zeros(3, requires_grad=True)
+        >>> opt = ya.optim.SGD([{'params': [w], 'lr': 0.5}], lr=0.1)   # a parameter group
+        >>> opt.param_groups[0]['lr']
+        0.5
     """
 
     def __init__(self, params, defaults):
