@@ -93,9 +93,9 @@ def _astype_method(self, dtype):
 
 def _transpose_method(self, *axes):
     """``transpose(*axes)``: NumPy's transpose, a permutation of all the axes
-    (``x.transpose()`` reverses them, ``x.transpose(1, 0, 2)`` or ``x.transpose((1, 0,
-    2))`` permutes).
-    PyTorch's ``transpose(i, j)``, which swaps two axes, is ``x.swapaxes(i, j)``.
+    (``x.transpose()`` reverses them; ``x.transpose(1, 0, 2)`` and
+    ``x.transpose((1, 0, 2))`` permute).  PyTorch's ``transpose(i, j)``, which
+    swaps two axes, is ``x.swapaxes(i, j)``.
 
     Example::
 

@@ -10,19 +10,20 @@ algebra, FFT, ...); and, after them, the op's own docstring when it has one.
 """
 import functools
 import inspect
+import textwrap
 
 import numpy as np
 
 # Where a PyTorch user would expect something else (issue #11 §3 and the README table).
 TORCH = {
-    "max": "PyTorch's ``torch.max(x, dim)`` returns ``(values, indices)``; here ``axis=`` gives "
-           "the values only (``argmax`` gives the indices).",
-    "min": "PyTorch's ``torch.min(x, dim)`` returns ``(values, indices)``; here ``axis=`` gives "
-           "the values only (``argmin`` gives the indices).",
-    "std": "NumPy's ``ddof=0`` by default (PyTorch's ``torch.std`` uses ``correction=1``: pass "
-           "``ddof=1``).",
-    "var": "NumPy's ``ddof=0`` by default (PyTorch's ``torch.var`` uses ``correction=1``: pass "
-           "``ddof=1``).",
+    "max": "``axis=`` (or a positional axis) gives the values only, as NumPy; PyTorch's keyword "
+           "``dim=`` gives PyTorch's named tuple ``(values, indices)``.",
+    "min": "``axis=`` (or a positional axis) gives the values only, as NumPy; PyTorch's keyword "
+           "``dim=`` gives PyTorch's named tuple ``(values, indices)``.",
+    "std": "NumPy's ``ddof=0`` without an axis or with ``axis=``; with PyTorch's keyword "
+           "``dim=``, PyTorch's ``correction=1``. ``ddof=1`` always gives the unbiased estimate.",
+    "var": "NumPy's ``ddof=0`` without an axis or with ``axis=``; with PyTorch's keyword "
+           "``dim=``, PyTorch's ``correction=1``. ``ddof=1`` always gives the unbiased estimate.",
     "repeat": "NumPy's ``repeat`` repeats elements (``torch.repeat_interleave``); PyTorch's "
               "``Tensor.repeat`` is ``ya.tile``.",
     "tile": "This is what PyTorch's ``Tensor.repeat`` does.",
@@ -39,16 +40,9 @@ TORCH = {
     "flip": "NumPy's default reverses every axis; ``torch.flip`` needs ``dims``.",
     "take": "NumPy's ``take`` (flat indices without ``axis``); ``torch.index_select`` is "
             "``ya.take(x, idx, axis=dim)``.",
-    "prod": "With ``axis=`` (NumPy's keyword).",
-    "sum": "With ``axis=``/``keepdims=`` (NumPy's keywords; PyTorch's ``dim``/``keepdim``).",
-    "mean": "With ``axis=``/``keepdims=`` (NumPy's keywords; PyTorch's ``dim``/``keepdim``).",
-    "matmul": "As ``torch.matmul``; ``torch.mm``/``torch.bmm`` are special cases.",
+    "sum": "NumPy's ``axis=``/``keepdims=``; PyTorch's ``dim=``/``keepdim=`` are accepted too.",
+    "mean": "NumPy's ``axis=``/``keepdims=``; PyTorch's ``dim=``/``keepdim=`` are accepted too.",
     "linalg.norm": "NumPy's ``ord``/``axis`` (``torch.linalg.norm`` uses ``dim``).",
-    "linalg.eigh": "Returns ``(eigenvalues, eigenvectors)`` as ``torch.linalg.eigh``.",
-    "linalg.svd": "NumPy's ``full_matrices=True`` default (``torch.linalg.svd`` also defaults to "
-                  "True; pass ``full_matrices=False`` for the reduced SVD).",
-    "where": "``ya.where(cond, x, y)`` as ``torch.where``.",
-    "heaviside": "``heaviside(x, h)`` as ``torch.heaviside(x, values)``.",
 }
 
 _SQUARE = "ya.tensor([[2.0, 1.0], [1.0, 3.0]], requires_grad=True)"
@@ -183,16 +177,22 @@ def _own_doc(op):
     return _ORIGINAL[op.qualname]
 
 
+def _signature(op):
+    fwd = op.prim.fwd if op.prim is not None else None
+    if isinstance(fwd, np.ufunc):          # not the ufunc's out=, where=, casting=, ...
+        return "(x)" if fwd.nin == 1 else f"({', '.join(f'x{i + 1}' for i in range(fwd.nin))})"
+    try:
+        return str(inspect.signature(op.fn))
+    except (TypeError, ValueError):
+        return "(...)"
+
+
 @functools.lru_cache(maxsize=None)
 def op_doc(op):
     """The docstring of ``ya.<op.qualname>`` and of the Tensor methods it provides."""
     kind = _kind(op)
     own = _own_doc(op)
-    head = f"ya.{op.qualname}"
-    try:
-        head += str(inspect.signature(op.fn))
-    except (TypeError, ValueError):
-        head += "(...)"
+    head = f"ya.{op.qualname}{_signature(op)}"
     parts = [head, ""]
     if op.numpy:
         parts.append("NumPy's " + ", ".join(_np_signature(f) for f in op.numpy) + " on Tensors.")
@@ -204,6 +204,7 @@ def op_doc(op):
                                          [f"``ya.{a}``" for a in op.aliases]) + ".")
     if op.qualname in TORCH:
         parts.append("Differs from PyTorch: " + TORCH[op.qualname])
+    parts = [textwrap.fill(p, 88, break_on_hyphens=False, break_long_words=False) for p in parts]
     if own:
         parts += ["", own]
     parts += ["", "Example::", "", _example(op, kind)]
