@@ -42,10 +42,43 @@ def test_from_import_of_a_hinted_name_is_an_import_error():
 def test_hinted_yaae_names_exist():
     """Every ``ya.NAME`` a hint recommends is real (no hint points to another missing name)."""
     import re
-    for name, hint in HINTS.items():
+    import yaae._hints as h
+    for name, hint in {**HINTS, **h.NN_HINTS, **h.F_HINTS}.items():
         for ref in re.findall(r"\bya\.([A-Za-z_][\w.]*)", hint):
             obj = ya
             for part in ref.split("."):
                 if part == "tree_util" and not hasattr(ya, "tree_util"):
                     break
                 obj = getattr(obj, part)
+
+
+@pytest.mark.parametrize("module,table", [("nn", "NN_HINTS"), ("nn.functional", "F_HINTS")])
+def test_nn_and_functional_hints(module, table):
+    import yaae._hints as h
+    mod = ya.nn if module == "nn" else ya.nn.functional
+    for name, hint in getattr(h, table).items():
+        if name in vars(mod):
+            continue
+        with pytest.raises(AttributeError, match=rf"module 'yaae\.{module}' has no attribute "
+                                                 rf"'{name}'; it is a PyTorch/JAX name") as e:
+            getattr(mod, name)
+        assert hint in str(e.value)
+    with pytest.raises(AttributeError, match=r"^module 'yaae\.nn' has no attribute 'nope'$"):
+        ya.nn.nope
+
+
+def test_hinted_formulas_are_right():
+    """The formulas the nn.functional hints give match PyTorch."""
+    torch = pytest.importorskip("torch")
+    import numpy as np
+    import yaae.nn.functional as F
+    x = np.linspace(-8, 8, 41)
+    t = torch.tensor(x)
+    for ours, theirs in [(ya.clip(x, 0, 6), torch.nn.functional.relu6(t)),
+                         (ya.clip(x, -1, 1), torch.nn.functional.hardtanh(t)),
+                         (x * ya.tanh(F.softplus(ya.tensor(x))), torch.nn.functional.mish(t)),
+                         (x / (1 + ya.abs(x)), torch.nn.functional.softsign(t)),
+                         (ya.clip(x / 6 + 0.5, 0, 1), torch.nn.functional.hardsigmoid(t)),
+                         (x * ya.clip(x / 6 + 0.5, 0, 1), torch.nn.functional.hardswish(t)),
+                         (x - ya.tanh(x), torch.nn.functional.tanhshrink(t))]:
+        np.testing.assert_allclose(np.asarray(ya.tensor(ours).data), theirs.numpy(), atol=1e-12)

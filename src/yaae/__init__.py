@@ -32,3 +32,12 @@ def __getattr__(name):
     """
     from ._hints import missing
     raise missing(__name__, name)
+
+
+def _install_hints():
+    from . import _hints
+    _hints.install(nn, _hints.NN_HINTS)
+    _hints.install(nn.functional, _hints.F_HINTS)
+
+
+_install_hints()

@@ -64,10 +64,47 @@ HINTS = {
     "utils": "torch.utils.data is ya.data (DataLoader, TensorDataset, Dataset)",
 }
 
+# ya.nn and ya.nn.functional: PyTorch names with a short yaae equivalent.
+NN_HINTS = {
+    "DataParallel": "not available: yaae runs on one CPU; use the module itself",
+    "DistributedDataParallel": "not available: yaae runs on one CPU; use the module itself",
+    "SyncBatchNorm": "ya.nn.BatchNorm1d / BatchNorm2d (one process: nothing to synchronise)",
+    "LazyLinear": "ya.nn.Linear(in_features, out_features): give in_features",
+    "ParameterList": "register each with self.register_parameter(name, ya.nn.Parameter(...)), "
+                     "or keep the parameters in modules in a ya.nn.ModuleList",
+    "ParameterDict": "register each with self.register_parameter(name, ya.nn.Parameter(...))",
+    "ReLU6": "in forward: ya.clip(x, 0, 6)",
+    "Hardtanh": "in forward: ya.clip(x, min_val, max_val)",
+    "Mish": "in forward: x * ya.tanh(ya.nn.functional.softplus(x))",
+    "Softsign": "in forward: x / (1 + ya.abs(x))",
+}
+F_HINTS = {
+    "grid_sample": "not available in yaae",
+    "relu6": "ya.clip(x, 0, 6)",
+    "hardtanh": "ya.clip(x, min_val, max_val)",
+    "mish": "x * ya.tanh(ya.nn.functional.softplus(x))",
+    "softsign": "x / (1 + ya.abs(x))",
+    "hardsigmoid": "ya.clip(x / 6 + 0.5, 0, 1)",
+    "hardswish": "x * ya.clip(x / 6 + 0.5, 0, 1)",
+    "tanhshrink": "x - ya.tanh(x)",
+}
 
-def missing(module, name):
+
+def missing(module, name, table=None):
     """The AttributeError for ``module.name``, with the hint for ``name`` if it has one."""
+    table = HINTS if table is None else table
     msg = f"module {module!r} has no attribute {name!r}"
-    if name in HINTS:
-        msg += f"; it is a PyTorch/JAX name. In yaae: {HINTS[name]}"
+    if name in table:
+        msg += f"; it is a PyTorch/JAX name. In yaae: {table[name]}"
     return AttributeError(msg, name=name)
+
+
+def install(module, table):
+    """Give ``module`` a module-level ``__getattr__`` that raises with ``table``'s hints
+    (for modules whose own source defines none; PEP 562 reads it from the module dict)."""
+    if "__getattr__" in vars(module):
+        return
+
+    def __getattr__(name):
+        raise missing(module.__name__, name, table)
+    module.__getattr__ = __getattr__
