@@ -274,10 +274,8 @@ class Module:
             self._non_persistent_buffers_set.add(name)
 
     def add_module(self, name, module):
-        """``register_module(name, module)``: an alias of ``add_module``, as PyTorch."""
-        """``add_module(name, module)``: register a submodule under ``name`` (as assigning an
-        attribute).
-        """
+        """``add_module(name, module)``: register a submodule under ``name``, as assigning
+        an attribute does (``register_module`` is the same method, as in PyTorch)."""
         if module is not None and not isinstance(module, Module):
             raise TypeError(f"{type(module).__name__} is not a Module subclass")
         if not isinstance(name, str):
@@ -655,9 +653,8 @@ class Module:
 
     # ---- repr ----------------------------------------------------------------------
     def extra_repr(self):
-        """The module's own settings shown inside ``repr(m)`` (override it in subclasses; ''
-        here).
-        """
+        """The module's own settings, shown inside ``repr(m)``: subclasses override it
+        (here, '')."""
         return ""
 
     def _get_name(self):
