@@ -23,8 +23,9 @@ import warnings
 
 import numpy as np
 
-from ..tensor import (Tensor, _GradMode, _st, _wrap, _accumulate, backward_sweep, no_grad,
-                      enable_grad, is_grad_enabled, detect_anomaly)
+from ..tensor import (Tensor, _GradMode, _st, _wrap, _accumulate, no_grad, enable_grad,
+                      is_grad_enabled, detect_anomaly)
+from ..tensor import backward_sweep as _sweep
 from .function import Function, FunctionCtx, once_differentiable
 from . import function, functional
 
@@ -41,8 +42,10 @@ class set_grad_enabled(_GradMode):
 
     Example::
 
+        >>> x = ya.tensor(1.0, requires_grad=True)
         >>> with ya.autograd.set_grad_enabled(False):
-        ...     y = x * 2          # no graph recorded
+        ...     (x * 2).requires_grad          # no graph recorded
+        False
     """
 
     def __init__(self, mode):
@@ -191,7 +194,7 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
         # The result is a constant to it unless create_graph=True (as torch.func)
         retain_graph = True
     roots, seeds = _seeds(outputs, grad_outputs, is_grads_batched, create_graph)
-    found = backward_sweep(roots, seeds, inputs=list(ins), retain_graph=retain_graph,
+    found = _sweep(roots, seeds, inputs=list(ins), retain_graph=retain_graph,
                            create_graph=create_graph)
     res, seen = [], set()
     for x, g in zip(ins, found):
@@ -257,7 +260,7 @@ def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False,
     roots, seeds = _seeds(tensors, grad_tensors, False, create_graph)
     if retain_graph is None:
         retain_graph = create_graph
-    found = backward_sweep(roots, seeds, inputs=None if ins is None else list(ins),
+    found = _sweep(roots, seeds, inputs=None if ins is None else list(ins),
                            retain_graph=retain_graph, create_graph=create_graph)
     if ins is not None:
         owned = set()

@@ -356,7 +356,17 @@ class Function(metaclass=_FunctionMeta):
 
         Example::
 
-            >>> y = Softplus.apply(x)
+            >>> class Double(ya.autograd.Function):
+            ...     @staticmethod
+            ...     def forward(ctx, x):
+            ...         return x * 2
+            ...     @staticmethod
+            ...     def backward(ctx, g):
+            ...         return g * 2
+            >>> x = ya.tensor([1.0, 3.0], requires_grad=True)
+            >>> Double.apply(x).sum().backward()
+            >>> x.grad
+            tensor([2., 2.], dtype=float64)
         """
         ctx = FunctionCtx()
         ctx._cls = cls
