@@ -350,6 +350,16 @@ class Optimizer:
         return s + ")"
 
 
+def _as_real(a):
+    """A complex array as a real view with a trailing axis of 2 (torch's
+    ``view_as_real``); a real array unchanged.  Complex parameters are
+    optimized as pairs of real numbers, as torch does: element-wise
+    nonlinear updates (``g * g``, ``sqrt``, ``abs``, ``max``) act on the real
+    and imaginary parts separately, and in-place updates of the view write
+    through to the complex array."""
+    return a[..., None].view(a.real.dtype) if np.iscomplexobj(a) else a
+
+
 def _check_no_unsupported(foreach, fused, capturable, differentiable):
     if differentiable:
         raise NotImplementedError("yaae.optim: differentiable=True is not supported")
