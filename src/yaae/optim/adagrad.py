@@ -64,7 +64,7 @@ class Adagrad(Optimizer):
             for p in group["params"]:
                 state = self.state[p]
                 state["step"] = 0.0
-                state["sum"] = _initial_sum(p.data, group["initial_accumulator_value"])
+                state["sum"] = _initial_sum(p.data, initial_accumulator_value)
 
     def _fix_loaded_groups(self):
         for group in self.param_groups:
@@ -87,7 +87,7 @@ class Adagrad(Optimizer):
                 state = self.state[p]
                 if len(state) == 0:
                     state["step"] = 0.0
-                    state["sum"] = _initial_sum(pd, group["initial_accumulator_value"])
+                    state["sum"] = _initial_sum(pd, self.defaults["initial_accumulator_value"])
                 state["step"] = step = float(state["step"]) + 1.0
                 if maximize:
                     g = -g

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .adam import _check_adam_args, _lerp_
+from .adam import _check_adam_args, _lerp_, _weight_decay
 from .optimizer import Optimizer, _as_real
 
 __all__ = ["Adamax"]

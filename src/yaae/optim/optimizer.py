@@ -113,7 +113,9 @@ def _copy_state_value(value):
 
 
 def _cast_state_value(param, value, key=None):
-    """A loaded state entry as a fresh array of the parameter's dtype ('step' kept)."""
+    """A loaded state entry as a fresh array, of the parameter's dtype when that
+    is a real floating one ('step' kept; a complex parameter's state keeps its
+    dtype, as in torch, so real scalars such as NAdam's mu_product stay real)."""
     if isinstance(value, Tensor):
         value = value.data
     elif not isinstance(value, (np.ndarray, np.generic, dict, list, tuple, str, bytes,
@@ -123,7 +125,7 @@ def _cast_state_value(param, value, key=None):
         if key == "step":
             return float(value)
         arr = np.array(value)  # copy
-        if param.dtype.kind in "fc" and arr.dtype.kind in "fc":
+        if param.dtype.kind == "f" and arr.dtype.kind in "fc":   # torch: floating params only
             arr = arr.astype(param.dtype, copy=False)
         return arr
     if isinstance(value, dict):
@@ -301,7 +303,7 @@ class Optimizer:
 
     def load_state_dict(self, state_dict):
         """Load a ``state_dict()`` (matched by parameter order; arrays copied
-        and cast to each parameter's dtype)."""
+        and cast to each real floating parameter's dtype, as torch does)."""
         groups = self.param_groups
         saved_groups = copy.deepcopy(state_dict["param_groups"])
         if len(groups) != len(saved_groups):
