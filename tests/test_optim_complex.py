@@ -10,9 +10,14 @@ the same real loss with each library's own autodiff and compares parameters
 and optimizer state after 20 steps: 1e-10 for complex128, 1e-5 for complex64.
 
 torch keeps NAdam's ``mu_product`` in torch's default dtype and yaae in its
-own (float64), so torch runs with float64 as its default dtype here.  LBFGS's
-state (dot products of whole gradients, see tests/test_optim_extra.py) is
-compared to 1e-8 in complex128, as there; its parameters to 1e-10.
+own (float64), so torch runs with float64 as its default dtype here.
+
+LBFGS reaches the minimum within the 20 iterations; its state there (search
+direction, gradient differences, their dot products) is made of differences
+of nearly equal numbers, i.e. rounding noise, which torch's and NumPy's
+reductions round differently (see tests/test_optim_extra.py).  Its parameters
+are compared at the tolerances above; its state at 1e-8 in complex128, as in
+tests/test_optim_extra.py, and not in complex64, where it is float32 noise.
 """
 import copy
 import inspect
@@ -43,7 +48,7 @@ BASE = {"SGD": dict(lr=0.05), "Adam": dict(lr=0.05), "AdamW": dict(lr=0.05),
         "RMSprop": dict(lr=0.01), "Adagrad": dict(lr=0.1), "Adadelta": dict(lr=0.5),
         "Adamax": dict(lr=0.05), "NAdam": dict(lr=0.05),
         "RAdam": dict(lr=0.05, betas=(0.9, 0.8)),          # rho_t > 5 from step 6 on
-        "LBFGS": dict(lr=0.5, history_size=4, max_iter=4)}
+        "LBFGS": dict(lr=0.5, history_size=4, max_iter=1)}  # 20 iterations in 20 steps
 # options tried on every optimizer whose signature has them
 GENERIC = {"weight_decay": 0.1, "maximize": True}
 EXTRA = {
@@ -170,8 +175,9 @@ def test_complex_parameters_match_torch_20_steps(name, kwargs, dtype):
     for k, v in ours.arrays().items():
         assert v.dtype == dtype
         np.testing.assert_allclose(v, theirs.arrays()[k], err_msg=k, **tol(dtype))
-    assert_tree_close(ours.opt.state_dict()["state"], theirs.opt.state_dict()["state"], dtype,
-                      rtol=1e-8 if name == "LBFGS" and dtype == np.complex128 else None)
+    if name != "LBFGS" or dtype == np.complex128:
+        assert_tree_close(ours.opt.state_dict()["state"], theirs.opt.state_dict()["state"],
+                          dtype, rtol=1e-8 if name == "LBFGS" else None)
 
 
 def test_complex_parts_are_optimized_separately():
