@@ -219,3 +219,18 @@ def test_loads_torch_complex_state_dict_and_continues_like_torch(name):
     theirs.step(6)
     for k, v in ours.arrays().items():
         np.testing.assert_allclose(v, theirs.arrays()[k], err_msg=k, **tol(np.complex128))
+
+
+@pytest.mark.parametrize("name", [n for n in OPTIMIZERS if n != "LBFGS"])
+def test_complex_grad_for_real_parameter_raises(name):
+    # LBFGS gathers its flat gradient itself (lbfgs.py), without this check yet
+    p = ya.Tensor(np.array([1.0, 2.0]), requires_grad=True)
+    opt = getattr(ya.optim, name)([p], **BASE.get(name, {}))
+
+    def closure():
+        p.grad = ya.Tensor(np.array([1.0 + 1.0j, 2.0j]))
+        return 0.0
+
+    with pytest.raises(RuntimeError, match="complex gradient .* real parameter"):
+        opt.step(closure)
+    np.testing.assert_array_equal(p.data, [1.0, 2.0])

@@ -248,11 +248,8 @@ class Optimizer:
             if p.grad is not None:
                 pd = p.data
                 g = p.grad.data
-                if g.dtype != pd.dtype:
-                    g = g.astype(pd.dtype)
-                if g.shape != pd.shape:
-                    raise RuntimeError(f"optimizer: gradient of shape {g.shape} does not match "
-                                       f"its parameter of shape {pd.shape}")
+                if g.dtype != pd.dtype or g.shape != pd.shape:   # fast path: no call
+                    g = _grad_array(pd, g)
                 mark_modified(p)     # an in-place update: a graph that saved p can't backward
                 yield p, pd, g
 
@@ -350,6 +347,23 @@ class Optimizer:
                 if key != "params":
                     s += f"    {key}: {group[key]}\n"
         return s + ")"
+
+
+def _grad_array(pd, g):
+    """Gradient array ``g`` checked against its parameter array ``pd`` (shape;
+    no complex gradient for a real parameter) and cast to ``pd``'s dtype."""
+    if g.dtype != pd.dtype:
+        if g.dtype.kind == "c" and pd.dtype.kind != "c":
+            raise RuntimeError(
+                f"optimizer: complex gradient ({g.dtype}) for a real parameter "
+                f"({pd.dtype}, shape {pd.shape}): its imaginary part would be dropped; "
+                "make the parameter complex, or set .grad to the real part if that is "
+                "what you mean (torch refuses such a .grad)")
+        g = g.astype(pd.dtype)
+    if g.shape != pd.shape:
+        raise RuntimeError(f"optimizer: gradient of shape {g.shape} does not match "
+                           f"its parameter of shape {pd.shape}")
+    return g
 
 
 def _as_real(a):
