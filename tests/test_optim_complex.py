@@ -28,13 +28,7 @@ import torch
 
 import yaae as ya
 
-
-@pytest.fixture(autouse=True)
-def torch_float64_default():
-    old = torch.get_default_dtype()
-    torch.set_default_dtype(torch.float64)
-    yield
-    torch.set_default_dtype(old)
+from test_optim_extra import torch_float64_default  # noqa: F401  (autouse fixture)
 
 
 OPTIMIZERS = sorted(name for name in ya.optim.__all__
