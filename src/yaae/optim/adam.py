@@ -142,7 +142,13 @@ class Adam(Optimizer):
 class AdamW(Adam):
     """``AdamW(params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=1e-2,
     amsgrad=False, *, maximize=False)``: Adam with decoupled weight decay
-    (``p = p * (1 - lr * weight_decay)`` before the Adam update)."""
+    (``p = p * (1 - lr * weight_decay)`` before the Adam update).
+
+    Example::
+
+        opt = ya.optim.AdamW(model.parameters(), lr=1e-3, weight_decay=1e-2)
+        opt.zero_grad(); loss_fn(model(x), y).backward(); opt.step()
+    """
 
     def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=1e-2,
                  amsgrad=False, *, maximize=False, foreach=None, capturable=False,

@@ -141,7 +141,21 @@ class Optimizer:
     ``Optimizer(params, defaults)``: ``params`` is an iterable of Tensors or
     of dicts (parameter groups, each with a ``'params'`` entry and optional
     per-group hyperparameters); ``defaults`` the hyperparameters used where a
-    group does not set them.  Subclasses implement ``step``.
+    group does not set them.  Subclasses implement ``step``.  Complex
+    parameters are optimized as pairs of real numbers (torch's
+    ``view_as_real``); a complex gradient for a real parameter raises.
+
+    Example::
+
+        class PlainSGD(ya.optim.Optimizer):
+            def __init__(self, params, lr=0.1):
+                super().__init__(params, {"lr": lr})
+
+            def step(self, closure=None):
+                for group in self.param_groups:
+                    for p in group["params"]:
+                        if p.grad is not None:
+                            p.data -= group["lr"] * p.grad.data
     """
 
     def __init__(self, params, defaults):
@@ -239,6 +253,8 @@ class Optimizer:
             return closure()
 
     def step(self, closure=None):
+        """One optimization step (implemented by each subclass); ``closure``,
+        if given, re-evaluates the model and returns the loss."""
         raise NotImplementedError
 
     @staticmethod

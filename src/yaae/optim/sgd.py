@@ -19,7 +19,13 @@ class SGD(Optimizer):
         g = g + momentum * b  (nesterov)  or  g = b   (if momentum)
         p = p - lr * g
 
-    State: ``'momentum_buffer'`` (only when momentum != 0).
+    State: ``'momentum_buffer'`` (only when momentum != 0).  The update is
+    linear, so complex parameters need no special handling (torch's result).
+
+    Example::
+
+        opt = ya.optim.SGD(model.parameters(), lr=0.1, momentum=0.9, nesterov=True)
+        opt.zero_grad(); loss_fn(model(x), y).backward(); opt.step()
     """
 
     def __init__(self, params, lr=1e-3, momentum=0, dampening=0, weight_decay=0,
