@@ -35,8 +35,10 @@ class Adagrad(Optimizer):
 
     Example::
 
-        opt = ya.optim.Adagrad(model.parameters(), lr=1e-2, lr_decay=1e-3)
-        opt.zero_grad(); loss_fn(model(x), y).backward(); opt.step()
+        >>> model = nn.Linear(3, 1)
+        >>> opt = ya.optim.Adagrad(model.parameters(), lr=1e-2)
+        >>> loss = ((model(ya.ones((8, 3))) - 1.0) ** 2).mean()
+        >>> opt.zero_grad(); loss.backward(); opt.step()
     """
 
     def __init__(self, params, lr=1e-2, lr_decay=0, weight_decay=0,

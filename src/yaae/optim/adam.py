@@ -74,8 +74,10 @@ class Adam(Optimizer):
 
     Example::
 
-        opt = ya.optim.Adam(model.parameters(), lr=1e-3, amsgrad=True)
-        opt.zero_grad(); loss_fn(model(x), y).backward(); opt.step()
+        >>> model = nn.Linear(3, 1)
+        >>> opt = ya.optim.Adam(model.parameters(), lr=1e-3)
+        >>> loss = ((model(ya.ones((8, 3))) - 1.0) ** 2).mean()
+        >>> opt.zero_grad(); loss.backward(); opt.step()
     """
 
     def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0,
@@ -146,8 +148,10 @@ class AdamW(Adam):
 
     Example::
 
-        opt = ya.optim.AdamW(model.parameters(), lr=1e-3, weight_decay=1e-2)
-        opt.zero_grad(); loss_fn(model(x), y).backward(); opt.step()
+        >>> model = nn.Linear(3, 1)
+        >>> opt = ya.optim.AdamW(model.parameters(), lr=1e-3, weight_decay=1e-2)
+        >>> loss = ((model(ya.ones((8, 3))) - 1.0) ** 2).mean()
+        >>> opt.zero_grad(); loss.backward(); opt.step()
     """
 
     def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=1e-2,

@@ -69,16 +69,17 @@ class _InitialMode:
 
 
 class LRScheduler:
-    """``LRScheduler(optimizer, last_epoch=-1)``: base class of the
-    schedulers.  Subclasses implement ``get_lr()`` (the lrs for the new
-    ``last_epoch``) and optionally ``_get_closed_form_lr()``.  Construction
-    records ``group['initial_lr']`` and takes the initial step.
+    """Base class: subclasses implement ``get_lr()`` (the lrs for the new
+    ``last_epoch``) and optionally ``_get_closed_form_lr()``.
+
+    Subclass it as in PyTorch: define ``get_lr()`` from ``self.last_epoch`` and
+    ``self.base_lrs``.
 
     Example::
 
-        class Halve(ya.optim.lr_scheduler.LRScheduler):
-            def get_lr(self):
-                return [base * 0.5 ** self.last_epoch for base in self.base_lrs]
+        >>> class Halve(ya.optim.lr_scheduler.LRScheduler):
+        ...     def get_lr(self):
+        ...         return [b * 0.5 ** self.last_epoch for b in self.base_lrs]
     """
 
     _get_lr_called_within_step = False
@@ -125,11 +126,14 @@ class LRScheduler:
             self.step()
 
     def state_dict(self):
-        """Every attribute but the optimizer."""
+        """Every attribute but the optimizer.
+
+        The scheduler's state as a dict (for ``ya.save``), as PyTorch's.
+        """
         return {k: v for k, v in self.__dict__.items() if k != "optimizer"}
 
     def load_state_dict(self, state_dict):
-        """Restore the attributes saved by ``state_dict()``."""
+        """``load_state_dict(state_dict)``: restore the state that ``state_dict()`` returned."""
         self.__dict__.update(state_dict)
 
     def get_last_lr(self):
@@ -137,8 +141,9 @@ class LRScheduler:
         return self._last_lr
 
     def get_lr(self):
-        """The learning rates for the current ``last_epoch`` (one per group);
-        called by ``step()``; use ``get_last_lr()`` to read them."""
+        """The learning rates for the current ``last_epoch`` (subclasses define it); use
+        ``get_last_lr()`` to read them.
+        """
         raise NotImplementedError
 
     def step(self, epoch=None):
@@ -189,13 +194,17 @@ _LRScheduler = LRScheduler
 
 
 class LambdaLR(LRScheduler):
-    """``LambdaLR(optimizer, lr_lambda, last_epoch=-1)``:
-    ``lr = initial_lr * lr_lambda(epoch)``; ``lr_lambda`` a function or one
+    """``lr = initial_lr * lr_lambda(epoch)``; ``lr_lambda`` a function or one
     per parameter group.
 
     Example::
 
-        sched = ya.optim.lr_scheduler.LambdaLR(opt, lambda epoch: 0.95 ** epoch)
+        >>> opt = ya.optim.SGD(nn.Linear(2, 1).parameters(), lr=0.1)
+        >>> sched = ya.optim.lr_scheduler.LambdaLR(opt, lambda epoch: 0.5 ** epoch)
+        >>> for epoch in range(3):
+        ...     opt.step(); sched.step()
+        >>> sched.get_last_lr()
+        [0.0125]
     """
 
     def __init__(self, optimizer, lr_lambda, last_epoch=-1):
@@ -220,7 +229,7 @@ class LambdaLR(LRScheduler):
         return sd
 
     def load_state_dict(self, state_dict):
-        """Restore the schedule (and the saved state of callable-object lambdas)."""
+        """``load_state_dict(state_dict)``: restore what ``state_dict()`` returned."""
         state_dict = dict(state_dict)
         lr_lambdas = state_dict.pop("lr_lambdas")
         self.__dict__.update(state_dict)
@@ -236,12 +245,16 @@ class LambdaLR(LRScheduler):
 
 
 class StepLR(LRScheduler):
-    """``StepLR(optimizer, step_size, gamma=0.1, last_epoch=-1)``: multiply
-    the lr by ``gamma`` every ``step_size`` epochs.
+    """Multiply the lr by ``gamma`` every ``step_size`` epochs.
 
     Example::
 
-        sched = ya.optim.lr_scheduler.StepLR(opt, step_size=30, gamma=0.1)
+        >>> opt = ya.optim.SGD(nn.Linear(2, 1).parameters(), lr=0.1)
+        >>> sched = ya.optim.lr_scheduler.StepLR(opt, step_size=2, gamma=0.1)
+        >>> for epoch in range(3):
+        ...     opt.step(); sched.step()
+        >>> sched.get_last_lr()
+        [0.010000000000000002]
     """
 
     def __init__(self, optimizer, step_size, gamma=0.1, last_epoch=-1):
@@ -262,12 +275,16 @@ class StepLR(LRScheduler):
 
 
 class MultiStepLR(LRScheduler):
-    """``MultiStepLR(optimizer, milestones, gamma=0.1, last_epoch=-1)``:
-    multiply the lr by ``gamma`` at each epoch in ``milestones``.
+    """Multiply the lr by ``gamma`` at each epoch in ``milestones``.
 
     Example::
 
-        sched = ya.optim.lr_scheduler.MultiStepLR(opt, milestones=[30, 80], gamma=0.1)
+        >>> opt = ya.optim.SGD(nn.Linear(2, 1).parameters(), lr=0.1)
+        >>> sched = ya.optim.lr_scheduler.MultiStepLR(opt, milestones=[1, 2], gamma=0.5)
+        >>> for epoch in range(3):
+        ...     opt.step(); sched.step()
+        >>> sched.get_last_lr()
+        [0.025]
     """
 
     def __init__(self, optimizer, milestones, gamma=0.1, last_epoch=-1):
@@ -290,12 +307,16 @@ class MultiStepLR(LRScheduler):
 
 
 class ExponentialLR(LRScheduler):
-    """``ExponentialLR(optimizer, gamma, last_epoch=-1)``: multiply the lr by
-    ``gamma`` every epoch.
+    """Multiply the lr by ``gamma`` every epoch.
 
     Example::
 
-        sched = ya.optim.lr_scheduler.ExponentialLR(opt, gamma=0.9)
+        >>> opt = ya.optim.SGD(nn.Linear(2, 1).parameters(), lr=0.1)
+        >>> sched = ya.optim.lr_scheduler.ExponentialLR(opt, gamma=0.5)
+        >>> for epoch in range(3):
+        ...     opt.step(); sched.step()
+        >>> sched.get_last_lr()
+        [0.0125]
     """
 
     def __init__(self, optimizer, gamma, last_epoch=-1):
@@ -314,13 +335,17 @@ class ExponentialLR(LRScheduler):
 
 
 class CosineAnnealingLR(LRScheduler):
-    """``CosineAnnealingLR(optimizer, T_max, eta_min=0.0, last_epoch=-1)``:
-    cosine annealing from the initial lr to ``eta_min`` over ``T_max``
+    """Cosine annealing from the initial lr to ``eta_min`` over ``T_max``
     epochs (torch's recursive form; it rises again after ``T_max``).
 
     Example::
 
-        sched = ya.optim.lr_scheduler.CosineAnnealingLR(opt, T_max=50, eta_min=1e-5)
+        >>> opt = ya.optim.SGD(nn.Linear(2, 1).parameters(), lr=0.1)
+        >>> sched = ya.optim.lr_scheduler.CosineAnnealingLR(opt, T_max=6)
+        >>> for epoch in range(3):
+        ...     opt.step(); sched.step()
+        >>> len(sched.get_last_lr())
+        1
     """
 
     def __init__(self, optimizer, T_max, eta_min=0.0, last_epoch=-1):
@@ -357,16 +382,16 @@ class OneCycleLR(LRScheduler):
     (first ``pct_start`` of the steps) then down to
     ``initial_lr / final_div_factor``; with ``cycle_momentum`` the optimizer's
     ``'momentum'`` (or ``'betas'[0]`` for Adam-style optimizers) moves
-    inversely between ``max_momentum`` and ``base_momentum``.  Signature as
-    torch's: ``OneCycleLR(optimizer, max_lr, total_steps=None, epochs=None,
-    steps_per_epoch=None, pct_start=0.3, anneal_strategy='cos',
-    cycle_momentum=True, base_momentum=0.85, max_momentum=0.95,
-    div_factor=25.0, final_div_factor=1e4, three_phase=False, last_epoch=-1)``.
-    Step it after every batch.
+    inversely between ``max_momentum`` and ``base_momentum``.
 
     Example::
 
-        sched = ya.optim.lr_scheduler.OneCycleLR(opt, max_lr=0.1, total_steps=1000)
+        >>> opt = ya.optim.SGD(nn.Linear(2, 1).parameters(), lr=0.1)
+        >>> sched = ya.optim.lr_scheduler.OneCycleLR(opt, max_lr=1.0, total_steps=10)
+        >>> for epoch in range(3):
+        ...     opt.step(); sched.step()
+        >>> len(sched.get_last_lr())
+        1
     """
 
     def __init__(self, optimizer, max_lr, total_steps=None, epochs=None,
@@ -486,17 +511,17 @@ class OneCycleLR(LRScheduler):
 
 
 class ReduceLROnPlateau(LRScheduler):
-    """``ReduceLROnPlateau(optimizer, mode='min', factor=0.1, patience=10,
-    threshold=1e-4, threshold_mode='rel', cooldown=0, min_lr=0, eps=1e-8)``:
-    multiply the lr by ``factor`` when the metric passed to ``step(metric)``
+    """Multiply the lr by ``factor`` when the metric passed to ``step(metric)``
     has not improved for more than ``patience`` steps.
 
     Example::
 
-        sched = ya.optim.lr_scheduler.ReduceLROnPlateau(opt, patience=5)
-        for epoch in range(100):
-            val_loss = train_one_epoch()
-            sched.step(val_loss)
+        >>> opt = ya.optim.SGD(nn.Linear(2, 1).parameters(), lr=0.1)
+        >>> sched = ya.optim.lr_scheduler.ReduceLROnPlateau(opt, patience=0)
+        >>> for val_loss in (1.0, 2.0, 3.0):
+        ...     sched.step(val_loss)
+        >>> opt.param_groups[0]['lr']
+        0.0010000000000000002
     """
 
     def __init__(self, optimizer, mode="min", factor=0.1, patience=10, threshold=1e-4,
@@ -566,7 +591,7 @@ class ReduceLROnPlateau(LRScheduler):
 
     @property
     def in_cooldown(self):
-        """True while the cooldown after a reduction is running."""
+        """True while the cooldown after a reduction lasts (no new reduction then)."""
         return self.cooldown_counter > 0
 
     def _is_better(self, a, best):
@@ -589,7 +614,9 @@ class ReduceLROnPlateau(LRScheduler):
         self.threshold_mode = threshold_mode
 
     def load_state_dict(self, state_dict):
-        """Restore the attributes saved by ``state_dict()``."""
+        """``load_state_dict(state_dict)``: restore what ``state_dict()`` returned (and the
+        mode comparison).
+        """
         self.__dict__.update(state_dict)
         self._init_is_better(mode=self.mode, threshold=self.threshold,
                              threshold_mode=self.threshold_mode)
@@ -813,7 +840,7 @@ class ChainedScheduler(_Combinator):
         self._last_lr = _group_values(self._schedulers[-1].optimizer, "lr")
 
     def step(self):
-        """Step every chained scheduler."""
+        """``step()``: step every chained scheduler, in order, then record the resulting lrs."""
         for scheduler in self._schedulers:
             scheduler.step()
         self._last_lr = _group_values(self._schedulers[-1].optimizer, "lr")

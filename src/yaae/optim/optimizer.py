@@ -147,15 +147,10 @@ class Optimizer:
 
     Example::
 
-        class PlainSGD(ya.optim.Optimizer):
-            def __init__(self, params, lr=0.1):
-                super().__init__(params, {"lr": lr})
-
-            def step(self, closure=None):
-                for group in self.param_groups:
-                    for p in group["params"]:
-                        if p.grad is not None:
-                            p.data -= group["lr"] * p.grad.data
+        >>> w = ya.zeros(3, requires_grad=True)
+        >>> opt = ya.optim.SGD([{'params': [w], 'lr': 0.5}], lr=0.1)   # a parameter group
+        >>> opt.param_groups[0]['lr']
+        0.5
     """
 
     def __init__(self, params, defaults):
@@ -253,8 +248,9 @@ class Optimizer:
             return closure()
 
     def step(self, closure=None):
-        """One optimization step (implemented by each subclass); ``closure``,
-        if given, re-evaluates the model and returns the loss."""
+        """``step(closure=None)``: one update of every parameter from its ``.grad``
+        (subclasses define it); ``closure`` re-evaluates the loss and returns it.
+        """
         raise NotImplementedError
 
     @staticmethod

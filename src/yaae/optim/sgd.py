@@ -24,8 +24,10 @@ class SGD(Optimizer):
 
     Example::
 
-        opt = ya.optim.SGD(model.parameters(), lr=0.1, momentum=0.9, nesterov=True)
-        opt.zero_grad(); loss_fn(model(x), y).backward(); opt.step()
+        >>> model = nn.Linear(3, 1)
+        >>> opt = ya.optim.SGD(model.parameters(), lr=0.1, momentum=0.9)
+        >>> loss = ((model(ya.ones((8, 3))) - 1.0) ** 2).mean()
+        >>> opt.zero_grad(); loss.backward(); opt.step()
     """
 
     def __init__(self, params, lr=1e-3, momentum=0, dampening=0, weight_decay=0,
