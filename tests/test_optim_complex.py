@@ -215,9 +215,8 @@ def test_loads_torch_complex_state_dict_and_continues_like_torch(name):
         np.testing.assert_allclose(v, theirs.arrays()[k], err_msg=k, **tol(np.complex128))
 
 
-@pytest.mark.parametrize("name", [n for n in OPTIMIZERS if n != "LBFGS"])
+@pytest.mark.parametrize("name", OPTIMIZERS)
 def test_complex_grad_for_real_parameter_raises(name):
-    # LBFGS gathers its flat gradient itself (lbfgs.py), without this check yet
     p = ya.Tensor(np.array([1.0, 2.0]), requires_grad=True)
     opt = getattr(ya.optim, name)([p], **BASE.get(name, {}))
 
