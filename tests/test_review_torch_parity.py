@@ -811,3 +811,104 @@ def test_encoder_eval_padding_follows_torch_nested_path(no_grad):
     with ya.autograd.set_grad_enabled(not no_grad):
         yo = y(ya.tensor(x), src_key_padding_mask=kpm)
     close(yo, to)
+
+
+def test_tree_unsortable_dict_keys_raise_like_jax():
+    tree = {1: "a", "x": "b"}
+    with pytest.raises(ValueError) as want:
+        jtu.tree_leaves(tree)
+    with pytest.raises(ValueError, match="Comparator raised exception") as got:
+        ya.tree_util.tree_leaves(tree)
+    assert str(want.value) in str(got.value)
+    assert ya.tree_util.tree_leaves({2: "a", 1: "b"}) == jtu.tree_leaves({2: "a", 1: "b"})
+
+
+def test_functional_create_graph_reaches_module_parameters():
+    """``jacobian``/``hessian`` of a model with create_graph=True: a loss on the result
+    back-propagates into the model's parameters, as torch's does."""
+    torch.manual_seed(0)
+    t = tnn.Sequential(tnn.Linear(3, 4), tnn.Tanh(), tnn.Linear(4, 2)).double()
+    y = nn.Sequential(nn.Linear(3, 4), nn.Tanh(), nn.Linear(4, 2))
+    load(t, y)
+    x = rnd(3, seed=21)
+    for fn, tf, yf in [("jacobian", t, y),
+                       ("hessian", lambda z: (t(z) ** 2).sum(), lambda z: (y(z) ** 2).sum())]:
+        for p in [*t.parameters(), *y.parameters()]:
+            p.grad = None
+        tj = getattr(TAF, fn)(tf, torch.tensor(x), create_graph=True)
+        yj = getattr(YAF, fn)(yf, ya.tensor(x), create_graph=True)
+        close(yj, tj)
+        (tj ** 2).sum().backward()
+        (yj ** 2).sum().backward()
+        for p, q in zip(y.parameters(), t.parameters()):
+            assert (p.grad is None) == (q.grad is None)
+            if q.grad is not None:
+                close(p.grad, q.grad)
+        assert not getattr(YAF, fn)(yf, ya.tensor(x)).requires_grad
+
+
+def _extra_functions(m):
+    class Ident(m.autograd.Function):         # returns its input unchanged
+        @staticmethod
+        def forward(ctx, x):
+            return x
+
+        @staticmethod
+        def backward(ctx, g):
+            return g * 2
+
+    class WithInt(m.autograd.Function):       # a non-Tensor output next to a Tensor
+        @staticmethod
+        def forward(ctx, x):
+            return x * 2, 5
+
+        @staticmethod
+        def backward(ctx, g, _):
+            return g * 2
+
+    class NoMaterialize(m.autograd.Function):  # an unused output's gradient may be None
+        @staticmethod                          # (torch: None; yaae: zeros, documented)
+        def forward(ctx, x):
+            ctx.set_materialize_grads(False)
+            return x * 2, x * 3
+
+        @staticmethod
+        def backward(ctx, g1, g2):
+            return g1 * 2 + (0 if g2 is None else g2 * 3)
+
+    class Once(m.autograd.Function):
+        @staticmethod
+        def forward(ctx, x):
+            ctx.save_for_backward(x)
+            return x * x
+
+        @staticmethod
+        @m.autograd.function.once_differentiable
+        def backward(ctx, g):
+            x, = ctx.saved_tensors
+            return 2 * x * g
+    return Ident, WithInt, NoMaterialize, Once
+
+
+def test_function_identity_nontensor_output_no_materialize_once_differentiable():
+    TI, TW, TN, TO = _extra_functions(torch)
+    YI, YW, YN, YO = _extra_functions(ya)
+    ts, ys = _pairs((3,))
+    (TI.apply(ts[0]) * 3).sum().backward()
+    (YI.apply(ys[0]) * 3).sum().backward()
+    close(ys[0].grad, ts[0].grad)
+    ts, ys = _pairs((3,))
+    (out_t, five_t), (out_y, five_y) = TW.apply(ts[0]), YW.apply(ys[0])
+    assert five_y == five_t == 5
+    out_t.sum().backward()
+    out_y.sum().backward()
+    close(ys[0].grad, ts[0].grad)
+    ts, ys = _pairs((3,))
+    TN.apply(ts[0])[0].sum().backward()
+    YN.apply(ys[0])[0].sum().backward()
+    close(ys[0].grad, ts[0].grad)
+    ts, ys = _pairs((3,))
+    g, = ya.autograd.grad(YO.apply(ys[0]).sum(), ys[0], create_graph=True)
+    close(g, torch.autograd.grad(TO.apply(ts[0]).sum(), ts[0])[0])
+    with pytest.raises(RuntimeError, match="once_differentiable"):
+        g.sum().backward()
