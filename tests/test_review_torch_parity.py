@@ -933,8 +933,15 @@ def test_lbfgs_state_dict_resume_and_torch_state_loaded():
 def test_jax_style_training_loop_with_namedtuple_params():
     """value_and_grad on a dict/namedtuple/list parameter tree, tree_map updates,
     ravel_pytree + hessian and a pytree-to-pytree jacrev, against JAX."""
+    old = jax.config.jax_enable_x64
     jax.config.update("jax_enable_x64", True)
-    jnp = jax.numpy
+    try:
+        _jax_style_loop(jax.numpy)
+    finally:
+        jax.config.update("jax_enable_x64", old)
+
+
+def _jax_style_loop(jnp):
     from jax.flatten_util import ravel_pytree
     rs = np.random.RandomState(0)
     x, y = rs.randn(16, 3), rs.randn(16, 1)
@@ -946,9 +953,10 @@ def test_jax_style_training_loop_with_namedtuple_params():
             return m.mean((h @ p["l2"][0] + p["l2"][1] - y) ** 2)
         return f
     py, pj = params, jtu.tree_map(jnp.asarray, params)
-    for _ in range(10):
+    jvag = jax.jit(jax.value_and_grad(loss(jnp)))     # (jit: JAX's eager mode is slow)
+    for _ in range(3):
         ly, gy = ya.value_and_grad(loss(ya))(py)
-        lj, gj = jax.value_and_grad(loss(jnp))(pj)
+        lj, gj = jvag(pj)
         close(ly, np.asarray(lj))
         py = ya.tree_util.tree_map(lambda p, g: p - 0.1 * g, py, gy)
         pj = jtu.tree_map(lambda p, g: p - 0.1 * g, pj, gj)
@@ -956,11 +964,11 @@ def test_jax_style_training_loop_with_namedtuple_params():
     (fy, uy), (fj, uj) = ya.tree_util.ravel_pytree(py), ravel_pytree(pj)
     close(fy, np.asarray(fj))
     close(ya.hessian(lambda v: loss(ya)(uy(v)))(fy),
-          np.asarray(jax.hessian(lambda v: loss(jnp)(uj(v)))(fj)))
+          np.asarray(jax.jit(jax.hessian(lambda v: loss(jnp)(uj(v))))(fj)))
 
     def f(p):
         return {"a": p["l1"].w.sum(0), "b": p["l2"][1] * 2}
-    jy, jj = ya.jacrev(f)(py), jax.jacrev(f)(pj)
+    jy, jj = ya.jacrev(f)(py), jax.jit(jax.jacrev(f))(pj)
     assert str(ya.tree_util.tree_structure(jy)) == str(jtu.tree_structure(jj))
     for a, b in zip(ya.tree_util.tree_leaves(jy), jtu.tree_leaves(jj)):
         close(a, np.asarray(b))
