@@ -972,3 +972,22 @@ def _jax_style_loop(jnp):
     assert str(ya.tree_util.tree_structure(jy)) == str(jtu.tree_structure(jj))
     for a, b in zip(ya.tree_util.tree_leaves(jy), jtu.tree_leaves(jj)):
         close(a, np.asarray(b))
+
+
+@pytest.mark.parametrize("need_weights", [True, False])
+def test_float32_mha_keeps_float32_with_yaae_default_float64_mask(need_weights):
+    """yaae's generate_square_subsequent_mask() is float64 (yaae's default dtype); a
+    float32 model given it must still compute and return float32 (it used to return
+    float64 on the need_weights=True path), with torch's float32 values."""
+    t, y = _mha_pair(np.float32)
+    x = rnd(4, 2, 8, dtype=np.float32)
+    mask = nn.Transformer.generate_square_subsequent_mask(4)
+    assert mask.dtype == np.float64
+    to, tw = t(*[torch.tensor(x)] * 3, attn_mask=tnn.Transformer.generate_square_subsequent_mask(4),
+               need_weights=need_weights)
+    yo, yw = y(*[ya.tensor(x)] * 3, attn_mask=mask, need_weights=need_weights)
+    assert yo.dtype == np.float32
+    close(yo, to, np.float32)
+    if need_weights:
+        assert yw.dtype == np.float32
+        close(yw, tw, np.float32)
