@@ -24,6 +24,8 @@ Notes on derivatives:
   and in ``left``/``right``/``period`` when they are Tensors.  It returns
   float64 (or complex128) as NumPy does; so do ``cov`` and ``corrcoef`` (unless
   ``dtype=`` says otherwise).
+* ``std``/``var`` called with PyTorch's ``dim=`` use PyTorch's default
+  ``correction=1``; with NumPy's ``axis=`` (or none), NumPy's ``ddof=0``.
 * ``quantile``/``percentile`` support every NumPy method, and ``weights=``
   with ``method="inverted_cdf"`` (the gradient goes to the selected elements).
 * ``nanquantile``/``nanpercentile`` with a 2-d ``q`` and a tuple ``axis``
@@ -37,12 +39,12 @@ import warnings
 import numpy as np
 
 from ..tensor import Tensor, _data
-from .registry import defcomposite
+from .registry import defcomposite, pytorch_form, pytorch_mode, numpy_keywords
 from .elementwise import where, sqrt, astype, clip_p
 from .reductions import sum, prod, max, min, _axes  # noqa: A004
 from .shape import reshape, transpose, broadcast_to, take, Index, pad, concatenate_p
 from .linalg import matmul
-from .composite import mean, squeeze, diagonal
+from .composite import mean, squeeze, diagonal, std, var
 from .window import windows
 
 where_ = where   # the nan* functions take a ``where=`` argument, as NumPy's
@@ -912,3 +914,33 @@ def nanmax(a, axis=None, out=None, keepdims=False, initial=None, where=True):
 def nanmin(a, axis=None, out=None, keepdims=False, initial=None, where=True):
     """Min ignoring NaNs (see ``nanmax``)."""
     return _nanext(a, axis, out, keepdims, initial, where, "nanmin", np.inf, min)
+
+
+# ---- PyTorch's std(dim=...)/var(dim=...): correction=1 -----------------------------------
+def _with_correction(name, fn):
+    """``fn`` (std or var) as PyTorch defines it when called with ``dim=``
+    (or ``keepdim=`` without ``axis=``): the default ``correction=1`` (divide
+    by n - 1), where NumPy's ``axis=`` keeps ``ddof=0``.  ``correction=``
+    (NumPy 2 has it too) and PyTorch's ``unbiased=`` are accepted in either
+    spelling, in place of ``ddof=``."""
+    def torch_form(x, *args, **kw):
+        torch = pytorch_mode(kw)
+        kw = numpy_keywords(kw, name)
+        given = [k for k in ("ddof", "correction", "unbiased") if k in kw]
+        if len(given) > 1 or (given and len(args) > 1):
+            raise TypeError(f"{name}() got more than one of ddof, correction and unbiased "
+                            f"(all set the divisor n - ddof); give one")
+        correction, unbiased = kw.pop("correction", None), kw.pop("unbiased", None)
+        if unbiased is not None:
+            correction = 1 if unbiased else 0
+        if correction is not None:
+            kw["ddof"] = correction
+        elif torch and "ddof" not in kw and len(args) < 2:
+            kw["ddof"] = 1
+        return fn(x, *args, **kw)
+    torch_form.__name__ = name
+    return pytorch_form(name, "correction", "unbiased")(torch_form)
+
+
+_with_correction("std", std)
+_with_correction("var", var)
