@@ -1388,13 +1388,9 @@ def _in_order(t, order):
         return t
     if order == "F":
         return _ops().transpose(t)
-    if order == "K":      # memory order: negative strides reversed, axes by |stride|, as NumPy
-        ops = _ops()
-        flip = tuple(i for i, s in enumerate(d.strides) if s < 0 and d.shape[i] > 1)
-        if flip:
-            t = ops.flip(t, flip)
+    if order == "K":      # as laid out in memory: axes by decreasing |stride|, as NumPy
         perm = sorted(range(d.ndim), key=lambda i: -abs(d.strides[i]))
-        return ops.transpose(t, tuple(perm))
+        return _ops().transpose(t, tuple(perm))
     raise ValueError(f"flatten: order must be one of 'C', 'F', 'A', or 'K' (got {order!r})")
 
 
