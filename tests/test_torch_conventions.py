@@ -351,6 +351,6 @@ def test_docstrings():
     for name in ("numel", "dim", "clone", "view_as", "permute", "transpose", "unsqueeze", "flatten",
                  "t", "narrow", "new_zeros", "new_ones", "eq", "ne", "lt", "gt", "le", "ge", "float",
                  "double", "half", "long", "int", "bool", "to", "cpu", "cuda", "device", "is_cuda",
-                 "size", "item", "tolist", "argmax", "argmin", "max", "std"):
+                 "size", "argmax", "argmin", "max", "std"):
         assert getattr(ya.Tensor, name).__doc__, name
     assert ya.device.__doc__ and ya.Tensor([1.0]).max(dim=0).__doc__

@@ -1529,22 +1529,12 @@ class Tensor:
         return self.data
 
     def item(self):
-        """The value of a one-element tensor as a Python number.
-
-            >>> ya.Tensor([2.5]).item()
-            2.5
-        """
         if self.data.size != 1:
             raise ValueError(f"item: only one-element tensors can be converted to a "
                              f"Python scalar, got shape {self.shape}")
         return self.data.item()
 
     def tolist(self):
-        """The values as nested Python lists (a number for a 0-d tensor).
-
-            >>> ya.Tensor([[1, 2]], dtype=int).tolist()
-            [[1, 2]]
-        """
         return self.data.tolist()
 
     def __len__(self):
