@@ -354,3 +354,22 @@ def test_docstrings():
                  "size", "argmax", "argmin", "max", "std"):
         assert getattr(ya.Tensor, name).__doc__, name
     assert ya.device.__doc__ and ya.Tensor([1.0]).max(dim=0).__doc__
+
+
+def test_positional_axis_with_keepdim_is_pytorch():
+    """keepdim= is PyTorch's keyword: with an axis by position, PyTorch's meaning."""
+    grads_match(lambda x: x.std(0, keepdim=True), lambda t: t.std(0, keepdim=True))
+    grads_match(lambda x: ya.var(x, 1, keepdim=True), lambda t: torch.var(t, 1, keepdim=True))
+    x, xt = pair()
+    r, rt = ya.max(x, 1, keepdim=True), torch.max(xt, 1, keepdim=True)
+    close(r.values, rt.values)
+    close(r.indices, rt.indices)
+
+
+def test_pytorch_forms_to_second_order():
+    x = ya.Tensor(rng.standard_normal((3, 4)))
+    for f in (lambda x: x.max(dim=1).values, lambda x: ya.min(x, dim=0, keepdim=True).values,
+              lambda x: x.std(dim=1), lambda x: ya.var(x, dim=0, unbiased=False),
+              lambda x: x.narrow(1, 1, 2).flatten().clone().permute(0),
+              lambda x: x.double() * x.to(ya.float64)):
+        assert ya.testing.gradcheck(f, x, modes=("rev", "fwd"), order=2, atol=1e-4)
