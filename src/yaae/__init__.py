@@ -33,3 +33,23 @@ uint8, int8, int16 = _np.dtype("uint8"), _np.dtype("int8"), _np.dtype("int16")
 int32 = int = _np.dtype("int32")  # noqa: A001 - PyTorch's name
 int64 = long = _np.dtype("int64")
 bool = _np.dtype("bool")  # noqa: A001 - PyTorch's name
+
+
+def __getattr__(name):
+    """Only for names yaae lacks: the AttributeError says what to write instead of a known
+    PyTorch or JAX name (``ya.vmap``, ``ya.cat``, ...).
+
+    >>> ya.jit        # doctest: +SKIP
+    AttributeError: module 'yaae' has no attribute 'jit'; it is a PyTorch/JAX name. In yaae: ...
+    """
+    from ._hints import missing
+    raise missing(__name__, name)
+
+
+def _install_hints():
+    from . import _hints
+    _hints.install(nn, _hints.NN_HINTS)
+    _hints.install(nn.functional, _hints.F_HINTS)
+
+
+_install_hints()

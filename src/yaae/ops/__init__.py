@@ -82,6 +82,12 @@ for _f, _name in NONDIFF.items():
 
 # ---- Tensor methods whose signatures differ from the functions' ------------------------
 def _astype_method(self, dtype):
+    """``astype(dtype)``: a copy converted to ``dtype`` (NumPy's method), differentiable
+    between float and complex dtypes.
+
+    >>> ya.tensor([1.5, 2.5]).astype('float32').dtype
+    dtype('float32')
+    """
     return astype(self, np.dtype(dtype))
 
 
@@ -117,16 +123,36 @@ def _inplace_op(op, name):
 
 
 def _add_(self, other, *, alpha=1):
+    """``add_(other, *, alpha=1)``: ``self += alpha * other`` in place, returning the tensor,
+    as PyTorch (recorded on results of operations; on leaves that require grad only
+    under ``ya.no_grad()``).
+
+    >>> x = ya.zeros(3)
+    >>> x.add_(ya.ones(3), alpha=2)
+    tensor([2., 2., 2.], dtype=float64)
+    """
     return inplace(self, lambda s: s + (other if alpha == 1 else other * alpha), "add_")
 
 
 def _copy_(self, src):
+    """``copy_(src)``: copy the values of ``src`` (broadcast) into this tensor in place, as
+    PyTorch; differentiable in ``src`` on results of operations.
+
+    >>> x = ya.zeros(3)
+    >>> x.copy_(ya.ones(3))
+    tensor([1., 1., 1.], dtype=float64)
+    """
     src_ = src if isinstance(src, Tensor) else np.asarray(src)
     return inplace(self, lambda s: where(np.zeros(s.shape, dtype=bool), s,
                                          broadcast_to(src_, s.shape)), "copy_")
 
 
 def _fill_(self, value):
+    """``fill_(value)``: set every element to ``value`` in place, as PyTorch.
+
+    >>> ya.zeros(2).fill_(7.0)
+    tensor([7., 7.], dtype=float64)
+    """
     return inplace(self, lambda s: where(np.zeros(s.shape, dtype=bool), s,
                                          broadcast_to(np.asarray(_data(value), s.dtype)
                                                       if not isinstance(value, Tensor) else value,
@@ -134,6 +160,11 @@ def _fill_(self, value):
 
 
 def _clip_(self, min=None, max=None):  # noqa: A002 - PyTorch's names
+    """``clamp_(min=None, max=None)`` (also ``clip_``): clamp in place, as PyTorch.
+
+    >>> ya.tensor([-1.0, 0.5, 2.0]).clamp_(0, 1)
+    tensor([0. , 0.5, 1. ], dtype=float64)
+    """
     return inplace(self, lambda s: clip(s, min, max), "clamp_")
 
 
@@ -147,7 +178,8 @@ def _argext_method(fn):
     m = _method(fn, keyword_call(fn, fn.__name__))
     m.__doc__ = (f"NumPy's {fn.__name__}(axis=None, keepdims=False) (PyTorch's dim=/keepdim= "
                  f"too): the int64 index of the first extreme along ``axis``, no gradient.\n\n"
-                 f"    >>> ya.Tensor([[1, 3], [2, 0]]).{fn.__name__}(dim=1).tolist()\n")
+                 f"    >>> ya.Tensor([[1.0, 3.0], [2.0, 0.0]]).{fn.__name__}(dim=1).tolist()\n"
+                 f"    {[1, 0] if fn.__name__ == 'argmax' else [0, 1]}\n")
     return m
 
 

@@ -170,15 +170,6 @@ def _with_indices(name, reduce, arg):
             values, idx = squeeze(values, ax), idx.squeeze(ax)
         return result(values, Tensor(idx, dtype=np.int64) if isinstance(x, Tensor) else idx)
     torch_form.__name__ = name
-    reduce.__doc__ = (
-        f"NumPy's {name}(x, axis=None, keepdims=False): the {name}imum along ``axis`` (all "
-        f"axes if None), values only; the gradient is split evenly among ties.  As in "
-        f"PyTorch, ``{name}(x, dim=d, keepdim=False)`` returns a named tuple ``(values, "
-        f"indices)`` (int64 indices of the first {name}imum; the gradient goes to that "
-        f"element).\n\n"
-        f"    >>> x = ya.Tensor([[1.0, 3.0], [4.0, 2.0]])\n"
-        f"    >>> x.{name}(axis=1).tolist(), x.{name}(1).tolist()     # NumPy: values\n"
-        f"    >>> values, indices = x.{name}(dim=1)                  # PyTorch's keyword\n")
     return pytorch_form(name)(torch_form)
 
 

@@ -939,14 +939,6 @@ def _with_correction(name, fn):
             kw["ddof"] = 1
         return fn(x, *args, **kw)
     torch_form.__name__ = name
-    fn.__doc__ = (
-        f"NumPy's {name}(x, axis=None, ddof=0, keepdims=False) over ``axis`` (all axes if "
-        f"None), dividing by n - ddof.  With PyTorch's keyword ``dim=`` (or ``keepdim=`` "
-        f"without ``axis=``) the default is PyTorch's ``correction=1``; ``correction=`` and "
-        f"``unbiased=`` are accepted for ``ddof`` either way.  " + (fn.__doc__ or "") +
-        f"\n\n    >>> x = ya.Tensor([[1.0, 2.0, 4.0]])\n"
-        f"    >>> x.{name}(axis=1), x.{name}()       # NumPy: ddof=0\n"
-        f"    >>> x.{name}(dim=1)                   # PyTorch: correction=1\n")
     return pytorch_form(name, "correction", "unbiased")(torch_form)
 
 
