@@ -373,3 +373,28 @@ def test_pytorch_forms_to_second_order():
               lambda x: x.narrow(1, 1, 2).flatten().clone().permute(0),
               lambda x: x.double() * x.to(ya.float64)):
         assert ya.testing.gradcheck(f, x, modes=("rev", "fwd"), order=2, atol=1e-4)
+
+
+def test_split_with_dim_is_pytorchs():
+    a = rng.standard_normal((7, 3))
+    x, xt = ya.Tensor(a, requires_grad=True), torch.tensor(a, requires_grad=True)
+    for size, dim in [(3, 0), ([2, 5], 0), (2, 1), ([1, 0, 2], -1), (7, 0), (10, 0)]:
+        got, want = ya.split(x, size, dim=dim), torch.split(xt, size, dim=dim)
+        assert isinstance(got, tuple) and len(got) == len(want)
+        for g, w in zip(got, want):
+            close(g, w)
+    w = rng.standard_normal((5, 3))
+    (ya.split(x, [2, 5], dim=0)[1] * w).sum().backward()
+    (torch.split(xt, [2, 5], dim=0)[1] * torch.tensor(w)).sum().backward()
+    close(x.grad, xt.grad)
+    assert [p.shape for p in ya.split(x, 7, axis=0)] == [(1, 3)] * 7       # NumPy: 7 sections
+    with pytest.raises(ValueError):
+        ya.split(x, [2, 2], dim=0)
+
+
+@pytest.mark.parametrize("name", ["sort", "median", "nanmedian"])
+def test_dim_raises_where_pytorch_returns_values_and_indices(name):
+    x = ya.Tensor(rng.standard_normal((3, 4)))
+    with pytest.raises(TypeError, match="indices"):
+        getattr(ya, name)(x, dim=1)
+    close(getattr(ya, name)(x, axis=1), getattr(np, name)(x.data, axis=1))
