@@ -840,7 +840,7 @@ class ChainedScheduler(_Combinator):
         self._last_lr = _group_values(self._schedulers[-1].optimizer, "lr")
 
     def step(self):
-        """Step every chained scheduler."""
+        """``step()``: step every chained scheduler, in order, then record the resulting lrs."""
         for scheduler in self._schedulers:
             scheduler.step()
         self._last_lr = _group_values(self._schedulers[-1].optimizer, "lr")
