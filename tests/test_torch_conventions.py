@@ -254,7 +254,8 @@ def test_shape_method_errors():
 def test_flatten_numpy_order(order):
     a = rng.standard_normal((3, 4, 2))
     for view in (a, a.transpose(2, 0, 1), a[::-1, :, ::2], np.asfortranarray(a),
-                 a.transpose(2, 0, 1)[:, ::-1], a[:, ::-1, ::-1], a[::2, 1:]):
+                 a.transpose(2, 0, 1)[:, ::-1], a[:, ::-1, ::-1], a[::2, 1:],
+                 np.broadcast_to(a[:1], a.shape), np.broadcast_to(a[:, :, :1], a.shape).T):
         x = ya.Tensor(view)
         x._data = view                     # the data laid out as NumPy's view is
         close(x.flatten(order), view.flatten(order))
@@ -398,3 +399,20 @@ def test_dim_raises_where_pytorch_returns_values_and_indices(name):
     with pytest.raises(TypeError, match="indices"):
         getattr(ya, name)(x, dim=1)
     close(getattr(ya, name)(x, axis=1), getattr(np, name)(x.data, axis=1))
+
+
+def test_flatten_order_k_on_random_views():
+    """'K' follows NumPy's memory order on sliced, reversed, transposed and broadcast views."""
+    r = np.random.default_rng(1)
+    for _ in range(300):
+        nd = int(r.integers(1, 5))
+        shape = tuple(int(s) for s in r.integers(1, 4, nd))
+        big = tuple(2 * s for s in shape)
+        v = np.arange(float(np.prod(big))).reshape(big)
+        v = v[tuple(slice(None, None, int(r.choice([1, 2, -1, -2]))) for _ in range(nd))]
+        v = v[tuple(slice(0, s) for s in shape)].transpose(r.permutation(nd))
+        if r.random() < 0.3:
+            v = np.broadcast_to(np.take(v, [0], axis=int(r.integers(0, nd))), v.shape)
+        x = ya.Tensor(v)
+        x._data = v
+        close(x.flatten("K"), v.flatten("K"))

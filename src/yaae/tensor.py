@@ -1465,10 +1465,27 @@ def _in_order(t, order):
         return t
     if order == "F":
         return _ops().transpose(t)
-    if order == "K":      # as laid out in memory: axes by decreasing |stride|, as NumPy
-        perm = sorted(range(d.ndim), key=lambda i: -abs(d.strides[i]))
-        return _ops().transpose(t, tuple(perm))
+    if order == "K":
+        return _ops().transpose(t, _memory_order(d.strides))
     raise ValueError(f"flatten: order must be one of 'C', 'F', 'A', or 'K' (got {order!r})")
+
+
+def _memory_order(strides):
+    """The axes, outermost first, in which NumPy's order 'K' reads an array
+    with these strides: NumPy's iterator's insertion sort, innermost axis
+    first, by decreasing |stride|; a zero stride (a broadcast axis) compares
+    with nothing, so it stays where C order puts it."""
+    perm = list(range(len(strides)))[::-1]
+    for i0 in range(1, len(perm)):
+        s0, pos = strides[perm[i0]], i0
+        for i1 in range(i0 - 1, -1, -1):
+            s1 = strides[perm[i1]]
+            if s0 and s1:
+                if abs(s1) <= abs(s0):
+                    break
+                pos = i1
+        perm.insert(pos, perm.pop(i0))
+    return tuple(perm[::-1])
 
 
 _DEVICE_TYPES = ("cpu", "cuda", "mps", "xpu", "meta", "hip", "xla", "hpu", "ipu", "mtia")
