@@ -416,3 +416,25 @@ def test_flatten_order_k_on_random_views():
         x = ya.Tensor(v)
         x._data = v
         close(x.flatten("K"), v.flatten("K"))
+
+
+def test_more_pytorch_methods():
+    grads_match(lambda x: x.expand(2, -1, -1), lambda t: t.expand(2, -1, -1), shape=(3, 1))
+    grads_match(lambda x: x.expand((2, 3, 4)), lambda t: t.expand((2, 3, 4)), shape=(3, 1))
+    grads_match(lambda x: x.expand_as(ya.zeros((2, 3, 4))),
+                lambda t: t.expand_as(torch.zeros(2, 3, 4)), shape=(1, 4))
+    grads_match(lambda x: x.reshape_as(ya.zeros((4, 3))), lambda t: t.reshape_as(torch.zeros(4, 3)))
+    grads_match(lambda x: x.contiguous() * 2, lambda t: t.contiguous() * 2)
+    grads_match(lambda x: x.type_as(ya.zeros(1, dtype=ya.float32)).double(),
+                lambda t: t.type_as(torch.zeros(1)).double())
+    for bad in [(2,), (-1, 2, 1), (2, 1)]:
+        with pytest.raises((RuntimeError, ValueError)):
+            ya.zeros((3, 1)).expand(*bad)
+        with pytest.raises(RuntimeError):
+            torch.zeros(3, 1).expand(*bad)
+    x, xt = ya.Tensor(np.ones(2, np.float32)), torch.ones(2, dtype=torch.float32)
+    close(x.new_full((2, 3), 1.5), xt.new_full((2, 3), 1.5))
+    close(x.new_full([2], 2, dtype=ya.int64), xt.new_full([2], 2, dtype=torch.int64))
+    close(x.new_tensor([[1, 2]]), xt.new_tensor([[1, 2]]))
+    close(x.new_tensor([1.5], dtype=ya.float64), xt.new_tensor([1.5], dtype=torch.float64))
+    assert x.new_tensor([1.0], requires_grad=True).requires_grad

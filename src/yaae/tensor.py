@@ -1901,12 +1901,15 @@ class Tensor:
 
     def view_as(self, other):
         """This tensor reshaped to ``other.shape`` (differentiable), as
-        ``torch.Tensor.view_as``; like ``reshape`` it may copy.
+        ``torch.Tensor.view_as`` and ``reshape_as`` (also a method here); like
+        ``reshape`` it may copy.
 
             >>> ya.arange(6).view_as(ya.zeros((2, 3))).shape
             (2, 3)
         """
         return _reshape(self, tuple(other.shape))
+
+    reshape_as = view_as
 
     def permute(self, *dims):
         """The axes reordered, ``dims`` given as varargs or one tuple, as
@@ -2040,6 +2043,77 @@ class Tensor:
             size = size[0]
         arr = make(tuple(int(s) for s in size), dtype=self.dtype if dtype is None else dtype)
         return Tensor(arr, requires_grad=requires_grad, dtype=arr.dtype)
+
+    def new_full(self, size, fill_value, dtype=None, requires_grad=False):
+        """A tensor of shape ``size`` filled with ``fill_value``, of this tensor's
+        dtype unless ``dtype`` is given, as ``torch.Tensor.new_full``.
+
+            >>> ya.zeros(2).new_full((2, 2), 7.0).tolist()
+            [[7.0, 7.0], [7.0, 7.0]]
+        """
+        return self._new(lambda shape, dtype: np.full(shape, fill_value, dtype), (size,),
+                         dtype, requires_grad)
+
+    def new_tensor(self, data, dtype=None, requires_grad=False):
+        """A new leaf holding a copy of ``data``, of this tensor's dtype unless
+        ``dtype`` is given, as ``torch.Tensor.new_tensor``.
+
+            >>> ya.zeros(2, dtype=ya.float32).new_tensor([1, 2]).dtype
+            dtype('float32')
+        """
+        data = data.data if isinstance(data, Tensor) else data
+        arr = np.array(data, dtype=self.dtype if dtype is None else dtype)
+        return Tensor(arr, requires_grad=requires_grad, dtype=arr.dtype)
+
+    def type_as(self, other):
+        """This tensor converted to ``other``'s dtype, as ``torch.Tensor.type_as``
+        (``to(other.dtype)``).
+
+            >>> ya.zeros(2).type_as(ya.zeros(1, dtype=ya.float32)).dtype
+            dtype('float32')
+        """
+        return self.to(other.dtype)
+
+    def expand(self, *sizes):
+        """This tensor broadcast to ``sizes`` (varargs or a tuple; -1 keeps an
+        axis' size; new axes go in front), differentiable, as
+        ``torch.Tensor.expand`` (NumPy's ``broadcast_to``; a copy, not a view).
+
+            >>> ya.zeros((3, 1)).expand(2, -1, 4).shape
+            (2, 3, 4)
+        """
+        if len(sizes) == 1 and isinstance(sizes[0], (tuple, list)):
+            sizes = sizes[0]
+        shape, lead = self._data.shape, len(sizes) - self._data.ndim
+        if lead < 0:
+            raise RuntimeError(f"expand: the number of sizes ({len(sizes)}) must be at least "
+                               f"the number of dimensions of the tensor (shape {shape})")
+        out = []
+        for i, s in enumerate(sizes):
+            if s == -1:
+                if i < lead:
+                    raise RuntimeError(f"expand: -1 is not allowed for a new leading axis "
+                                       f"(sizes {tuple(sizes)}, shape {shape})")
+                s = shape[i - lead]
+            out.append(operator_index(s))
+        return _broadcast_to(self, tuple(out))
+
+    def expand_as(self, other):
+        """This tensor broadcast to ``other.shape``, as ``torch.Tensor.expand_as``.
+
+            >>> ya.zeros(3).expand_as(ya.zeros((2, 3))).shape
+            (2, 3)
+        """
+        return self.expand(tuple(other.shape))
+
+    def contiguous(self):
+        """This tensor (yaae has no strided views to make contiguous), as
+        ``torch.Tensor.contiguous`` returns a tensor that already is.
+
+            >>> x = ya.zeros(2); x.contiguous() is x
+            True
+        """
+        return self
 
     def eq(self, other):
         """``self == other`` elementwise, a bool tensor (no gradient), as
