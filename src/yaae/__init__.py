@@ -21,6 +21,7 @@ from .random import manual_seed
 from . import nn, optim, data
 from .io import save, load
 from . import viz
+from . import autograd, tree_util
 
 # PyTorch's dtype names, as NumPy dtypes (usable as dtype= everywhere; ya.float is
 # float32 and ya.int int32, as torch.float and torch.int)
