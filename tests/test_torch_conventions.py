@@ -426,7 +426,7 @@ def test_more_pytorch_methods():
     grads_match(lambda x: x.reshape_as(ya.zeros((4, 3))), lambda t: t.reshape_as(torch.zeros(4, 3)))
     grads_match(lambda x: x.contiguous() * 2, lambda t: t.contiguous() * 2)
     grads_match(lambda x: x.type_as(ya.zeros(1, dtype=ya.float32)).double(),
-                lambda t: t.type_as(torch.zeros(1)).double())
+                lambda t: t.type_as(torch.zeros(1, dtype=torch.float32)).double())
     for bad in [(2,), (-1, 2, 1), (2, 1)]:
         with pytest.raises((RuntimeError, ValueError)):
             ya.zeros((3, 1)).expand(*bad)
