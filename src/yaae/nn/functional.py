@@ -816,10 +816,6 @@ def _take_axis(x, axis, idx):
 def _nearest_index(in_size, out_size, scale, exact):
     """PyTorch's nearest / nearest-exact source indices (float32 arithmetic, as its kernel)."""
     dst = np.arange(out_size)
-    if not exact and out_size == in_size:
-        return dst
-    if not exact and out_size == 2 * in_size:
-        return dst >> 1
     if scale is not None and scale > 0:
         s = np.float32(1.0 / scale)
     else:
@@ -1049,11 +1045,10 @@ def pad(input, pad, mode="constant", value=None):
             f"  - 2D or 3D input: padding size = 2 (pads last dimension)\n"
             f"  - 3D or 4D input: padding size = 4 (pads last 2 dimensions)\n"
             f"  - 4D or 5D input: padding size = 6 (pads last 3 dimensions)")
-    out = input
-    for a, (lo, hi) in sorted(widths.items()):
+    for i, (a, (lo, hi)) in enumerate(widths.items()):
         n = shape[a]
         if mode == "reflect" and not (lo < n and hi < n):
-            raise RuntimeError(f"Argument #4: Padding size should be less than the "
+            raise RuntimeError(f"Argument #{4 + 2 * i}: Padding size should be less than the "
                                f"corresponding input dimension, but got: padding ({lo}, {hi}) "
                                f"at dimension {a} of input {list(shape)}")
         if mode == "circular" and not (lo <= n and hi <= n):
@@ -1061,7 +1056,9 @@ def pad(input, pad, mode="constant", value=None):
         if n + lo + hi < 1:
             raise RuntimeError(f"pad: input (size {n} at dimension {a}) is too small for the "
                                f"padding ({lo}, {hi}): the output would have size {n + lo + hi}")
-        out = _take_axis(out, a, _pad_index(n, lo, hi, mode))
+    out = input
+    for a, (lo, hi) in widths.items():
+        out = _take_axis(out, a, _pad_index(shape[a], lo, hi, mode))
     return out
 
 
