@@ -855,6 +855,7 @@ class GroupNorm(Module):
         return F.group_norm(input, self.num_groups, self.weight, self.bias, self.eps)
 
     def extra_repr(self):
+        """The constructor arguments shown by ``repr`` (PyTorch's format)."""
         return ("{num_groups}, {num_channels}, eps={eps}, affine={affine}, "
                 "bias={use_bias}".format(**self.__dict__, use_bias=self.bias is not None))
 
@@ -945,6 +946,7 @@ class Upsample(Module):
                              recompute_scale_factor=self.recompute_scale_factor)
 
     def extra_repr(self):
+        """The constructor arguments shown by ``repr`` (PyTorch's format)."""
         if self.scale_factor is not None:
             info = "scale_factor=" + repr(self.scale_factor)
         else:
@@ -968,6 +970,7 @@ class PixelShuffle(Module):
         return F.pixel_shuffle(input, self.upscale_factor)
 
     def extra_repr(self):
+        """The constructor arguments shown by ``repr`` (PyTorch's format)."""
         return f"upscale_factor={self.upscale_factor}"
 
 
@@ -987,6 +990,7 @@ class PixelUnshuffle(Module):
         return F.pixel_unshuffle(input, self.downscale_factor)
 
     def extra_repr(self):
+        """The constructor arguments shown by ``repr`` (PyTorch's format)."""
         return f"downscale_factor={self.downscale_factor}"
 
 
