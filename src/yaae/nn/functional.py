@@ -211,11 +211,7 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None, trainin
         rv = _const(running_var, input).reshape(bshape)
         invstd = 1.0 / np.sqrt(rv + np.asarray(eps, dtype=rv.dtype))
         out = (input - rm) * invstd
-    if weight is not None:
-        out = out * ops.reshape(_t(weight), bshape)
-    if bias is not None:
-        out = out + ops.reshape(_t(bias), bshape)
-    return out
+    return _affine(out, weight, bias, C)
 
 
 def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-5):
@@ -229,11 +225,7 @@ def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-5):
         raise ValueError(f"layer_norm: given normalized_shape={list(normalized_shape)}, expected "
                          f"input with shape [*, {', '.join(map(str, normalized_shape))}], but "
                          f"got input of size {list(input.shape)}")
-    axes = tuple(range(-k, 0))
-    mean = ops.mean(input, axis=axes, keepdims=True)
-    diff = input - mean
-    var = ops.mean(diff * diff, axis=axes, keepdims=True)
-    out = diff * (1.0 / ops.sqrt(var + eps))
+    out = _standardize(input, tuple(range(-k, 0)), eps)
     if weight is not None:
         out = out * weight
     if bias is not None:
