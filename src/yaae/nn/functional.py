@@ -854,40 +854,35 @@ def _resize_axis(x, axis, out_size, scale, mode, align_corners):
             + _take_axis(x, axis, i1) * l1.reshape(wshape))
 
 
+def _per_dim(value, input, what, of, letter):
+    """``value`` as one entry per spatial dimension (PyTorch's length check)."""
+    dim = input.ndim - 2
+    if not isinstance(value, (list, tuple)):
+        return [value] * dim
+    if len(value) != dim:
+        raise ValueError(
+            f"Input and {what.split()[0]} must have the same number of spatial dimensions, "
+            f"but got input with spatial dimensions of {list(input.shape[2:])} and {what} "
+            f"{of} {value}. Please provide input tensor in (N, C, d1, d2, ...,dK) format and "
+            f"{what} in ({letter}1, {letter}2, ...,{letter}K) format.")
+    return list(value)
+
+
 def _interp_sizes(input, size, scale_factor, recompute_scale_factor, mode):
     """PyTorch's interpolate argument rules: (output sizes or None, scales or None)."""
-    dim = input.ndim - 2
     if size is not None and scale_factor is not None:
         raise ValueError("only one of size or scale_factor should be defined")
     scales = out_sizes = None
     if size is not None:
-        if isinstance(size, (list, tuple)):
-            if len(size) != dim:
-                raise ValueError(
-                    f"Input and output must have the same number of spatial dimensions, but "
-                    f"got input with spatial dimensions of {list(input.shape[2:])} and output "
-                    f"size of {size}. Please provide input tensor in (N, C, d1, d2, ...,dK) "
-                    f"format and output size in (o1, o2, ...,oK) format.")
-            sizes = list(size)
-        else:
-            sizes = [size] * dim
+        sizes = _per_dim(size, input, "output size", "of", "o")
         if not all(isinstance(s, numbers.Integral) for s in sizes):
             raise TypeError(f"expected size to be one of int or Tuple[int] or Tuple[int, int] "
                             f"or Tuple[int, int, int], but got size with types "
                             f"{[type(s) for s in sizes]}")
         out_sizes = [int(s) for s in sizes]
     elif scale_factor is not None:
-        if isinstance(scale_factor, (list, tuple)):
-            if len(scale_factor) != dim:
-                raise ValueError(
-                    f"Input and scale_factor must have the same number of spatial dimensions, "
-                    f"but got input with spatial dimensions of {list(input.shape[2:])} and "
-                    f"scale_factor of shape {scale_factor}. Please provide input tensor in "
-                    f"(N, C, d1, d2, ...,dK) format and scale_factor in (s1, s2, ...,sK) "
-                    f"format.")
-            scales = [float(s) for s in scale_factor]
-        else:
-            scales = [float(scale_factor)] * dim
+        scales = [float(s) for s in _per_dim(scale_factor, input, "scale_factor", "of shape",
+                                             "s")]
     else:
         raise ValueError("either size or scale_factor should be defined")
     if recompute_scale_factor and size is not None:
@@ -895,7 +890,7 @@ def _interp_sizes(input, size, scale_factor, recompute_scale_factor, mode):
     if mode == "area" and out_sizes is None:
         recompute_scale_factor = True
     if recompute_scale_factor:
-        out_sizes = [int(input.shape[i + 2] * scales[i]) for i in range(dim)]
+        out_sizes = [int(n * f) for n, f in zip(input.shape[2:], scales)]
         scales = None
     return out_sizes, scales
 
