@@ -244,15 +244,12 @@ INTERP_CASES = [
 
 
 @pytest.mark.parametrize("dtype", DTYPES)
-@pytest.mark.parametrize("align", [None, False, True])
-@pytest.mark.parametrize("shape,mode,kw", INTERP_CASES, ids=lambda c: str(c))
-def test_interpolate(dtype, align, shape, mode, kw):
-    if mode.startswith("nearest") and align is not None:
-        same_error(lambda: F.interpolate(ya.Tensor(np.ones(shape)), mode=mode,
-                                         align_corners=align, **kw),
-                   lambda: TF.interpolate(torch.ones(shape), mode=mode, align_corners=align,
-                                          **kw))
-        return
+@pytest.mark.parametrize("shape,mode,kw,align", [
+    c + (a,) for c in INTERP_CASES for a in ([None] if c[1].startswith("nearest") else
+                                             [None, True])], ids=lambda c: str(c))
+def test_interpolate(dtype, shape, mode, kw, align):
+    """Every case in float64 and float32; linear modes with align_corners False
+    (None) and True."""
     check(lambda x: F.interpolate(x, mode=mode, align_corners=align, **kw),
           lambda x: TF.interpolate(x, mode=mode, align_corners=align, **kw),
           [randn(*shape)], dtype)
@@ -311,6 +308,7 @@ def test_upsample_deprecated_alias():
     ((1, 1, 3, 3, 3), dict(size=3, mode="bilinear")),
     ((1, 1, 3), dict(size=3, mode="nearest", antialias=True)),
     ((1, 1, 3), dict(size=3, mode="nearest", align_corners=False)),
+    ((1, 1, 3, 3), dict(size=3, mode="nearest-exact", align_corners=True)),
     ((1, 1, 3), dict(scale_factor=-1.0)),
 ])
 def test_interpolate_errors(shape, kw):
