@@ -256,23 +256,56 @@ def test_interpolate(dtype, shape, mode, kw, align):
 
 
 @pytest.mark.parametrize("dtype", DTYPES)
-@pytest.mark.parametrize("mode", ["nearest", "nearest-exact", "linear"])
-def test_interpolate_index_sweep(dtype, mode):
-    """Every in/out size up to 12 and many scale factors: the source indices and
-    weights of PyTorch's kernels (an arange input shows the picked indices)."""
-    kws = [dict(size=o) for o in range(1, 13)]
-    kws += [dict(scale_factor=s) for s in (0.3, 0.5, 0.75, 1.1, 1.25, 1.5, 1.7, 2.0, 2.3, 3.0,
-                                           3.3, 1 / 3, 2 / 3, 0.9)]
+@pytest.mark.parametrize("mode,nd", [("nearest", 1), ("nearest", 2), ("nearest", 3),
+                                     ("nearest-exact", 1), ("nearest-exact", 2), ("linear", 1)])
+def test_interpolate_index_sweep(dtype, mode, nd):
+    """Every in/out size up to 12 and many scale factors along the last axis:
+    the source indices and weights of PyTorch's kernels (an arange input shows
+    the picked indices), for 3-D, 4-D and 5-D inputs (their kernels differ)."""
+    factors = (0.3, 0.5, 0.75, 0.9, 1.029, 1.1, 1.17, 1.25, 1.5, 1.7, 2.0, 2.065, 2.3, 2.96,
+               3.0, 3.3, 1 / 3, 2 / 3)
+    lead = (1,) * (nd - 1)
+    kws = [dict(size=lead + (o,)) for o in range(1, 13)]
+    kws += [dict(scale_factor=tuple(map(float, lead)) + (s,)) for s in factors]
     aligns = [False, True] if mode == "linear" else [None]
     for n in range(1, 12):
-        x = np.arange(n, dtype=dtype).reshape(1, 1, n) * 1.5 - 2.0
+        x = np.arange(2 * n, dtype=dtype).reshape((1, 2) + lead + (n,)) * 1.5 - 2.0
         for kw in kws:
-            if "scale_factor" in kw and int(n * kw["scale_factor"]) < 1:
+            if "scale_factor" in kw and int(n * kw["scale_factor"][-1]) < 1:
                 continue
             for align in aligns:
                 out = F.interpolate(ya.Tensor(x), mode=mode, align_corners=align, **kw)
                 ref = TF.interpolate(torch.tensor(x), mode=mode, align_corners=align, **kw)
                 close(out, ref, dtype)
+
+
+@pytest.mark.parametrize("shape,sf", [((1, 2, 5), 1.029), ((1, 2, 3), 2.065),
+                                      ((1, 2, 2, 5), (2.065, 1.029)),
+                                      ((1, 2, 2, 3, 5), (2.065, 1.0, 1.029))])
+def test_interpolate_nearest_size_shortcuts(shape, sf):
+    """Output size equal to (or twice) the input size with a different
+    scale_factor.  PyTorch's 2-D nearest kernel copies (halves the index) in
+    both passes; its 1-D and 3-D forward kernels use the scale_factor but their
+    backward kernels take the shortcut, so their gradient is not the adjoint of
+    their own forward.  yaae matches every forward and gives the adjoint of it:
+    torch's gradient in 2-D, the scatter of the cotangent on torch's forward
+    indices in 1-D and 3-D."""
+    x = randn(*shape)
+    if len(shape) == 4:
+        check(lambda x: F.interpolate(x, scale_factor=sf), lambda x: TF.interpolate(
+            x, scale_factor=sf), [x])
+        return
+    out = F.interpolate(ya.Tensor(x, requires_grad=True), scale_factor=sf)
+    close(out, TF.interpolate(torch.tensor(x), scale_factor=sf))
+    # torch's forward indices, from an input that holds its own flat positions
+    pos = TF.interpolate(torch.arange(x.size, dtype=torch.float64).reshape(shape),
+                         scale_factor=sf).numpy().astype(np.int64)
+    w = randn(*pos.shape, seed=3)
+    xy = ya.Tensor(x, requires_grad=True)
+    (F.interpolate(xy, scale_factor=sf) * ya.Tensor(w)).sum().backward()
+    expected = np.zeros(x.size)
+    np.add.at(expected, pos.ravel(), w.ravel())
+    close(xy.grad, expected.reshape(shape))
 
 
 @pytest.mark.parametrize("kw", [dict(scale_factor=2, mode="nearest"),
@@ -352,6 +385,14 @@ PAD_CASES = [
     ("circular", (2, 3, 5), (5, 1)),
     ("circular", (1, 2, 4, 5), (2, 1, 0, 4)),
     ("circular", (1, 2, 3, 4, 5), (1, 2, 3, 0, 2, 1)),
+    ("circular", (2, 5), (2, -1)),
+    ("circular", (2, 5), (-1, 2)),
+    ("circular", (2, 3, 5), (-2, -1)),
+    ("circular", (2, 3, 5), (-3, 2)),
+    ("circular", (1, 2, 4, 5), (-1, 1, 2, -1)),
+    ("reflect", (1, 2, 4, 5), (-1, 3, 2, -3)),
+    ("replicate", (1, 2, 4, 5), (-2, -3, 0, 0)),
+    ("reflect", (2, 3, 5), (-3, -1)),
 ]
 
 
@@ -383,6 +424,9 @@ def test_pad_value_and_ya_pad_kept():
     ((1, 1, 2, 3, 4), (0, 0, 0, 0, 5, 0), "reflect"),
     ((1, 1, 3), (1, 1), "foo"),
     ((1, 1, 3), (4, 0), "circular"),
+    ((1, 1, 3), (-2, -1), "reflect"),
+    ((3, 3), (-2, -1), "replicate"),
+    ((1, 1, 3, 3), (-2, -2, 0, 0), "circular"),
 ])
 def test_pad_errors(shape, p, mode):
     same_error(lambda: F.pad(ya.Tensor(np.ones(shape)), p, mode=mode),

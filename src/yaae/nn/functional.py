@@ -805,9 +805,16 @@ def _take_axis(x, axis, idx):
     return x[(slice(None),) * axis + (idx,)]
 
 
-def _nearest_index(in_size, out_size, scale, exact):
-    """PyTorch's nearest / nearest-exact source indices (float32 arithmetic, as its kernel)."""
+def _nearest_index(in_size, out_size, scale, exact, shortcuts):
+    """PyTorch's nearest / nearest-exact source indices (float32 arithmetic, as
+    its kernels).  ``shortcuts``: PyTorch's 2-D nearest kernel copies when the
+    size is unchanged and halves the index when it doubles, whatever the
+    scale_factor (its 1-D and 3-D kernels do not)."""
     dst = np.arange(out_size)
+    if shortcuts and out_size == in_size:
+        return dst
+    if shortcuts and out_size == 2 * in_size:
+        return dst >> 1
     if scale is not None and scale > 0:
         s = np.float32(1.0 / scale)
     else:
@@ -842,7 +849,8 @@ def _linear_weights(in_size, out_size, scale, align_corners, dtype):
 def _resize_axis(x, axis, out_size, scale, mode, align_corners):
     in_size = x.shape[axis]
     if mode in ("nearest", "nearest-exact"):
-        idx = _nearest_index(in_size, out_size, scale, mode == "nearest-exact")
+        idx = _nearest_index(in_size, out_size, scale, mode == "nearest-exact",
+                             mode == "nearest" and x.ndim == 4)
         if out_size == in_size and np.array_equal(idx, np.arange(in_size)):
             return x
         return _take_axis(x, axis, idx)
@@ -974,14 +982,16 @@ _PAD_DIMS = {1: (2, 3), 2: (3, 4), 3: (4, 5)}
 
 
 def _pad_index(n, lo, hi, mode):
-    """Source indices along one axis of length ``n`` padded by ``lo``/``hi``."""
+    """Source indices along one axis of length ``n`` padded by ``lo``/``hi``
+    (negative widths crop; circular padding wraps the cropped input, as PyTorch)."""
+    if mode == "circular":
+        start, m = max(-lo, 0), n - max(-lo, 0) - max(-hi, 0)
+        return start + np.arange(-max(lo, 0), m + max(hi, 0)) % max(m, 1)
     idx = np.arange(-lo, n + hi)
     if mode == "reflect":
         idx = np.abs(idx)
         return np.where(idx > n - 1, 2 * (n - 1) - idx, idx)
-    if mode == "replicate":
-        return np.clip(idx, 0, n - 1)
-    return idx % n                                   # circular
+    return np.clip(idx, 0, n - 1)                    # replicate
 
 
 def pad(input, pad, mode="constant", value=None):
@@ -1038,11 +1048,16 @@ def pad(input, pad, mode="constant", value=None):
             raise RuntimeError(f"Argument #{4 + 2 * i}: Padding size should be less than the "
                                f"corresponding input dimension, but got: padding ({lo}, {hi}) "
                                f"at dimension {a} of input {list(shape)}")
-        if mode == "circular" and not (lo <= n and hi <= n):
-            raise RuntimeError("Padding value causes wrapping around more than once.")
-        if n + lo + hi < 1:
-            raise RuntimeError(f"pad: input (size {n} at dimension {a}) is too small for the "
-                               f"padding ({lo}, {hi}): the output would have size {n + lo + hi}")
+        if mode == "circular":
+            m = n + min(lo, 0) + min(hi, 0)
+            if m < 0 or (m == 0 and max(lo, hi) > 0):
+                raise RuntimeError("Negative padding value is resulting in an empty dimension")
+            if lo > n or hi > n:
+                raise RuntimeError("Padding value causes wrapping around more than once.")
+        elif n + lo + hi < (1 if k == 1 else 0):
+            name = "WHD"[i]
+            raise RuntimeError(f"input ({name}: {n}) is too small. Calculated output {name}: "
+                               f"{n + lo + hi}")
     out = input
     for a, (lo, hi) in widths.items():
         out = _take_axis(out, a, _pad_index(shape[a], lo, hi, mode))
