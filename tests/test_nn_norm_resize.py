@@ -139,13 +139,15 @@ IN_CASES = [(cfg, kind, shape, np.float64) for cfg in IN_CONFIGS for kind, shape
             [("1d", (3, 4, 5)), ("1d", (4, 6)), ("2d", (2, 4, 3, 5)), ("2d", (4, 2, 3))]]
 IN_CASES += [(IN_CONFIGS[i], kind, shape, np.float32) for i in (1, 3)
              for kind, shape in [("1d", (3, 4, 5)), ("2d", (2, 4, 3, 5))]]
+IN_CASES += [(IN_CONFIGS[3], "3d", shape, np.float64) for shape in [(2, 4, 2, 3, 2),
+                                                                     (4, 2, 2, 3)]]
 
 
 @pytest.mark.parametrize("cfg,kind,shape,dtype", IN_CASES, ids=str)
 def test_instance_norm_train_eval(cfg, kind, shape, dtype):
     C = 4
-    tcls, ycls = (tnn.InstanceNorm1d, nn.InstanceNorm1d) if kind == "1d" else \
-        (tnn.InstanceNorm2d, nn.InstanceNorm2d)
+    name = "InstanceNorm" + kind
+    tcls, ycls = getattr(tnn, name), getattr(nn, name)
     tm, ym = tcls(C, dtype=TDT[dtype], **cfg), ycls(C, dtype=dtype, **cfg)
     assert repr(ym) == repr(tm)
     assert list(ym.state_dict()) == list(tm.state_dict())
@@ -316,6 +318,15 @@ def test_upsample_module(kw):
     tm, ym = tnn.Upsample(**kw), nn.Upsample(**kw)
     assert repr(ym) == repr(tm)
     assert ym.scale_factor == tm.scale_factor and ym.size == tm.size
+    run_module(ym, tm, randn(2, 3, 4, 5))
+
+
+@pytest.mark.parametrize("name,kw", [("UpsamplingNearest2d", dict(scale_factor=2)),
+                                     ("UpsamplingBilinear2d", dict(size=(3, 7))),
+                                     ("UpsamplingBilinear2d", dict(scale_factor=1.5))])
+def test_upsampling_legacy_modules(name, kw):
+    tm, ym = getattr(tnn, name)(**kw), getattr(nn, name)(**kw)
+    assert repr(ym) == repr(tm) and ym.align_corners == tm.align_corners
     run_module(ym, tm, randn(2, 3, 4, 5))
 
 

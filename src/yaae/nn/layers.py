@@ -805,8 +805,9 @@ class KLDivLoss(_Loss):
 
 
 # ---- normalisation, resizing, channel dropout and similarity (issue #11) -------------------
-__all__ += ["GroupNorm", "InstanceNorm1d", "InstanceNorm2d", "Upsample", "PixelShuffle",
-            "PixelUnshuffle", "Dropout1d", "Dropout2d", "CosineSimilarity"]
+__all__ += ["GroupNorm", "InstanceNorm1d", "InstanceNorm2d", "InstanceNorm3d", "Upsample",
+            "UpsamplingNearest2d", "UpsamplingBilinear2d", "PixelShuffle", "PixelUnshuffle",
+            "Dropout1d", "Dropout2d", "CosineSimilarity"]
 
 
 class GroupNorm(Module):
@@ -906,6 +907,16 @@ class InstanceNorm2d(_InstanceNorm):
     _no_batch_dim = 3
 
 
+class InstanceNorm3d(_InstanceNorm):
+    """Instance normalisation of (N, C, D, H, W) or unbatched (C, D, H, W)
+    inputs: each channel of each sample normalised over D, H, W.
+
+    >>> nn.InstanceNorm3d(2)(ya.Tensor(np.random.randn(2, 2, 3, 3, 3))).shape
+    (2, 2, 3, 3, 3)
+    """
+    _no_batch_dim = 4
+
+
 class Upsample(Module):
     """Resize by ``F.interpolate`` to ``size`` or by ``scale_factor`` with
     ``mode`` ('nearest', 'nearest-exact', 'linear', 'bilinear', 'trilinear').
@@ -940,6 +951,29 @@ class Upsample(Module):
         else:
             info = "size=" + repr(self.size)
         return info + ", mode=" + repr(self.mode)
+
+
+class UpsamplingNearest2d(Upsample):
+    """``Upsample(size, scale_factor, mode="nearest")`` (PyTorch's legacy name).
+
+    >>> nn.UpsamplingNearest2d(scale_factor=2)(ya.Tensor(np.ones((1, 1, 2, 2)))).shape
+    (1, 1, 4, 4)
+    """
+
+    def __init__(self, size=None, scale_factor=None):
+        super().__init__(size, scale_factor, mode="nearest")
+
+
+class UpsamplingBilinear2d(Upsample):
+    """``Upsample(size, scale_factor, mode="bilinear", align_corners=True)``
+    (PyTorch's legacy name; note align_corners=True).
+
+    >>> nn.UpsamplingBilinear2d(size=(3, 5))(ya.Tensor(np.ones((1, 1, 2, 2)))).shape
+    (1, 1, 3, 5)
+    """
+
+    def __init__(self, size=None, scale_factor=None):
+        super().__init__(size, scale_factor, mode="bilinear", align_corners=True)
 
 
 class PixelShuffle(Module):
