@@ -244,7 +244,18 @@ def _restrict(f, args, kwargs, nums):
 # ---- reverse mode ---------------------------------------------------------------------------
 def vjp(f, *primals, has_aux=False):
     """``(out, vjp_fn)``: ``vjp_fn(cotangent)`` returns a tuple of gradients,
-    one per primal, each shaped like its primal."""
+    one per primal, each shaped like its primal.
+
+    As ``jax.vjp(f, *primals, has_aux=False)`` (``(out, vjp_fn, aux)`` with
+    ``has_aux``).  The cotangent has the structure and shape of ``out``; one
+    reverse sweep per call of ``vjp_fn``.
+
+    Example::
+
+        >>> out, vjp_fn = ya.vjp(lambda x, y: x * y, 2.0, 3.0)
+        >>> vjp_fn(1.0)                             # (y, x)
+        (array(3.), array(2.))
+    """
     flat, tree = tree_flatten(primals)
     raw = _mode(flat)
     xs = [_rev_input(p) for p in flat]
@@ -324,7 +335,18 @@ def value_and_grad(f, argnums=0, has_aux=False, holomorphic=False):
 
     For a real-valued f of complex inputs the gradient follows JAX's
     convention, df/dx - i df/dy; ``holomorphic=True`` allows a complex output
-    (then the result is f'(z))."""
+    (then the result is f'(z)).
+
+    ``value_and_grad(f, argnums=0, has_aux=False, holomorphic=False)``: like
+    ``grad`` but the function returns ``(f(...), gradient)`` from one sweep
+    (``((value, aux), gradient)`` with ``has_aux``), as ``jax.value_and_grad``.
+
+    Example::
+
+        >>> loss, g = ya.value_and_grad(lambda w: ya.sum(w ** 2))(np.array([1.0, 2.0]))
+        >>> float(loss), g
+        (5.0, array([2., 4.]))
+    """
     @functools.wraps(f)
     def vg(*args, **kwargs):
         single, nums = _argnums_tuple(argnums, len(args))
@@ -346,7 +368,25 @@ def value_and_grad(f, argnums=0, has_aux=False, holomorphic=False):
 
 def grad(f, argnums=0, has_aux=False, holomorphic=False):
     """The gradient of a scalar-output ``f`` with respect to argument(s) ``argnums``
-    (complex numbers: see ``value_and_grad``)."""
+    (complex numbers: see ``value_and_grad``).
+
+    ``grad(f, argnums=0, has_aux=False, holomorphic=False)`` returns a function
+    with ``f``'s arguments that returns the gradient, as ``jax.grad``: ``argnums`` an
+    int (one gradient, shaped like that argument) or a tuple (a tuple of them);
+    arguments may be numbers, ndarrays, Tensors or nested tuples/lists/dicts of
+    them (the gradient has the same structure); ndarrays in give ndarrays out.
+    ``has_aux=True``: ``f`` returns ``(value, aux)`` and the result is
+    ``(gradient, aux)``.  Transforms nest to any order.  PyTorch's equivalent is
+    ``torch.func.grad``; ``ya.autograd.grad`` is the ``torch.autograd.grad`` form.
+
+    Example::
+
+        >>> df = ya.grad(lambda x, y: ya.sum(x ** 2 * y), argnums=(0, 1))
+        >>> df(np.array([1.0, 2.0]), 3.0)          # (2xy, sum x**2)
+        (array([ 6., 12.]), array(5.))
+        >>> ya.grad(ya.grad(ya.sin))(1.0)           # -sin(1)
+        array(-0.84147098)
+    """
     vg = value_and_grad(f, argnums, has_aux, holomorphic)
 
     @functools.wraps(f)
@@ -465,7 +505,17 @@ def _check_tangent_shapes(who, flat_p, flat_t):
 
 def jvp(f, primals, tangents, has_aux=False):
     """``(f(*primals), J·tangents)`` by forward mode: tangents are pushed
-    through the one forward computation, no graph recorded for them."""
+    through the one forward computation, no graph recorded for them.
+
+    As ``jax.jvp(f, primals, tangents, has_aux=False)``: ``primals`` and
+    ``tangents`` are tuples with one entry per argument of ``f``, each tangent
+    shaped like its primal; returns ``(out, tangent_out)`` (and ``aux``).
+
+    Example::
+
+        >>> ya.jvp(ya.sin, (0.0,), (1.0,))          # (sin 0, cos 0 * 1)
+        (array(0.), array(1.))
+    """
     primals, tangents = tuple(primals), tuple(tangents)
     flat_p, tree = tree_flatten(primals)
     flat_t, ttree = tree_flatten(tangents)
@@ -517,7 +567,19 @@ def _select_args(args, argnums):
 
 def jacrev(f, argnums=0, has_aux=False, holomorphic=False):
     """Jacobian by reverse mode: one batched sweep per output leaf (no loop
-    over basis vectors).  Shape: output shape + input shape."""
+    over basis vectors).  Shape: output shape + input shape.
+
+    ``jacrev(f, argnums=0, has_aux=False, holomorphic=False)`` returns a function
+    that returns the Jacobian, as ``jax.jacrev``: ``argnums`` an int or a tuple; outputs
+    and arguments may be pytrees (the result nests output structure outside input
+    structure).  ``holomorphic=True`` for complex functions of complex inputs.
+
+    Example::
+
+        >>> J = ya.jacrev(lambda v: ya.tanh(v) * v.sum())(np.ones(3))
+        >>> J.shape
+        (3, 3)
+    """
     @functools.wraps(f)
     def jf(*args, **kwargs):
         return _jacrev_finish(_jacrev_run(f, args, kwargs, argnums, has_aux), holomorphic)
@@ -625,7 +687,19 @@ def _unwrap_single(v, single, t):
 
 def jacfwd(f, argnums=0, has_aux=False, holomorphic=False):
     """Jacobian by forward mode: one batched sweep per input leaf (no loop
-    over basis vectors).  Shape: output shape + input shape."""
+    over basis vectors).  Shape: output shape + input shape.
+
+    ``jacfwd(f, argnums=0, has_aux=False, holomorphic=False)`` returns a function
+    that returns the Jacobian, as ``jax.jacfwd``: ``argnums`` an int or a tuple; outputs
+    and arguments may be pytrees (the result nests output structure outside input
+    structure).  ``holomorphic=True`` for complex functions of complex inputs.
+
+    Example::
+
+        >>> J = ya.jacfwd(lambda v: ya.tanh(v) * v.sum())(np.ones(3))
+        >>> J.shape
+        (3, 3)
+    """
     @functools.wraps(f)
     def jf(*args, **kwargs):
         single, nums = _select_args(args, argnums)
@@ -683,7 +757,19 @@ def jacobian(f, argnums=0, has_aux=False, holomorphic=False):
     """Jacobian, by forward mode when the output has more elements than the
     input and by reverse mode otherwise.  ``f`` runs once, recording its graph
     for reverse mode; only when its output turns out larger than its input is
-    it run again, with forward-mode tangents."""
+    it run again, with forward-mode tangents.
+
+    ``jacobian(f, argnums=0, has_aux=False, holomorphic=False)`` returns a function
+    that returns the Jacobian, as ``jax.jacrev``: ``argnums`` an int or a tuple; outputs
+    and arguments may be pytrees (the result nests output structure outside input
+    structure).  ``holomorphic=True`` for complex functions of complex inputs.
+
+    Example::
+
+        >>> J = ya.jacobian(lambda v: ya.tanh(v) * v.sum())(np.ones(3))
+        >>> J.shape
+        (3, 3)
+    """
     @functools.wraps(f)
     def jf(*args, **kwargs):
         single, nums = _select_args(args, argnums)
@@ -719,7 +805,17 @@ def hessian(f, argnums=0, has_aux=False, holomorphic=False):
     two orders here (JAX's forward-over-reverse builds the same matrix, the
     Jacobian of the gradient, from the other side; for a twice-differentiable
     ``f`` the two agree).  Complex inputs: forward-over-reverse,
-    ``jacfwd(jacrev(f))``, as JAX."""
+    ``jacfwd(jacrev(f))``, as JAX.
+
+    ``hessian(f, argnums=0, has_aux=False, holomorphic=False)`` as
+    ``jax.hessian``: shape input shape + input shape.
+
+    Example::
+
+        >>> ya.hessian(lambda v: ya.sum(v ** 3))(np.array([1.0, 2.0]))   # diag(6 v)
+        array([[ 6.,  0.],
+               [ 0., 12.]])
+    """
     rr = jacrev(jacrev(f, argnums, has_aux, holomorphic), argnums, has_aux, holomorphic)
     fr = jacfwd(jacrev(f, argnums, has_aux, holomorphic), argnums, has_aux, holomorphic)
 
@@ -740,7 +836,17 @@ def hvp(f, primals, tangents):
     small ops and large ones alike (``bench/bench_hessian.py``).  Complex
     ones: forward-over-reverse, ``jvp(grad(f))``, as JAX (the gradient of a
     real function of complex numbers is not holomorphic, so its VJP is not
-    its JVP)."""
+    its JVP).
+
+    ``hvp(f, primals, tangents)`` (tuples, as ``jvp``), as the JAX idiom
+    ``jvp(grad(f), primals, tangents)``; PyTorch's ``torch.autograd.functional.hvp``
+    takes the same arguments.
+
+    Example::
+
+        >>> ya.hvp(lambda v: ya.sum(v ** 3), (np.array([1.0, 2.0]),), (np.array([1.0, 0.0]),))
+        (array(9.), array([6., 0.]))
+    """
     primals, tangents = tuple(primals), tuple(tangents)
     nums = tuple(range(len(primals)))
     flat_p, tree = tree_flatten(primals)

@@ -17,6 +17,9 @@ from .layers import (Identity, Linear, BatchNorm1d, BatchNorm2d, BatchNorm3d, La
                      Dropout1d, Dropout2d, CosineSimilarity)
 from .conv import Conv1d, Conv2d, ConvTranspose2d, MaxPool2d, AvgPool2d, AdaptiveAvgPool2d
 from .rnn import RNNCell, LSTMCell, GRUCell, RNN, LSTM, GRU
+from .attention import MultiheadAttention
+from .transformer import (TransformerEncoderLayer, TransformerEncoder, TransformerDecoderLayer,
+                          TransformerDecoder, Transformer)
 from . import utils
 
 __all__ = [
@@ -31,4 +34,6 @@ __all__ = [
     "GroupNorm", "InstanceNorm1d", "InstanceNorm2d", "InstanceNorm3d", "Upsample",
     "UpsamplingNearest2d", "UpsamplingBilinear2d", "PixelShuffle", "PixelUnshuffle",
     "Dropout1d", "Dropout2d", "CosineSimilarity",
+    "MultiheadAttention", "TransformerEncoderLayer", "TransformerEncoder",
+    "TransformerDecoderLayer", "TransformerDecoder", "Transformer",
 ]

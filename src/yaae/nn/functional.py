@@ -126,7 +126,15 @@ def _dim(dim, ndim):
 
 # ---- linear, dropout, normalisation, embedding ----------------------------------------
 def linear(input, weight, bias=None):
-    """``input @ weight.T + bias`` (weight has shape (out_features, in_features))."""
+    """``input @ weight.T + bias`` (weight has shape (out_features, in_features)).
+
+    As ``torch.nn.functional.linear``.
+
+    Example::
+
+        >>> F.linear(ya.ones((5, 3)), ya.ones((2, 3)), ya.zeros(2)).shape
+        (5, 2)
+    """
     input, weight = _t(input), _t(weight)
     xd, wd = input._data, weight._data
     if (xd.ndim >= 2 and wd.ndim == 2 and xd.dtype.kind == "f" and wd.dtype.kind == "f"
@@ -149,7 +157,16 @@ def linear(input, weight, bias=None):
 
 def dropout(input, p=0.5, training=True, inplace=False):
     """Zero each element with probability ``p`` and scale the rest by 1/(1-p)
-    (in training); draws from yaae's default generator."""
+    (in training); draws from yaae's default generator.
+
+    As ``torch.nn.functional.dropout``.
+
+    Example::
+
+        >>> F.dropout(ya.ones((2, 4)), p=0.5, training=False)
+        tensor([[1., 1., 1., 1.],
+               [1., 1., 1., 1.]], dtype=float64)
+    """
     if p < 0.0 or p > 1.0:
         raise ValueError(f"dropout probability has to be between 0 and 1, but got {p}")
     input = _t(input)
@@ -170,6 +187,14 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None, trainin
     In training the batch statistics normalise (biased variance) and the
     running statistics, when given, are updated in place with
     ``(1 - momentum) * running + momentum * batch`` (unbiased variance).
+
+    As ``torch.nn.functional.batch_norm``.
+
+    Example::
+
+        >>> x = ya.tensor([[1.0, 2.0], [3.0, 6.0]])
+        >>> F.batch_norm(x, None, None, training=True).data.mean(axis=0)
+        array([0., 0.])
     """
     input = _t(input)
     if input.ndim < 2:
@@ -215,7 +240,15 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None, trainin
 
 
 def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-5):
-    """Normalise over the trailing ``normalized_shape`` dimensions (biased variance)."""
+    """Normalise over the trailing ``normalized_shape`` dimensions (biased variance).
+
+    As ``torch.nn.functional.layer_norm``.
+
+    Example::
+
+        >>> F.layer_norm(ya.tensor([[1.0, 2.0, 3.0]]), (3,)).shape
+        (1, 3)
+    """
     input = _t(input)
     if isinstance(normalized_shape, numbers.Integral):
         normalized_shape = (int(normalized_shape),)
@@ -237,7 +270,15 @@ def embedding(input, weight, padding_idx=None, max_norm=None, norm_type=2.0,
               scale_grad_by_freq=False, sparse=False):
     """Rows of ``weight`` picked by the integer indices ``input``; the gradient
     of row ``padding_idx`` is zero.  ``max_norm`` renormalises the picked rows
-    of ``weight`` in place (as PyTorch)."""
+    of ``weight`` in place (as PyTorch).
+
+    As ``torch.nn.functional.embedding``.
+
+    Example::
+
+        >>> F.embedding(ya.tensor([0, 2], dtype='int64'), ya.ones((3, 4))).shape
+        (2, 4)
+    """
     idx = _index(input, "embedding")
     weight = _t(weight)
     num = weight.shape[0]
@@ -272,7 +313,16 @@ def embedding(input, weight, padding_idx=None, max_norm=None, norm_type=2.0,
 
 
 def one_hot(tensor, num_classes=-1):
-    """An int64 tensor with a trailing one-hot dimension of size ``num_classes``."""
+    """An int64 tensor with a trailing one-hot dimension of size ``num_classes``.
+
+    As ``torch.nn.functional.one_hot``.
+
+    Example::
+
+        >>> F.one_hot(ya.tensor([0, 2], dtype='int64'), 3)
+        tensor([[1, 0, 0],
+            [0, 0, 1]], dtype=int64)
+    """
     idx = _index(tensor, "one_hot")
     if num_classes == -1:
         num_classes = int(idx.max()) + 1 if idx.size else 0
@@ -288,15 +338,49 @@ def one_hot(tensor, num_classes=-1):
 
 # ---- activations --------------------------------------------------------------------------
 def relu(input, inplace=False):
+    """``relu(input, inplace=False)``: elementwise max(0, x), as ``torch.nn.functional.relu``
+    (``inplace`` is
+    accepted and ignored: the result is a new tensor).
+
+    Example::
+
+        >>> x = ya.tensor([[-1.0, 0.0, 2.0]], requires_grad=True)
+        >>> F.relu(x).shape
+        (1, 3)
+        >>> F.relu(x).sum().backward()
+    """
     return ops.relu(_t(input))
 
 
 def leaky_relu(input, negative_slope=0.01, inplace=False):
+    """``leaky_relu(input, negative_slope=0.01, inplace=False)``: elementwise x for x > 0,
+    negative_slope * x otherwise, as ``torch.nn.functional.leaky_relu`` (``inplace`` is
+    accepted and ignored: the result is a new tensor).
+
+    Example::
+
+        >>> x = ya.tensor([[-1.0, 0.0, 2.0]], requires_grad=True)
+        >>> F.leaky_relu(x).shape
+        (1, 3)
+        >>> F.leaky_relu(x).sum().backward()
+    """
     input = _t(input)
     return ops.where(input.data > 0, input, input * negative_slope)
 
 
 def elu(input, alpha=1.0, inplace=False):
+    """``elu(input, alpha=1.0, inplace=False)``: elementwise x for x > 0, alpha (exp(x) - 1)
+    otherwise (finite gradients everywhere), as ``torch.nn.functional.elu`` (``inplace``
+    is
+    accepted and ignored: the result is a new tensor).
+
+    Example::
+
+        >>> x = ya.tensor([[-1.0, 0.0, 2.0]], requires_grad=True)
+        >>> F.elu(x).shape
+        (1, 3)
+        >>> F.elu(x).sum().backward()
+    """
     input = _t(input)
     pos = input.data > 0
     neg = ops.where(pos, 0.0, input)        # keeps exp finite where it is unused
@@ -308,6 +392,18 @@ _SQRT_2_OVER_PI = math.sqrt(2.0 / math.pi)
 
 
 def gelu(input, approximate="none"):
+    """``gelu(input, approximate='none')``: elementwise x Φ(x) with the exact normal CDF
+    (``approximate='tanh'``: PyTorch's tanh formula), as ``torch.nn.functional.gelu``
+    (``inplace`` is
+    accepted and ignored: the result is a new tensor).
+
+    Example::
+
+        >>> x = ya.tensor([[-1.0, 0.0, 2.0]], requires_grad=True)
+        >>> F.gelu(x).shape
+        (1, 3)
+        >>> F.gelu(x).sum().backward()
+    """
     input = _t(input)
     if approximate == "none":
         return input * 0.5 * (1.0 + _erf(input * _SQRT1_2))
@@ -318,24 +414,75 @@ def gelu(input, approximate="none"):
 
 
 def silu(input, inplace=False):
+    """``silu(input, inplace=False)``: elementwise x sigmoid(x), as
+    ``torch.nn.functional.silu`` (``inplace`` is
+    accepted and ignored: the result is a new tensor).
+
+    Example::
+
+        >>> x = ya.tensor([[-1.0, 0.0, 2.0]], requires_grad=True)
+        >>> F.silu(x).shape
+        (1, 3)
+        >>> F.silu(x).sum().backward()
+    """
     input = _t(input)
     return input * ops.sigmoid(input)
 
 
 def sigmoid(input):
+    """``sigmoid(input)``: elementwise 1 / (1 + exp(-x)), as ``torch.nn.functional.sigmoid``
+    (``inplace`` is
+    accepted and ignored: the result is a new tensor).
+
+    Example::
+
+        >>> x = ya.tensor([[-1.0, 0.0, 2.0]], requires_grad=True)
+        >>> F.sigmoid(x).shape
+        (1, 3)
+        >>> F.sigmoid(x).sum().backward()
+    """
     return ops.sigmoid(_t(input))
 
 
 def tanh(input):
+    """``tanh(input)``: elementwise tanh(x), as ``torch.nn.functional.tanh`` (``inplace`` is
+    accepted and ignored: the result is a new tensor).
+
+    Example::
+
+        >>> x = ya.tensor([[-1.0, 0.0, 2.0]], requires_grad=True)
+        >>> F.tanh(x).shape
+        (1, 3)
+        >>> F.tanh(x).sum().backward()
+    """
     return ops.tanh(_t(input))
 
 
 def logsigmoid(input):
+    """``logsigmoid(input)``: elementwise log sigmoid(x) = -softplus(-x), stable for large
+    |x|, as ``torch.nn.functional.logsigmoid`` (``inplace`` is
+    accepted and ignored: the result is a new tensor).
+
+    Example::
+
+        >>> x = ya.tensor([[-1.0, 0.0, 2.0]], requires_grad=True)
+        >>> F.logsigmoid(x).shape
+        (1, 3)
+        >>> F.logsigmoid(x).sum().backward()
+    """
     return -ops.softplus(-_t(input))
 
 
 def softplus(input, beta=1.0, threshold=20.0):
-    """``log(1 + exp(beta x)) / beta``, and ``x`` where ``beta x > threshold``."""
+    """``log(1 + exp(beta x)) / beta``, and ``x`` where ``beta x > threshold``.
+
+    As ``torch.nn.functional.softplus``.
+
+    Example::
+
+        >>> F.softplus(ya.tensor([0.0]))
+        tensor([0.69314718], dtype=float64)
+    """
     input = _t(input)
     bx = input * beta
     lin = bx.data > threshold
@@ -360,14 +507,41 @@ def _along_dim(op, input, dim, dtype):
 
 
 def softmax(input, dim=None, _stacklevel=3, dtype=None):
+    """``softmax(input, dim=None, dtype=None)``: softmax along ``dim``, as
+    ``torch.nn.functional.softmax`` (give ``dim``; ``ya.softmax(x, axis=...)`` is the
+    NumPy-style
+    function).
+
+    Example::
+
+        >>> p = F.softmax(ya.tensor([[1.0, 2.0, 3.0]]), dim=1)
+        >>> round(float(p.sum()), 12)
+        1.0
+    """
     return _along_dim(ops.softmax, input, dim, dtype)
 
 
 def log_softmax(input, dim=None, _stacklevel=3, dtype=None):
+    """``log_softmax(input, dim=None, dtype=None)``: log softmax along ``dim``, as
+    ``torch.nn.functional.log_softmax``, computed stably (not ``log(softmax)``).
+
+    Example::
+
+        >>> F.log_softmax(ya.tensor([[1.0, 2.0, 3.0]]), dim=1).shape
+        (1, 3)
+    """
     return _along_dim(ops.log_softmax, input, dim, dtype)
 
 
 def flatten(input, start_dim=0, end_dim=-1):
+    """``flatten(input, start_dim=0, end_dim=-1)``: dimensions ``start_dim`` to ``end_dim``
+    merged into one, as ``torch.flatten``.
+
+    Example::
+
+        >>> F.flatten(ya.ones((2, 3, 4)), 1).shape
+        (2, 12)
+    """
     input = _t(input)
     nd = max(input.ndim, 1)
     s, e = _dim(start_dim, nd), _dim(end_dim, nd)
@@ -380,6 +554,14 @@ def flatten(input, start_dim=0, end_dim=-1):
 
 
 def unflatten(input, dim, sizes):
+    """``unflatten(input, dim, sizes)``: dimension ``dim`` split into ``sizes``, as
+    ``torch.unflatten``.
+
+    Example::
+
+        >>> F.unflatten(ya.ones((2, 12)), 1, (3, 4)).shape
+        (2, 3, 4)
+    """
     input = _t(input)
     d = _dim(dim, input.ndim)
     sizes = tuple(int(s) for s in sizes)
@@ -406,6 +588,18 @@ def _weighted_elementwise(loss, weight, input, reduction, mean_by_weight=True):
 
 
 def mse_loss(input, target, size_average=None, reduce=None, reduction="mean", weight=None):
+    """``mse_loss(input, target, reduction='mean', weight=None)``: the squared error (input -
+    target)², reduced by ``reduction`` ('mean', 'sum' or 'none'), as
+    ``torch.nn.functional.mse_loss``; ``input`` and ``target`` broadcast (with PyTorch's
+    warning
+    when their sizes differ).
+
+    Example::
+
+        >>> x = ya.tensor([0.0, 1.0, 3.0], requires_grad=True)
+        >>> loss = F.mse_loss(x, ya.zeros(3))
+        >>> loss.backward()
+    """
     reduction = _legacy_reduction(size_average, reduce, reduction)
     _check_reduction(reduction)
     _check_target_size(input, target, "mse_loss")
@@ -415,6 +609,18 @@ def mse_loss(input, target, size_average=None, reduce=None, reduction="mean", we
 
 
 def l1_loss(input, target, size_average=None, reduce=None, reduction="mean", weight=None):
+    """``l1_loss(input, target, reduction='mean', weight=None)``: the absolute error |input -
+    target|, reduced by ``reduction`` ('mean', 'sum' or 'none'), as
+    ``torch.nn.functional.l1_loss``; ``input`` and ``target`` broadcast (with PyTorch's
+    warning
+    when their sizes differ).
+
+    Example::
+
+        >>> x = ya.tensor([0.0, 1.0, 3.0], requires_grad=True)
+        >>> loss = F.l1_loss(x, ya.zeros(3))
+        >>> loss.backward()
+    """
     reduction = _legacy_reduction(size_average, reduce, reduction)
     _check_reduction(reduction)
     _check_target_size(input, target, "l1_loss")
@@ -423,6 +629,19 @@ def l1_loss(input, target, size_average=None, reduce=None, reduction="mean", wei
 
 
 def smooth_l1_loss(input, target, size_average=None, reduce=None, reduction="mean", beta=1.0):
+    """``smooth_l1_loss(input, target, reduction='mean', beta=1.0)``: the 0.5 d²/beta for |d|
+    < beta, |d| - 0.5 beta otherwise (d = input - target), reduced by ``reduction``
+    ('mean', 'sum' or 'none'), as
+    ``torch.nn.functional.smooth_l1_loss``; ``input`` and ``target`` broadcast (with
+    PyTorch's warning
+    when their sizes differ).
+
+    Example::
+
+        >>> x = ya.tensor([0.0, 1.0, 3.0], requires_grad=True)
+        >>> loss = F.smooth_l1_loss(x, ya.zeros(3))
+        >>> loss.backward()
+    """
     reduction = _legacy_reduction(size_average, reduce, reduction)
     _check_reduction(reduction)
     if beta < 0:
@@ -440,6 +659,19 @@ def smooth_l1_loss(input, target, size_average=None, reduce=None, reduction="mea
 
 
 def huber_loss(input, target, reduction="mean", delta=1.0, weight=None):
+    """``huber_loss(input, target, reduction='mean', delta=1.0, weight=None)``: the 0.5 d²
+    for |d| < delta, delta (|d| - 0.5 delta) otherwise, reduced by ``reduction`` ('mean',
+    'sum' or 'none'), as
+    ``torch.nn.functional.huber_loss``; ``input`` and ``target`` broadcast (with PyTorch's
+    warning
+    when their sizes differ).
+
+    Example::
+
+        >>> x = ya.tensor([0.0, 1.0, 3.0], requires_grad=True)
+        >>> loss = F.huber_loss(x, ya.zeros(3))
+        >>> loss.backward()
+    """
     _check_reduction(reduction)
     if delta <= 0:
         raise RuntimeError("huber_loss does not support non-positive values for delta.")
@@ -482,7 +714,15 @@ def _check_targets(idx, input, C, ignore_index):
 def nll_loss(input, target, weight=None, size_average=None, ignore_index=-100, reduce=None,
              reduction="mean"):
     """Negative log likelihood of class indices: ``-weight[t] * input[t]`` per
-    sample; 'mean' divides by the summed weights of the non-ignored targets."""
+    sample; 'mean' divides by the summed weights of the non-ignored targets.
+
+    As ``torch.nn.functional.nll_loss``.
+
+    Example::
+
+        >>> logp = F.log_softmax(ya.zeros((2, 4), requires_grad=True), dim=1)
+        >>> F.nll_loss(logp, ya.tensor([1, 3], dtype='int64')).backward()
+    """
     reduction = _legacy_reduction(size_average, reduce, reduction)
     _check_reduction(reduction)
     input = _t(input)
@@ -561,7 +801,18 @@ def _fused_cross_entropy(input, target, weight, ignore_index, reduction):
 def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-100,
                   reduce=None, reduction="mean", label_smoothing=0.0):
     """Cross entropy of logits ``input`` (N, C) or (N, C, d1, ...) or (C,) with class
-    indices or class probabilities (``target`` shaped like ``input``)."""
+    indices or class probabilities (``target`` shaped like ``input``).
+
+    As ``torch.nn.functional.cross_entropy``.
+
+    Example::
+
+        >>> logits = ya.zeros((2, 4), requires_grad=True)
+        >>> loss = F.cross_entropy(logits, ya.tensor([1, 3], dtype='int64'))
+        >>> round(loss.item(), 6)   # log 4
+        1.386294
+        >>> loss.backward()
+    """
     reduction = _legacy_reduction(size_average, reduce, reduction)
     _check_reduction(reduction)
     if not 0.0 <= label_smoothing <= 1.0:
@@ -624,7 +875,15 @@ def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-1
 
 def binary_cross_entropy(input, target, weight=None, size_average=None, reduce=None,
                          reduction="mean"):
-    """``-w (t log x + (1 - t) log(1 - x))`` with each log clamped at -100 (PyTorch)."""
+    """``-w (t log x + (1 - t) log(1 - x))`` with each log clamped at -100 (PyTorch).
+
+    As ``torch.nn.functional.binary_cross_entropy``.
+
+    Example::
+
+        >>> p = ya.tensor([0.5, 0.9], requires_grad=True)
+        >>> F.binary_cross_entropy(p, ya.tensor([1.0, 1.0])).backward()
+    """
     reduction = _legacy_reduction(size_average, reduce, reduction)
     _check_reduction(reduction)
     input, target = _t(input), _t(target)
@@ -643,7 +902,15 @@ def binary_cross_entropy(input, target, weight=None, size_average=None, reduce=N
 
 def binary_cross_entropy_with_logits(input, target, weight=None, size_average=None,
                                      reduce=None, reduction="mean", pos_weight=None):
-    """``(1 - t) x - (1 + (pos_weight - 1) t) log_sigmoid(x)``, weighted: stable for any x."""
+    """``(1 - t) x - (1 + (pos_weight - 1) t) log_sigmoid(x)``, weighted: stable for any x.
+
+    As ``torch.nn.functional.binary_cross_entropy_with_logits``.
+
+    Example::
+
+        >>> z = ya.tensor([0.0, 3.0], requires_grad=True)
+        >>> F.binary_cross_entropy_with_logits(z, ya.tensor([1.0, 0.0])).backward()
+    """
     reduction = _legacy_reduction(size_average, reduce, reduction)
     _check_reduction(reduction)
     input, target = _t(input), _t(target)
@@ -671,7 +938,15 @@ def _xlogy_self(t):
 
 def kl_div(input, target, size_average=None, reduce=None, reduction="mean", log_target=False):
     """Pointwise KL divergence ``target (log target - input)`` (``input`` holds
-    log-probabilities); reduction may also be 'batchmean'."""
+    log-probabilities); reduction may also be 'batchmean'.
+
+    As ``torch.nn.functional.kl_div``.
+
+    Example::
+
+        >>> logq = F.log_softmax(ya.zeros((1, 3), requires_grad=True), dim=1)
+        >>> F.kl_div(logq, ya.tensor([[0.2, 0.3, 0.5]]), reduction='batchmean').backward()
+    """
     reduction = _legacy_reduction(size_average, reduce, reduction)
     _check_reduction(reduction, ("batchmean",))
     input, target = _t(input), _t(target)
@@ -1154,8 +1429,8 @@ def gumbel_softmax(logits, tau=1, hard=False, eps=1e-10, dim=-1):
     ignored, with PyTorch's warning.
 
     >>> _ = ya.manual_seed(0)
-    >>> F.gumbel_softmax(ya.Tensor([[1., 2., 3.]]), hard=True).data.sum()
-    1.0
+    >>> F.gumbel_softmax(ya.Tensor([[1., 2., 3.]]), hard=True).tolist()
+    [[0.0, 0.0, 1.0]]
     """
     if eps != 1e-10:
         warnings.warn("`eps` parameter is deprecated and has no effect.", stacklevel=2)
@@ -1291,3 +1566,5 @@ def dropout2d(input, p=0.5, training=True, inplace=False):
                            f"{nd}")
     return _feature_dropout(input, p, training, 2)
 
+
+from .attention import scaled_dot_product_attention; __all__ += ["scaled_dot_product_attention"]  # noqa: E402,E702

@@ -21,6 +21,13 @@ class Adagrad(Optimizer):
 
     State (created at construction for every parameter, as torch does):
     ``'step'`` (float) and ``'sum'`` (filled with initial_accumulator_value).
+
+    Example::
+
+        >>> model = nn.Linear(3, 1)
+        >>> opt = ya.optim.Adagrad(model.parameters(), lr=1e-2)
+        >>> loss = ((model(ya.ones((8, 3))) - 1.0) ** 2).mean()
+        >>> opt.zero_grad(); loss.backward(); opt.step()
     """
 
     def __init__(self, params, lr=1e-2, lr_decay=0, weight_decay=0,

@@ -30,6 +30,13 @@ class Adam(Optimizer):
 
     State: ``'step'`` (float), ``'exp_avg'``, ``'exp_avg_sq'`` and, with
     amsgrad, ``'max_exp_avg_sq'``.
+
+    Example::
+
+        >>> model = nn.Linear(3, 1)
+        >>> opt = ya.optim.Adam(model.parameters(), lr=1e-3)
+        >>> loss = ((model(ya.ones((8, 3))) - 1.0) ** 2).mean()
+        >>> opt.zero_grad(); loss.backward(); opt.step()
     """
 
     def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0,
@@ -118,7 +125,15 @@ class Adam(Optimizer):
 class AdamW(Adam):
     """``AdamW(params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=1e-2,
     amsgrad=False, *, maximize=False)``: Adam with decoupled weight decay
-    (``p = p * (1 - lr * weight_decay)`` before the Adam update)."""
+    (``p = p * (1 - lr * weight_decay)`` before the Adam update).
+
+    Example::
+
+        >>> model = nn.Linear(3, 1)
+        >>> opt = ya.optim.AdamW(model.parameters(), lr=1e-3, weight_decay=1e-2)
+        >>> loss = ((model(ya.ones((8, 3))) - 1.0) ** 2).mean()
+        >>> opt.zero_grad(); loss.backward(); opt.step()
+    """
 
     def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=1e-2,
                  amsgrad=False, *, maximize=False, foreach=None, capturable=False,

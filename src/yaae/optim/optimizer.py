@@ -140,6 +140,13 @@ class Optimizer:
     of dicts (parameter groups, each with a ``'params'`` entry and optional
     per-group hyperparameters); ``defaults`` the hyperparameters used where a
     group does not set them.  Subclasses implement ``step``.
+
+    Example::
+
+        >>> w = ya.zeros(3, requires_grad=True)
+        >>> opt = ya.optim.SGD([{'params': [w], 'lr': 0.5}], lr=0.1)   # a parameter group
+        >>> opt.param_groups[0]['lr']
+        0.5
     """
 
     def __init__(self, params, defaults):
@@ -237,6 +244,9 @@ class Optimizer:
             return closure()
 
     def step(self, closure=None):
+        """``step(closure=None)``: one update of every parameter from its ``.grad``
+        (subclasses define it); ``closure`` re-evaluates the loss and returns it.
+        """
         raise NotImplementedError
 
     @staticmethod

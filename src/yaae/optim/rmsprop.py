@@ -24,6 +24,13 @@ class RMSprop(Optimizer):
 
     State: ``'step'`` (float), ``'square_avg'``, ``'momentum_buffer'`` (momentum
     > 0), ``'grad_avg'`` (centered).
+
+    Example::
+
+        >>> model = nn.Linear(3, 1)
+        >>> opt = ya.optim.RMSprop(model.parameters(), lr=1e-2)
+        >>> loss = ((model(ya.ones((8, 3))) - 1.0) ** 2).mean()
+        >>> opt.zero_grad(); loss.backward(); opt.step()
     """
 
     def __init__(self, params, lr=1e-2, alpha=0.99, eps=1e-8, weight_decay=0, momentum=0,
