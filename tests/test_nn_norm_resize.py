@@ -21,8 +21,8 @@ import yaae.nn as nn
 import yaae.nn.functional as F
 from yaae.testing import gradcheck
 
-TOL = {np.float64: dict(rtol=1e-10, atol=1e-12), np.float32: dict(rtol=1e-5, atol=1e-6)}
-TDT = {np.float64: torch.float64, np.float32: torch.float32}
+from test_nn_layers import TOL, TDT, randn, _seed  # noqa: F401  (_seed: the autouse seeding)
+
 DTYPES = [np.float64, np.float32]
 
 
@@ -34,16 +34,6 @@ def close(a, b, dtype=np.float64, amplify=1.0):
     assert np.shape(a) == np.shape(b), (np.shape(a), np.shape(b))
     tol = {k: v * amplify for k, v in TOL[dtype].items()}
     np.testing.assert_allclose(a, b, **tol)
-
-
-def randn(*shape, seed=0, scale=1.0):
-    return np.random.default_rng(seed).standard_normal(shape) * scale
-
-
-@pytest.fixture(autouse=True)
-def _seed():
-    torch.manual_seed(0)
-    ya.manual_seed(0)
 
 
 def check(yf, tf, arrays, dtype=np.float64, seed=0, amplify=1.0):
