@@ -300,6 +300,20 @@ def test_interpolate_nearest_size_shortcuts(shape, sf):
     close(xy.grad, expected.reshape(shape))
 
 
+@pytest.mark.parametrize("mode", ["nearest", "nearest-exact", "bilinear"])
+def test_interpolate_non_finite_input(mode):
+    """Infinities and NaNs propagate as in PyTorch (yaae gathers instead of its
+    matmul path there; a zero weight times inf is NaN in both)."""
+    x = randn(2, 3, 4, 5)
+    x[0, 0, 1, 2], x[1, 2, 0, 0], x[0, 1, 3, 4] = np.inf, np.nan, -np.inf
+    check(lambda x: F.interpolate(x, size=(7, 9), mode=mode),
+          lambda x: TF.interpolate(x, size=(7, 9), mode=mode), [x])
+    x = np.where(np.isfinite(x), x, 1.0).astype(np.float32)
+    x[0, 0, 0, 0] = np.inf
+    check(lambda x: F.interpolate(x, scale_factor=(1.5, 0.7), mode=mode),
+          lambda x: TF.interpolate(x, scale_factor=(1.5, 0.7), mode=mode), [x], np.float32)
+
+
 @pytest.mark.parametrize("kw", [dict(scale_factor=2, mode="nearest"),
                                 dict(size=(3, 7), mode="bilinear"),
                                 dict(scale_factor=(1.5, 2.0), mode="bilinear", align_corners=True),

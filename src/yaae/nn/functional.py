@@ -1122,19 +1122,32 @@ def _linear_weights(in_size, out_size, scale, align_corners, dtype):
 
 
 def _resize_axis(x, axis, out_size, scale, mode, align_corners):
+    """Resample ``x`` along ``axis`` to ``out_size`` with PyTorch's indices and
+    weights: one matmul with the (out, in) interpolation matrix for finite
+    float input (fast in both passes), gathers otherwise (a zero weight times
+    an infinite value would make NaN)."""
     in_size = x.shape[axis]
     if mode in ("nearest", "nearest-exact"):
         idx = _nearest_index(in_size, out_size, scale, mode == "nearest-exact",
                              mode == "nearest" and x.ndim == 4)
         if out_size == in_size and np.array_equal(idx, np.arange(in_size)):
             return x
-        return _take_axis(x, axis, idx)
-    if out_size == in_size:     # PyTorch's kernel copies (weights 1 and 0)
+        taps = [(idx, np.ones(out_size, dtype=x.dtype))]
+    elif out_size == in_size:     # PyTorch's kernel copies (weights 1 and 0)
         return x
-    i0, i1, l0, l1 = _linear_weights(in_size, out_size, scale, align_corners, x.dtype)
+    else:
+        i0, i1, l0, l1 = _linear_weights(in_size, out_size, scale, align_corners, x.dtype)
+        taps = [(i0, l0), (i1, l1)]
+    if x.dtype.kind == "f" and np.isfinite(x.data).all():
+        matrix = np.zeros((out_size, in_size), dtype=x.dtype)
+        for idx, w in taps:
+            np.add.at(matrix, (np.arange(out_size), idx), w)
+        return ops.moveaxis(ops.matmul(ops.moveaxis(x, axis, -1), matrix.T), -1, axis)
+    if len(taps) == 1:
+        return _take_axis(x, axis, taps[0][0])
     wshape = (out_size,) + (1,) * (x.ndim - axis - 1)
-    return (_take_axis(x, axis, i0) * l0.reshape(wshape)
-            + _take_axis(x, axis, i1) * l1.reshape(wshape))
+    with np.errstate(invalid="ignore"):     # 0 * inf is NaN, as in PyTorch
+        return sum(_take_axis(x, axis, idx) * w.reshape(wshape) for idx, w in taps)
 
 
 def _per_dim(value, input, what, of, letter):
