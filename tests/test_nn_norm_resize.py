@@ -232,24 +232,49 @@ INTERP_CASES = [
     ((2, 1, 6, 6), "bilinear", dict(size=(1, 4))),
     ((1, 2, 3, 2, 4), "trilinear", dict(size=(5, 3, 2))),
     ((1, 2, 3, 2, 4), "trilinear", dict(scale_factor=1.5)),
+    ((1, 2, 4, 5), "bicubic", dict(size=(7, 3))),
+    ((2, 1, 5, 4), "bicubic", dict(scale_factor=(1.3, 2.0))),
+    ((2, 1, 5, 4), "bicubic", dict(scale_factor=0.55, recompute_scale_factor=True)),
+    ((1, 2, 1, 3), "bicubic", dict(size=(1, 5))),
+    ((2, 3, 7), "area", dict(size=3)),
+    ((2, 3, 5), "area", dict(size=8)),
+    ((1, 2, 6, 5), "area", dict(scale_factor=0.5)),
+    ((1, 2, 6, 5), "area", dict(size=(4, 2))),
+    ((1, 2, 3, 5, 4), "area", dict(size=(2, 3, 3))),
 ]
 
 
 @pytest.mark.parametrize("dtype", DTYPES)
 @pytest.mark.parametrize("shape,mode,kw,align", [
-    c + (a,) for c in INTERP_CASES for a in ([None] if c[1].startswith("nearest") else
+    c + (a,) for c in INTERP_CASES for a in ([None] if c[1] in ("nearest", "nearest-exact",
+                                                                  "area") else
                                              [None, True])], ids=lambda c: str(c))
 def test_interpolate(dtype, shape, mode, kw, align):
     """Every case in float64 and float32; linear modes with align_corners False
-    (None) and True."""
+    (None) and True.  float32 bicubic (16 taps with negative weights): torch's
+    own float32 error is up to 2e-6 (yaae's 6e-7, see the next test), so the
+    absolute tolerance is 4e-6 there."""
+    amplify = 4 if mode == "bicubic" and dtype == np.float32 else 1
     check(lambda x: F.interpolate(x, mode=mode, align_corners=align, **kw),
           lambda x: TF.interpolate(x, mode=mode, align_corners=align, **kw),
-          [randn(*shape)], dtype)
+          [randn(*shape)], dtype, amplify=amplify)
+
+
+@pytest.mark.parametrize("align", [False, True])
+def test_interpolate_bicubic_float32_against_float64(align):
+    """float32 bicubic within 1e-6 of the float64 result (torch's float64 kernel)."""
+    x = randn(4, 3, 5, 4).astype(np.float32)
+    kw = dict(scale_factor=(1.3, 2.0), mode="bicubic", align_corners=align)
+    out = F.interpolate(ya.Tensor(x), **kw)
+    assert out.dtype == np.float32
+    ref = TF.interpolate(torch.tensor(x.astype(np.float64)), **kw).numpy()
+    np.testing.assert_allclose(out.data, ref, rtol=0, atol=1e-6)
 
 
 @pytest.mark.parametrize("dtype", DTYPES)
 @pytest.mark.parametrize("mode,nd", [("nearest", 1), ("nearest", 2), ("nearest", 3),
-                                     ("nearest-exact", 1), ("nearest-exact", 2), ("linear", 1)])
+                                     ("nearest-exact", 1), ("nearest-exact", 2), ("linear", 1),
+                                     ("bicubic", 2), ("area", 1)])
 def test_interpolate_index_sweep(dtype, mode, nd):
     """Every in/out size up to 12 and many scale factors along the last axis:
     the source indices and weights of PyTorch's kernels (an arange input shows
@@ -259,7 +284,7 @@ def test_interpolate_index_sweep(dtype, mode, nd):
     lead = (1,) * (nd - 1)
     kws = [dict(size=lead + (o,)) for o in range(1, 13)]
     kws += [dict(scale_factor=tuple(map(float, lead)) + (s,)) for s in factors]
-    aligns = [False, True] if mode == "linear" else [None]
+    aligns = [False, True] if mode in ("linear", "bicubic") else [None]
     for n in range(1, 12):
         x = np.arange(2 * n, dtype=dtype).reshape((1, 2) + lead + (n,)) * 1.5 - 2.0
         for kw in kws:
@@ -353,6 +378,8 @@ def test_upsample_deprecated_alias():
     ((1, 1, 3), dict(size=(2.5,))),
     ((1, 1, 3, 3), dict(size=3, mode="linear")),
     ((1, 1, 3), dict(size=3, mode="bilinear")),
+    ((1, 1, 3), dict(size=3, mode="bicubic")),
+    ((1, 1, 3, 3), dict(scale_factor=2, mode="area", align_corners=False)),
     ((1, 1, 3, 3, 3), dict(size=3, mode="bilinear")),
     ((1, 1, 3), dict(size=3, mode="nearest", antialias=True)),
     ((1, 1, 3), dict(size=3, mode="nearest", align_corners=False)),
@@ -365,12 +392,28 @@ def test_interpolate_errors(shape, kw):
 
 
 def test_interpolate_unimplemented_modes_name_the_mode():
-    for mode, shape in [("bicubic", (1, 1, 3, 3)), ("area", (1, 1, 3)),
-                        ("lanczos", (1, 1, 3, 3))]:
-        with pytest.raises(NotImplementedError, match=mode):
-            F.interpolate(ya.Tensor(np.ones(shape)), size=2, mode=mode)
-    with pytest.raises(NotImplementedError, match="antialias"):
-        F.interpolate(ya.Tensor(np.ones((1, 1, 3, 3))), size=2, mode="bilinear", antialias=True)
+    for mode in ("bilinear", "bicubic"):
+        with pytest.raises(NotImplementedError, match="antialias"):
+            F.interpolate(ya.Tensor(np.ones((1, 1, 3, 3))), size=2, mode=mode, antialias=True)
+    with pytest.raises(NotImplementedError, match="lanczos"):
+        F.interpolate(ya.Tensor(np.ones((1, 1, 3, 3))), size=2, mode="lanczos", antialias=True)
+    for kw in (dict(), dict(align_corners=True, antialias=True)):
+        same_error(lambda: F.interpolate(ya.Tensor(np.ones((1, 1, 3, 3))), size=2,
+                                         mode="lanczos", **kw),
+                   lambda: TF.interpolate(torch.ones(1, 1, 3, 3), size=2, mode="lanczos", **kw))
+
+
+def test_interpolate_bicubic_same_size_gradient():
+    """Output size equal to the input size with scale_factor != 1: PyTorch's
+    bicubic forward uses the scale_factor but its backward copies the
+    gradient; yaae matches the forward and its gradient is that forward's
+    derivative (finite differences), not torch's copy."""
+    x = randn(1, 2, 3, 6)
+    kw = dict(scale_factor=(1.0, 1.1), mode="bicubic")
+    close(F.interpolate(ya.Tensor(x), **kw), TF.interpolate(torch.tensor(x), **kw))
+    assert gradcheck(lambda t: F.interpolate(t, **kw), ya.Tensor(x))
+    g = ya.grad(lambda t: F.interpolate(t, **kw).sum())(ya.Tensor(x))
+    assert not np.allclose(g.data, 1.0)
 
 
 # ---------------------------------------------------------------------------------------
@@ -636,6 +679,7 @@ JVP_CASES = [
     ((2, 3, 4), lambda F_: lambda x: F_.instance_norm(x)),
     ((1, 2, 3, 4), lambda F_: lambda x: F_.interpolate(x, size=(5, 3), mode="bilinear")),
     ((1, 2, 5), lambda F_: lambda x: F_.interpolate(x, scale_factor=1.5, mode="nearest")),
+    ((1, 1, 3, 4), lambda F_: lambda x: F_.interpolate(x, size=(5, 2), mode="bicubic")),
     ((2, 3, 4), lambda F_: lambda x: F_.pad(x, (2, 1), mode="reflect")),
     ((2, 3, 4), lambda F_: lambda x: F_.pad(x, (-1, 2, 1, 0), value=1.5)),
     ((3, 4), lambda F_: lambda x: F_.normalize(x)),

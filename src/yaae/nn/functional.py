@@ -1121,29 +1121,75 @@ def _linear_weights(in_size, out_size, scale, align_corners, dtype):
     return i0, i1, (ft(1) - l1).astype(dtype), l1
 
 
-def _resize_axis(x, axis, out_size, scale, mode, align_corners):
-    """Resample ``x`` along ``axis`` to ``out_size`` with PyTorch's indices and
-    weights: one matmul with the (out, in) interpolation matrix for finite
-    float input (fast in both passes), gathers otherwise (a zero weight times
-    an infinite value would make NaN)."""
+def _cubic_weights(in_size, out_size, scale, align_corners, dtype):
+    """PyTorch's bicubic taps (A = -0.75): indices clamped into the input; source
+    positions in the input's float type, weights in float64 (PyTorch's float32
+    results agree with float64 weights, not with float32 ones)."""
+    ft = np.dtype(dtype).type
+    dst = np.arange(out_size).astype(dtype)
+    if align_corners:
+        s = ft(in_size - 1) / ft(out_size - 1) if out_size > 1 else ft(0)
+        real = s * dst
+    else:
+        s = ft(1.0 / scale) if scale is not None and scale > 0 else ft(in_size) / ft(out_size)
+        real = s * (dst + ft(0.5)) - ft(0.5)           # not clamped at 0 for cubic
+    i0 = np.minimum(np.floor(real.astype(np.float32)).astype(np.int64), in_size - 1)
+    t = np.clip(real - i0.astype(dtype), ft(0), ft(1)).astype(np.float64)
+    A = -0.75
+
+    def near(x):            # |x| <= 1
+        return ((A + 2) * x - (A + 3)) * x * x + 1
+
+    def far(x):             # 1 < |x| < 2
+        return ((A * x - 5 * A) * x + 8 * A) * x - 4 * A
+
+    weights = (far(t + 1), near(t), near(1 - t), far(2 - t))
+    return [(np.clip(i0 - 1 + j, 0, in_size - 1), w.astype(dtype))
+            for j, w in enumerate(weights)]
+
+
+def _area_weights(in_size, out_size, dtype):
+    """Adaptive average pooling windows (PyTorch's 'area' mode) as taps."""
+    o = np.arange(out_size)
+    start, end = (o * in_size) // out_size, ((o + 1) * in_size + out_size - 1) // out_size
+    count = (end - start).astype(dtype)
+    return [(np.minimum(start + j, in_size - 1), ((start + j < end) / count).astype(dtype))
+            for j in range(int((end - start).max()))]
+
+
+def _taps(x, axis, out_size, scale, mode, align_corners):
+    """PyTorch's (source indices, weights) pairs resampling ``x`` along ``axis``,
+    or None where its kernel copies."""
     in_size = x.shape[axis]
     if mode in ("nearest", "nearest-exact"):
         idx = _nearest_index(in_size, out_size, scale, mode == "nearest-exact",
                              mode == "nearest" and x.ndim == 4)
         if out_size == in_size and np.array_equal(idx, np.arange(in_size)):
-            return x
-        taps = [(idx, np.ones(out_size, dtype=x.dtype))]
-    elif out_size == in_size:     # PyTorch's kernel copies (weights 1 and 0)
+            return None
+        return [(idx, np.ones(out_size, dtype=x.dtype))]
+    if mode == "area":
+        return None if out_size == in_size else _area_weights(in_size, out_size, x.dtype)
+    if mode == "bicubic":
+        return _cubic_weights(in_size, out_size, scale, align_corners, x.dtype)
+    if out_size == in_size:     # PyTorch's linear kernels copy (weights 1 and 0)
+        return None
+    i0, i1, l0, l1 = _linear_weights(in_size, out_size, scale, align_corners, x.dtype)
+    return [(i0, l0), (i1, l1)]
+
+
+def _resize_axis(x, axis, taps):
+    """Apply the resampling ``taps`` along ``axis``: one matmul with the (out, in)
+    interpolation matrix for finite float input (fast in both passes), gathers
+    otherwise (a zero weight times an infinite value is NaN, as in PyTorch)."""
+    if taps is None:
         return x
-    else:
-        i0, i1, l0, l1 = _linear_weights(in_size, out_size, scale, align_corners, x.dtype)
-        taps = [(i0, l0), (i1, l1)]
+    out_size = len(taps[0][0])
     if x.dtype.kind == "f" and np.isfinite(x.data).all():
-        matrix = np.zeros((out_size, in_size), dtype=x.dtype)
+        matrix = np.zeros((out_size, x.shape[axis]), dtype=x.dtype)
         for idx, w in taps:
             np.add.at(matrix, (np.arange(out_size), idx), w)
         return ops.moveaxis(ops.matmul(ops.moveaxis(x, axis, -1), matrix.T), -1, axis)
-    if len(taps) == 1:
+    if len(taps) == 1 and np.all(taps[0][1] == 1):
         return _take_axis(x, axis, taps[0][0])
     wshape = (out_size,) + (1,) * (x.ndim - axis - 1)
     with np.errstate(invalid="ignore"):     # 0 * inf is NaN, as in PyTorch
@@ -1196,13 +1242,13 @@ def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corne
     """Resize the spatial dimensions of ``input`` (N, C, *spatial) to ``size``
     or by ``scale_factor`` (one value or one per spatial dimension).
 
-    Modes: ``'nearest'`` and ``'nearest-exact'`` (3-D, 4-D and 5-D input),
-    ``'linear'`` (3-D), ``'bilinear'`` (4-D) and ``'trilinear'`` (5-D), with
-    ``align_corners`` True or False.  Source indices and weights follow
-    PyTorch's CPU kernels exactly, including the use of ``scale_factor``
-    itself (not in/out sizes) unless ``recompute_scale_factor=True``.
-    ``'bicubic'``, ``'area'``, ``'lanczos'`` and ``antialias=True`` raise
-    NotImplementedError in yaae; argument errors are PyTorch's.
+    Modes: ``'nearest'``, ``'nearest-exact'`` and ``'area'`` (3-D, 4-D and 5-D
+    input), ``'linear'`` (3-D), ``'bilinear'`` and ``'bicubic'`` (4-D) and
+    ``'trilinear'`` (5-D), with ``align_corners`` True or False.  Source
+    indices and weights follow PyTorch's CPU kernels exactly, including the use
+    of ``scale_factor`` itself (not in/out sizes) unless
+    ``recompute_scale_factor=True``.  ``'lanczos'`` and ``antialias=True``
+    raise NotImplementedError in yaae; argument errors are PyTorch's.
 
     >>> x = ya.Tensor(np.arange(4.).reshape(1, 1, 2, 2))
     >>> F.interpolate(x, scale_factor=2, mode="bilinear").shape
@@ -1220,16 +1266,19 @@ def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corne
     if antialias and not (mode in ("bilinear", "bicubic", "lanczos") and nd == 4):
         raise ValueError("Anti-alias option is restricted to bilinear, bicubic, and lanczos "
                          "modes and requires a 4-D tensor as input")
-    supported = ((mode in ("nearest", "nearest-exact") and nd in (3, 4, 5))
-                 or _LINEAR_NDIM.get(mode) == nd)
+    supported = ((mode in ("nearest", "nearest-exact", "area") and nd in (3, 4, 5))
+                 or _LINEAR_NDIM.get(mode) == nd or (mode == "bicubic" and nd == 4))
     if not supported and nd in (3, 4, 5):
         if mode in _LINEAR_NDIM:
             raise NotImplementedError(f"Got {nd}D input, but {mode} mode needs "
                                       f"{_LINEAR_NDIM[mode]}D input")
-        if mode in ("area", "bicubic", "lanczos"):
-            raise NotImplementedError(
-                f"interpolate: mode={mode!r} is not implemented in yaae; use 'nearest', "
-                f"'nearest-exact', 'linear' (3-D), 'bilinear' (4-D) or 'trilinear' (5-D)")
+        if mode == "lanczos" and nd == 4:
+            if align_corners:
+                raise ValueError("Lanczos mode does not support align_corners=True")
+            if not antialias:
+                raise ValueError("Lanczos mode requires antialias=True")
+            raise NotImplementedError("interpolate: mode='lanczos' (antialias=True) is not "
+                                      "implemented in yaae; use 'bicubic' or 'bilinear'")
     if not supported:
         raise NotImplementedError(
             f"Input Error: Only 3D, 4D and 5D input Tensors supported (got {nd}D) for the "
@@ -1249,8 +1298,8 @@ def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corne
                            f"({fmt(in_sizes)}){sep}output ({fmt(out_sizes)})")
     out = input
     for i, n in enumerate(out_sizes):
-        out = _resize_axis(out, i + 2, n, None if scales is None else scales[i], mode,
-                           align_corners)
+        out = _resize_axis(out, i + 2, _taps(out, i + 2, n, None if scales is None else
+                                             scales[i], mode, align_corners))
     return out
 
 
