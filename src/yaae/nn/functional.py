@@ -1101,30 +1101,10 @@ def _nearest_index(in_size, out_size, scale, exact, shortcuts):
     return np.minimum(src.astype(np.int64), in_size - 1)
 
 
-def _linear_weights(in_size, out_size, scale, align_corners, dtype):
-    """PyTorch's linear-interpolation indices ``i0, i1`` and weights ``l0, l1``
-    (computed in the input's float type, as its kernel)."""
-    ft = np.dtype(dtype).type
-    dst = np.arange(out_size).astype(dtype)
-    if align_corners:
-        s = ft(in_size - 1) / ft(out_size - 1) if out_size > 1 else ft(0)
-        real = s * dst
-    else:
-        if scale is not None and scale > 0:
-            s = ft(1.0 / scale)
-        else:
-            s = ft(in_size) / ft(out_size)
-        real = np.maximum(s * (dst + ft(0.5)) - ft(0.5), ft(0))
-    i0 = np.minimum(np.floor(real.astype(np.float32)).astype(np.int64), in_size - 1)
-    l1 = np.clip(real - i0.astype(dtype), ft(0), ft(1)).astype(dtype)
-    i1 = i0 + (i0 < in_size - 1)
-    return i0, i1, (ft(1) - l1).astype(dtype), l1
-
-
-def _cubic_weights(in_size, out_size, scale, align_corners, dtype):
-    """PyTorch's bicubic taps (A = -0.75): indices clamped into the input; source
-    positions in the input's float type, weights in float64 (PyTorch's float32
-    results agree with float64 weights, not with float32 ones)."""
+def _source_index(in_size, out_size, scale, align_corners, dtype, cubic=False):
+    """PyTorch's source position of each output index, split into an integer
+    index ``i0`` and a fraction ``t`` in [0, 1] (its area_pixel_compute_source_index
+    and guard_index_and_lambda, in the input's float type)."""
     ft = np.dtype(dtype).type
     dst = np.arange(out_size).astype(dtype)
     if align_corners:
@@ -1132,9 +1112,27 @@ def _cubic_weights(in_size, out_size, scale, align_corners, dtype):
         real = s * dst
     else:
         s = ft(1.0 / scale) if scale is not None and scale > 0 else ft(in_size) / ft(out_size)
-        real = s * (dst + ft(0.5)) - ft(0.5)           # not clamped at 0 for cubic
+        real = s * (dst + ft(0.5)) - ft(0.5)
+        if not cubic:
+            real = np.maximum(real, ft(0))
     i0 = np.minimum(np.floor(real.astype(np.float32)).astype(np.int64), in_size - 1)
-    t = np.clip(real - i0.astype(dtype), ft(0), ft(1)).astype(np.float64)
+    return i0, np.clip(real - i0.astype(dtype), ft(0), ft(1)).astype(dtype)
+
+
+def _linear_weights(in_size, out_size, scale, align_corners, dtype):
+    """PyTorch's linear-interpolation indices ``i0, i1`` and weights ``l0, l1``
+    (computed in the input's float type, as its kernel)."""
+    i0, l1 = _source_index(in_size, out_size, scale, align_corners, dtype)
+    i1 = i0 + (i0 < in_size - 1)
+    return i0, i1, (np.dtype(dtype).type(1) - l1).astype(dtype), l1
+
+
+def _cubic_weights(in_size, out_size, scale, align_corners, dtype):
+    """PyTorch's bicubic taps (A = -0.75): indices clamped into the input; source
+    positions in the input's float type, weights in float64 (PyTorch's float32
+    results agree with float64 weights, not with float32 ones)."""
+    i0, t = _source_index(in_size, out_size, scale, align_corners, dtype, cubic=True)
+    t = t.astype(np.float64)
     A = -0.75
 
     def near(x):            # |x| <= 1
