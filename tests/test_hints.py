@@ -47,8 +47,6 @@ def test_hinted_yaae_names_exist():
         for ref in re.findall(r"\bya\.([A-Za-z_][\w.]*)", hint):
             obj = ya
             for part in ref.split("."):
-                if part == "tree_util" and not hasattr(ya, "tree_util"):
-                    break
                 obj = getattr(obj, part)
 
 

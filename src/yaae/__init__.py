@@ -21,6 +21,7 @@ from .random import manual_seed
 from . import nn, optim, data
 from .io import save, load
 from . import viz
+from . import autograd, tree_util
 
 
 def __getattr__(name):

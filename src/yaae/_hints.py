@@ -18,8 +18,6 @@ HINTS = {
            "ya.stop_gradient for lax.stop_gradient",
     "tree_map": "ya.tree_util.tree_map",
     "tree_leaves": "ya.tree_util.tree_leaves",
-    "tree_util": "JAX-style pytree functions are ya.tree_util.* where available; the transforms "
-                 "already accept nested tuples/lists/dicts",
     "numpy": "ya itself has NumPy's names (ya.sin, ya.sum, ya.linalg.svd); for a Tensor's values "
              "use t.numpy() or t.data",
     # PyTorch
@@ -43,8 +41,7 @@ HINTS = {
     "masked_fill": "ya.where(mask, value, x)",
     "repeat_interleave": "ya.repeat(x, repeats, axis=dim) (NumPy's repeat; torch's Tensor.repeat "
                          "is ya.tile)",
-    "set_grad_enabled": "ya.no_grad() / ya.enable_grad() (context managers and decorators)",
-    "autograd": "x.backward() for .grad, or the transforms ya.grad, ya.vjp, ya.jacrev",
+    "set_grad_enabled": "ya.autograd.set_grad_enabled(mode), or ya.no_grad() / ya.enable_grad()",
     "func": "torch.func's transforms are at the top level: ya.grad, ya.vjp, ya.jvp, ya.jacrev, "
             "ya.jacfwd, ya.hessian",
     "rsqrt": "1 / ya.sqrt(x)",

@@ -1248,7 +1248,8 @@ def backward_sweep(roots, grads, inputs=None, retain_graph=False,
                 if ks is not None:
                     for k in ks:
                         found[k] = g
-                    continue
+                    if min_seq is not None and node.seq >= min_seq:
+                        continue    # the oldest input: nothing it leads to is asked for
             raw = node.raw
             if raw is None:
                 _released(node)
@@ -1707,20 +1708,26 @@ class Tensor:
         """
         self.grad = None
 
-    def backward(self, grad=None, retain_graph=False, create_graph=False):
+    def backward(self, grad=None, retain_graph=False, create_graph=False, inputs=None):
         """Accumulate d(self)/d(leaf) · grad into every leaf's ``.grad``.
 
-        ``backward(grad=None, retain_graph=False, create_graph=False)``, as PyTorch.
+        ``backward(grad=None, retain_graph=False, create_graph=False, inputs=None)``,
+        as PyTorch.
 
         ``grad`` is required unless the tensor has one element (then it is 1).  The
         graph is freed unless ``retain_graph``; ``create_graph=True`` records the
         backward pass itself, so ``.grad`` is differentiable (double backward).
+        With ``inputs`` (Tensors), only their ``.grad`` is accumulated
+        (``ya.autograd.backward``).
 
         >>> x = ya.tensor([1.0, 2.0], requires_grad=True)
         >>> (x ** 2).sum().backward()
         >>> x.grad
         tensor([2., 4.], dtype=float64)
         """
+        if inputs is not None:
+            from .autograd import backward
+            return backward(self, grad, retain_graph or None, create_graph, inputs=inputs)
         if not self.requires_grad:
             raise RuntimeError(
                 f"backward: element 0 of tensors does not require grad and does not "

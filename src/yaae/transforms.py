@@ -23,48 +23,10 @@ import numpy as np
 
 from .tensor import (Tensor, GradNode, Primitive, _wrap, _st, _level_ids, _seq, backward_sweep,
                      get_default_dtype, _LEVEL_INFO, _FRESH)
+from . import tree_util
 
 __all__ = ["grad", "value_and_grad", "vjp", "jvp", "jacrev", "jacfwd", "jacobian",
            "hessian", "hvp"]
-
-
-# ---- pytrees -----------------------------------------------------------------------------
-def tree_flatten(x):
-    """Flatten nested tuples/lists/dicts: (leaves, treedef)."""
-    if isinstance(x, (tuple, list)):
-        leaves, defs = [], []
-        for v in x:
-            lv, d = tree_flatten(v)
-            leaves += lv
-            defs.append((len(lv), d))
-        return leaves, (type(x), defs)
-    if isinstance(x, dict):
-        keys = list(x.keys())
-        leaves, defs = [], []
-        for k in keys:
-            lv, d = tree_flatten(x[k])
-            leaves += lv
-            defs.append((len(lv), d))
-        return leaves, (dict, keys, defs)
-    return [x], None
-
-
-def tree_unflatten(leaves, tree):
-    if tree is None:
-        return leaves[0]
-    if tree[0] is dict:
-        _, keys, defs = tree
-        out, i = {}, 0
-        for k, (n, d) in zip(keys, defs):
-            out[k] = tree_unflatten(leaves[i:i + n], d)
-            i += n
-        return out
-    typ, defs = tree
-    out, i = [], 0
-    for n, d in defs:
-        out.append(tree_unflatten(leaves[i:i + n], d))
-        i += n
-    return typ(out) if typ in (tuple, list) else typ(*out)
 
 
 # ---- bookkeeping -----------------------------------------------------------------------------
@@ -112,6 +74,21 @@ def _check_outputs(who, outs):
                             f"{' (did it forget a return?)' if o is None else ''}")
         if isinstance(o, np.ndarray) and o.dtype.kind not in "biufc":
             raise TypeError(f"{who}: the function returned an array of dtype {o.dtype}")
+
+
+def tree_flatten(x):
+    """``ya.tree_util.tree_flatten`` (JAX's rules: dict keys sorted, named
+    tuples are nodes), except that None is a leaf here, not an empty subtree:
+    a None among a transform's inputs or results is reported as an error (a
+    forgotten return, a missing value), not silently skipped."""
+    return tree_util._flatten_none_leaf(x)
+
+
+def _flatten_result(who, res):
+    """The leaves and treedef of a transformed function's result, checked."""
+    outs, otree = tree_flatten(res)
+    _check_outputs(who, outs)
+    return outs, otree
 
 
 def _traced(x):
@@ -261,11 +238,10 @@ def vjp(f, *primals, has_aux=False):
     xs = [_rev_input(p) for p in flat]
     from .tensor import enable_grad
     with _Depth(), enable_grad():
-        res = f(*tree_unflatten(xs, tree))
+        res = f(*tree.unflatten(xs))
     if has_aux:
         res, aux = res
-    outs, otree = tree_flatten(res)
-    _check_outputs("vjp", outs)
+    outs, otree = _flatten_result("vjp", res)
     outs_t = [o if isinstance(o, Tensor) else _wrap(_as_float_array(o)) for o in outs]
     if _held.lists:
         _hold(outs_t)
@@ -302,9 +278,9 @@ def vjp(f, *primals, has_aux=False):
             if g is None:
                 g = np.zeros_like(x.data)
             res.append(_out(g, mode))
-        return tuple(tree_unflatten(res, tree))
+        return tuple(tree.unflatten(res))
 
-    out = tree_unflatten([_out(o, raw) for o in outs_t], otree)
+    out = otree.unflatten([_out(o, raw) for o in outs_t])
     if has_aux:
         return out, vjp_fn, _aux_out(aux, raw)
     return out, vjp_fn
@@ -486,7 +462,7 @@ def _run_fwd(f, flat_p, tree, flat_t, start):
         _held.lists.append(held)
         try:
             with _Depth():
-                res = f(*tree_unflatten(xs, tree))
+                res = f(*tree.unflatten(xs))
         finally:
             _st.fwd = prev
             _held.lists.pop()
@@ -529,8 +505,7 @@ def jvp(f, primals, tangents, has_aux=False):
     level, res, held, recorded = _run_fwd(f, flat_p, tree, flat_t, start)
     if has_aux:
         res, aux = res
-    outs, otree = tree_flatten(res)
-    _check_outputs("jvp", outs)
+    outs, otree = _flatten_result("jvp", res)
     if raw != KEEP and _closed_over(outs + [o._tan.get(level) for o in outs
                                             if isinstance(o, Tensor) and o._tan]):
         raw = KEEP
@@ -554,7 +529,7 @@ def jvp(f, primals, tangents, has_aux=False):
             t_out.append(_out(np.zeros_like(a), raw))
     if raw == KEEP or has_aux or recorded:
         _release_level(outs + held + (tree_flatten(aux)[0] if has_aux else []), level, start)
-    result = tree_unflatten(p_out, otree), tree_unflatten(t_out, otree)
+    result = otree.unflatten(p_out), otree.unflatten(t_out)
     if has_aux:
         return result + (_aux_out(aux, raw),)
     return result
@@ -596,12 +571,11 @@ def _jacrev_run(f, args, kwargs, argnums, has_aux):
     xs = [_rev_input(p) for p in flat]
     from .tensor import enable_grad
     with _Depth(), enable_grad():
-        res = g(*tree_unflatten(xs, tree))
+        res = g(*tree.unflatten(xs))
     aux = None
     if has_aux:
         res, aux = res
-    outs, otree = tree_flatten(res)
-    _check_outputs("jacrev", outs)
+    outs, otree = _flatten_result("jacrev", res)
     if _held.lists:
         _hold(outs)
     return single, raw, flat, tree, xs, outs, otree, has_aux, aux
@@ -636,9 +610,8 @@ def _jacrev_finish(run, holomorphic):
                 # the seed, or a view of it or of a factor matmul did not multiply by it
                 gx = gx.copy() if type(gx) is np.ndarray else ops.multiply(gx, 1)
             jacs.append(_out(gx if scalar else ops.reshape(gx, o.shape + x.shape), raw))
-        per_out.append(tree_unflatten(jacs, tree))
-    out = tree_unflatten(per_out, otree)
-    out = _unwrap_single(out, single, otree)
+        per_out.append(tree.unflatten(jacs))
+    out = otree.unflatten([p[0] if single else p for p in per_out])
     return (out, _aux_out(aux, raw)) if has_aux else out
 
 
@@ -672,17 +645,7 @@ def _aux_out(aux, raw):
     if raw != RAW:
         return aux
     leaves, tree = tree_flatten(aux)
-    return tree_unflatten([np.asarray(l.data) if isinstance(l, Tensor) else l for l in leaves], tree)
-
-
-def _unwrap_single(v, single, t):
-    """Per output leaf, drop the argnums-tuple level when argnums was an int.
-    (Plain recursion: a nested recursive closure is a reference cycle.)"""
-    if t is None:
-        return v[0] if single else v
-    if t[0] is dict:
-        return {k: _unwrap_single(v[k], single, d) for k, (_, d) in zip(t[1], t[2])}
-    return t[0](_unwrap_single(vi, single, d) for vi, (_, d) in zip(v, t[1]))
+    return tree.unflatten([np.asarray(l.data) if isinstance(l, Tensor) else l for l in leaves])
 
 
 def jacfwd(f, argnums=0, has_aux=False, holomorphic=False):
@@ -721,8 +684,7 @@ def jacfwd(f, argnums=0, has_aux=False, holomorphic=False):
             level, res, held, recorded = _run_fwd(g, flat, tree, tans, start)
             if has_aux:
                 res, aux = res
-            outs, otree = tree_flatten(res)
-            _check_outputs("jacfwd", outs)
+            outs, otree = _flatten_result("jacfwd", res)
             if k == 0:
                 _check_complex("jacfwd", flat, outs, holomorphic)
             jl = []
@@ -746,9 +708,8 @@ def jacfwd(f, argnums=0, has_aux=False, holomorphic=False):
         per_out = []
         n_out = len(per_in[0]) if per_in else 0
         for oi in range(n_out):
-            per_out.append(tree_unflatten([per_in[k][oi] for k in range(len(flat))], tree))
-        out = tree_unflatten(per_out, otree)
-        out = _unwrap_single(out, single, otree)
+            per_out.append(tree.unflatten([per_in[k][oi] for k in range(len(flat))]))
+        out = otree.unflatten([p[0] if single else p for p in per_out])
         return (out, _aux_out(aux, raw)) if has_aux else out
     return jf
 

@@ -3,8 +3,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from .adamax import _ElementwiseOptimizer, _as_real, _weight_decay
-from .optimizer import _check_no_unsupported
+from .adam import _weight_decay
+from .adamax import _ElementwiseOptimizer
+from .optimizer import _as_real, _check_no_unsupported
 
 __all__ = ["Adadelta"]
 

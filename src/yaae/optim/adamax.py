@@ -1,59 +1,14 @@
 """Adamax, as ``torch.optim.Adamax``, and the pieces the element-wise
-optimizers Adadelta, Adamax, NAdam and RAdam share (argument checks, the
-per-parameter step loop, weight decay, complex parameters)."""
+optimizers Adadelta, Adamax, NAdam and RAdam share (the per-parameter step
+loop)."""
 from __future__ import annotations
 
 import numpy as np
 
-from .adam import _lerp_
-from .optimizer import Optimizer, _check_no_unsupported
+from .adam import _check_adam_args, _lerp_, _weight_decay
+from .optimizer import Optimizer, _as_real
 
 __all__ = ["Adamax"]
-
-
-def _check_adam_args(lr, betas, eps, weight_decay, capturable, differentiable, foreach=None):
-    """torch's ValueErrors for an Adam-style optimizer's hyperparameters, and
-    the NotImplementedError for flags yaae does not support."""
-    if not 0.0 <= lr:
-        raise ValueError(f"Invalid learning rate: {lr}")
-    if not 0.0 <= eps:
-        raise ValueError(f"Invalid epsilon value: {eps}")
-    if not 0.0 <= betas[0] < 1.0:
-        raise ValueError(f"Invalid beta parameter at index 0: {betas[0]}")
-    if not 0.0 <= betas[1] < 1.0:
-        raise ValueError(f"Invalid beta parameter at index 1: {betas[1]}")
-    if not 0.0 <= weight_decay:
-        raise ValueError(f"Invalid weight_decay value: {weight_decay}")
-    _check_no_unsupported(foreach, False, capturable, differentiable)
-
-
-def _as_real(a):
-    """A complex array as a real view with a trailing axis of 2 (torch's
-    ``view_as_real``); a real array unchanged.  Complex parameters are
-    optimized as pairs of real numbers, as torch does."""
-    return a[..., None].view(a.real.dtype) if np.iscomplexobj(a) else a
-
-
-def _weight_decay(pd, g, group, decoupled=False):
-    """torch's weight decay: ``p *= 1 - lr * wd`` (decoupled, in place) or
-    ``g + wd * p`` (L2); returns the gradient to use."""
-    weight_decay = float(group["weight_decay"])
-    if weight_decay != 0:
-        if decoupled:
-            np.multiply(pd, 1 - float(group["lr"]) * weight_decay, out=pd)
-        else:
-            g = g + weight_decay * pd
-    return g
-
-
-def _moments(group, exp_avg, exp_avg_sq, g):
-    """Adam's moment updates in place: ``m = lerp(m, g, 1 - beta1)``,
-    ``v = beta2 * v + (1 - beta2) * g * g``; returns ``(beta1, beta2)``."""
-    beta1, beta2 = (float(b) for b in group["betas"])
-    _lerp_(exp_avg, g, 1 - beta1)
-    np.multiply(exp_avg_sq, beta2, out=exp_avg_sq)
-    np.add(exp_avg_sq, (1 - beta2) * g * g, out=exp_avg_sq)
-    return beta1, beta2
 
 
 class _ElementwiseOptimizer(Optimizer):

@@ -10,8 +10,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..tensor import enable_grad, mark_modified
-from .adamax import _as_real
-from .optimizer import Optimizer
+from .optimizer import Optimizer, _as_real, _grad_array
 
 __all__ = ["LBFGS"]
 
@@ -192,7 +191,7 @@ class LBFGS(Optimizer):
             if p.grad is None:
                 views.append(np.zeros(_as_real(pd).size, dtype=pd.real.dtype))
             else:
-                views.append(_as_real(np.asarray(p.grad.data, dtype=pd.dtype)).reshape(-1))
+                views.append(_as_real(_grad_array(pd, p.grad.data)).reshape(-1))
         return np.concatenate(views)
 
     def _add_grad(self, step_size, update):

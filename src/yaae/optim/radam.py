@@ -3,7 +3,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from .adamax import _ElementwiseOptimizer, _as_real, _check_adam_args, _moments, _weight_decay
+from .adam import _check_adam_args, _moments, _weight_decay
+from .adamax import _ElementwiseOptimizer
+from .optimizer import _as_real
 
 __all__ = ["RAdam"]
 

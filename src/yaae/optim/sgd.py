@@ -19,7 +19,8 @@ class SGD(Optimizer):
         g = g + momentum * b  (nesterov)  or  g = b   (if momentum)
         p = p - lr * g
 
-    State: ``'momentum_buffer'`` (only when momentum != 0).
+    State: ``'momentum_buffer'`` (only when momentum != 0).  The update is
+    linear, so complex parameters need no special handling (torch's result).
 
     Example::
 
