@@ -3,14 +3,16 @@
 
 Wherever NumPy accepts an array-like, these accept nested lists and tuples
 holding Tensors too, and keep their gradients (``ya.mean([a, b])`` stacks
-``a`` and ``b`` differentiably first).
+``a`` and ``b`` differentiably first).  PyTorch's keywords ``dim=`` and
+``keepdim=`` are accepted wherever NumPy's ``axis=`` and ``keepdims=`` are
+(``registry.keyword_call``).
 """
 import functools
 
 import numpy as np
 
 from . import ops
-from .ops.registry import OPS, NONDIFF
+from .ops.registry import OPS, NONDIFF, keyword_call
 from .ops.docs import op_doc, nondiff_doc
 from .ops.composite import from_nested, has_tensor
 from .tensor import Tensor, Primitive, _wrap, get_default_dtype
@@ -27,12 +29,15 @@ def _as_public(out):
     return _wrap(np.asarray(out))
 
 
-def _public(fn, seq=()):
+def _public(fn, seq=(), name=None, op=None):
     """``fn`` returning Tensors, with nested lists of Tensors among its
     positional arguments turned into Tensors (``seq``: the positions that
-    are sequences of arrays, such as concatenate's first).  An elementwise
-    primitive of one argument given one Tensor goes straight to its hot path."""
+    are sequences of arrays, such as concatenate's first), and PyTorch's
+    keywords accepted (``op``'s PyTorch form: see ``registry.pytorch_form``).
+    An elementwise primitive of one argument given one Tensor goes straight
+    to its hot path."""
     m1 = fn.m1 if isinstance(fn, Primitive) and fn.bcast and len(fn.vjps) == 1 else None
+    call = keyword_call(fn, name or fn.__name__, op)
 
     @functools.wraps(fn)
     def f(*args, **kw):
@@ -44,8 +49,18 @@ def _public(fn, seq=()):
                 args = tuple([_seq_arg(a) if i in seq else from_nested(a)
                               for i, a in enumerate(args)])
                 break
-        out = fn(*args, **kw)
+        out = call(args, kw) if kw else fn(*args)
         return out if out.__class__ is Tensor else _as_public(out)
+    return f
+
+
+def _keywords(fn, name):
+    """``fn`` accepting PyTorch's ``dim=``/``keepdim=`` as well."""
+    call = keyword_call(fn, name)
+
+    @functools.wraps(fn)
+    def f(*args, **kw):
+        return call(args, kw) if kw else fn(*args)
     return f
 
 
@@ -61,9 +76,12 @@ def namespace(module):
     out = {}
     for op in OPS.values():
         if op.module == module:
-            f = _public(op.fn, op.seq)
+            out[op.name] = f = _public(op.fn, op.seq, op.name, op)
             f.__doc__ = op_doc(op)
-            for name in (op.name,) + op.aliases:
+            for name in op.aliases:     # NumPy's meaning only (ya.amax, as torch.amax)
+                if op.torch is not None:
+                    f = _public(op.fn, op.seq, name)
+                    f.__doc__ = op_doc(op)
                 out[name] = f
     return out
 
@@ -74,7 +92,7 @@ globals().update(_NS)
 # non-differentiable functions: run on the data, return Tensors
 for _f, _n in NONDIFF.items():
     if _n is not None:
-        _NS[_n] = globals()[_n] = getattr(ops, _n)
+        _NS[_n] = globals()[_n] = _keywords(getattr(ops, _n), _n)
         _NS[_n].__doc__ = nondiff_doc(_n, _f)
 
 

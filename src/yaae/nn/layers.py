@@ -3,6 +3,7 @@ constructor signatures, parameter shapes, default initialisation and reprs."""
 import math
 import numbers
 import operator
+import warnings
 from collections import OrderedDict
 from itertools import islice
 
@@ -30,6 +31,28 @@ def _dtype(dtype):
 
 def _empty(shape, dtype):
     return Parameter(np.empty(shape, dtype=_dtype(dtype)))
+
+
+def _affine_parameters(module, shape, affine, bias, dtype):
+    """Register ``weight`` (and ``bias``, unless ``bias=False``) of ``shape``,
+    or None for both when not ``affine`` (normalisation layers)."""
+    if affine:
+        module.weight = _empty(shape, dtype)
+        if bias:
+            module.bias = _empty(shape, dtype)
+        else:
+            module.register_parameter("bias", None)
+    else:
+        module.register_parameter("weight", None)
+        module.register_parameter("bias", None)
+
+
+def _reset_affine(module):
+    """Weight to ones and bias to zeros, where they exist."""
+    if module.weight is not None:
+        init.ones_(module.weight)
+    if module.bias is not None:
+        init.zeros_(module.bias)
 
 
 # ---- basic layers ---------------------------------------------------------------------------
@@ -114,15 +137,7 @@ class _NormBase(Module):
         self.affine = affine
         self.track_running_stats = track_running_stats
         dt = _dtype(dtype)
-        if affine:
-            self.weight = Parameter(np.empty((num_features,), dtype=dt))
-            if bias:
-                self.bias = Parameter(np.empty((num_features,), dtype=dt))
-            else:
-                self.register_parameter("bias", None)
-        else:
-            self.register_parameter("weight", None)
-            self.register_parameter("bias", None)
+        _affine_parameters(self, (num_features,), affine, bias, dt)
         if track_running_stats:
             self.register_buffer("running_mean", Tensor(np.zeros(num_features, dtype=dt), dtype=dt))
             self.register_buffer("running_var", Tensor(np.ones(num_features, dtype=dt), dtype=dt))
@@ -144,10 +159,7 @@ class _NormBase(Module):
     def reset_parameters(self):
         """Reset the running statistics, and the affine weight to 1 and bias to 0."""
         self.reset_running_stats()
-        if self.affine:
-            init.ones_(self.weight)
-            if self.bias is not None:
-                init.zeros_(self.bias)
+        _reset_affine(self)
 
     def _check_input_dim(self, input):
         raise NotImplementedError
@@ -268,27 +280,12 @@ class LayerNorm(Module):
                                       for s in normalized_shape)
         self.eps = eps
         self.elementwise_affine = elementwise_affine
-        dt = _dtype(dtype)
-        if elementwise_affine:
-            self.weight = Parameter(np.empty(self.normalized_shape, dtype=dt))
-            if bias:
-                self.bias = Parameter(np.empty(self.normalized_shape, dtype=dt))
-            else:
-                self.register_parameter("bias", None)
-        else:
-            self.register_parameter("weight", None)
-            self.register_parameter("bias", None)
+        _affine_parameters(self, self.normalized_shape, elementwise_affine, bias, dtype)
         self.reset_parameters()
 
     def reset_parameters(self):
-        """Weight 1 and bias 0, as PyTorch.
-
-        Weight 1 and bias 0 (the affine parameters), as PyTorch.
-        """
-        if self.elementwise_affine:
-            init.ones_(self.weight)
-            if self.bias is not None:
-                init.zeros_(self.bias)
+        """Weight 1 and bias 0 (the affine parameters), as PyTorch."""
+        _reset_affine(self)
 
     def forward(self, input):
         return F.layer_norm(input, self.normalized_shape, self.weight, self.bias, self.eps)
@@ -1130,3 +1127,260 @@ class KLDivLoss(_Loss):
 
     def forward(self, input, target):
         return F.kl_div(input, target, reduction=self.reduction, log_target=self.log_target)
+
+
+# ---- normalisation, resizing, channel dropout and similarity (issue #11) -------------------
+__all__ += ["GroupNorm", "InstanceNorm1d", "InstanceNorm2d", "InstanceNorm3d", "Upsample",
+            "UpsamplingNearest2d", "UpsamplingBilinear2d", "PixelShuffle", "PixelUnshuffle",
+            "Dropout1d", "Dropout2d", "CosineSimilarity"]
+
+
+class GroupNorm(Module):
+    """Group normalisation (``F.group_norm``) of (N, C, *) inputs: the
+    ``num_channels`` channels are split into ``num_groups`` groups, each
+    normalised over its channels and positions; ``affine`` adds a
+    per-channel ``weight`` (ones) and ``bias`` (zeros).  PyTorch's signature,
+    parameters and errors.
+
+    >>> m = nn.GroupNorm(2, 4)
+    >>> m(ya.Tensor(np.random.randn(3, 4, 5))).shape
+    (3, 4, 5)
+    """
+
+    def __init__(self, num_groups, num_channels, eps=1e-5, affine=True, device=None,
+                 dtype=None, *, bias=True):
+        super().__init__()
+        if num_channels % num_groups != 0:
+            raise ValueError(f"num_channels ({num_channels}) must be divisible by num_groups "
+                             f"({num_groups})")
+        self.num_groups = num_groups
+        self.num_channels = num_channels
+        self.eps = eps
+        self.affine = affine
+        _affine_parameters(self, (num_channels,), affine, bias, dtype)
+        self.reset_parameters()
+
+    def reset_parameters(self):
+        """Weight to ones, bias to zeros (when ``affine``)."""
+        _reset_affine(self)
+
+    def forward(self, input):
+        """``F.group_norm(input, num_groups, weight, bias, eps)``."""
+        return F.group_norm(input, self.num_groups, self.weight, self.bias, self.eps)
+
+    def extra_repr(self):
+        """The constructor arguments shown by ``repr`` (PyTorch's format)."""
+        return ("{num_groups}, {num_channels}, eps={eps}, affine={affine}, "
+                "bias={use_bias}".format(**self.__dict__, use_bias=self.bias is not None))
+
+
+class _InstanceNorm(_NormBase):
+    """Instance normalisation; subclasses give the unbatched rank."""
+    _no_batch_dim = None
+
+    def __init__(self, num_features, eps=1e-5, momentum=0.1, affine=False,
+                 track_running_stats=False, device=None, dtype=None, *, bias=True):
+        super().__init__(num_features, eps, momentum, affine, track_running_stats, device,
+                         dtype, bias=bias)
+
+    def _check_input_dim(self, input):
+        nd = self._no_batch_dim
+        if input.ndim not in (nd, nd + 1):
+            raise ValueError(f"expected {nd}D or {nd + 1}D input (got {input.ndim}D input)")
+
+    def forward(self, input):
+        """Normalise each channel of each sample; batch statistics in training
+        or without running statistics, the running ones otherwise."""
+        input = F._t(input)
+        self._check_input_dim(input)
+        feature_dim = input.ndim - self._no_batch_dim
+        if input.shape[feature_dim] != self.num_features:
+            if self.affine:
+                raise ValueError(f"expected input's size at dim={feature_dim} to match "
+                                 f"num_features ({self.num_features}), but got: "
+                                 f"{input.shape[feature_dim]}.")
+            warnings.warn(f"input's size at dim={feature_dim} does not match num_features. "
+                          f"You can silence this warning by not passing in num_features, "
+                          f"which is not used because affine=False", stacklevel=2)
+        unbatched = input.ndim == self._no_batch_dim
+        x = input.reshape((1,) + tuple(input.shape)) if unbatched else input
+        out = F.instance_norm(x, self.running_mean, self.running_var, self.weight, self.bias,
+                              self.training or not self.track_running_stats,
+                              self.momentum if self.momentum is not None else 0.0, self.eps)
+        return out.reshape(tuple(input.shape)) if unbatched else out
+
+
+class InstanceNorm1d(_InstanceNorm):
+    """Instance normalisation of (N, C, L) or unbatched (C, L) inputs: each
+    channel of each sample normalised over L.  PyTorch's defaults
+    (``affine=False``, ``track_running_stats=False``); with running stats, they
+    are updated in training and used in eval.
+
+    >>> nn.InstanceNorm1d(3)(ya.Tensor(np.random.randn(2, 3, 5))).shape
+    (2, 3, 5)
+    """
+    _no_batch_dim = 2
+
+
+class InstanceNorm2d(_InstanceNorm):
+    """Instance normalisation of (N, C, H, W) or unbatched (C, H, W) inputs:
+    each channel of each sample normalised over H, W.  PyTorch's defaults.
+
+    >>> nn.InstanceNorm2d(3, affine=True)(ya.Tensor(np.random.randn(2, 3, 4, 4))).shape
+    (2, 3, 4, 4)
+    """
+    _no_batch_dim = 3
+
+
+class InstanceNorm3d(_InstanceNorm):
+    """Instance normalisation of (N, C, D, H, W) or unbatched (C, D, H, W)
+    inputs: each channel of each sample normalised over D, H, W.
+
+    >>> nn.InstanceNorm3d(2)(ya.Tensor(np.random.randn(2, 2, 3, 3, 3))).shape
+    (2, 2, 3, 3, 3)
+    """
+    _no_batch_dim = 4
+
+
+class Upsample(Module):
+    """Resize by ``F.interpolate`` to ``size`` or by ``scale_factor`` with
+    ``mode`` ('nearest', 'nearest-exact', 'linear', 'bilinear', 'trilinear').
+    PyTorch's signature, attributes and repr.
+
+    >>> nn.Upsample(scale_factor=2, mode="bilinear")(ya.Tensor(np.ones((1, 1, 2, 2)))).shape
+    (1, 1, 4, 4)
+    """
+
+    def __init__(self, size=None, scale_factor=None, mode="nearest", align_corners=None,
+                 recompute_scale_factor=None):
+        super().__init__()
+        self.name = type(self).__name__
+        self.size = size
+        if isinstance(scale_factor, tuple):
+            self.scale_factor = tuple(float(factor) for factor in scale_factor)
+        else:
+            self.scale_factor = float(scale_factor) if scale_factor else None
+        self.mode = mode
+        self.align_corners = align_corners
+        self.recompute_scale_factor = recompute_scale_factor
+
+    def forward(self, input):
+        """``F.interpolate(input, size, scale_factor, mode, align_corners, ...)``."""
+        return F.interpolate(input, self.size, self.scale_factor, self.mode, self.align_corners,
+                             recompute_scale_factor=self.recompute_scale_factor)
+
+    def extra_repr(self):
+        """The constructor arguments shown by ``repr`` (PyTorch's format)."""
+        if self.scale_factor is not None:
+            info = "scale_factor=" + repr(self.scale_factor)
+        else:
+            info = "size=" + repr(self.size)
+        return info + ", mode=" + repr(self.mode)
+
+
+class UpsamplingNearest2d(Upsample):
+    """``Upsample(size, scale_factor, mode="nearest")`` (PyTorch's legacy name).
+
+    >>> nn.UpsamplingNearest2d(scale_factor=2)(ya.Tensor(np.ones((1, 1, 2, 2)))).shape
+    (1, 1, 4, 4)
+    """
+
+    def __init__(self, size=None, scale_factor=None):
+        super().__init__(size, scale_factor, mode="nearest")
+
+
+class UpsamplingBilinear2d(Upsample):
+    """``Upsample(size, scale_factor, mode="bilinear", align_corners=True)``
+    (PyTorch's legacy name; note align_corners=True).
+
+    >>> nn.UpsamplingBilinear2d(size=(3, 5))(ya.Tensor(np.ones((1, 1, 2, 2)))).shape
+    (1, 1, 3, 5)
+    """
+
+    def __init__(self, size=None, scale_factor=None):
+        super().__init__(size, scale_factor, mode="bilinear", align_corners=True)
+
+
+class PixelShuffle(Module):
+    """(*, C r², H, W) to (*, C, H r, W r) with ``r = upscale_factor``.
+
+    >>> nn.PixelShuffle(2)(ya.Tensor(np.ones((1, 4, 3, 3)))).shape
+    (1, 1, 6, 6)
+    """
+
+    def __init__(self, upscale_factor):
+        super().__init__()
+        self.upscale_factor = upscale_factor
+
+    def forward(self, input):
+        """``F.pixel_shuffle(input, upscale_factor)``."""
+        return F.pixel_shuffle(input, self.upscale_factor)
+
+    def extra_repr(self):
+        """The constructor arguments shown by ``repr`` (PyTorch's format)."""
+        return f"upscale_factor={self.upscale_factor}"
+
+
+class PixelUnshuffle(Module):
+    """(*, C, H r, W r) to (*, C r², H, W) with ``r = downscale_factor``.
+
+    >>> nn.PixelUnshuffle(2)(ya.Tensor(np.ones((1, 1, 6, 6)))).shape
+    (1, 4, 3, 3)
+    """
+
+    def __init__(self, downscale_factor):
+        super().__init__()
+        self.downscale_factor = downscale_factor
+
+    def forward(self, input):
+        """``F.pixel_unshuffle(input, downscale_factor)``."""
+        return F.pixel_unshuffle(input, self.downscale_factor)
+
+    def extra_repr(self):
+        """The constructor arguments shown by ``repr`` (PyTorch's format)."""
+        return f"downscale_factor={self.downscale_factor}"
+
+
+class Dropout1d(Dropout):
+    """Channel dropout (``F.dropout1d``) of (N, C, L) or (C, L) inputs in
+    training: whole channels zeroed with probability ``p``, the rest scaled by
+    1/(1-p); identity in eval.
+
+    >>> nn.Dropout1d(0.5).eval()(ya.Tensor(np.ones((2, 3, 4)))).shape
+    (2, 3, 4)
+    """
+
+    def forward(self, input):
+        """``F.dropout1d(input, p, training)``: whole channels zeroed in training."""
+        return F.dropout1d(input, self.p, self.training, self.inplace)
+
+
+class Dropout2d(Dropout):
+    """Channel dropout (``F.dropout2d``) of (N, C, H, W) inputs in training:
+    whole channels zeroed with probability ``p``, the rest scaled by 1/(1-p);
+    identity in eval.
+
+    >>> nn.Dropout2d(0.5).eval()(ya.Tensor(np.ones((2, 3, 4, 4)))).shape
+    (2, 3, 4, 4)
+    """
+
+    def forward(self, input):
+        """``F.dropout2d(input, p, training)``: whole channels zeroed in training."""
+        return F.dropout2d(input, self.p, self.training, self.inplace)
+
+
+class CosineSimilarity(Module):
+    """``F.cosine_similarity(x1, x2, dim, eps)`` as a module.
+
+    >>> nn.CosineSimilarity(dim=1)(ya.Tensor(np.ones((2, 3))), ya.Tensor(np.ones((2, 3)))).shape
+    (2,)
+    """
+
+    def __init__(self, dim=1, eps=1e-8):
+        super().__init__()
+        self.dim = dim
+        self.eps = eps
+
+    def forward(self, x1, x2):
+        """The cosine similarity of ``x1`` and ``x2`` along ``dim``."""
+        return F.cosine_similarity(x1, x2, self.dim, self.eps)
