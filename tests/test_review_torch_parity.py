@@ -991,3 +991,31 @@ def test_float32_mha_keeps_float32_with_yaae_default_float64_mask(need_weights):
     if need_weights:
         assert yw.dtype == np.float32
         close(yw, tw, np.float32)
+
+
+@pytest.mark.parametrize("kw", [dict(bias=False),
+                                dict(bias=False, add_bias_kv=True, batch_first=True),
+                                dict(kdim=3, vdim=5, batch_first=True, bias=False),
+                                dict(add_zero_attn=True, batch_first=True, dropout=0.3)],
+                         ids=str)
+def test_mha_option_combinations_eval_with_gradients(kw):
+    torch.manual_seed(0)
+    t, y = tnn.MultiheadAttention(6, 3, dtype=torch.float64, **kw), nn.MultiheadAttention(6, 3, **kw)
+    load(t, y)
+    t.eval()
+    y.eval()
+    bf = kw.get("batch_first", False)
+    q, k, v = (rnd(*((2, n, e) if bf else (n, 2, e)), seed=s) for s, (n, e) in
+               enumerate([(4, 6), (5, kw.get("kdim", 6)), (5, kw.get("vdim", 6))]))
+    kpm = np.zeros((2, 5), bool)
+    kpm[0, -1] = True
+    qt, qy = torch.tensor(q, requires_grad=True), ya.tensor(q, requires_grad=True)
+    to, tw = t(qt, torch.tensor(k), torch.tensor(v), key_padding_mask=torch.tensor(kpm))
+    yo, yw = y(qy, ya.tensor(k), ya.tensor(v), key_padding_mask=kpm)
+    close(yo, to)
+    close(yw, tw)
+    to.sum().backward()
+    yo.sum().backward()
+    close(qy.grad, qt.grad)
+    for p, pt in zip(y.parameters(), t.parameters()):
+        close(p.grad, pt.grad)
