@@ -348,3 +348,10 @@ def test_complex_x0_raises():
 def test_non_scalar_fun_raises():
     with pytest.raises(TypeError, match="scalar"):
         minimize(lambda x: x ** 2, np.ones(2))
+
+
+def test_without_scipy_says_how_to_install(monkeypatch):
+    import sys
+    monkeypatch.setitem(sys.modules, "scipy.optimize", None)
+    with pytest.raises(ImportError, match=r"pip install yaae\[scipy\]"):
+        minimize(rosen, X0)

@@ -230,10 +230,13 @@ def minimize(fun, x0, args=(), method=None, jac=None, hess=None, hessp=None, bou
         >>> def rosen(p):
         ...     return 100 * (p["y"] - p["x"] ** 2) ** 2 + (1 - p["x"]) ** 2
         >>> res = minimize(rosen, {"x": -1.2, "y": 1.0}, method="trust-ncg")
-        >>> bool(res.success), round(float(res.x["x"]), 6), round(float(res.x["y"]), 6)
+        >>> bool(res.success), round(float(res.x["x"]), 4), round(float(res.x["y"]), 4)
         (True, 1.0, 1.0)
     """
-    import scipy.optimize
+    try:
+        import scipy.optimize
+    except ImportError as e:
+        raise ImportError("ya.scipy.optimize.minimize needs SciPy: pip install yaae[scipy]") from e
     flat = _Flattened(x0)
     args = args if isinstance(args, tuple) else (args,)
     f = flat.function(fun)
