@@ -103,9 +103,20 @@ def _scalar(f):
 
 
 def _hessp(f):
+    """yaae's Hessian-vector products ``H(v) p`` of flat ``f``: the VJP of its
+    gradient (``ya.hvp``'s reverse-over-reverse; H is symmetric).  The
+    gradient's graph at the last point is kept, so every further product at
+    that point (Newton-CG and the trust-region methods take many) is one
+    reverse sweep, without evaluating ``f`` again."""
+    grad = transforms.grad(f)
+    last = {}
+
     def hessp(v, p, *args):
-        return np.asarray(_data(transforms.hvp(lambda u: f(u, *args), (v,), (p,))[1]),
-                          np.float64)
+        key = v.tobytes()
+        if last.get("key") != key:
+            last["key"] = key
+            last["vjp"] = transforms.vjp(lambda u: grad(u, *args), np.array(v))[1]
+        return np.asarray(_data(last["vjp"](np.asarray(p, np.float64))[0]), np.float64)
     return hessp
 
 
