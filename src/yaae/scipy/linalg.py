@@ -143,6 +143,7 @@ def solve_banded(l_and_u, ab, b, overwrite_ab=False, overwrite_b=False, check_fi
 
     >>> ab = np.array([[0.0, 1.0, 1.0], [4.0, 4.0, 4.0], [1.0, 1.0, 0.0]])
     >>> ya.scipy.linalg.solve_banded((1, 1), ya.tensor(ab), np.ones(3))
+    tensor([0.21428571, 0.14285714, 0.21428571], dtype=float64)
     """
     l, u = (int(v) for v in l_and_u)
     _check_finite(check_finite, ab, b)
@@ -167,6 +168,8 @@ def cholesky(a, lower=False, overwrite_a=False, check_finite=True):
     triangle of ``a`` is read, so the gradient lies in it.
 
     >>> ya.scipy.linalg.cholesky(ya.tensor([[4.0, 2.0], [2.0, 3.0]]))
+    tensor([[2.        , 1.        ],
+            [0.        , 1.41421356]], dtype=float64)
     """
     _check_finite(check_finite, a)
     return _decomp.cholesky(a, upper=not lower)
@@ -180,6 +183,7 @@ def cho_factor(a, lower=False, overwrite_a=False, check_finite=True):
 
     >>> c = ya.scipy.linalg.cho_factor(ya.tensor([[4.0, 2.0], [2.0, 3.0]]))
     >>> ya.scipy.linalg.cho_solve(c, np.ones(2))
+    tensor([0.125, 0.25 ], dtype=float64)
     """
     f = cholesky(a, lower=lower, check_finite=check_finite)
     return f + (triu_(a, 1) if lower else tril_(a, -1)), bool(lower)
@@ -191,6 +195,7 @@ def cho_solve(c_and_lower, b, overwrite_b=False, check_finite=True):
 
     >>> c = ya.scipy.linalg.cho_factor(ya.tensor([[4.0, 2.0], [2.0, 3.0]]))
     >>> ya.scipy.linalg.cho_solve(c, np.ones(2))
+    tensor([0.125, 0.25 ], dtype=float64)
     """
     c, lower = c_and_lower
     _check_finite(check_finite, c, b)
@@ -274,6 +279,7 @@ def lu_solve(lu_and_piv, b, trans=0, overwrite_b=False, check_finite=True):
 
     >>> f = ya.scipy.linalg.lu_factor(ya.tensor([[1.0, 2.0], [3.0, 4.0]]))
     >>> ya.scipy.linalg.lu_solve(f, np.ones(2))
+    tensor([-1.,  1.], dtype=float64)
     """
     lu, piv = lu_and_piv
     if trans not in _TRANS:
@@ -323,6 +329,8 @@ def expm(A):
     itself differentiable.
 
     >>> ya.scipy.linalg.expm(ya.tensor([[0.0, 1.0], [-1.0, 0.0]]))
+    tensor([[ 0.54030231,  0.84147098],
+            [-0.84147098,  0.54030231]], dtype=float64)
     """
     _square(A, "expm")
     return expm_p(A)
@@ -336,6 +344,8 @@ def logm(A, disp=True):
     is ignored: the result alone is returned.
 
     >>> ya.scipy.linalg.logm(ya.tensor([[2.0, 1.0], [0.0, 3.0]]))
+    tensor([[0.69314718, 0.40546511],
+            [0.        , 1.09861229]], dtype=float64)
     """
     _square(A, "logm")
     return logm_p(A)
@@ -363,6 +373,8 @@ def solve_sylvester(a, b, q):
     ``a`` and ``-b`` to have no eigenvalue in common.
 
     >>> ya.scipy.linalg.solve_sylvester(np.eye(2) * 2, np.eye(2), ya.tensor(np.ones((2, 2))))
+    tensor([[0.33333333, 0.33333333],
+            [0.33333333, 0.33333333]], dtype=float64)
     """
     return sylvester_p(a, b, q)
 
@@ -372,6 +384,8 @@ def solve_continuous_lyapunov(a, q):
     differentiable in ``a`` and ``q``.
 
     >>> ya.scipy.linalg.solve_continuous_lyapunov(-np.eye(2), ya.tensor(np.eye(2)))
+    tensor([[-0.5,  0. ],
+            [ 0. , -0.5]], dtype=float64)
     """
     return sylvester_p(a, mH(a), q)
 
@@ -390,6 +404,8 @@ def sqrtm(A, disp=True, blocksize=64):
     returned.
 
     >>> ya.scipy.linalg.sqrtm(ya.tensor([[4.0, 1.0], [0.0, 9.0]]))
+    tensor([[2. , 0.2],
+            [0. , 3. ]], dtype=float64)
     """
     _square(A, "sqrtm")
     return sqrtm_p(A)
@@ -402,6 +418,8 @@ def block_diag(*arrs):
     as their shape says.  Differentiable in every block.
 
     >>> ya.scipy.linalg.block_diag(ya.tensor([[1.0, 2.0]]), 3.0)
+    tensor([[1., 2., 0.],
+            [0., 0., 3.]], dtype=float64)
     """
     if not arrs:
         arrs = ([],)
@@ -467,6 +485,7 @@ def det(a, overwrite_a=False, check_finite=True):
     singular is not handled: the derivative needs ``a`` invertible).
 
     >>> ya.scipy.linalg.det(ya.tensor([[1.0, 2.0], [3.0, 4.0]]))
+    tensor(-2., dtype=float64)
     """
     _check_finite(check_finite, a)
     _square(a, "det")
@@ -480,6 +499,8 @@ def inv(a, overwrite_a=False, check_finite=True, *, assume_a=None, lower=False):
     triangular take that triangle only.
 
     >>> ya.scipy.linalg.inv(ya.tensor([[1.0, 2.0], [3.0, 4.0]]))
+    tensor([[-2. ,  1. ],
+            [ 1.5, -0.5]], dtype=float64)
     """
     _check_finite(check_finite, a)
     _square(a, "inv")

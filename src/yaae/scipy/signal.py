@@ -86,6 +86,7 @@ def convolve(in1, in2, mode="full", method="auto"):
     Differentiable in both inputs.
 
     >>> ya.scipy.signal.convolve(ya.tensor([1.0, 2.0, 3.0]), np.array([0.0, 1.0, 0.5]))
+    tensor([0. , 1. , 2.5, 4. , 1.5], dtype=float64)
     """
     s1, s2 = _check(in1, in2, mode, "convolve")
     if method not in ("auto", "direct", "fft"):
@@ -107,6 +108,7 @@ def correlate(in1, in2, mode="full", method="auto"):
     Differentiable in both inputs.
 
     >>> ya.scipy.signal.correlate(ya.tensor([1.0, 2.0, 3.0]), np.array([0.0, 1.0, 0.5]))
+    tensor([0.5, 2. , 3.5, 3. , 0. ], dtype=float64)
     """
     s1, s2 = _check(in1, in2, mode, "correlate")
     if mode == "valid" and all(a <= b for a, b in zip(s1, s2)) and s1 != s2:
@@ -158,6 +160,10 @@ def convolve2d(in1, in2, mode="full", boundary="fill", fillvalue=0):
     Differentiable in both inputs (and ``fillvalue``).
 
     >>> ya.scipy.signal.convolve2d(ya.tensor(np.eye(3)), np.ones((2, 2)))
+    tensor([[1., 1., 0., 0.],
+            [1., 2., 1., 0.],
+            [0., 1., 2., 1.],
+            [0., 0., 1., 1.]], dtype=float64)
     """
     return _conv2d(in1, in2, mode, boundary, fillvalue, "convolve2d")
 
@@ -168,6 +174,10 @@ def correlate2d(in1, in2, mode="full", boundary="fill", fillvalue=0):
     Differentiable in both inputs.
 
     >>> ya.scipy.signal.correlate2d(ya.tensor(np.eye(3)), np.ones((2, 2)))
+    tensor([[1., 1., 0., 0.],
+            [1., 2., 1., 0.],
+            [0., 1., 2., 1.],
+            [0., 0., 1., 1.]], dtype=float64)
     """
     s1, s2 = _check(in1, in2, mode, "correlate2d")
     if mode == "valid" and all(a <= b for a, b in zip(s1, s2)) and s1 != s2:
@@ -182,7 +192,8 @@ def fftconvolve(in1, in2, mode="full", axes=None):
     1); ``mode`` 'full', 'valid' or 'same' along ``axes``.
     Differentiable in both inputs.
 
-    >>> ya.scipy.signal.fftconvolve(ya.tensor([1.0, 2.0, 3.0]), np.array([0.0, 1.0, 0.5]))
+    >>> ya.round(ya.scipy.signal.fftconvolve(ya.tensor([1.0, 2.0, 3.0]), np.array([0.0, 1.0, 0.5])), 6) + 0.0
+    tensor([0. , 1. , 2.5, 4. , 1.5], dtype=float64)
     """
     s1, s2 = _check(in1, in2, mode, "fftconvolve")
     nd = len(s1)
