@@ -87,8 +87,8 @@ def _bsolve_vjp_a(g, ans, a, b, l, u):
 
 
 # x = A^-1 b for A (..., n, n) read in its band only, b (..., n, k)
-bsolve_p = defop("scipy.linalg.band_solve", _bsolve, saves=True, register=False,
-                 batchable=False, vjp=(_bsolve_vjp_a, _bsolve_vjp_b),
+bsolve_p = defop("scipy.linalg.band_solve", _bsolve, saves=True, register=False, bcast=True,
+                 vjp=(_bsolve_vjp_a, _bsolve_vjp_b),
                  jvp=(lambda t, ans, a, b, l, u: -bsolve_p(a, matmul(_band(t, l, u), ans),
                                                           l=l, u=u),
                       lambda t, ans, a, b, l, u: bsolve_p(a, t, l=l, u=u)))
@@ -251,7 +251,7 @@ def _lu_vjp(g, ans, a, lu, piv):
 
 # the packed LU factor of ``a``; SciPy's (lu, piv), computed once, come in as keywords
 lu_p = defop("scipy.linalg.lu_factor", lambda a, lu, piv: lu, saves=True, register=False,
-             batchable=False, vjp=_lu_vjp, jvp=_lu_jvp)
+             vjp=_lu_vjp, jvp=_lu_jvp)
 
 
 def lu_factor(a, overwrite_a=False, check_finite=True):
@@ -358,7 +358,7 @@ def _sylvester_q(g, ans, a, b, q):
 # X with a X + X b = q
 sylvester_p = defop(
     "scipy.linalg.solve_sylvester", _sl.solve_sylvester, saves=True, register=False,
-    batchable=False,
+    bcast=True,
     vjp=(lambda g, ans, a, b, q: -matmul(_sylvester_q(g, ans, a, b, q), mT(ans)),
          lambda g, ans, a, b, q: -matmul(mT(ans), _sylvester_q(g, ans, a, b, q)),
          _sylvester_q),
@@ -391,7 +391,6 @@ def solve_continuous_lyapunov(a, q):
 
 
 sqrtm_p = defop("scipy.linalg.sqrtm", _sl.sqrtm, saves="ans", register=False,
-                batchable=False,
                 vjp=lambda g, ans, a: sylvester_p(mT(ans), mT(ans), g),
                 jvp=lambda t, ans, a: sylvester_p(ans, ans, t))
 
