@@ -331,3 +331,16 @@ def test_check_finite():
 def test_docstrings():
     for name in L.__all__:
         assert getattr(L, name).__doc__, name
+
+
+def test_errors_name_the_function():
+    with pytest.raises(ValueError, match="solve_triangular: expected a square"):
+        L.solve_triangular(randn(2, 3), randn(2))
+    with pytest.raises(ValueError, match="lu_factor"):
+        L.lu_factor(randn(2, 3))
+    with pytest.raises(ValueError, match="l\\+u\\+1"):
+        L.solve_banded((1, 1), randn(2, 4), randn(4))
+    with pytest.raises(NotImplementedError, match="subset_by_value"):
+        L.eigh(spd(2, (2,)), subset_by_value=(0, 1))
+    with pytest.raises(ValueError, match="trans"):
+        L.lu_solve(L.lu_factor(wellcond(2)), randn(2), trans="X")

@@ -52,6 +52,13 @@ def _n(x):
     return np.shape(_data(x))[-1]
 
 
+def _square(a, who):
+    shp = np.shape(_data(a))
+    if len(shp) < 2 or shp[-1] != shp[-2]:
+        raise ValueError(f"{who}: expected a square matrix (or a stack of them), got "
+                         f"shape {shp}")
+
+
 # ---- banded (and triangular) solves -----------------------------------------------------
 def _band(x, l, u):
     """``x`` with everything outside its band (``l`` sub-, ``u`` superdiagonals) zeroed."""
@@ -124,10 +131,8 @@ def solve_triangular(a, b, trans=0, lower=False, unit_diagonal=False, overwrite_
         raise ValueError(f"solve_triangular: invalid trans {trans!r}: use 0, 1, 2, "
                          f"'N', 'T' or 'C'") from None
     _check_finite(check_finite, a, b)
-    shp = np.shape(_data(a))
-    if len(shp) < 2 or shp[-1] != shp[-2]:
-        raise ValueError(f"solve_triangular: expected a square matrix, got shape {shp}")
-    n = shp[-1]
+    _square(a, "solve_triangular")
+    n = _n(a)
     if unit_diagonal:
         a = (tril_(a, -1) if lower else triu_(a, 1)) + eye_like(n, a)
     if t:
@@ -264,10 +269,7 @@ def lu_factor(a, overwrite_a=False, check_finite=True):
     >>> lu, piv = ya.scipy.linalg.lu_factor(ya.tensor([[1.0, 2.0], [3.0, 4.0]]))
     """
     _check_finite(check_finite, a)
-    shp = np.shape(_data(a))
-    if len(shp) < 2 or shp[-1] != shp[-2]:
-        raise ValueError(f"lu_factor: yaae differentiates square matrices only, got "
-                         f"shape {shp}")
+    _square(a, "lu_factor")
     lu, piv = _sl.lu_factor(np.asarray(_data(a)), check_finite=False)
     return lu_p(a, lu=lu, piv=piv), piv
 
@@ -314,13 +316,6 @@ def _block_rules(name, fwd):
 
 expm_p = _block_rules("scipy.linalg.expm", _sl.expm)
 logm_p = _block_rules("scipy.linalg.logm", _sl.logm)
-
-
-def _square(a, who):
-    shp = np.shape(_data(a))
-    if len(shp) < 2 or shp[-1] != shp[-2]:
-        raise ValueError(f"{who}: expected a square matrix (or a stack of them), got "
-                         f"shape {shp}")
 
 
 def expm(A):
@@ -473,6 +468,9 @@ def eigh(a, b=None, *, lower=True, eigvals_only=False, overwrite_a=False, overwr
         w, v = w[..., lo:hi + 1], v[..., lo:hi + 1]
     elif subset_by_value is not None:
         lo, hi = subset_by_value
+        if np.ndim(_data(w)) != 1:
+            raise NotImplementedError("eigh: subset_by_value selects a different number of "
+                                      "eigenvalues per matrix; use it on one matrix at a time")
         keep = np.nonzero((_data(w) > lo) & (_data(w) <= hi))[0]
         w, v = w[keep], v[:, keep]
     return w if eigvals_only else (w, v)
