@@ -198,6 +198,24 @@ def test_second_order_reverse_through_the_adjoint():
                                 np.array(0.8), order=2, atol=1e-5, rtol=1e-4)
 
 
+def test_forward_mode_and_every_second_order_nesting():
+    def sol(y0, t, k, tol=1e-10):
+        return yi.odeint(lambda y, s, k: -k * y + ya.sin(y) * s, y0, t, (k,), rtol=tol,
+                         atol=tol)
+    assert ya.testing.gradcheck(sol, np.array([0.7, 0.2]), np.array([0.0, 0.5, 1.0]),
+                                np.array(0.8), modes=("fwd",), atol=1e-5, rtol=1e-4)
+    assert ya.testing.gradcheck(lambda *a: sol(*a, tol=1e-8), np.array([0.7]),
+                                np.array([0.1, 0.6]), np.array(0.8), modes=("rev", "fwd"),
+                                order=2, atol=1e-5, rtol=1e-4)
+
+
+def test_forward_mode_wrt_closure_params_is_refused():
+    a = ya.tensor(A)
+    with pytest.raises(NotImplementedError, match="adjoint_params"):
+        ya.jvp(lambda a_: yi.odeint(lambda y, t: ya.matmul(a_, y), Y0, TIMES,
+                                    adjoint_params=[a_]), (a,), (np.ones((2, 2)),))
+
+
 def test_hessian_matches_finite_differences_of_the_gradient():
     def loss(p):
         return (yi.odeint(lotka_volterra, Y_LV, T_LV[:3], (p,), **TIGHT) ** 2).sum()

@@ -23,6 +23,7 @@ from .. import ops
 from ..autograd import grad as _autograd_grad
 from ..ops.registry import defop
 from ..ops import stats as _stats
+from ..transforms import jvp
 from ..tensor import Tensor, _data, _wrap, enable_grad, no_grad, tensor
 
 __all__ = ["odeint", "solve_ivp", "OdeResult", "trapezoid", "simpson"]
@@ -68,10 +69,16 @@ def _floating(a):
 
 
 def _leaf(v):
-    """``v`` as a Tensor that requires grad (itself when it already does)."""
+    """``(x, w)``: ``x`` stands for ``v`` in the computation, ``w`` is what to
+    differentiate with respect to: ``v`` itself when it requires grad, else a
+    new leaf (added to ``v`` when ``v`` is a Tensor, to keep its tangents)."""
     if isinstance(v, Tensor) and v.requires_grad:
-        return v
-    return tensor(np.array(_data(v), dtype=np.float64), requires_grad=True)
+        return v, v
+    if isinstance(v, Tensor):
+        w = tensor(np.zeros(v.shape), requires_grad=True)
+        return v + w, w
+    w = tensor(np.array(v, dtype=np.float64), requires_grad=True)
+    return w, w
 
 
 def _vjp_all(func, y, t, args, params, cot):
@@ -82,14 +89,14 @@ def _vjp_all(func, y, t, args, params, cot):
     traced = any(isinstance(v, Tensor) for v in (y, t, cot, *args))
     diff = [i for i, a in enumerate(args) if _floating(a)]
     with enable_grad():
-        ins = [_leaf(y), _leaf(t)]
-        full = list(args)
+        (y, wy), (t, wt) = _leaf(y), _leaf(t)
+        full, wrt = list(args), [wy, wt]
         for i in diff:
-            full[i] = _leaf(args[i])
-            ins.append(full[i])
-        f = func(ins[0], ins[1], *full)
+            full[i], w = _leaf(args[i])
+            wrt.append(w)
+        f = func(y, t, *full)
         f = f if isinstance(f, Tensor) else tensor(np.asarray(f, dtype=np.float64))
-        wrt = ins + list(params)
+        wrt += list(params)
         cot_t = cot if isinstance(cot, Tensor) else tensor(np.asarray(cot, dtype=np.float64))
         if f.requires_grad:
             gs = _autograd_grad(f, wrt, grad_outputs=cot_t, create_graph=traced,
@@ -173,7 +180,52 @@ def _vjp(argnum, g, ans, y0, t, *rest, func, nargs, params, opts, _c=_Cache()):
     return _c.value[argnum]
 
 
-_odeint_p = defop("scipy.integrate.odeint", _fwd, vjp=_vjp, argnum=True, register=False)
+# ---- forward mode: the sensitivity equations ------------------------------------------------
+def _tangent_dynamics(func, nargs, D):
+    """The dynamics of ``[y, v]`` with ``v`` the tangent of ``y``:
+    ``dv/dt = ∂f/∂y v + Σ ∂f/∂arg ȧrg``, the tangents ``ȧrg`` of the floating
+    ``args`` following them as extra arguments (so this is differentiable too)."""
+    def dyn(s, t, *a):
+        args, targs = a[:nargs], a[nargs:]
+        fl = [i for i, x in enumerate(args) if _floating(x)]
+
+        def f(y, *fa):
+            full = list(args)
+            for i, x in zip(fl, fa):
+                full[i] = x
+            return func(y, t, *full)
+        out, tan = jvp(f, (s[:D], *[args[i] for i in fl]), (s[D:], *targs))
+        return ops.concatenate([ops.reshape(out, (-1,)), ops.reshape(tan, (-1,))])
+    return dyn
+
+
+def _jvp(argnum, tan, ans, y0, t, *rest, func, nargs, params, opts):
+    if argnum >= 2 + nargs:
+        raise NotImplementedError(
+            "ya.scipy.integrate: forward mode (jvp) with respect to adjoint_params (the "
+            "Tensors func closes over) is not supported; pass them through args= instead, "
+            "or use reverse mode")
+    args, pvals = rest[:nargs], rest[nargs:]
+    T, D = np.shape(_data(ans))
+    fl = [i for i, x in enumerate(args) if _floating(x)]
+    targs = [tan if argnum == 2 + i else np.zeros(np.shape(_data(args[i]))) for i in fl]
+    if argnum == 0:
+        v0 = ops.reshape(tan, (D,))
+    elif argnum == 1:
+        v0 = -func(y0, t[0], *args) * tan[0]
+    else:
+        v0 = np.zeros(D)
+    s = _odeint_p(ops.concatenate([y0, v0]), t, *args, *targs, *pvals,
+                  func=_tangent_dynamics(func, nargs, D), nargs=nargs + len(fl),
+                  params=params, opts=opts)
+    v = s[:, D:]
+    if argnum == 1:
+        v = v + ops.stack([func(ans[i], t[i], *args) for i in range(T)]) * tan[:, None]
+    return v
+
+
+_odeint_p = defop("scipy.integrate.odeint", _fwd, vjp=_vjp, jvp=_jvp, argnum=True,
+                  register=False)
 
 
 # ---- the public functions -------------------------------------------------------------------
