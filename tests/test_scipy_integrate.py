@@ -307,3 +307,17 @@ def test_simpson_and_trapezoid_gradcheck(n):
 def test_simpson_bad_x_raises():
     with pytest.raises(ValueError, match="length of x"):
         yi.simpson(np.ones(4), x=np.arange(3.0))
+
+
+def test_backward_in_time_and_t_eval_starting_at_t0():
+    y0 = ya.tensor([1.0], requires_grad=True)
+    ys = yi.odeint(lambda y, t: -y, y0, [1.0, 0.5, 0.0], **TIGHT)
+    ys.sum().backward()
+    np.testing.assert_allclose(ys.data[:, 0], np.exp([0.0, 0.5, 1.0]), rtol=1e-10)
+    np.testing.assert_allclose(y0.grad.data, [1 + np.exp(0.5) + np.exp(1.0)], rtol=1e-10)
+    k = ya.tensor(0.3, requires_grad=True)
+    r = yi.solve_ivp(lambda t, y, k: -k * y, (0.0, 1.0), [1.0], t_eval=[0.0, 0.5, 1.0],
+                     args=(k,), rtol=1e-11, atol=1e-12)
+    np.testing.assert_allclose(r.y.data[0], np.exp([0.0, -0.15, -0.3]), rtol=1e-9)
+    r.y.sum().backward()
+    np.testing.assert_allclose(k.grad.data, -(0.5 * np.exp(-0.15) + np.exp(-0.3)), rtol=1e-8)

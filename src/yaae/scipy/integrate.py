@@ -52,11 +52,14 @@ def _solve(func, y0, t, args, opts):
                                f"rtol/atol or raise mxstep")
         return out
     kw = {k: v for k, v in opts.items() if k != "method"}
+    u, where = np.unique(t, return_inverse=True)     # SciPy refuses repeated times
+    if t[-1] < t[0]:
+        u, where = u[::-1], len(u) - 1 - where
     sol = _si.solve_ivp(lambda s, y: _rhs(func, y, s, args), (t[0], t[-1]), y0,
-                        method=method, t_eval=t, **kw)
+                        method=method, t_eval=u, **kw)
     if not sol.success:
         raise RuntimeError(f"solve_ivp: the solver failed ({sol.message}); loosen rtol/atol")
-    return sol.y.T
+    return sol.y.T[where]
 
 
 def _fwd(y0, t, *rest, func, nargs, params, opts):
@@ -242,6 +245,10 @@ def _adjoint_params(func, adjoint_params):
 
 
 def _as_y0(y0, who):
+    if np.asarray(_data(y0)).dtype.kind == "c":
+        raise TypeError(f"{who}: a complex y0 is not supported (the adjoint is written for "
+                        f"real states); integrate the real and imaginary parts as one real "
+                        f"state of twice the size")
     if np.ndim(_data(y0)) > 1:
         raise ValueError(f"{who}: y0 must be a scalar or 1-D (got shape {np.shape(_data(y0))}); "
                          f"reshape the state to 1-D and back inside func")
@@ -357,8 +364,9 @@ def solve_ivp(fun, t_span, y0, method="RK45", t_eval=None, dense_output=False, e
     else:
         ts = ops.concatenate([ops.reshape(t0, (1,)), ops.reshape(t_eval, (-1,))])
         ys = _call(func, y0, ts, args, params, opts)[1:]
-        ts = t_eval
-    return OdeResult(t=ts, y=ops.transpose(ys), success=True, status=0,
+        ts = t_eval if isinstance(t_eval, Tensor) else np.asarray(t_eval, dtype=np.float64)
+    return OdeResult(t=ts, y=ops.transpose(ys), sol=None, t_events=None, y_events=None,
+                     success=True, status=0,
                      message="The solver successfully reached the end of the integration "
                              "interval.")
 
