@@ -237,6 +237,24 @@ def test_adjoint_params_for_closed_over_tensors():
     rel_close(a.grad, central(lambda v: linear_loss_exact(Y0, TIMES, v), A, 1e-6), 1e-6)
 
 
+def test_second_order_wrt_adjoint_params():
+    def loss(a):
+        ys = yi.odeint(lambda y, t: ya.tanh(ya.matmul(a, y)), Y0, [0.0, 0.7, 1.2],
+                       adjoint_params=[a], rtol=1e-11, atol=1e-11)
+        return (ys ** 2).sum()
+
+    def gradient(v):
+        a = ya.tensor(v, requires_grad=True)
+        return ya.autograd.grad(loss(a), a)[0].data.ravel()
+    a = ya.tensor(A, requires_grad=True)
+    g = ya.autograd.grad(loss(a), a, create_graph=True)[0].reshape(-1)
+    H = np.stack([ya.autograd.grad(g[i], a, retain_graph=True)[0].data.ravel()
+                  for i in range(4)])
+    num = np.stack([(gradient(A + e.reshape(2, 2) * 1e-5) - gradient(A - e.reshape(2, 2) * 1e-5))
+                    / 2e-5 for e in np.eye(4)]).T
+    rel_close(H, num, 1e-6)
+
+
 class Field(ya.nn.Module):
     def __init__(self):
         super().__init__()

@@ -68,7 +68,7 @@ def _fwd(y0, t, *rest, func, nargs, params, opts):
 
 # ---- the adjoint ----------------------------------------------------------------------------
 def _floating(a):
-    return np.asarray(_data(a)).dtype.kind in "fc"
+    return np.asarray(_data(a)).dtype.kind == "f"
 
 
 def _leaf(v):
@@ -85,10 +85,10 @@ def _leaf(v):
 
 
 def _vjp_all(func, y, t, args, params, cot):
-    """``(f, [cot·∂f/∂y, cot·∂f/∂t, cot·∂f/∂arg..., cot·∂f/∂param...])`` at ``(y, t, args)``,
-    by yaae's reverse mode, each flattened (zeros where ``f`` does not depend on an
-    input; only floating ``args`` are differentiated).  Differentiable (Tensors out)
-    when any input is a Tensor, plain ndarrays otherwise."""
+    """``(f, [cot·∂f/∂y, cot·∂f/∂t, cot·∂f/∂arg..., cot·∂f/∂param...])`` at
+    ``(y, t, args)``, by yaae's reverse mode, each flattened (zeros where ``f``
+    does not depend on an input; only floating ``args`` are differentiated).
+    Differentiable (Tensors out) when any input is a Tensor, ndarrays otherwise."""
     traced = any(isinstance(v, Tensor) for v in (y, t, cot, *args))
     diff = [i for i, a in enumerate(args) if _floating(a)]
     with enable_grad():
@@ -100,14 +100,16 @@ def _vjp_all(func, y, t, args, params, cot):
         f = func(y, t, *full)
         f = f if isinstance(f, Tensor) else tensor(np.asarray(f, dtype=np.float64))
         wrt += list(params)
+        live = [w for w in wrt if w.requires_grad]
         cot_t = cot if isinstance(cot, Tensor) else tensor(np.asarray(cot, dtype=np.float64))
+        gs = [None] * len(live)
         if f.requires_grad:
-            gs = _autograd_grad(f, wrt, grad_outputs=cot_t, create_graph=traced,
+            gs = _autograd_grad(f, live, grad_outputs=cot_t, create_graph=traced,
                                 allow_unused=True)
-        else:
-            gs = [None] * len(wrt)
+        found = {id(w): gi for w, gi in zip(live, gs)}
     out = []
-    for w, gi in zip(wrt, gs):
+    for w in wrt:
+        gi = found.get(id(w))
         if gi is None:
             gi = np.zeros(w.shape, dtype=np.float64)
         out.append(ops.reshape(gi if traced else _data(gi), (-1,)))
@@ -170,17 +172,18 @@ def _adjoint(g, ans, y0, t, rest, func, nargs, params, opts):
     return [ops.reshape(a, np.shape(_data(y0))), dt] + dargs + dparams
 
 
-class _Cache:
+class _Last:
     """The gradients of the last cotangent: the engine asks the rule once per
     argument, the adjoint solve gives all of them at once."""
     key, value = None, None
 
 
-def _vjp(argnum, g, ans, y0, t, *rest, func, nargs, params, opts, _c=_Cache()):
-    if _c.key is None or _c.key[0] is not g or _c.key[1] is not ans:
-        _c.value = _adjoint(g, ans, y0, t, rest, func, nargs, params, opts)
-        _c.key = (g, ans)
-    return _c.value[argnum]
+def _vjp(argnum, g, ans, y0, t, *rest, func, nargs, params, opts):
+    c = _Last
+    if c.key is None or c.key[0] is not g or c.key[1] is not ans:
+        c.value = _adjoint(g, ans, y0, t, rest, func, nargs, params, opts)
+        c.key = (g, ans)
+    return c.value[argnum]
 
 
 # ---- forward mode: the sensitivity equations ------------------------------------------------
@@ -228,7 +231,7 @@ def _jvp(argnum, tan, ans, y0, t, *rest, func, nargs, params, opts):
 
 
 _odeint_p = defop("scipy.integrate.odeint", _fwd, vjp=_vjp, jvp=_jvp, argnum=True,
-                  register=False)
+                  batchable=False, register=False)
 
 
 # ---- the public functions -------------------------------------------------------------------
@@ -260,6 +263,10 @@ def _tensor(x):
 
 
 def _call(func, y0, t, args, params, opts):
+    for i, a in enumerate(args):
+        if np.asarray(_data(a)).dtype.kind == "c":
+            raise TypeError(f"ya.scipy.integrate: args[{i}] is complex; its gradient is not "
+                            f"supported (pass the real and imaginary parts as two args)")
     return _tensor(_odeint_p(y0, t, *args, *params, func=func, nargs=len(args), params=params,
                      opts=opts))
 
@@ -421,7 +428,8 @@ def simpson(y, *, x=None, dx=1.0, axis=-1):
 
     Example::
 
-        >>> float(ya.scipy.integrate.simpson(ya.tensor([0.0, 1.0, 4.0]), x=ya.tensor([0.0, 1.0, 2.0])))
+        >>> x = ya.tensor([0.0, 1.0, 2.0])
+        >>> float(ya.scipy.integrate.simpson(x ** 2, x=x))
         2.6666666666666665
     """
     y = ops.moveaxis(y if isinstance(y, Tensor) else np.asarray(y, dtype=np.float64), axis, -1)
