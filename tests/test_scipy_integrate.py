@@ -339,3 +339,12 @@ def test_backward_in_time_and_t_eval_starting_at_t0():
     np.testing.assert_allclose(r.y.data[0], np.exp([0.0, -0.15, -0.3]), rtol=1e-9)
     r.y.sum().backward()
     np.testing.assert_allclose(k.grad.data, -(0.5 * np.exp(-0.15) + np.exp(-0.3)), rtol=1e-8)
+
+
+def test_odeint_scipy_signature_tfirst_and_defaults():
+    f = lambda t, y, k: -k * y * t
+    ys = yi.odeint(f, [1.0, 2.0], TIMES, (0.7,), tfirst=True)
+    ref = si.odeint(lambda t, y, k: -k * y * t, [1.0, 2.0], TIMES, (0.7,), tfirst=True)
+    np.testing.assert_allclose(ys.data, ref, rtol=1e-7)
+    with pytest.raises(ValueError, match="full_output"):
+        yi.odeint(lambda y, t: -y, [1.0], TIMES, full_output=True)

@@ -271,18 +271,22 @@ def _call(func, y0, t, args, params, opts):
                      opts=opts))
 
 
-def odeint(func, y0, t, args=(), rtol=1.49012e-8, atol=1.49012e-8, mxstep=0, h0=0.0,
-           hmax=0.0, hmin=0.0, *, adjoint_params=None):
-    """Integrate ``dy/dt = func(y, t, *args)`` from ``y0`` at ``t[0]``; returns the
-    solution at the times ``t``, shape ``(len(t), len(y0))``, as
-    ``scipy.integrate.odeint`` (LSODA) does.
+def odeint(func, y0, t, args=(), Dfun=None, col_deriv=0, full_output=0, ml=None, mu=None,
+           rtol=None, atol=None, tcrit=None, h0=0.0, hmax=0.0, hmin=0.0, ixpr=0, mxstep=0,
+           mxhnil=0, mxordn=12, mxords=5, printmessg=0, tfirst=False, *, adjoint_params=None):
+    """Integrate ``dy/dt = func(y, t, *args)`` (``func(t, y, *args)`` with
+    ``tfirst=True``) from ``y0`` at ``t[0]``; returns the solution at the times
+    ``t``, shape ``(len(t), len(y0))``, as ``scipy.integrate.odeint`` (LSODA),
+    with SciPy's signature and defaults (``rtol``/``atol`` None: 1.49012e-8).
 
     Differentiable in ``y0``, ``t`` and ``args`` (and in ``adjoint_params``, the
     Tensors ``func`` closes over; by default a Module ``func``'s parameters) by
     the adjoint method: one backward solve, not differentiation of the steps.
     ``func`` must be written with yaae ops (it is differentiated by reverse
-    mode).  The gradient is itself differentiable (second order).  Unlike
-    SciPy: no ``Dfun``/``full_output``; the solver failing raises RuntimeError.
+    mode).  The gradient is itself differentiable (second order), and forward
+    mode solves the sensitivity equations.  Unlike SciPy: ``Dfun``,
+    ``col_deriv``, ``ml`` and ``mu`` (hints about the Jacobian) are not used;
+    ``full_output`` is refused; a failing solver raises RuntimeError.
 
     Example::
 
@@ -292,10 +296,18 @@ def odeint(func, y0, t, args=(), rtol=1.49012e-8, atol=1.49012e-8, mxstep=0, h0=
         >>> ys[-1, 0].backward(); round(float(k.grad), 6)       # d/dk exp(-k) = -exp(-k)
         -0.606531
     """
+    if full_output:
+        raise ValueError("ya.scipy.integrate.odeint: full_output is not supported (the "
+                         "solver's diagnostics are not differentiable); call "
+                         "scipy.integrate.odeint on the data for them")
     params = _adjoint_params(func, adjoint_params)
-    opts = dict(method="odeint", rtol=rtol, atol=atol, mxstep=mxstep, h0=h0, hmax=hmax,
-                hmin=hmin)
+    tol = 1.49012e-8
+    opts = dict(method="odeint", rtol=tol if rtol is None else rtol,
+                atol=tol if atol is None else atol, tcrit=tcrit, h0=h0, hmax=hmax, hmin=hmin,
+                ixpr=ixpr, mxstep=mxstep, mxhnil=mxhnil, mxordn=mxordn, mxords=mxords,
+                printmessg=printmessg)
     args = args if isinstance(args, tuple) else (args,)
+    func = _swapped(func) if tfirst else func
     return _call(func, _as_y0(y0, "odeint"), t, args, params, opts)
 
 
