@@ -348,3 +348,16 @@ def test_odeint_scipy_signature_tfirst_and_defaults():
     np.testing.assert_allclose(ys.data, ref, rtol=1e-7)
     with pytest.raises(ValueError, match="full_output"):
         yi.odeint(lambda y, t: -y, [1.0], TIMES, full_output=True)
+
+
+def test_func_returning_a_list_as_scipy_allows():
+    def lv(y, t, a, b):
+        return [a * y[0] - b * y[0] * y[1], b * y[0] * y[1] - y[1]]
+
+    def value(a, b):
+        f = lambda y, t: [a * y[0] - b * y[0] * y[1], b * y[0] * y[1] - y[1]]
+        return si.odeint(f, [1.0, 1.0], TIMES, rtol=1e-13, atol=1e-13).sum()
+    ga, gb = grads(lambda a, b: yi.odeint(lv, [1.0, 1.0], TIMES, (a, b), **TIGHT).sum(),
+                   1.0, 0.5)
+    rel_close(ga, central(lambda v: value(v, 0.5), 1.0, 1e-5), 1e-6)
+    rel_close(gb, central(lambda v: value(1.0, v), 0.5, 1e-5), 1e-6)

@@ -23,6 +23,7 @@ from .. import ops
 from ..autograd import grad as _autograd_grad
 from ..ops.registry import defop
 from ..ops import stats as _stats
+from ..ops.composite import array as _array
 from ..transforms import jvp
 from ..tensor import Tensor, _data, _wrap, enable_grad, no_grad, tensor
 
@@ -30,10 +31,16 @@ __all__ = ["odeint", "solve_ivp", "OdeResult", "trapezoid", "simpson"]
 
 
 # ---- the forward solve ----------------------------------------------------------------------
+def _eval(func, y, t, args):
+    """``func(y, t, *args)``, a list or tuple (as SciPy allows) made an array."""
+    f = func(y, t, *args)
+    return _array(f) if isinstance(f, (list, tuple)) else f
+
+
 def _rhs(func, y, t, args):
     """``func(y, t, *args)`` as a float64 ndarray (no graph recorded)."""
     with no_grad():
-        return np.asarray(_data(func(y, t, *args)), dtype=np.float64)
+        return np.asarray(_data(_eval(func, y, t, args)), dtype=np.float64)
 
 
 def _solve(func, y0, t, args, opts):
@@ -97,7 +104,7 @@ def _vjp_all(func, y, t, args, params, cot):
         for i in diff:
             full[i], w = _leaf(args[i])
             wrt.append(w)
-        f = func(y, t, *full)
+        f = _eval(func, y, t, full)
         f = f if isinstance(f, Tensor) else tensor(np.asarray(f, dtype=np.float64))
         wrt += list(params)
         live = [w for w in wrt if w.requires_grad]
@@ -153,7 +160,7 @@ def _adjoint(g, ans, y0, t, rest, func, nargs, params, opts):
     a_th = np.zeros(sum(sizes))
     t_grads = []
     for i in range(T - 1, 0, -1):
-        f_i = func(ans[i], t[i], *args) if traced else _rhs(func, ans[i], t[i], args)
+        f_i = _eval(func, ans[i], t[i], args) if traced else _rhs(func, ans[i], t[i], args)
         gt_i = ops.reshape(ops.dot(f_i, g[i]), (1,))
         t_grads.append(gt_i)
         a_t = a_t - gt_i
@@ -199,7 +206,7 @@ def _tangent_dynamics(func, nargs, D):
             full = list(args)
             for i, x in zip(fl, fa):
                 full[i] = x
-            return func(y, t, *full)
+            return _eval(func, y, t, full)
         out, tan = jvp(f, (s[:D], *[args[i] for i in fl]), (s[D:], *targs))
         return ops.concatenate([ops.reshape(out, (-1,)), ops.reshape(tan, (-1,))])
     return dyn
@@ -218,7 +225,7 @@ def _jvp(argnum, tan, ans, y0, t, *rest, func, nargs, params, opts):
     if argnum == 0:
         v0 = ops.reshape(tan, (D,))
     elif argnum == 1:
-        v0 = -func(y0, t[0], *args) * tan[0]
+        v0 = -_eval(func, y0, t[0], args) * tan[0]
     else:
         v0 = np.zeros(D)
     s = _odeint_p(ops.concatenate([y0, v0]), t, *args, *targs, *pvals,
@@ -226,7 +233,7 @@ def _jvp(argnum, tan, ans, y0, t, *rest, func, nargs, params, opts):
                   params=params, opts=opts)
     v = s[:, D:]
     if argnum == 1:
-        v = v + ops.stack([func(ans[i], t[i], *args) for i in range(T)]) * tan[:, None]
+        v = v + ops.stack([_eval(func, ans[i], t[i], args) for i in range(T)]) * tan[:, None]
     return v
 
 
