@@ -141,7 +141,7 @@ JAX_RTOL = {"log_ndtr": 1e-6, "polygamma": 1e-8, "gammainc": 1e-8, "gammaincc": 
             "erfinv": 1e-8, "ndtri": 1e-8, "i0": 1e-8, "i1": 1e-8, "gammasgn": 1e-10}
 
 
-def _check_oracle(name, of, grad, jvp, hvp, rtol):
+def _check_oracle(name, of, grad, jvp, hvp, rtol, hvp_rtol=1e-9):
     """Value, VJP, JVP and the Hessian-vector product (order 2) of a random
     projection ``sum(f(x) * u)``, against an oracle's ``of`` and its
     ``grad(loss, argnums)``, ``jvp(f, xs, ts)``, ``hvp(loss, argnums, xs, ts)``."""
@@ -164,7 +164,7 @@ def _check_oracle(name, of, grad, jvp, hvp, rtol):
     _close(ya.jvp(f, tuple(xs), tuple(ts))[1], jvp(jf, xs, ts), rtol)
     hv = ya.jvp(lambda *a: ya.grad(loss, argnums=argnums)(*a), tuple(xs), tuple(ts))[1]
     for a, b in zip(hv, hvp(oloss, argnums, xs, ts)):
-        _close(a, b, max(rtol, 1e-9), 1e-10)
+        _close(a, b, max(rtol, hvp_rtol), 1e-10)
 
 
 def _jax_grad(loss, argnums, xs):
@@ -207,7 +207,8 @@ def _torch_hvp(loss, argnums, xs, ts):
 
 
 # PyTorch compositions for functions JAX lacks (rgamma, erfcinv), and for beta,
-# whose JAX implementation takes half a minute to compile
+# whose JAX implementation takes half a minute to compile (second order to 1e-8:
+# PyTorch's trigamma is accurate to 5e-10, SciPy's to 1e-15)
 TORCH_AD = {"beta": _T(lambda a, b: torch.exp(torch.lgamma(a) + torch.lgamma(b)
                                               - torch.lgamma(a + b))),
             "rgamma": _T(lambda x: torch.exp(-torch.lgamma(x))),
@@ -218,7 +219,7 @@ TORCH_AD = {"beta": _T(lambda a, b: torch.exp(torch.lgamma(a) + torch.lgamma(b)
 def test_against_torch_autograd(name):
     _check_oracle(name, lambda *a: TORCH_AD[name](*a).numpy() if not any(
         isinstance(x, torch.Tensor) for x in a) else TORCH_AD[name](*a),
-        _torch_grad, _torch_jvp, _torch_hvp, 1e-10)
+        _torch_grad, _torch_jvp, _torch_hvp, 1e-10, hvp_rtol=1e-8)
 
 
 def _mp_grads(f, b, order):
