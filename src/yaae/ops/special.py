@@ -204,25 +204,25 @@ ive = _op("ive", sc.ive,
           "(v, x)", "iv(v, x) exp(-|x|), the exponentially scaled iv",
           "in x, d/dx = (ive(v - 1, x) + ive(v + 1, x)) / 2 - sign(x) ive(v, x); none in v",
           "1.5, [0.5, 3.0]", saves=True)
-j0 = _op("j0", sc.j0, lambda ans, x: -j1(x), "(x)",
-         "the Bessel function of the first kind of order 0", "d/dx = -j1(x)", "[0.5, 3.0]")
-j1 = _op("j1", sc.j1, lambda ans, x: (j0(x) - jn(2, x)) * 0.5, "(x)",
-         "the Bessel function of the first kind of order 1",
-         "d/dx = (j0(x) - jn(2, x)) / 2", "[0.5, 3.0]")
-jn = _op("jn", sc.jv, (_nodiff("jn", "n", 0, "x"), _half_sum(lambda n, x: jn(n, x), -1)),
-         "(n, x)", "the Bessel function of the first kind of order n (SciPy's jn is jv: "
-         "real orders work too)",
-         "in x, d/dx = (jn(n - 1, x) - jn(n + 1, x)) / 2; none in the order n",
-         "2, [0.5, 3.0]")
-y0 = _op("y0", sc.y0, lambda ans, x: -y1(x), "(x)",
-         "the Bessel function of the second kind of order 0", "d/dx = -y1(x)", "[0.5, 3.0]")
-y1 = _op("y1", sc.y1, lambda ans, x: (y0(x) - yn(2, x)) * 0.5, "(x)",
-         "the Bessel function of the second kind of order 1",
-         "d/dx = (y0(x) - yn(2, x)) / 2", "[0.5, 3.0]")
-yn = _op("yn", sc.yn, (_nodiff("yn", "n", 0, "x"), _half_sum(lambda n, x: yn(n, x), -1)),
-         "(n, x)", "the Bessel function of the second kind of integer order n",
-         "in x, d/dx = (yn(n - 1, x) - yn(n + 1, x)) / 2; none in the order n",
-         "2, [0.5, 3.0]")
+def _bessel(k, f0, f1, fn, kind, order):
+    """The Bessel functions ``k0``, ``k1``, ``kn`` (``k``: j or y) of the ``kind``
+    kind, with the derivatives of their recurrences: k0' = -k1,
+    k1' = (k0 - kn(2, .)) / 2, kn' = (kn(n - 1, .) - kn(n + 1, .)) / 2."""
+    what = f"the Bessel function of the {kind} kind of order"
+    p0 = _op(f"{k}0", f0, lambda ans, x: -p1(x), "(x)", f"{what} 0", f"d/dx = -{k}1(x)",
+             "[0.5, 3.0]")
+    p1 = _op(f"{k}1", f1, lambda ans, x: (p0(x) - pn(2, x)) * 0.5, "(x)", f"{what} 1",
+             f"d/dx = ({k}0(x) - {k}n(2, x)) / 2", "[0.5, 3.0]")
+    pn = _op(f"{k}n", fn, (_nodiff(f"{k}n", "n", 0, "x"), _half_sum(lambda n, x: pn(n, x), -1)),
+             "(n, x)", f"{what} n ({order})",
+             f"in x, d/dx = ({k}n(n - 1, x) - {k}n(n + 1, x)) / 2; none in the order n",
+             "2, [0.5, 3.0]")
+    return p0, p1, pn
+
+
+j0, j1, jn = _bessel("j", sc.j0, sc.j1, sc.jv, "first",
+                     "SciPy's jn is jv: real orders work too")
+y0, y1, yn = _bessel("y", sc.y0, sc.y1, sc.yn, "second", "an integer")
 
 
 @defcomposite(module=M)
@@ -273,25 +273,19 @@ def logsumexp(a, axis=None, b=None, keepdims=False, return_sign=False):
     return (r, sgn) if return_sign else r
 
 
-@defcomposite(module=M)
-def softmax(x, axis=None):
-    """SciPy's ``scipy.special.softmax(x, axis=None)``: exp(x) / sum(exp(x)) over
-    ``axis`` -- by default over every element, unlike ``ya.softmax`` (last axis).
+def _over_every_element(name, core, what):
+    """``ya.scipy.special.NAME(x, axis=None)``: ``core`` (``ya.NAME``, whose
+    default axis is the last) with SciPy's default, every element."""
+    def f(x, axis=None):
+        return core(x, axis=axis)
+    f.__name__ = f.__qualname__ = name
+    f.__doc__ = (f"SciPy's ``scipy.special.{name}(x, axis=None)``: {what} over ``axis`` -- "
+                 f"by default over every element, unlike ``ya.{name}`` (the last axis).\n\n"
+                 f"Differentiable in reverse and forward mode, to every order.\n\n"
+                 f"Example::\n\n    >>> import yaae as ya\n"
+                 f"    >>> ya.scipy.special.{name}([[1.0, 2.0], [3.0, 4.0]], axis=1)\n")
+    return defcomposite(name, module=M)(f)
 
-    Example::
 
-        >>> ya.scipy.special.softmax(ya.tensor([[1.0, 2.0], [3.0, 4.0]]), axis=1)
-    """
-    return _softmax(x, axis=axis)
-
-
-@defcomposite(module=M)
-def log_softmax(x, axis=None):
-    """SciPy's ``scipy.special.log_softmax(x, axis=None)``: x - logsumexp(x) over
-    ``axis`` -- by default over every element, unlike ``ya.log_softmax``.
-
-    Example::
-
-        >>> ya.scipy.special.log_softmax(ya.tensor([1.0, 2.0, 3.0]))
-    """
-    return _log_softmax(x, axis=axis)
+softmax = _over_every_element("softmax", _softmax, "exp(x) / sum(exp(x))")
+log_softmax = _over_every_element("log_softmax", _log_softmax, "x - logsumexp(x)")
