@@ -18,6 +18,7 @@ never a silent zero.  logsumexp, softmax, log_softmax and multigammaln are
 composites of primitives; ``sinc`` is ``ya.sinc`` (NumPy's, as SciPy's is).
 """
 import math
+import textwrap
 
 import numpy as np
 import scipy.special as sc
@@ -37,12 +38,11 @@ _SQRT_PI_2 = math.sqrt(math.pi) / 2
 _SQRT_2PI = math.sqrt(2 * math.pi)
 
 
-def _doc(name, sig, what, deriv, example):
-    """The docstring of ``ya.scipy.special.NAME``."""
-    return (f"SciPy's ``scipy.special.{name}{sig}``: {what}, computed by SciPy.\n\n"
-            f"Differentiable in reverse and forward mode, to every order: {deriv}.\n\n"
-            f"Example::\n\n    >>> import yaae as ya\n"
-            f"    >>> ya.scipy.special.{name}({example})\n")
+def _doc(name, sig, what, deriv):
+    """The op's own docstring, for ``ops.docs`` (which adds the signature line and an
+    example) to show under ``ya.scipy.special.NAME``."""
+    return textwrap.fill(f"``{name}{sig}``: {what}, computed by SciPy. Derivatives: {deriv}.",
+                         88, break_on_hyphens=False, break_long_words=False)
 
 
 def _nodiff(op, arg, i, wrt):
@@ -58,45 +58,43 @@ def _nodiff(op, arg, i, wrt):
     return d
 
 
-def _op(name, fwd, deriv, sig, what, dtext, example, saves="args", **kw):
+def _op(name, fwd, deriv, sig, what, dtext, saves="args", **kw):
     """An elementwise primitive of ``ya.scipy.special`` answering for SciPy's
     ufunc ``fwd`` (``deriv``: one partial derivative per argument)."""
     p = defop(name, fwd, numpy=fwd if isinstance(fwd, np.ufunc) else (), deriv=deriv,
               bcast=True, saves=saves, module=M, **kw)
-    p.__doc__ = _doc(name, sig, what, dtext, example)
+    p.__doc__ = _doc(name, sig, what, dtext)
     return p
 
 
 # ---- gamma and beta ---------------------------------------------------------------------
 gamma = _op("gamma", sc.gamma, lambda ans, x: ans * digamma(x), "(x)",
-            "the gamma function", "d/dx = gamma(x) digamma(x)", "[0.5, 3.0]", saves=True)
+            "the gamma function", "d/dx = gamma(x) digamma(x)", saves=True)
 gammaln = _op("gammaln", sc.gammaln, lambda ans, x: digamma(x), "(x)",
-              "log|gamma(x)|", "d/dx = digamma(x)", "[0.5, 3.0]")
+              "log|gamma(x)|", "d/dx = digamma(x)")
 rgamma = _op("rgamma", sc.rgamma, lambda ans, x: -ans * digamma(x), "(x)",
              "1 / gamma(x)", "d/dx = -rgamma(x) digamma(x) (NaN at the poles of gamma, "
-             "where rgamma is 0)", "[0.5, 3.0]", saves=True)
+             "where rgamma is 0)", saves=True)
 gammasgn = defop("gammasgn", sc.gammasgn, numpy=sc.gammasgn, bcast=True, saves=False,
                  module=M, vjp=lambda g, ans, x: zeros_like_g(g),
                  jvp=lambda t, ans, x: zeros_like_g(t))
 gammasgn.__doc__ = _doc("gammasgn", "(x)", "the sign of gamma(x)",
-                        "piecewise constant, derivative 0", "[-0.5, 3.0]")
+                        "piecewise constant, derivative 0")
 digamma = _op("digamma", sc.psi, lambda ans, x: polygamma(1, x), "(x)",
               "the digamma function psi(x) = gamma'(x) / gamma(x) (alias ``psi``)",
-              "d/dx = polygamma(1, x)", "[0.5, 3.0]", aliases=("psi",))
+              "d/dx = polygamma(1, x)", aliases=("psi",))
 polygamma = _op("polygamma", sc.polygamma,
                 (_nodiff("polygamma", "n", 0, "x"), lambda ans, n, x: polygamma(n + 1, x)),
                 "(n, x)", "the n-th derivative of digamma (n a non-negative integer)",
-                "in x, d/dx = polygamma(n + 1, x); none in the integer order n",
-                "1, [0.5, 3.0]")
+                "in x, d/dx = polygamma(n + 1, x); none in the integer order n")
 beta = _op("beta", sc.beta, (lambda ans, a, b: ans * (digamma(a) - digamma(a + b)),
                              lambda ans, a, b: ans * (digamma(b) - digamma(a + b))),
            "(a, b)", "the beta function gamma(a) gamma(b) / gamma(a + b)",
-           "in a and b, d/da = beta(a, b) (digamma(a) - digamma(a + b))",
-           "[0.5, 2.0], 3.0", saves=True)
+           "in a and b, d/da = beta(a, b) (digamma(a) - digamma(a + b))", saves=True)
 betaln = _op("betaln", sc.betaln, (lambda ans, a, b: digamma(a) - digamma(a + b),
                                    lambda ans, a, b: digamma(b) - digamma(a + b)),
              "(a, b)", "log|beta(a, b)|",
-             "in a and b, d/da = digamma(a) - digamma(a + b)", "[0.5, 2.0], 3.0")
+             "in a and b, d/da = digamma(a) - digamma(a + b)")
 
 
 @defcomposite(module=M)
@@ -105,10 +103,6 @@ def multigammaln(a, d):
     gamma function of dimension ``d`` (an integer),
     d (d - 1) / 4 log(pi) + sum_{j<d} gammaln(a - j / 2).  Differentiable in
     ``a`` (every mode and order); SciPy's ValueError when some a <= (d - 1) / 2.
-
-    Example::
-
-        >>> ya.scipy.special.multigammaln(ya.tensor([3.0, 4.5]), 3)
     """
     d = int(d)
     if np.any(np.asarray(_data(a)) <= 0.5 * (d - 1)):
@@ -125,61 +119,51 @@ def _gammainc_dx(ans, a, x):
 
 gammainc = _op("gammainc", sc.gammainc, (_nodiff("gammainc", "a", 0, "x"), _gammainc_dx),
                "(a, x)", "the regularized lower incomplete gamma function P(a, x)",
-               "in x, d/dx = x^(a-1) e^(-x) / gamma(a); none in a (a TypeError)",
-               "2.0, [0.5, 3.0]")
+               "in x, d/dx = x^(a-1) e^(-x) / gamma(a); none in a (a TypeError)")
 gammaincc = _op("gammaincc", sc.gammaincc,
                 (_nodiff("gammaincc", "a", 0, "x"), lambda ans, a, x: -_gammainc_dx(ans, a, x)),
                 "(a, x)", "the regularized upper incomplete gamma function Q(a, x)",
-                "in x, d/dx = -x^(a-1) e^(-x) / gamma(a); none in a (a TypeError)",
-                "2.0, [0.5, 3.0]")
+                "in x, d/dx = -x^(a-1) e^(-x) / gamma(a); none in a (a TypeError)")
 betainc = _op("betainc", sc.betainc,
               (_nodiff("betainc", "a", 0, "x"), _nodiff("betainc", "b", 1, "x"),
                lambda ans, a, b, x: exp(xlogy(a - 1, x) + xlog1py(b - 1, -x) - betaln(a, b))),
               "(a, b, x)", "the regularized incomplete beta function I_x(a, b)",
-              "in x, d/dx = x^(a-1) (1-x)^(b-1) / beta(a, b); none in a and b (a TypeError)",
-              "2.0, 3.0, [0.25, 0.5]")
+              "in x, d/dx = x^(a-1) (1-x)^(b-1) / beta(a, b); none in a and b (a TypeError)")
 
 # ---- error function and normal distribution ---------------------------------------------
 erf = _op("erf", sc.erf, lambda ans, x: _2_SQRT_PI * exp(-(x * x)), "(z)",
           "the error function, for real and complex z",
-          "d/dz = 2/sqrt(pi) exp(-z^2) (holomorphic for complex z)", "[0.5, 1 + 2j]")
+          "d/dz = 2/sqrt(pi) exp(-z^2) (holomorphic for complex z)")
 erfc = _op("erfc", sc.erfc, lambda ans, x: -_2_SQRT_PI * exp(-(x * x)), "(z)",
            "1 - erf(z), for real and complex z",
-           "d/dz = -2/sqrt(pi) exp(-z^2) (holomorphic for complex z)", "[0.5, 1 + 2j]")
+           "d/dz = -2/sqrt(pi) exp(-z^2) (holomorphic for complex z)")
 erfinv = _op("erfinv", sc.erfinv, lambda ans, y: _SQRT_PI_2 * exp(ans * ans), "(y)",
-             "the inverse of erf on (-1, 1)", "d/dy = sqrt(pi)/2 exp(erfinv(y)^2)",
-             "[-0.5, 0.25]", saves="ans")
+             "the inverse of erf on (-1, 1)", "d/dy = sqrt(pi)/2 exp(erfinv(y)^2)", saves="ans")
 erfcinv = _op("erfcinv", sc.erfcinv, lambda ans, y: -_SQRT_PI_2 * exp(ans * ans), "(y)",
-              "the inverse of erfc on (0, 2)", "d/dy = -sqrt(pi)/2 exp(erfcinv(y)^2)",
-              "[0.5, 1.5]", saves="ans")
+              "the inverse of erfc on (0, 2)", "d/dy = -sqrt(pi)/2 exp(erfcinv(y)^2)", saves="ans")
 ndtr = _op("ndtr", sc.ndtr, lambda ans, x: exp(x * x * -0.5) / _SQRT_2PI, "(x)",
-           "the standard normal CDF", "d/dx = exp(-x^2/2) / sqrt(2 pi)", "[-1.0, 2.0]")
+           "the standard normal CDF", "d/dx = exp(-x^2/2) / sqrt(2 pi)")
 ndtri = _op("ndtri", sc.ndtri, lambda ans, p: _SQRT_2PI * exp(ans * ans * 0.5), "(p)",
-            "the inverse of ndtr on (0, 1)", "d/dp = sqrt(2 pi) exp(ndtri(p)^2 / 2)",
-            "[0.1, 0.75]", saves="ans")
+            "the inverse of ndtr on (0, 1)", "d/dp = sqrt(2 pi) exp(ndtri(p)^2 / 2)", saves="ans")
 log_ndtr = _op("log_ndtr", sc.log_ndtr,
                lambda ans, x: exp(x * x * -0.5 - ans) / _SQRT_2PI, "(x)",
                "the log of the standard normal CDF, accurate far in the left tail",
-               "d/dx = exp(-x^2/2 - log_ndtr(x)) / sqrt(2 pi), accurate there too",
-               "[-30.0, 2.0]", saves=True)
+               "d/dx = exp(-x^2/2 - log_ndtr(x)) / sqrt(2 pi), accurate there too", saves=True)
 
 # ---- logistic, x log y, entropy -----------------------------------------------------------
 expit = _op("expit", sc.expit, lambda ans, x: ans * (1 - ans), "(x)",
-            "the logistic sigmoid 1 / (1 + exp(-x))", "d/dx = expit(x) (1 - expit(x))",
-            "[-1.0, 2.0]", saves="ans")
+            "the logistic sigmoid 1 / (1 + exp(-x))", "d/dx = expit(x) (1 - expit(x))", saves="ans")
 logit = _op("logit", sc.logit, lambda ans, p: 1 / (p * (1 - p)), "(p)",
-            "log(p / (1 - p)), the inverse of expit", "d/dp = 1 / (p (1 - p))",
-            "[0.25, 0.5]")
+            "log(p / (1 - p)), the inverse of expit", "d/dp = 1 / (p (1 - p))")
 xlogy = _op("xlogy", sc.xlogy, (lambda ans, x, y: log(y), lambda ans, x, y: x / y),
             "(x, y)", "x log(y), 0 where x == 0 (as SciPy's)",
-            "d/dx = log(y), d/dy = x / y (JAX's rules)", "[0.0, 2.0], 3.0")
+            "d/dx = log(y), d/dy = x / y (JAX's rules)")
 xlog1py = _op("xlog1py", sc.xlog1py,
               (lambda ans, x, y: log1p(y), lambda ans, x, y: x / (1 + y)),
               "(x, y)", "x log1p(y), 0 where x == 0 (as SciPy's)",
-              "d/dx = log1p(y), d/dy = x / (1 + y) (JAX's rules)", "[0.0, 2.0], 0.5")
+              "d/dx = log1p(y), d/dy = x / (1 + y) (JAX's rules)")
 entr = _op("entr", sc.entr, lambda ans, x: -(log(x) + 1), "(x)",
-           "-x log(x) for x > 0, 0 at 0, -inf for x < 0", "d/dx = -(log(x) + 1)",
-           "[0.25, 0.5]")
+           "-x log(x) for x > 0, 0 at 0, -inf for x < 0", "d/dx = -(log(x) + 1)")
 
 
 # ---- Bessel functions ---------------------------------------------------------------------
@@ -189,34 +173,29 @@ def _half_sum(f, s):
 
 
 i0 = _op("i0", sc.i0, lambda ans, x: i1(x), "(x)",
-         "the modified Bessel function of the first kind of order 0", "d/dx = i1(x)",
-         "[0.5, 3.0]")
+         "the modified Bessel function of the first kind of order 0", "d/dx = i1(x)")
 i1 = _op("i1", sc.i1, lambda ans, x: (i0(x) + iv(2, x)) * 0.5, "(x)",
          "the modified Bessel function of the first kind of order 1",
-         "d/dx = (i0(x) + iv(2, x)) / 2", "[0.5, 3.0]")
+         "d/dx = (i0(x) + iv(2, x)) / 2")
 iv = _op("iv", sc.iv, (_nodiff("iv", "v", 0, "x"), _half_sum(lambda v, x: iv(v, x), 1)),
          "(v, x)", "the modified Bessel function of the first kind of real order v",
-         "in x, d/dx = (iv(v - 1, x) + iv(v + 1, x)) / 2; none in the order v",
-         "1.5, [0.5, 3.0]")
+         "in x, d/dx = (iv(v - 1, x) + iv(v + 1, x)) / 2; none in the order v")
 ive = _op("ive", sc.ive,
           (_nodiff("ive", "v", 0, "x"),
            lambda ans, v, x: (ive(v - 1, x) + ive(v + 1, x)) * 0.5 - sign(x) * ans),
           "(v, x)", "iv(v, x) exp(-|x|), the exponentially scaled iv",
-          "in x, d/dx = (ive(v - 1, x) + ive(v + 1, x)) / 2 - sign(x) ive(v, x); none in v",
-          "1.5, [0.5, 3.0]", saves=True)
+          "in x, d/dx = (ive(v - 1, x) + ive(v + 1, x)) / 2 - sign(x) ive(v, x); none in v", saves=True)
 def _bessel(k, f0, f1, fn, kind, order):
     """The Bessel functions ``k0``, ``k1``, ``kn`` (``k``: j or y) of the ``kind``
     kind, with the derivatives of their recurrences: k0' = -k1,
     k1' = (k0 - kn(2, .)) / 2, kn' = (kn(n - 1, .) - kn(n + 1, .)) / 2."""
     what = f"the Bessel function of the {kind} kind of order"
-    p0 = _op(f"{k}0", f0, lambda ans, x: -p1(x), "(x)", f"{what} 0", f"d/dx = -{k}1(x)",
-             "[0.5, 3.0]")
+    p0 = _op(f"{k}0", f0, lambda ans, x: -p1(x), "(x)", f"{what} 0", f"d/dx = -{k}1(x)")
     p1 = _op(f"{k}1", f1, lambda ans, x: (p0(x) - pn(2, x)) * 0.5, "(x)", f"{what} 1",
-             f"d/dx = ({k}0(x) - {k}n(2, x)) / 2", "[0.5, 3.0]")
+             f"d/dx = ({k}0(x) - {k}n(2, x)) / 2")
     pn = _op(f"{k}n", fn, (_nodiff(f"{k}n", "n", 0, "x"), _half_sum(lambda n, x: pn(n, x), -1)),
              "(n, x)", f"{what} n ({order})",
-             f"in x, d/dx = ({k}n(n - 1, x) - {k}n(n + 1, x)) / 2; none in the order n",
-             "2, [0.5, 3.0]")
+             f"in x, d/dx = ({k}n(n - 1, x) - {k}n(n + 1, x)) / 2; none in the order n")
     return p0, p1, pn
 
 
@@ -229,10 +208,6 @@ y0, y1, yn = _bessel("y", sc.y0, sc.y1, sc.yn, "second", "an integer")
 def sinc(x):
     """``sin(pi x) / (pi x)``, 1 at 0: NumPy's sinc (SciPy's ``scipy.special.sinc``
     is ``numpy.sinc``), so this is ``ya.sinc``, exact at 0 to every order.
-
-    Example::
-
-        >>> ya.scipy.special.sinc(ya.tensor([0.0, 0.5]))
     """
     return _sinc(x)
 
@@ -247,8 +222,7 @@ def logsumexp(a, axis=None, b=None, keepdims=False, return_sign=False):
     the result is ``(log|sum|, sign of the sum)``; without, a negative sum gives
     NaN, as SciPy's.  Differentiable in ``a`` and ``b`` (every mode and order);
     the sign carries no derivative.  Entries with b == 0 do not shift the max.
-
-    Example::
+    With ``b`` and ``return_sign``::
 
         >>> a = ya.tensor([1.0, 2.0, 3.0])
         >>> ya.scipy.special.logsumexp(a, b=[1.0, -1.0, 2.0], return_sign=True)
@@ -280,10 +254,7 @@ def _over_every_element(name, core, what):
         return core(x, axis=axis)
     f.__name__ = f.__qualname__ = name
     f.__doc__ = (f"SciPy's ``scipy.special.{name}(x, axis=None)``: {what} over ``axis`` -- "
-                 f"by default over every element, unlike ``ya.{name}`` (the last axis).\n\n"
-                 f"Differentiable in reverse and forward mode, to every order.\n\n"
-                 f"Example::\n\n    >>> import yaae as ya\n"
-                 f"    >>> ya.scipy.special.{name}([[1.0, 2.0], [3.0, 4.0]], axis=1)\n")
+                 f"by default over every element, unlike ``ya.{name}`` (the last axis).")
     return defcomposite(name, module=M)(f)
 
 
