@@ -152,7 +152,8 @@ log_ndtr = _op("log_ndtr", sc.log_ndtr,
 
 # ---- logistic, x log y, entropy -----------------------------------------------------------
 expit = _op("expit", sc.expit, lambda ans, x: ans * (1 - ans), "(x)",
-            "the logistic sigmoid 1 / (1 + exp(-x))", "d/dx = expit(x) (1 - expit(x))", saves="ans")
+            "the logistic sigmoid 1 / (1 + exp(-x))", "d/dx = expit(x) (1 - expit(x))",
+            saves="ans")
 logit = _op("logit", sc.logit, lambda ans, p: 1 / (p * (1 - p)), "(p)",
             "log(p / (1 - p)), the inverse of expit", "d/dp = 1 / (p (1 - p))")
 xlogy = _op("xlogy", sc.xlogy, (lambda ans, x, y: log(y), lambda ans, x, y: x / y),
@@ -184,7 +185,8 @@ ive = _op("ive", sc.ive,
           (_nodiff("ive", "v", 0, "x"),
            lambda ans, v, x: (ive(v - 1, x) + ive(v + 1, x)) * 0.5 - sign(x) * ans),
           "(v, x)", "iv(v, x) exp(-|x|), the exponentially scaled iv",
-          "in x, d/dx = (ive(v - 1, x) + ive(v + 1, x)) / 2 - sign(x) ive(v, x); none in v", saves=True)
+          "in x, d/dx = (ive(v - 1, x) + ive(v + 1, x)) / 2 - sign(x) ive(v, x); none in v",
+          saves=True)
 def _bessel(k, f0, f1, fn, kind, order):
     """The Bessel functions ``k0``, ``k1``, ``kn`` (``k``: j or y) of the ``kind``
     kind, with the derivatives of their recurrences: k0' = -k1,
