@@ -25,8 +25,8 @@ import scipy.special as sc
 
 from ..tensor import _data
 from .registry import defop, defcomposite
-from .elementwise import (exp, log, log1p, abs, sign, where, quietly, zeros_like_g,
-                          sinc as _sinc)
+from .elementwise import (exp, log, log1p, abs, sign, sin, cos, where, quietly,
+                          zeros_like_g, sinc as _sinc)
 from .reductions import sum, _axes
 from .shape import reshape, broadcast_to
 from .composite import (logsumexp as _logsumexp, softmax as _softmax,
@@ -72,9 +72,23 @@ gamma = _op("gamma", sc.gamma, lambda ans, x: ans * digamma(x), "(x)",
             "the gamma function", "d/dx = gamma(x) digamma(x)", saves=True)
 gammaln = _op("gammaln", sc.gammaln, lambda ans, x: digamma(x), "(x)",
               "log|gamma(x)|", "d/dx = digamma(x)")
-rgamma = _op("rgamma", sc.rgamma, lambda ans, x: -ans * digamma(x), "(x)",
-             "1 / gamma(x)", "d/dx = -rgamma(x) digamma(x) (NaN at the poles of gamma, "
-             "where rgamma is 0)", saves=True)
+def _rgamma_dx(ans, x):
+    """-rgamma(x) digamma(x) for x >= 1/2; below, the derivative of the reflection
+    formula rgamma(x) = gamma(1 - x) sin(pi x) / pi, which is finite at the poles
+    of gamma (where rgamma is 0 and its derivative (-1)^n n!).  Each branch sees
+    only inputs in its domain (a double where), so every order is finite."""
+    low = _data(x) < 0.5
+    if not np.any(low):
+        return -ans * digamma(x)
+    xh, xl = where(low, 1.0, x), where(low, x, 0.0)
+    px = xl * math.pi
+    refl = gamma(1 - xl) * (cos(px) - digamma(1 - xl) * sin(px) / math.pi)
+    return where(low, refl, -rgamma(xh) * digamma(xh))
+
+
+rgamma = _op("rgamma", sc.rgamma, _rgamma_dx, "(x)", "1 / gamma(x), an entire function",
+             "d/dx = -rgamma(x) digamma(x), through the reflection formula below 1/2 "
+             "(finite at the poles of gamma)", saves=True)
 gammasgn = defop("gammasgn", sc.gammasgn, numpy=sc.gammasgn, bcast=True, saves=False,
                  module=M, vjp=lambda g, ans, x: zeros_like_g(g),
                  jvp=lambda t, ans, x: zeros_like_g(t))
