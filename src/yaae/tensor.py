@@ -1329,10 +1329,12 @@ def _accumulate(t, g, create_graph, owned=None):
 # --------------------------------------------------------------------------
 # Tensor
 # --------------------------------------------------------------------------
-def _to_array(data, dtype, copy=True, who="Tensor"):
+def _to_array(data, dtype, copy=True, who="Tensor", keep=""):
     """The ndarray behind a new Tensor: a copy (or, with ``copy=False``, the
-    same float array when possible); numbers, bools and integers become the
-    default float dtype unless ``dtype`` is given."""
+    same float array when possible).  Without ``dtype``: integer and bool data
+    of a kind in ``keep`` (``"biu"`` for ``Tensor``) keep their dtype, other
+    integer and bool data become the default float dtype; Python floats (data
+    that is not an ndarray or NumPy scalar) become the default float dtype."""
     if isinstance(data, Tensor):
         data = data.data
     elif isinstance(data, (list, tuple)) and any(isinstance(d, Tensor) for d in data):
@@ -1344,22 +1346,31 @@ def _to_array(data, dtype, copy=True, who="Tensor"):
     if arr.dtype.kind not in "fc":
         if arr.dtype.kind not in "biu":
             raise TypeError(f"{who}: cannot make a tensor from data of dtype {arr.dtype}")
-        arr = arr.astype(_DEFAULT_DTYPE[0])
+        if arr.dtype.kind not in keep:
+            arr = arr.astype(_DEFAULT_DTYPE[0])
+    elif arr.dtype == np.float64 and not isinstance(data, (np.ndarray, np.generic)):
+        arr = arr.astype(_DEFAULT_DTYPE[0], copy=False)
     return arr
 
 
 class Tensor:
     """An ndarray that records the operations applied to it.
 
-    ``Tensor(data, requires_grad=False, dtype=None)``: Python numbers, bools
-    and integer data become the default float dtype unless ``dtype`` asks for
-    an integer one; float32 and float64 data keep their dtype.
+    ``Tensor(data, requires_grad=False, dtype=None)``: integer and bool data
+    keep their dtype (as in NumPy and PyTorch: labels stay indices, masks stay
+    masks), Python floats become the default float dtype, float32 and float64
+    arrays keep theirs.  With ``requires_grad=True`` integer data becomes the
+    default float dtype (``Tensor(2, requires_grad=True)`` is a float leaf) and
+    bool data raises a TypeError, as PyTorch does.
+
+    >>> Tensor([1, 2]).dtype, Tensor([1.5]).dtype, Tensor(2, requires_grad=True).dtype
+    (dtype('int64'), dtype('float64'), dtype('float64'))
     """
     __slots__ = ("_data", "requires_grad", "grad", "_node", "_tan", "_hooks", "__weakref__")
     __array_priority__ = 1000
 
     def __init__(self, data, requires_grad=False, dtype=None):
-        self._init(_to_array(data, dtype), requires_grad)
+        self._init(_to_array(data, dtype, keep="b" if requires_grad else "biu"), requires_grad)
 
     def _init(self, arr, requires_grad):
         """Set every slot of a new leaf around ``arr`` (also used by Parameter)."""
@@ -1602,5 +1613,10 @@ class _HookHandle:
 
 
 def tensor(data, requires_grad=False, dtype=None):
-    """Same as ``Tensor(data, requires_grad, dtype)``."""
+    """Same as ``Tensor(data, requires_grad, dtype)``: integer and bool data keep
+    their dtype unless ``requires_grad=True`` (see ``Tensor``).
+
+    >>> tensor([0, 2, 1]).dtype
+    dtype('int64')
+    """
     return Tensor(data, requires_grad=requires_grad, dtype=dtype)
