@@ -1353,6 +1353,11 @@ def _to_array(data, dtype, copy=True, who="Tensor", keep=""):
     return arr
 
 
+class GradDtypeError(TypeError, RuntimeError):
+    """A new Tensor of an integer or bool dtype was asked to require grad (a
+    TypeError; also PyTorch's RuntimeError)."""
+
+
 class Tensor:
     """An ndarray that records the operations applied to it.
 
@@ -1370,7 +1375,13 @@ class Tensor:
     __array_priority__ = 1000
 
     def __init__(self, data, requires_grad=False, dtype=None):
-        self._init(_to_array(data, dtype, keep="b" if requires_grad else "biu"), requires_grad)
+        arr = _to_array(data, dtype, keep="b" if requires_grad else "biu")
+        if requires_grad and arr.dtype.kind not in "fc":
+            raise GradDtypeError(
+                f"Tensor: only Tensors of floating point and complex dtype can require "
+                f"gradients, got dtype {arr.dtype} (shape {arr.shape}); give float data or "
+                f"dtype=ya.float64, or leave requires_grad=False")
+        self._init(arr, requires_grad)
 
     def _init(self, arr, requires_grad):
         """Set every slot of a new leaf around ``arr`` (also used by Parameter)."""
