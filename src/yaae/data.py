@@ -25,7 +25,10 @@ import collections
 import collections.abc
 import multiprocessing
 import numbers
+import pickle
+import queue
 import random as pyrandom
+import time
 import warnings
 
 import numpy as np
@@ -212,11 +215,16 @@ def default_collate(batch):
 
 def default_convert(data):
     """What the DataLoader does to a sample when ``batch_size=None``: ndarrays
-    (also inside dicts, lists and tuples) become Tensors keeping their dtype."""
+    and NumPy scalars (also inside dicts, lists and tuples) become Tensors
+    keeping their dtype, as in PyTorch.
+
+    >>> default_convert((np.arange(2), np.int64(3)))
+    (tensor([0, 1], dtype=int64), tensor(3, dtype=int64))
+    """
     if isinstance(data, Tensor):
         return data
-    if isinstance(data, np.ndarray) and data.dtype.kind in "biufc":
-        return _wrap(data)
+    if isinstance(data, (np.ndarray, np.generic)) and data.dtype.kind in "biufc":
+        return _wrap(np.asarray(data))
     if isinstance(data, collections.abc.Mapping):
         out = {k: default_convert(v) for k, v in data.items()}
         if type(data) is not dict:
@@ -321,6 +329,9 @@ class RandomSampler(Sampler):
         self.replacement = replacement
         self._num_samples = num_samples
         self.generator = _as_generator(generator, "RandomSampler")
+        if self.num_samples <= 0:
+            raise ValueError(f"RandomSampler: num_samples should be a positive integer value, "
+                             f"but got num_samples={self.num_samples} (an empty dataset?)")
 
     @property
     def num_samples(self):
@@ -521,12 +532,18 @@ class DataLoader:
       shuffling instead of yaae's default generator.
     * ``num_workers > 0``: batches are made in that many worker processes
       (started with ``fork``, so the dataset and ``collate_fn`` need not be
-      picklable; the batches are) and come back in order, at most
-      ``prefetch_factor`` (default 2) per worker ahead; ``worker_init_fn(id)``
-      runs in each worker, whose yaae default generator is seeded with
-      ``base_seed + id`` (``base_seed`` drawn once per epoch, as in PyTorch);
-      ``persistent_workers=True`` keeps them between epochs; ``timeout`` (s)
-      bounds the wait for a batch.  Not available where ``fork`` is not.
+      picklable; the batches are) and come back in order, the same batches as
+      with ``num_workers=0``; batch ``k`` is made by worker
+      ``k % num_workers``, at most ``prefetch_factor`` (default 2) per worker
+      ahead.  ``worker_init_fn(id)`` runs in each worker, whose yaae default
+      generator (and ``random``) is seeded with ``base_seed + id``, PyTorch's
+      scheme; ``base_seed`` comes from a child of ``generator`` (or of yaae's
+      default generator: ``ya.manual_seed`` makes it reproducible) spawned
+      at each start of the workers, so the parent's random stream is not
+      advanced.  ``persistent_workers=True`` keeps the workers between epochs;
+      ``timeout`` (seconds) bounds the wait for a batch (RuntimeError).  An
+      exception in a worker is raised again here with the worker's
+      traceback.  Not available where ``fork`` is not (Windows).
     * ``pin_memory``, ``pin_memory_device``, ``in_order``: accepted, no effect
       (yaae runs on the CPU; batches always come in order).
 
@@ -607,7 +624,7 @@ class DataLoader:
             if num_workers else None
         self.persistent_workers = bool(persistent_workers)
         self.in_order = in_order
-        self._pool = None
+        self._workers = None
 
     def _fast(self):
         """Batches can be made by indexing the dataset's arrays at once."""
@@ -646,9 +663,9 @@ class DataLoader:
         return _LoaderIter(self)
 
     def __del__(self):
-        pool, self._pool = getattr(self, "_pool", None), None
-        if pool is not None:
-            pool.terminate()
+        workers, self._workers = getattr(self, "_workers", None), None
+        if workers is not None:
+            workers.close()
 
     def __repr__(self):
         return (f"DataLoader(dataset={type(self.dataset).__name__} of {len(self.dataset)}, "
@@ -714,67 +731,156 @@ def _make(loader, fast, idx):
 # --------------------------------------------------------------------------
 # worker processes
 # --------------------------------------------------------------------------
-def _worker_start(loader, counter, base_seed, num_workers):
-    """Pool initializer, in each new worker: its id, seed, WorkerInfo, worker_init_fn."""
-    with counter.get_lock():
-        wid = counter.value
-        counter.value += 1
-    seed = (base_seed + wid) % 2 ** 63
+def _base_seed(generator):
+    """The workers' base seed for one epoch: from a child of ``generator`` (or of
+    yaae's default generator), so the parent's stream is not advanced and the
+    sample order is the one ``num_workers=0`` gives."""
+    gen = _random.default_generator() if generator is None else generator
+    try:
+        child = gen.spawn(1)[0]
+    except (TypeError, ValueError, AttributeError):     # no SeedSequence behind it
+        child = gen
+    return int(child.integers(0, 2 ** 63 - 1))
+
+
+def _worker_loop(loader, wid, num_workers, seed, tasks, results):
+    """A worker process: seed, ``worker_init_fn``, then make the batches asked for."""
     _random.manual_seed(seed)
     pyrandom.seed(seed)
     _WORKER[0] = (loader, WorkerInfo(wid, num_workers, seed, loader.dataset))
-    if loader.worker_init_fn is not None:
-        loader.worker_init_fn(wid)
-
-
-def _worker_make(fast, idx):
-    return _make(_WORKER[0][0], fast, idx)
-
-
-def _fork_context():
     try:
-        return multiprocessing.get_context("fork")
-    except ValueError:                                      # pragma: no cover - Windows
-        raise RuntimeError("DataLoader: num_workers > 0 needs the 'fork' start method, which "
-                           "this platform lacks; use num_workers=0") from None
+        if loader.worker_init_fn is not None:
+            loader.worker_init_fn(wid)
+    except BaseException as e:                          # reported with the first batch
+        init_error = _error_message(e, wid, "worker_init_fn")
+    else:
+        init_error = None
+    while True:
+        task = tasks.get()
+        if task is None:
+            return
+        epoch, k, fast, idx = task
+        if init_error is not None:
+            results.put((epoch, k, None, init_error))
+            continue
+        try:
+            out = (epoch, k, _make(loader, fast, idx), None)
+        except BaseException as e:
+            out = (epoch, k, None, _error_message(e, wid, "fetching a batch"))
+        results.put(out)
+
+
+def _error_message(e, wid, what):
+    """(exception class if it can be sent, message with the worker's traceback)."""
+    import traceback
+    msg = (f"Caught {type(e).__name__} in DataLoader worker process {wid} ({what}).\n"
+           f"Original {''.join(traceback.format_exception(e))}")
+    try:
+        pickle.dumps(type(e))
+        return type(e), msg
+    except Exception:
+        return None, msg
+
+
+def _reraise(cls, msg):
+    try:
+        err = cls(msg) if cls is not None else None
+    except Exception:
+        err = None
+    raise err if isinstance(err, BaseException) else RuntimeError(msg)
+
+
+class _Workers:
+    """``num_workers`` processes started with ``fork``: task ``k`` goes to worker
+    ``k % num_workers`` (so a seeded run makes the same samples in the same
+    worker), results come back through one queue tagged ``(epoch, k)``."""
+
+    def __init__(self, loader):
+        try:
+            ctx = multiprocessing.get_context("fork")
+        except ValueError:                              # pragma: no cover - Windows
+            raise RuntimeError("DataLoader: num_workers > 0 needs the 'fork' start method, "
+                               "which this platform lacks; use num_workers=0") from None
+        n = loader.num_workers
+        base = _base_seed(loader.generator)
+        self.results = ctx.Queue()
+        self.tasks = [ctx.Queue() for _ in range(n)]
+        self.procs = [ctx.Process(target=_worker_loop, daemon=True,
+                                  args=(loader, w, n, (base + w) % 2 ** 63, self.tasks[w],
+                                        self.results)) for w in range(n)]
+        for p in self.procs:
+            p.start()
+        self.epoch = 0
+
+    def submit(self, k, fast, idx):
+        self.tasks[k % len(self.tasks)].put((self.epoch, k, fast, idx))
+
+    def get(self, timeout):
+        """The next ``(k, batch, error)`` of this epoch."""
+        deadline = None if not timeout else time.monotonic() + timeout
+        while True:
+            wait = 1.0 if deadline is None else min(1.0, deadline - time.monotonic())
+            try:
+                epoch, k, batch, err = self.results.get(timeout=max(wait, 0.0))
+            except queue.Empty:
+                dead = [p for p in self.procs if not p.is_alive()]
+                if dead:
+                    self.close()
+                    raise RuntimeError(f"DataLoader worker (pid {dead[0].pid}) exited "
+                                       f"unexpectedly with exit code {dead[0].exitcode}") from None
+                if deadline is not None and time.monotonic() >= deadline:
+                    raise RuntimeError(f"DataLoader timed out after {timeout} seconds "
+                                       f"waiting for a batch from a worker") from None
+                continue
+            if epoch == self.epoch:
+                return k, batch, err
+
+    def close(self):
+        for q, p in zip(self.tasks, self.procs):
+            if p.is_alive():
+                try:
+                    q.put(None)
+                except (OSError, ValueError):
+                    pass
+        for p in self.procs:
+            p.join(timeout=1.0)
+            if p.is_alive():
+                p.terminate()
+        self.procs = []
 
 
 class _WorkerIter:
     """One epoch with ``num_workers`` processes: the indices come from a
-    ``_LoaderIter`` in this process, the batches from a fork-started Pool,
-    at most ``prefetch_factor * num_workers`` ahead, returned in order."""
+    ``_LoaderIter`` in this process (the order ``num_workers=0`` gives), the
+    batches from the workers, at most ``prefetch_factor * num_workers`` ahead,
+    returned in order."""
 
     def __init__(self, loader):
         self.loader = loader
         self.src = _LoaderIter(loader)
         self.length = len(self.src)
-        self.pending = collections.deque()
-        try:                                    # the sampler draws its order first,
-            self.pending.append(self.src._next_indices())   # so orders match num_workers=0
-        except StopIteration:
-            self.pool = None
-            return
-        self.pool = loader._pool
-        if self.pool is None:
-            base_seed = int(_epoch_generator(loader.generator).integers(0, 2 ** 63 - 1))
-            ctx = _fork_context()
-            self.pool = ctx.Pool(loader.num_workers, _worker_start,
-                                 (loader, ctx.Value("q", 0), base_seed, loader.num_workers))
+        self.sent = self.got = 0
+        self.ready = {}
+        self.done = False
+        self.workers = loader._workers
+        if self.workers is None:
+            self.workers = _Workers(loader)
             if loader.persistent_workers:
-                loader._pool = self.pool
-        self.pending = collections.deque([self._submit(self.pending.popleft())])
+                loader._workers = self.workers
+        else:
+            self.workers.epoch += 1
         self._fill()
 
-    def _submit(self, idx):
-        return self.pool.apply_async(_worker_make, (self.src.fast, idx))
-
     def _fill(self):
-        while len(self.pending) < self.loader.prefetch_factor * self.loader.num_workers:
+        while not self.done and \
+                self.sent - self.got < self.loader.prefetch_factor * self.loader.num_workers:
             try:
                 idx = self.src._next_indices()
             except StopIteration:
+                self.done = True
                 return
-            self.pending.append(self._submit(idx))
+            self.workers.submit(self.sent, self.src.fast, idx)
+            self.sent += 1
 
     def __iter__(self):
         return self
@@ -783,26 +889,28 @@ class _WorkerIter:
         return self.length
 
     def __next__(self):
-        if not self.pending:
+        if self.got >= self.sent:
             self._close()
             raise StopIteration
-        res = self.pending.popleft()
         try:
-            batch = res.get(self.loader.timeout or None)
-        except multiprocessing.TimeoutError:
-            self._close()
-            raise RuntimeError(f"DataLoader timed out after {self.loader.timeout} seconds "
-                               f"waiting for a batch from a worker") from None
+            while self.got not in self.ready:
+                k, batch, err = self.workers.get(self.loader.timeout)
+                self.ready[k] = (batch, err)
         except BaseException:
             self._close()
             raise
+        batch, err = self.ready.pop(self.got)
+        self.got += 1
+        if err is not None:
+            self._close()
+            _reraise(*err)
         self._fill()
         return batch
 
     def _close(self):
-        pool, self.pool = self.pool, None
-        if pool is not None and pool is not self.loader._pool:
-            pool.terminate()
+        w, self.workers = self.workers, None
+        if w is not None and w is not self.loader._workers:
+            w.close()
 
     def __del__(self):
         self._close()
