@@ -16,21 +16,22 @@ import yaae.nn.functional as F
 RNG = np.random.default_rng(11)
 
 
+def _default_dtype(get, set_, value):
+    old = get()
+    set_(value)
+    yield
+    set_(old)
+
+
 @pytest.fixture
 def torch64():
     """PyTorch with float64 as its default dtype (yaae's default)."""
-    old = torch.get_default_dtype()
-    torch.set_default_dtype(torch.float64)
-    yield
-    torch.set_default_dtype(old)
+    yield from _default_dtype(torch.get_default_dtype, torch.set_default_dtype, torch.float64)
 
 
 @pytest.fixture
 def float32_default():
-    old = ya.get_default_dtype()
-    ya.set_default_dtype(np.float32)
-    yield
-    ya.set_default_dtype(old)
+    yield from _default_dtype(ya.get_default_dtype, ya.set_default_dtype, np.float32)
 
 
 def np_dtype(t):

@@ -263,11 +263,8 @@ def randn(*size, generator=None, dtype=None, requires_grad=False, **kw):
     >>> _ = ya.manual_seed(0); bool((a == ya.randn((2, 3))).all())
     True
     """
-    shape, rest = _size(size, kw, "randn")
-    _no_rest(rest, kw, "randn")
-    d = _float_dtype(dtype, "randn")
-    return Tensor(_gen(generator, "randn").standard_normal(shape, dtype=d),
-                  requires_grad=requires_grad, dtype=d)
+    return _floats("randn", np.random.Generator.standard_normal, size, kw, generator, dtype,
+                   requires_grad)
 
 
 def rand(*size, generator=None, dtype=None, requires_grad=False, **kw):
@@ -278,11 +275,17 @@ def rand(*size, generator=None, dtype=None, requires_grad=False, **kw):
     >>> x = ya.rand(2, 3); bool(((x >= 0) & (x < 1)).all())
     True
     """
-    shape, rest = _size(size, kw, "rand")
-    _no_rest(rest, kw, "rand")
-    d = _float_dtype(dtype, "rand")
-    return Tensor(_gen(generator, "rand").random(shape, dtype=d),
-                  requires_grad=requires_grad, dtype=d)
+    return _floats("rand", np.random.Generator.random, size, kw, generator, dtype,
+                   requires_grad)
+
+
+def _floats(who, draw, size, kw, generator, dtype, requires_grad):
+    """A leaf of random floats: ``draw(generator, shape, dtype=...)``."""
+    shape, rest = _size(size, kw, who)
+    _no_rest(rest, kw, who)
+    d = _float_dtype(dtype, who)
+    return Tensor(draw(_gen(generator, who), shape, dtype=d), requires_grad=requires_grad,
+                  dtype=d)
 
 
 def _no_rest(rest, kw, who):
