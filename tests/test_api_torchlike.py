@@ -166,6 +166,10 @@ def test_eye_and_like_functions(torch64):
                       getattr(torch, name)(tx, dtype=torch.float64))
     same_meta(ya.zeros_like(ya.zeros(2), requires_grad=True),
               torch.zeros_like(torch.zeros(2), requires_grad=True))
+    same_meta(ya.full_like(ya.zeros(2), 3), torch.full_like(torch.zeros(2), 3))
+    same_meta(ya.full_like(ya.zeros(2), 3, dtype=np.int64),
+              torch.full_like(torch.zeros(2), 3, dtype=torch.int64))
+    assert ya.zeros_like(ya.zeros(2), np.float32).dtype == np.float32      # NumPy's positional
 
 
 # --------------------------------------------------------------------------

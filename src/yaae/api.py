@@ -221,12 +221,14 @@ def arange(*args, dtype=None, requires_grad=False, **kw):
 
 
 def _like(npfn):
-    def f(x, dtype=None, *args, requires_grad=False, **kw):
-        d = x.data if isinstance(x, Tensor) else np.asarray(x)
-        arr = npfn(d, dtype or d.dtype, *args, **kw)
+    def f(x, *args, dtype=None, requires_grad=False, **kw):
+        if dtype is not None:
+            kw["dtype"] = dtype
+        arr = npfn(_data_of(x), *args, **kw)
         return Tensor(arr, requires_grad=requires_grad, dtype=arr.dtype)
     f.__name__ = f.__qualname__ = npfn.__name__
-    f.__doc__ = (f"``{npfn.__name__}(x, dtype=None, requires_grad=False)``: NumPy's "
+    f.__doc__ = (f"``{npfn.__name__}(x, {'fill_value, ' if npfn is np.full_like else ''}"
+                 f"dtype=None, requires_grad=False)``: NumPy's "
                  f"``{npfn.__name__}`` (the shape and, unless ``dtype`` is given, the dtype "
                  f"of ``x``), as a new leaf.\n\n    >>> ya.{npfn.__name__}(ya.zeros(2, 3)"
                  f"{', 1' if npfn is np.full_like else ''}).shape\n    (2, 3)\n")
