@@ -4,9 +4,17 @@
 * ``TensorDataset(*tensors)``: rows of equally long Tensors or ndarrays;
   ``ds[i]`` is the tuple of the ``i``-th rows (a Tensor row for a Tensor, an
   ndarray row, or NumPy scalar, for an ndarray).
-* ``DataLoader(dataset, batch_size=1, shuffle=False, drop_last=False,
-  collate_fn=None, generator=None)``: iterating yields batches made by
-  ``collate_fn`` (``default_collate`` unless given) from lists of samples.
+* ``Subset(dataset, indices)``, ``random_split(dataset, lengths, generator)``.
+* ``DataLoader(dataset, batch_size=1, shuffle=None, sampler=None,
+  batch_sampler=None, num_workers=0, collate_fn=None, pin_memory=False,
+  drop_last=False, timeout=0, worker_init_fn=None, ..., generator=None, *,
+  prefetch_factor=None, persistent_workers=False)``: iterating yields
+  batches made by ``collate_fn`` (``default_collate`` unless given) from
+  lists of samples, in the order of the sampler; ``num_workers > 0`` makes
+  them in forked worker processes (see ``DataLoader``).
+* Samplers: ``Sampler``, ``SequentialSampler``, ``RandomSampler``,
+  ``SubsetRandomSampler``, ``BatchSampler``; any iterable of indices (or, as
+  ``batch_sampler``, of lists of indices) works as well.
 
 Shuffling draws a fresh permutation at every epoch (every ``iter(loader)``).
 With ``generator=None`` each epoch's permutation comes from a generator
@@ -16,7 +24,8 @@ epoch reproducible.  A ``numpy.random.Generator`` (or an int seed, turned into
 one once) may be given instead; it is then the only source of randomness and
 its state advances from epoch to epoch.
 
-Fast path: for a ``TensorDataset`` without a custom ``collate_fn`` a batch is
+Fast path: for a ``TensorDataset`` (or a ``Subset`` of one) without a custom
+``collate_fn``, iterated in order or shuffled by the loader itself, a batch is
 made by indexing the underlying arrays with the batch's indices at once (a
 slice for consecutive indices), with no per-sample Python loop; the batches
 are identical to the ones the generic per-sample path produces.
