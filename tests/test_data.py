@@ -634,6 +634,11 @@ def test_subset_of_tensor_dataset_uses_the_fast_path():
 # --------------------------------------------------------------------------
 # worker processes
 # --------------------------------------------------------------------------
+# (JAX, imported by other test files of the same run, warns at every fork; the
+# workers never call JAX)
+_JAX_FORK = pytest.mark.filterwarnings("ignore:os.fork:RuntimeWarning")
+
+
 class WorkerProbe(Dataset):
     """Samples that tell which worker process made them."""
 
@@ -657,6 +662,7 @@ def _record_init(worker_id):
     _INIT_CALLS.append(worker_id)
 
 
+@_JAX_FORK
 @pytest.mark.parametrize("shuffle", [False, True])
 @pytest.mark.parametrize("bs", [None, 1, 4])
 def test_workers_give_the_batches_of_num_workers_0_in_order(shuffle, bs):
@@ -676,6 +682,7 @@ def test_workers_give_the_batches_of_num_workers_0_in_order(shuffle, bs):
                 assert_same_batch(a, b)
 
 
+@_JAX_FORK
 def test_workers_run_worker_init_fn_and_are_seeded():
     loader = DataLoader(WorkerProbe(12), batch_size=2, num_workers=3,
                         worker_init_fn=_record_init, prefetch_factor=1, timeout=30)
@@ -696,6 +703,7 @@ def test_workers_run_worker_init_fn_and_are_seeded():
     assert len({r for _, r in by_worker(batches)}) == len(batches)
 
 
+@_JAX_FORK
 def test_persistent_workers_and_errors_in_workers():
     loader = DataLoader(WorkerProbe(6), batch_size=3, num_workers=2, persistent_workers=True)
     first = [b["i"].tolist() for b in loader]
@@ -718,6 +726,7 @@ def test_persistent_workers_and_errors_in_workers():
     assert list(DataLoader(Broken(), batch_size=2, num_workers=1, sampler=[0, 1, 3])) != []
 
 
+@_JAX_FORK
 def test_worker_timeout_raises_runtime_error():
     class Slow(Dataset):
         def __len__(self):
