@@ -3,7 +3,9 @@
 
 Wherever NumPy accepts an array-like, these accept nested lists and tuples
 holding Tensors too, and keep their gradients (``ya.mean([a, b])`` stacks
-``a`` and ``b`` differentiably first).
+``a`` and ``b`` differentiably first).  PyTorch's keywords ``dim=`` and
+``keepdim=`` are accepted wherever NumPy's ``axis=`` and ``keepdims=`` are
+(``registry.keyword_call``).
 """
 import functools
 import numbers
@@ -13,7 +15,8 @@ import numpy as np
 
 from . import ops
 from . import random as _random
-from .ops.registry import OPS, NONDIFF
+from .ops.registry import OPS, NONDIFF, keyword_call
+from .ops.docs import op_doc, nondiff_doc
 from .ops.composite import from_nested, has_tensor
 from .tensor import Tensor, Primitive, _wrap, get_default_dtype
 
@@ -29,12 +32,15 @@ def _as_public(out):
     return _wrap(np.asarray(out))
 
 
-def _public(fn, seq=()):
+def _public(fn, seq=(), name=None, op=None):
     """``fn`` returning Tensors, with nested lists of Tensors among its
     positional arguments turned into Tensors (``seq``: the positions that
-    are sequences of arrays, such as concatenate's first).  An elementwise
-    primitive of one argument given one Tensor goes straight to its hot path."""
+    are sequences of arrays, such as concatenate's first), and PyTorch's
+    keywords accepted (``op``'s PyTorch form: see ``registry.pytorch_form``).
+    An elementwise primitive of one argument given one Tensor goes straight
+    to its hot path."""
     m1 = fn.m1 if isinstance(fn, Primitive) and fn.bcast and len(fn.vjps) == 1 else None
+    call = keyword_call(fn, name or fn.__name__, op)
 
     @functools.wraps(fn)
     def f(*args, **kw):
@@ -46,8 +52,18 @@ def _public(fn, seq=()):
                 args = tuple([_seq_arg(a) if i in seq else from_nested(a)
                               for i, a in enumerate(args)])
                 break
-        out = fn(*args, **kw)
+        out = call(args, kw) if kw else fn(*args)
         return out if out.__class__ is Tensor else _as_public(out)
+    return f
+
+
+def _keywords(fn, name):
+    """``fn`` accepting PyTorch's ``dim=``/``keepdim=`` as well."""
+    call = keyword_call(fn, name)
+
+    @functools.wraps(fn)
+    def f(*args, **kw):
+        return call(args, kw) if kw else fn(*args)
     return f
 
 
@@ -63,8 +79,12 @@ def namespace(module):
     out = {}
     for op in OPS.values():
         if op.module == module:
-            f = _public(op.fn, op.seq)
-            for name in (op.name,) + op.aliases:
+            out[op.name] = f = _public(op.fn, op.seq, op.name, op)
+            f.__doc__ = op_doc(op)
+            for name in op.aliases:     # NumPy's meaning only (ya.amax, as torch.amax)
+                if op.torch is not None:
+                    f = _public(op.fn, op.seq, name)
+                    f.__doc__ = op_doc(op)
                 out[name] = f
     return out
 
@@ -75,7 +95,8 @@ globals().update(_NS)
 # non-differentiable functions: run on the data, return Tensors
 for _f, _n in NONDIFF.items():
     if _n is not None:
-        _NS[_n] = globals()[_n] = getattr(ops, _n)
+        _NS[_n] = globals()[_n] = _keywords(getattr(ops, _n), _n)
+        _NS[_n].__doc__ = nondiff_doc(_n, _f)
 
 
 # --------------------------------------------------------------------------
@@ -262,7 +283,7 @@ def randn(*size, generator=None, dtype=None, requires_grad=False, **kw):
     PyTorch's: the same seed does not give PyTorch's numbers.
 
     >>> _ = ya.manual_seed(0); a = ya.randn(2, 3)
-    >>> _ = ya.manual_seed(0); bool((a == ya.randn((2, 3))).all())
+    >>> _ = ya.manual_seed(0); ya.array_equal(a, ya.randn((2, 3)))
     True
     """
     return _floats("randn", np.random.Generator.standard_normal, size, kw, generator, dtype,
@@ -274,7 +295,7 @@ def rand(*size, generator=None, dtype=None, requires_grad=False, **kw):
     the uniform distribution on ``[0, 1)``, in the default float dtype (sizes and
     generator as in ``ya.randn``).
 
-    >>> x = ya.rand(2, 3); bool(((x >= 0) & (x < 1)).all())
+    >>> x = ya.rand(2, 3); bool(x.data.min() >= 0 and x.data.max() < 1)
     True
     """
     return _floats("rand", np.random.Generator.random, size, kw, generator, dtype,
@@ -304,7 +325,7 @@ def randint(*args, size=None, generator=None, dtype=None, requires_grad=False, *
     unless ``dtype`` says otherwise (PyTorch's signature: ``randint(high, size)``
     or ``randint(low, high, size)``; ``size`` is a tuple).
 
-    >>> x = ya.randint(3, 10, (4,)); x.dtype, bool(((x >= 3) & (x < 10)).all())
+    >>> x = ya.randint(3, 10, (4,)); x.dtype, bool(x.data.min() >= 3 and x.data.max() < 10)
     (dtype('int64'), True)
     """
     low = kw.pop("low", None)

@@ -51,7 +51,19 @@ __all__ = ["Dataset", "TensorDataset", "Subset", "random_split", "DataLoader", "
 
 
 class Dataset:
-    """An abstract map-style dataset: subclasses define ``__getitem__`` and ``__len__``."""
+    """An abstract map-style dataset: subclasses define ``__getitem__`` and ``__len__``.
+
+    Example::
+
+        >>> class Squares(ya.data.Dataset):
+        ...     def __len__(self):
+        ...         return 5
+        ...     def __getitem__(self, i):
+        ...         return ya.tensor([float(i)]), i * i
+        >>> xb, yb = next(iter(ya.data.DataLoader(Squares(), batch_size=5)))
+        >>> yb
+        tensor([ 0,  1,  4,  9, 16], dtype=int64)
+    """
 
     def __getitem__(self, index):
         raise NotImplementedError(
@@ -72,6 +84,12 @@ class TensorDataset(Dataset):
     ``TensorDataset(x, y)[i] == (x[i], y[i])``; rows of Tensors are Tensors
     (with the tensor's dtype, no graph), rows of ndarrays are ndarrays (NumPy
     scalars for 1-d arrays).  ``.tensors`` holds the objects as given.
+
+    Example::
+
+        >>> ds = ya.data.TensorDataset(ya.ones((3, 2)), np.array([0, 1, 2]))
+        >>> len(ds), int(ds[1][1])
+        (3, 1)
     """
 
     def __init__(self, *tensors):
@@ -215,6 +233,12 @@ def default_collate(batch):
       elements, recursively.
 
     The batched Tensors are new leaves: they record no graph.
+
+    Example::
+
+        >>> batch = ya.data.default_collate([(np.ones(2), 0), (np.zeros(2), 1)])
+        >>> batch[0].shape, batch[1]
+        ((2, 2), tensor([0, 1], dtype=int64))
     """
     batch = list(batch)
     if not batch:
@@ -227,7 +251,7 @@ def default_convert(data):
     and NumPy scalars (also inside dicts, lists and tuples) become Tensors
     keeping their dtype, as in PyTorch.
 
-    >>> default_convert((np.arange(2), np.int64(3)))
+    >>> ya.data.default_convert((np.arange(2), np.int64(3)))
     (tensor([0, 1], dtype=int64), tensor(3, dtype=int64))
     """
     if isinstance(data, Tensor):
@@ -278,10 +302,12 @@ class Sampler:
 
     Subclasses define ``__iter__`` (and usually ``__len__``).
 
-    >>> class Evens(Sampler):
+    >>> class Evens(ya.data.Sampler):
     ...     def __init__(self, n): self.n = n
     ...     def __iter__(self): return iter(range(0, self.n, 2))
     ...     def __len__(self): return (self.n + 1) // 2
+    >>> list(Evens(5))
+    [0, 2, 4]
     """
 
     def __init__(self, data_source=None):
@@ -295,7 +321,7 @@ class Sampler:
 class SequentialSampler(Sampler):
     """``SequentialSampler(data_source)``: the indices ``0 .. len(data_source)-1`` in order.
 
-    >>> list(SequentialSampler(range(3)))
+    >>> list(ya.data.SequentialSampler(range(3)))
     [0, 1, 2]
     """
 
@@ -322,7 +348,7 @@ class RandomSampler(Sampler):
     from a number drawn from yaae's default generator (``ya.manual_seed``).
     The numbers differ from PyTorch's (a different random stream).
 
-    >>> sorted(RandomSampler(range(4), generator=0))
+    >>> sorted(ya.data.RandomSampler(range(4), generator=0))
     [0, 1, 2, 3]
     """
 
@@ -369,7 +395,7 @@ class SubsetRandomSampler(Sampler):
     """``SubsetRandomSampler(indices, generator=None)``: the given indices in a
     random order, a new one at every ``iter()`` (generator as in ``RandomSampler``).
 
-    >>> sorted(SubsetRandomSampler([5, 7, 9]))
+    >>> sorted(ya.data.SubsetRandomSampler([5, 7, 9]))
     [5, 7, 9]
     """
 
@@ -389,7 +415,7 @@ class BatchSampler(Sampler):
     """``BatchSampler(sampler, batch_size, drop_last)``: lists of ``batch_size``
     indices from ``sampler`` (the last one shorter unless ``drop_last``).
 
-    >>> list(BatchSampler(SequentialSampler(range(5)), 2, drop_last=False))
+    >>> list(ya.data.BatchSampler(ya.data.SequentialSampler(range(5)), 2, drop_last=False))
     [[0, 1], [2, 3], [4]]
     """
 
@@ -425,7 +451,7 @@ class Subset(Dataset):
     """``Subset(dataset, indices)``: the samples of ``dataset`` at ``indices``
     (``Subset(ds, idx)[i] == ds[idx[i]]``).
 
-    >>> Subset(TensorDataset(np.arange(5)), [4, 0])[0][0]
+    >>> int(ya.data.Subset(ya.data.TensorDataset(np.arange(5)), [4, 0])[0][0])
     4
     """
 
@@ -456,7 +482,7 @@ def random_split(dataset, lengths, generator=None):
     PyTorch).  ``generator`` is a ``numpy.random.Generator`` or an int seed;
     by default yaae's default generator (``ya.manual_seed``) is used.
 
-    >>> a, b = random_split(range(10), [0.7, 0.3], generator=0); len(a), len(b)
+    >>> a, b = ya.data.random_split(range(10), [0.7, 0.3], generator=0); len(a), len(b)
     (7, 3)
     """
     n = len(dataset)
@@ -495,7 +521,15 @@ def random_split(dataset, lengths, generator=None):
 # DataLoader
 # --------------------------------------------------------------------------
 WorkerInfo = collections.namedtuple("WorkerInfo", "id num_workers seed dataset")
-WorkerInfo.__doc__ = "What ``get_worker_info()`` returns inside a DataLoader worker."
+WorkerInfo.__doc__ = """``WorkerInfo(id, num_workers, seed, dataset)``: what
+``get_worker_info()`` returns inside a DataLoader worker process.
+
+Example::
+
+    >>> def worker_init_fn(worker_id):
+    ...     info = ya.data.get_worker_info()    # info.id == worker_id
+    ...     info.dataset.shard = info.id    # e.g. split the work
+"""
 _WORKER = [None]        # in a worker process: (loader, WorkerInfo)
 
 
@@ -503,7 +537,7 @@ def get_worker_info():
     """Inside a DataLoader worker process: a ``WorkerInfo(id, num_workers, seed,
     dataset)``; in the main process: None (PyTorch's ``get_worker_info``).
 
-    >>> get_worker_info() is None
+    >>> ya.data.get_worker_info() is None
     True
     """
     return None if _WORKER[0] is None else _WORKER[0][1]
@@ -558,7 +592,7 @@ class DataLoader:
 
     ``len(loader)`` is the number of batches per epoch.
 
-    >>> loader = DataLoader(TensorDataset(np.arange(5)), batch_size=2)
+    >>> loader = ya.data.DataLoader(ya.data.TensorDataset(np.arange(5)), batch_size=2)
     >>> [b[0].tolist() for b in loader]
     [[0, 1], [2, 3], [4]]
     """

@@ -93,7 +93,10 @@ _ARRAY_KINDS = "biufcmMSU"
 
 
 class CheckpointError(ValueError):
-    """A file is not a (valid, complete) yaae checkpoint."""
+    """A file is not a (valid, complete) yaae checkpoint.
+
+    Raised by ``ya.load`` for a file it cannot read as a yaae checkpoint; names the file.
+    """
 
 
 # --------------------------------------------------------------------------
@@ -376,6 +379,7 @@ def save(obj, f, *, compress=False):
     machinery applies to paths only).  ``compress=True`` deflates the members
     (smaller, slower).
 
+    >>> import io
     >>> buf = io.BytesIO(); ya.save({"w": ya.ones(2)}, buf); _ = buf.seek(0)
     >>> ya.load(buf)["w"]
     tensor([1., 1.], dtype=float64)
@@ -501,6 +505,7 @@ def load(f):
     not a complete, valid yaae checkpoint; ``FileNotFoundError`` etc. when it
     cannot be opened.
 
+    >>> import io
     >>> buf = io.BytesIO(); ya.save([1, 2.5], buf); _ = buf.seek(0); ya.load(buf)
     [1, 2.5]
     """

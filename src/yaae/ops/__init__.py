@@ -12,8 +12,8 @@ The public ``yaae.NAME`` functions always return Tensors.
 """
 import numpy as np
 
-from ..tensor import Tensor, _wrap, _data, install_methods, inplace
-from .registry import OPS, NUMPY, NONDIFF, REFUSED, defcomposite, defnondiff
+from ..tensor import Tensor, _wrap, _data, install_methods, inplace, _method
+from .registry import OPS, NUMPY, NONDIFF, REFUSED, defcomposite, defnondiff, keyword_call
 from .elementwise import (add, subtract, multiply, divide, power, negative, positive,
                           exp, log, log1p, expm1, sqrt, square, abs, sign, sin, cos,
                           tan, arcsin, arccos, arctan, sinh, cosh, tanh, sigmoid,
@@ -82,13 +82,13 @@ for _f, _name in NONDIFF.items():
 
 # ---- Tensor methods whose signatures differ from the functions' ------------------------
 def _astype_method(self, dtype):
+    """``astype(dtype)``: a copy converted to ``dtype`` (NumPy's method), differentiable
+    between float and complex dtypes.
+
+    >>> ya.tensor([1.5, 2.5]).astype('float32').dtype
+    dtype('float32')
+    """
     return astype(self, np.dtype(dtype))
-
-
-def _transpose_method(self, *axes):
-    if len(axes) == 1 and isinstance(axes[0], (tuple, list)):
-        axes = axes[0]
-    return transpose(self, axes or None)
 
 
 def assigned(x, idx, value):
@@ -123,16 +123,36 @@ def _inplace_op(op, name):
 
 
 def _add_(self, other, *, alpha=1):
+    """``add_(other, *, alpha=1)``: ``self += alpha * other`` in place, returning the tensor,
+    as PyTorch (recorded on results of operations; on leaves that require grad only
+    under ``ya.no_grad()``).
+
+    >>> x = ya.zeros(3)
+    >>> x.add_(ya.ones(3), alpha=2)
+    tensor([2., 2., 2.], dtype=float64)
+    """
     return inplace(self, lambda s: s + (other if alpha == 1 else other * alpha), "add_")
 
 
 def _copy_(self, src):
+    """``copy_(src)``: copy the values of ``src`` (broadcast) into this tensor in place, as
+    PyTorch; differentiable in ``src`` on results of operations.
+
+    >>> x = ya.zeros(3)
+    >>> x.copy_(ya.ones(3))
+    tensor([1., 1., 1.], dtype=float64)
+    """
     src_ = src if isinstance(src, Tensor) else np.asarray(src)
     return inplace(self, lambda s: where(np.zeros(s.shape, dtype=bool), s,
                                          broadcast_to(src_, s.shape)), "copy_")
 
 
 def _fill_(self, value):
+    """``fill_(value)``: set every element to ``value`` in place, as PyTorch.
+
+    >>> ya.zeros(2).fill_(7.0)
+    tensor([7., 7.], dtype=float64)
+    """
     return inplace(self, lambda s: where(np.zeros(s.shape, dtype=bool), s,
                                          broadcast_to(np.asarray(_data(value), s.dtype)
                                                       if not isinstance(value, Tensor) else value,
@@ -140,6 +160,11 @@ def _fill_(self, value):
 
 
 def _clip_(self, min=None, max=None):  # noqa: A002 - PyTorch's names
+    """``clamp_(min=None, max=None)`` (also ``clip_``): clamp in place, as PyTorch.
+
+    >>> ya.tensor([-1.0, 0.5, 2.0]).clamp_(0, 1)
+    tensor([0. , 0.5, 1. ], dtype=float64)
+    """
     return inplace(self, lambda s: clip(s, min, max), "clamp_")
 
 
@@ -149,14 +174,21 @@ def _cmp(ufunc):
     return op
 
 
+def _argext_method(fn):
+    m = _method(fn, keyword_call(fn, fn.__name__))
+    m.__doc__ = (f"NumPy's {fn.__name__}(axis=None, keepdims=False) (PyTorch's dim=/keepdim= "
+                 f"too): the int64 index of the first extreme along ``axis``, no gradient.\n\n"
+                 f"    >>> ya.Tensor([[1.0, 3.0], [2.0, 0.0]]).{fn.__name__}(dim=1).tolist()\n"
+                 f"    {[1, 0] if fn.__name__ == 'argmax' else [0, 1]}\n")
+    return m
+
+
 install_methods(OPS, {
     "astype": _astype_method,
-    "transpose": _transpose_method,
     "T": property(lambda self: transpose(self)),
     "mT": property(lambda self: mT(self)),
     "real": property(lambda self: complex.real(self)),
     "imag": property(lambda self: complex.imag(self)),
-    "unsqueeze": lambda self, dim: expand_dims(self, dim),
     "__pos__": lambda self: self,
     "__setitem__": _setitem,
     # in place (NumPy's values, PyTorch's graph rules: see tensor.inplace)
@@ -180,8 +212,8 @@ install_methods(OPS, {
     "__gt__": _cmp(np.greater), "__ge__": _cmp(np.greater_equal),
     "__lt__": _cmp(np.less), "__le__": _cmp(np.less_equal),
     "__eq__": _cmp(np.equal), "__ne__": _cmp(np.not_equal),
-    "argmax": lambda self, axis=None, keepdims=False: argmax(self, axis=axis, keepdims=keepdims),
-    "argmin": lambda self, axis=None, keepdims=False: argmin(self, axis=axis, keepdims=keepdims),
+    "argmax": _argext_method(argmax),
+    "argmin": _argext_method(argmin),
 })
 
 from .window import windows, unwindows, out_size as window_out_size  # noqa: E402
