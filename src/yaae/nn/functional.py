@@ -1627,4 +1627,5 @@ def dropout2d(input, p=0.5, training=True, inplace=False):
     return _feature_dropout(input, p, training, 2)
 
 
-from .attention import scaled_dot_product_attention; __all__ += ["scaled_dot_product_attention"]  # noqa: E402,E702
+from .attention import scaled_dot_product_attention, multi_head_attention_forward  # noqa: E402
+__all__ += ["scaled_dot_product_attention", "multi_head_attention_forward"]
