@@ -132,7 +132,13 @@ JAX_RTOL = {"gamma.cdf": 1e-8, "beta.cdf": 1e-8, "chi2.cdf": 1e-8, "poisson.cdf"
 
 @pytest.mark.parametrize("name", JAX)
 def test_against_jax(name):
-    """Value, VJP, JVP and Hessian-vector product of ``sum(f(x) * u)``."""
+    """Value, VJP, JVP and Hessian-vector product of ``sum(f(x) * u)`` (JAX op by op:
+    compiling each function would take most of this file's time)."""
+    with jax.disable_jit():
+        _check_jax(name)
+
+
+def _check_jax(name):
     rtol = JAX_RTOL.get(name, 1e-10)
     f, xs = _fn(name)
     jf, _ = _fn(name, _get(jst, name), sym=_jsym)
