@@ -239,6 +239,24 @@ def test_multivariate_normal_singular_and_scipy_errors():
         _close(S.multivariate_normal.logpdf(*args), sst.multivariate_normal.logpdf(*args))
 
 
+def test_singular_multivariate_normal_is_the_density_on_its_range():
+    # cov = B S B' (B: orthonormal 3x2) at x = mean + B z: the 2-D density of z with
+    # cov S, as a function of (z, mean, S), also where S's eigenvalues repeat (S = 2 I)
+    b = np.linalg.qr(U(-1.0, 1.0, 3, 2))[0]
+    z, mean = U(-1.0, 1.0, 4, 2), U(-0.5, 0.5, 3)
+    for s2 in (2 * np.eye(2), np.array([[1.5, 0.4], [0.4, 0.8]])):
+        def f(z, mean, s2):
+            x = ya.matmul(z, b.T) + mean
+            return S.multivariate_normal.logpdf(x, mean, ya.matmul(ya.matmul(b, _sym(s2)), b.T),
+                                                allow_singular=True)
+        _close(f(z, mean, s2), sst.multivariate_normal.logpdf(z, np.zeros(2), s2))
+        assert gradcheck(f, z, mean, s2, modes=("rev", "fwd"), order=2, rtol=1e-5, atol=1e-6)
+        _close(ya.grad(lambda s2: ya.sum(f(z, mean, s2)))(s2),
+               ya.grad(lambda s2: ya.sum(S.multivariate_normal.logpdf(z, np.zeros(2), _sym(s2))))(s2))
+        ent = ya.grad(lambda s2: S.multivariate_normal.entropy(mean, ya.matmul(ya.matmul(b, _sym(s2)), b.T)))
+        _close(ent(s2), ya.grad(lambda s2: S.multivariate_normal.entropy(None, _sym(s2)))(s2))
+
+
 def test_real_scipy_stats_on_a_tensor_names_the_yaae_function():
     x = ya.tensor([0.5, 1.0], requires_grad=True)
     with pytest.raises(TypeError, match=r"ya\.scipy\.stats\.norm\.logpdf"):

@@ -91,18 +91,31 @@ _WHAT = {"pdf": "the probability density", "logpdf": "the log of the probability
          "entropy": "the differential entropy"}
 
 
+_NO_SHAPE_DERIV = ("Not differentiable in {}: ya.scipy.special.{} has no derivative in its "
+                   "parameters, and asking for one raises its TypeError (never a zero).")
+_NOTES = {
+    "t.cdf": _NO_SHAPE_DERIV.format("df", "betainc"),
+    "t.logcdf": _NO_SHAPE_DERIV.format("df", "betainc"),
+    "gamma.cdf": _NO_SHAPE_DERIV.format("a", "gammainc"),
+    "chi2.cdf": _NO_SHAPE_DERIV.format("df", "gammainc"),
+    "beta.cdf": _NO_SHAPE_DERIV.format("a and b", "betainc"),
+}
+
+
 def _method_doc(dist, method, sig, extra):
-    args = sig.split("(", 1)[1].split(",")[0].rstrip(")")
-    example = f"ya.scipy.stats.{dist}.{method}({_EXAMPLES.get(dist, '0.5')})"
+    args_ = _EXAMPLES.get(f"{dist}.{method}", _EXAMPLES.get(dist, "0.5"))
+    example = f"ya.scipy.stats.{dist}.{method}({args_})"
     return (f"``ya.scipy.stats.{dist}.{method}{sig}``: {_WHAT[method]} of SciPy's "
-            f"``scipy.stats.{dist}``, with SciPy's signature and values (broadcasting "
-            f"``{args}`` against the parameters), differentiable in every argument that is "
-            f"not an integer or a flag. {extra or ''}\n\n    >>> {example}\n")
+            f"``scipy.stats.{dist}``, with SciPy's signature, broadcasting and values, "
+            f"differentiable in every argument that is not discrete or a flag; returns a "
+            f"Tensor. {_NOTES.get(f'{dist}.{method}', '')}{' '.join((extra or '').split())}"
+            f"\n\n    >>> {example}\n")
 
 
 _EXAMPLES = {"t": "0.5, 3.0", "gamma": "0.5, 2.0", "beta": "0.3, 2.0, 3.0", "chi2": "1.5, 3.0",
              "poisson": "2, 1.5", "dirichlet": "[0.2, 0.3, 0.5], [1.0, 2.0, 3.0]",
-             "multivariate_normal": "[0.5, -0.2], [0.0, 0.0], [[2.0, 0.3], [0.3, 1.0]]"}
+             "multivariate_normal": "[0.5, -0.2], [0.0, 0.0], [[2.0, 0.3], [0.3, 1.0]]",
+             "multivariate_normal.entropy": "[0.0, 0.0], [[2.0, 0.3], [0.3, 1.0]]"}
 
 
 def _loc_scale(name, what, logpdf, cdf=None, sf=None, logcdf=None, logsf=None, shapes=""):
@@ -240,6 +253,8 @@ cauchy = _loc_scale("cauchy", "the Cauchy distribution",
 
 # poisson
 def _poisson_logpmf(k, mu, loc=0):
+    """No derivative in the discrete ``k``; a non-integer or negative ``k`` has
+    probability 0, as SciPy's."""
     k = k - loc
     kd = _d(k)
     ok = (kd >= 0) & (kd == np.floor(kd))
@@ -249,6 +264,7 @@ def _poisson_logpmf(k, mu, loc=0):
 
 
 def _poisson_cdf(k, mu, loc=0):
+    """gammaincc(floor(k) + 1, mu): differentiable in ``mu``, none in the discrete ``k``."""
     kd = np.floor(_d(k - loc))
     ok = kd >= 0
     return ya.where(ok, sp.gammaincc(np.where(ok, kd, 0.0) + 1, mu), 0.0)
@@ -303,10 +319,13 @@ dirichlet = Distribution(
 
 # multivariate_normal
 def _mvn_params(mean, cov, allow_singular):
-    """SciPy's ``_process_parameters`` and ``_PSD`` on Tensors: (dim, mean, cov, rank,
-    log pseudo-determinant, whitening ``W`` with maha = |dev @ W|^2, null basis, eps).
-    A positive-definite cov goes through Cholesky (smooth in cov); a singular one,
-    when allowed, through eigh and its pseudo-determinant, as SciPy's."""
+    """SciPy's ``_process_parameters`` and ``_PSD`` on Tensors: (dim, mean, rank, log
+    pseudo-determinant, Mahalanobis function, null basis V, support tolerance).  The
+    rank, V and SciPy's errors come from eigh of the values, as SciPy's; the
+    differentiable part is Cholesky of P cov P + V V' (P = I - V V'; cov itself when V
+    is empty), whose determinant is cov's pseudo-determinant: smooth in cov, repeated
+    eigenvalues included.  V is held constant: derivatives in cov are those within its
+    range (0 in the null directions, where the density is not differentiable)."""
     cd = None if cov is None else _d(cov)
     if mean is None:
         dim = 1 if cd is None or cd.ndim < 2 else cd.shape[0]
@@ -318,7 +337,7 @@ def _mvn_params(mean, cov, allow_singular):
         mean = ya.reshape(mean, (1,))
     if _d(mean).ndim != 1 or _d(mean).shape[0] != dim:
         raise ValueError(f"Array 'mean' must be a vector of length {dim}.")
-    cov = 1.0 if cov is None else cov
+    cov = _t(1.0 if cov is None else cov)
     cd = _d(cov)
     if dim == 1:
         cov = ya.reshape(cov, (1, 1))
@@ -341,35 +360,41 @@ def _mvn_params(mean, cov, allow_singular):
     if not keep.all() and not allow_singular:
         raise np.linalg.LinAlgError("When `allow_singular is False`, the input matrix must be "
                                     "symmetric positive definite.")
-    if keep.all():
-        chol = ya.linalg.cholesky(cov)
-        return (dim, mean, dim, 2 * ya.sum(ya.log(ya.diagonal(chol))),
-                lambda dev: ya.transpose(ya.linalg.solve(chol, ya.transpose(dev))), None, eps)
-    s, u = ya.linalg.eigh(cov)
-    s_safe = ya.where(keep, s, 1.0)
-    w = u * ya.where(keep, 1 / ya.sqrt(s_safe), 0.0)
-    return (dim, mean, int(keep.sum()), ya.sum(ya.where(keep, ya.log(s_safe), 0.0)),
-            lambda dev: ya.matmul(dev, w), u.data[:, ~keep], 1e3 * eps)
+    null = u[:, ~keep]          # SciPy's null space (eigh of the values): a constant
+    if null.size:               # cov restricted to its range, plus V V'
+        proj = np.eye(dim) - null @ null.T
+        cov = ya.matmul(ya.matmul(proj, cov), proj) + null @ null.T
+    chol = ya.linalg.cholesky(cov)
+
+    def maha(dev):              # dev' pinv(cov) dev, pinv(cov) = inv(cov + V V') - V V'
+        z = ya.linalg.solve(chol, ya.transpose(dev))
+        return ya.sum(ya.square(z), axis=0) - ya.sum(ya.square(ya.matmul(dev, null)), axis=-1)
+    return (dim, mean, int(keep.sum()), 2 * ya.sum(ya.log(ya.diagonal(chol))), maha, null,
+            1e3 * eps)
 
 
 def _mvn_logpdf(x, mean=None, cov=1, allow_singular=False):
     """The components of ``x`` along its last axis (a 1-D ``x`` is one point, or
-    points of a 1-D distribution), SciPy's squeezed output shape."""
-    dim, mean, rank, log_pdet, whiten, null, eps = _mvn_params(mean, cov, allow_singular)
+    points of a 1-D distribution), SciPy's squeezed output shape; ``mean`` a vector,
+    ``cov`` a matrix, a vector (diagonal) or a scalar.  A singular ``cov``
+    (``allow_singular=True``) uses its pseudo-determinant and pseudo-inverse, as
+    SciPy's, with -inf off the support; derivatives in ``cov`` are then those within
+    its range (0 in the null directions, where the density jumps)."""
+    dim, mean, rank, log_pdet, maha, null, eps = _mvn_params(mean, cov, allow_singular)
     x = _t(x)
     if x.ndim == 0:
         x = ya.reshape(x, (1,))
     elif x.ndim == 1:
         x = ya.reshape(x, (-1, 1) if dim == 1 else (1, -1))
     dev = x - mean
-    maha = ya.sum(ya.square(whiten(dev)), axis=-1)
-    out = -0.5 * (rank * _LOG_2PI + log_pdet + maha)
-    if null is not None:
+    out = -0.5 * (rank * _LOG_2PI + log_pdet + maha(dev))
+    if null.size:
         out = _support(out, np.linalg.norm(_d(dev) @ null, axis=-1) < eps)
     return ya.squeeze(out)
 
 
 def _mvn_entropy(mean=None, cov=1):
+    """0.5 (rank (1 + log 2 pi) + log pdet(cov)), a singular ``cov`` allowed (SciPy's)."""
     dim, mean, rank, log_pdet, *_ = _mvn_params(mean, cov, True)
     return 0.5 * (rank * (_LOG_2PI + 1) + log_pdet)
 
