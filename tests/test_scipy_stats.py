@@ -271,3 +271,12 @@ def test_docstrings_and_float_dtype():
             if not m.startswith("_"):
                 assert getattr(dist, m).__doc__, f"{d}.{m}"
     assert S.norm.logpdf(np.float64(0.5)).dtype == np.float64
+
+
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_float32_stays_float32(name):
+    args, _ = CASES[name]
+    args32 = [np.asarray(a, np.float32) for a in args]
+    out = _get(S, name)(*args32)
+    assert out.dtype == np.float32
+    _close(out, _get(sst, name)(*args), rtol=1e-5, atol=1e-6)

@@ -20,6 +20,7 @@ Example::
     >>> mu = ya.tensor(0.5, requires_grad=True)
     >>> ya.scipy.stats.norm.logpdf(ya.tensor([0.0, 1.0]), loc=mu).sum().backward()
 """
+import inspect
 import math
 
 import numpy as np
@@ -38,7 +39,10 @@ def _d(x):
 
 def _t(x):
     """``x`` as a Tensor (Tensors pass through, arrays keep their float dtype)."""
-    return x if isinstance(x, ya.Tensor) else ya.asarray(np.asarray(x, dtype=float))
+    if isinstance(x, ya.Tensor):
+        return x
+    x = np.asarray(x)
+    return ya.asarray(x if x.dtype.kind == "f" else x.astype(float))
 
 
 def _where_pos(y, keep):
@@ -52,7 +56,7 @@ def _xlogy0(c, y):
     times the sign of c), with finite derivatives at ``y == 0`` and below."""
     pos = _d(y) > 0
     cd = _d(c)
-    at0 = np.where(cd == 0, 0.0, np.where(cd > 0, -np.inf, np.inf))
+    at0 = np.where(cd == 0, 0.0, np.where(cd > 0, -np.inf, np.inf)).astype(_d(y).dtype)
     return ya.where(pos, c * ya.log(_where_pos(y, pos)), at0)
 
 
@@ -118,41 +122,33 @@ _EXAMPLES = {"t": "0.5, 3.0", "gamma": "0.5, 2.0", "beta": "0.3, 2.0, 3.0", "chi
              "multivariate_normal.entropy": "[0.0, 0.0], [[2.0, 0.3], [0.3, 1.0]]"}
 
 
-def _loc_scale(name, what, logpdf, cdf=None, sf=None, logcdf=None, logsf=None, shapes=""):
-    """A location-scale family: its standard ``logpdf(y, *shape)`` (and cdf, ...) at
-    ``y = (x - loc) / scale``, as SciPy's ``rv_continuous``."""
-    sig = f"(x{shapes}, loc=0, scale=1)"
+def _loc_scale(name, what, logpdf, cdf=None, sf=None, logcdf=None, logsf=None, shapes=()):
+    """A location-scale family: its standard ``logpdf(y, *shapes)`` (and cdf, ...) at
+    ``y = (x - loc) / scale``, as SciPy's ``rv_continuous``: the signature
+    ``(x, *shapes, loc=0, scale=1)``, every argument positional or keyword."""
+    P = inspect.Parameter
+    sig = inspect.Signature(
+        [P(n, P.POSITIONAL_OR_KEYWORD) for n in ("x",) + shapes]
+        + [P("loc", P.POSITIONAL_OR_KEYWORD, default=0), P("scale", P.POSITIONAL_OR_KEYWORD, default=1)])
 
     def std(f, log_jac):
-        def g(x, *args, loc=0, scale=1):
-            args, (loc, scale) = _params(args, loc, scale, shapes)
-            out = f((x - loc) / scale, *args)
-            return out - ya.log(scale) if log_jac else out
+        def g(*args, **kw):
+            a = sig.bind(*args, **kw)
+            a.apply_defaults()
+            x, *shape, loc, scale = a.args
+            out = f((x - loc) / scale, *shape)
+            if not log_jac:
+                return out
+            return out - (math.log(scale) if isinstance(scale, (int, float)) else ya.log(scale))
+        g.__signature__ = sig
         return g
 
-    fns = {"logpdf": (std(logpdf, True), sig)}
-    lp = fns["logpdf"][0]
-    fns["pdf"] = (lambda x, *a, **k: ya.exp(lp(x, *a, **k)), sig)
-    for n, f in (("cdf", cdf), ("sf", sf), ("logcdf", logcdf), ("logsf", logsf)):
-        if f is not None:
-            fns[n] = (std(f, False), sig)
-    return Distribution(name, what, **fns)
-
-
-def _params(args, loc, scale, shapes):
-    """The shape parameters (positional, as SciPy's) then loc and scale, which
-    may also come positionally after them."""
-    n = shapes.count(",")
-    extra = list(args[n:])
-    if len(extra) > 2:
-        raise TypeError(f"too many positional arguments: expected x{shapes}, loc, scale")
-    if extra:
-        loc = extra.pop(0)
-    if extra:
-        scale = extra.pop(0)
-    if len(args) < n:
-        raise TypeError(f"missing shape parameter(s): expected x{shapes}")
-    return args[:n], (loc, scale)
+    fns = {"logpdf": std(logpdf, True)}
+    fns["pdf"] = lambda *a, **k: ya.exp(fns["logpdf"](*a, **k))
+    fns["pdf"].__signature__ = sig
+    fns.update({n: std(f, False) for n, f in (("cdf", cdf), ("sf", sf), ("logcdf", logcdf),
+                                             ("logsf", logsf)) if f is not None})
+    return Distribution(name, what, **{n: (f, str(sig)) for n, f in fns.items()})
 
 
 # norm
@@ -187,7 +183,7 @@ def _t_cdf(y, df):
 
 
 t = _loc_scale("t", "Student's t distribution", _t_logpdf, cdf=_t_cdf,
-               logcdf=lambda y, df: ya.log(_t_cdf(y, df)), shapes=", df")
+               logcdf=lambda y, df: ya.log(_t_cdf(y, df)), shapes=("df",))
 
 
 # gamma and chi2
@@ -201,10 +197,10 @@ def _gamma_cdf(y, a):
 
 
 gamma = _loc_scale("gamma", "the gamma distribution (shape a)", _gamma_logpdf,
-                   cdf=_gamma_cdf, shapes=", a")
+                   cdf=_gamma_cdf, shapes=("a",))
 chi2 = _loc_scale("chi2", "the chi-squared distribution (df degrees of freedom)",
                   lambda y, df: _gamma_logpdf(y * 0.5, df * 0.5) - math.log(2),
-                  cdf=lambda y, df: _gamma_cdf(y * 0.5, df * 0.5), shapes=", df")
+                  cdf=lambda y, df: _gamma_cdf(y * 0.5, df * 0.5), shapes=("df",))
 
 
 # beta
@@ -219,11 +215,11 @@ def _beta_cdf(y, a, b):
     yd = _d(y)
     inside = (yd > 0) & (yd < 1)
     return ya.where(inside, sp.betainc(a, b, ya.where(inside, y, 0.5)),
-                    np.where(yd >= 1, 1.0, 0.0))
+                    (yd >= 1).astype(yd.dtype))
 
 
 beta = _loc_scale("beta", "the beta distribution (shapes a, b)", _beta_logpdf,
-                  cdf=_beta_cdf, shapes=", a, b")
+                  cdf=_beta_cdf, shapes=("a", "b"))
 
 
 # laplace, expon, uniform, logistic, cauchy
