@@ -273,6 +273,19 @@ def test_docstrings_and_float_dtype():
     assert S.norm.logpdf(np.float64(0.5)).dtype == np.float64
 
 
+def test_scipy_signatures_keywords_and_numbers():
+    calls = [("t.logpdf", (0.5,), dict(df=3.0, scale=2.0)), ("t.cdf", (), dict(x=0.5, df=3.0, loc=0.1)),
+             ("beta.pdf", (0.5, 2.0, 3.0, 0.1, 1.2), {}), ("gamma.cdf", (1.5,), dict(a=2.0, scale=0.5)),
+             ("norm.logsf", (1,), dict(loc=2)), ("poisson.pmf", (2,), dict(mu=1.5, loc=1)),
+             ("multivariate_normal.pdf", ([0.5, 0.2],), dict(cov=[[1.0, 0.2], [0.2, 2.0]]))]
+    for name, args, kw in calls:
+        out = _get(S, name)(*args, **kw)
+        assert isinstance(out, ya.Tensor)
+        _close(out, _get(sst, name)(*args, **kw))
+    with pytest.raises(TypeError, match="df"):
+        S.t.cdf(0.5)
+
+
 @pytest.mark.parametrize("name", sorted(CASES))
 def test_float32_stays_float32(name):
     args, _ = CASES[name]

@@ -136,7 +136,7 @@ def _loc_scale(name, what, logpdf, cdf=None, sf=None, logcdf=None, logsf=None, s
             a = sig.bind(*args, **kw)
             a.apply_defaults()
             x, *shape, loc, scale = a.args
-            out = f((x - loc) / scale, *shape)
+            out = f((_t(x) - loc) / scale, *shape)
             if not log_jac:
                 return out
             return out - (math.log(scale) if isinstance(scale, (int, float)) else ya.log(scale))
@@ -251,7 +251,7 @@ cauchy = _loc_scale("cauchy", "the Cauchy distribution",
 def _poisson_logpmf(k, mu, loc=0):
     """No derivative in the discrete ``k``; a non-integer or negative ``k`` has
     probability 0, as SciPy's."""
-    k = k - loc
+    k = _t(k) - loc
     kd = _d(k)
     ok = (kd >= 0) & (kd == np.floor(kd))
     pos = _d(k) > 0
