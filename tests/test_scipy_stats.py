@@ -227,7 +227,7 @@ def test_multivariate_normal_singular_and_scipy_errors():
         S.multivariate_normal.logpdf(x, mean, -np.eye(3))
     # a scalar or diagonal cov, 1-D x, the 1-D distribution: SciPy's shapes
     for args in ((np.array([0.5, 1.0]), np.zeros(2), 2.0), (np.array([0.5, 1.0]), [0.0, 0.0], [1.0, 3.0]),
-                 (np.array([0.5, 1.0, 2.0]), 0.5, 2.0), (1.5,)):
+                 (np.array([0.5, 1.0, 2.0]), 0.5, 2.0), (1.5,), (U(-1.0, 1.0, 2, 4, 3), None, _COV)):
         _close(S.multivariate_normal.logpdf(*args), sst.multivariate_normal.logpdf(*args))
 
 

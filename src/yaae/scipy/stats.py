@@ -363,8 +363,9 @@ def _mvn_params(mean, cov, allow_singular):
     chol = ya.linalg.cholesky(cov)
 
     def maha(dev):              # dev' pinv(cov) dev, pinv(cov) = inv(cov + V V') - V V'
-        z = ya.linalg.solve(chol, ya.transpose(dev))
-        return ya.sum(ya.square(z), axis=0) - ya.sum(ya.square(ya.matmul(dev, null)), axis=-1)
+        z = ya.linalg.solve(chol, ya.transpose(ya.reshape(dev, (-1, dim))))
+        return (ya.reshape(ya.sum(ya.square(z), axis=0), dev.shape[:-1])
+                - ya.sum(ya.square(ya.matmul(dev, null)), axis=-1))
     return (dim, mean, int(keep.sum()), 2 * ya.sum(ya.log(ya.diagonal(chol))), maha, null,
             1e3 * eps)
 
