@@ -194,14 +194,15 @@ def test_outside_the_support_as_scipy_with_finite_derivatives(name, x, params):
         assert np.all(np.isfinite(d[finite] if d.ndim else d)), (name, i, d)
 
 
-def test_t_cdf_at_the_centre_and_poisson_at_mu_0():
-    # t.cdf switches formulas at x == loc and at (x - loc)^2 == df: smooth through both
-    f = lambda x, df: S.t.cdf(x, 3.0, 0.5)
-    assert gradcheck(lambda x: S.t.cdf(x, 3.0, 0.5), np.array([0.5, 0.5 + 3 ** 0.5, 0.5 - 1.0]),
-                     modes=("rev", "fwd"), order=2, rtol=1e-5, atol=1e-6)
-    assert gradcheck(lambda mu: S.poisson.logpmf(np.array([0.0, 1.0]), mu), np.array([1e-3]),
-                     modes=("rev", "fwd"), order=2)
-    assert f is not None
+def test_smooth_through_branch_switches():
+    # t.cdf switches formulas at x == loc and at (x - loc)^2 == df; logistic.logpdf is
+    # smooth at loc (no |x - loc| in it); poisson.logpmf at mu -> 0
+    checks = [(lambda x: S.t.cdf(x, 3.0, 0.5), np.array([0.5, 0.5 + 3 ** 0.5, 0.5 - 1.0])),
+              (lambda x: S.t.logcdf(x, 2.0), np.array([0.0, -2 ** 0.5])),
+              (lambda x: S.logistic.logpdf(x, 0.3), np.array([0.3, -1.0])),
+              (lambda mu: S.poisson.logpmf(np.array([0.0, 1.0]), mu), np.array([1e-3]))]
+    for f, x in checks:
+        assert gradcheck(f, x, modes=("rev", "fwd"), order=2, rtol=1e-5, atol=1e-6)
 
 
 def test_shape_parameter_of_an_incomplete_gamma_or_beta_cdf_raises():

@@ -45,7 +45,7 @@ def _t(x):
     return ya.asarray(x if x.dtype.kind == "f" else x.astype(float))
 
 
-def _where_pos(y, keep):
+def _or_one(y, keep):
     """``y`` where ``keep``, else 1: a safe stand-in so that the branch ``where``
     discards has finite derivatives (no 0 * inf in the backward pass)."""
     return ya.where(keep, y, 1.0)
@@ -57,7 +57,7 @@ def _xlogy0(c, y):
     pos = _d(y) > 0
     cd = _d(c)
     at0 = np.where(cd == 0, 0.0, np.where(cd > 0, -np.inf, np.inf)).astype(_d(y).dtype)
-    return ya.where(pos, c * ya.log(_where_pos(y, pos)), at0)
+    return ya.where(pos, c * ya.log(_or_one(y, pos)), at0)
 
 
 def _support(lp, inside):
@@ -91,7 +91,6 @@ _WHAT = {"pdf": "the probability density", "logpdf": "the log of the probability
          "cdf": "the cumulative distribution function", "sf": "the survival function 1 - cdf",
          "logcdf": "the log of the cdf", "logsf": "the log of the survival function",
          "pmf": "the probability mass function", "logpmf": "the log of the pmf",
-         "cdf_discrete": "the cumulative distribution function",
          "entropy": "the differential entropy"}
 
 
@@ -129,7 +128,7 @@ def _loc_scale(name, what, logpdf, cdf=None, sf=None, logcdf=None, logsf=None, s
     P = inspect.Parameter
     sig = inspect.Signature(
         [P(n, P.POSITIONAL_OR_KEYWORD) for n in ("x",) + shapes]
-        + [P("loc", P.POSITIONAL_OR_KEYWORD, default=0), P("scale", P.POSITIONAL_OR_KEYWORD, default=1)])
+        + [P(n, P.POSITIONAL_OR_KEYWORD, default=v) for n, v in (("loc", 0), ("scale", 1))])
 
     def std(f, log_jac):
         def g(*args, **kw):
@@ -173,7 +172,7 @@ def _t_cdf(y, df):
     yd, dfd = np.broadcast_arrays(_d(y), _d(df))
     centre = (yd * yd < dfd) & (yd != 0)
     tail = (yd * yd >= dfd) & (yd != 0)
-    yc, yt = _where_pos(y, centre), _where_pos(y, tail)
+    yc, yt = _or_one(y, centre), _or_one(y, tail)
     sgn = np.sign(yd)
     mid = 0.5 + 0.5 * sgn * sp.betainc(0.5, df * 0.5, yc * yc / (df + yc * yc))
     half_tail = 0.5 * sp.betainc(df * 0.5, 0.5, df / (df + yt * yt))
@@ -193,7 +192,7 @@ def _gamma_logpdf(y, a):
 
 def _gamma_cdf(y, a):
     pos = _d(y) > 0
-    return ya.where(pos, sp.gammainc(a, _where_pos(y, pos)), 0.0)
+    return ya.where(pos, sp.gammainc(a, _or_one(y, pos)), 0.0)
 
 
 gamma = _loc_scale("gamma", "the gamma distribution (shape a)", _gamma_logpdf,
@@ -241,7 +240,7 @@ uniform = _loc_scale(
     cdf=lambda y: ya.where(_d(y) < 0, 0.0, ya.where(_d(y) > 1, 1.0, y)))
 logistic = _loc_scale(
     "logistic", "the logistic distribution",
-    lambda y: -ya.abs(y) - 2 * ya.log1p(ya.exp(-ya.abs(y))), cdf=lambda y: sp.expit(y))
+    lambda y: -ya.logaddexp(0.0, y) - ya.logaddexp(0.0, -y), cdf=lambda y: sp.expit(y))
 cauchy = _loc_scale("cauchy", "the Cauchy distribution",
                     lambda y: -math.log(math.pi) - ya.log1p(y * y),
                     cdf=lambda y: 0.5 + ya.arctan(y) / math.pi)
@@ -255,7 +254,7 @@ def _poisson_logpmf(k, mu, loc=0):
     kd = _d(k)
     ok = (kd >= 0) & (kd == np.floor(kd))
     pos = _d(k) > 0
-    kl = ya.where(pos, sp.xlogy(_where_pos(k, pos), ya.where(pos, mu, 1.0)), 0.0)
+    kl = ya.where(pos, sp.xlogy(_or_one(k, pos), ya.where(pos, mu, 1.0)), 0.0)
     return _support(kl - mu - sp.gammaln(ya.where(ok, k, 0.0) + 1), ok)
 
 
