@@ -227,8 +227,10 @@ def test_multivariate_normal_singular_and_scipy_errors():
     with pytest.raises(ValueError, match="positive semidefinite"):
         S.multivariate_normal.logpdf(x, mean, -np.eye(3))
     # a scalar or diagonal cov, 1-D x, the 1-D distribution: SciPy's shapes
-    for args in ((np.array([0.5, 1.0]), np.zeros(2), 2.0), (np.array([0.5, 1.0]), [0.0, 0.0], [1.0, 3.0]),
-                 (np.array([0.5, 1.0, 2.0]), 0.5, 2.0), (1.5,), (U(-1.0, 1.0, 2, 4, 3), None, _COV)):
+    for args in ((np.array([0.5, 1.0]), np.zeros(2), 2.0),
+                 (np.array([0.5, 1.0]), [0.0, 0.0], [1.0, 3.0]),
+                 (np.array([0.5, 1.0, 2.0]), 0.5, 2.0), (1.5,),
+                 (U(-1.0, 1.0, 2, 4, 3), None, _COV)):
         _close(S.multivariate_normal.logpdf(*args), sst.multivariate_normal.logpdf(*args))
 
 
@@ -238,15 +240,17 @@ def test_singular_multivariate_normal_is_the_density_on_its_range():
     b = np.linalg.qr(U(-1.0, 1.0, 3, 2))[0]
     z, mean = U(-1.0, 1.0, 4, 2), U(-0.5, 0.5, 3)
     for s2 in (2 * np.eye(2), np.array([[1.5, 0.4], [0.4, 0.8]])):
+        def cov(s2):
+            return ya.matmul(ya.matmul(b, _sym(s2)), b.T)
+
         def f(z, mean, s2):
             x = ya.matmul(z, b.T) + mean
-            return S.multivariate_normal.logpdf(x, mean, ya.matmul(ya.matmul(b, _sym(s2)), b.T),
-                                                allow_singular=True)
+            return S.multivariate_normal.logpdf(x, mean, cov(s2), allow_singular=True)
         _close(f(z, mean, s2), sst.multivariate_normal.logpdf(z, np.zeros(2), s2))
         assert gradcheck(f, z, mean, s2, modes=("rev", "fwd"), order=2, rtol=1e-5, atol=1e-6)
         _close(ya.grad(lambda s2: ya.sum(f(z, mean, s2)))(s2),
-               ya.grad(lambda s2: ya.sum(S.multivariate_normal.logpdf(z, np.zeros(2), _sym(s2))))(s2))
-        ent = ya.grad(lambda s2: S.multivariate_normal.entropy(mean, ya.matmul(ya.matmul(b, _sym(s2)), b.T)))
+               ya.grad(lambda s2: ya.sum(S.multivariate_normal.logpdf(z, None, _sym(s2))))(s2))
+        ent = ya.grad(lambda s2: S.multivariate_normal.entropy(mean, cov(s2)))
         _close(ent(s2), ya.grad(lambda s2: S.multivariate_normal.entropy(None, _sym(s2)))(s2))
 
 
@@ -275,8 +279,10 @@ def test_docstrings_and_float_dtype():
 
 
 def test_scipy_signatures_keywords_and_numbers():
-    calls = [("t.logpdf", (0.5,), dict(df=3.0, scale=2.0)), ("t.cdf", (), dict(x=0.5, df=3.0, loc=0.1)),
-             ("beta.pdf", (0.5, 2.0, 3.0, 0.1, 1.2), {}), ("gamma.cdf", (1.5,), dict(a=2.0, scale=0.5)),
+    calls = [("t.logpdf", (0.5,), dict(df=3.0, scale=2.0)),
+             ("t.cdf", (), dict(x=0.5, df=3.0, loc=0.1)),
+             ("beta.pdf", (0.5, 2.0, 3.0, 0.1, 1.2), {}),
+             ("gamma.cdf", (1.5,), dict(a=2.0, scale=0.5)),
              ("norm.logsf", (1,), dict(loc=2)), ("poisson.pmf", (2,), dict(mu=1.5, loc=1)),
              ("multivariate_normal.pdf", ([0.5, 0.2],), dict(cov=[[1.0, 0.2], [0.2, 2.0]]))]
     for name, args, kw in calls:
