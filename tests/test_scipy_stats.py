@@ -267,6 +267,12 @@ def test_real_scipy_stats_on_a_tensor_names_the_yaae_function():
     assert "scipy" not in str(e.value)
 
 
+def test_distributions_are_modules_as_in_jax():
+    import yaae.scipy.stats.norm as norm
+    from yaae.scipy.stats.t import logpdf
+    assert norm is S.norm and logpdf is S.t.logpdf
+
+
 def test_docstrings_and_float_dtype():
     assert S.__doc__
     for d in S.__all__:

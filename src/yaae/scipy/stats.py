@@ -22,6 +22,8 @@ Example::
 """
 import inspect
 import math
+import sys
+import types
 
 import numpy as np
 
@@ -66,25 +68,26 @@ def _support(lp, inside):
 
 
 # ---- the distributions ------------------------------------------------------------------
-class Distribution:
-    """A module-like object holding one distribution's functions (``pdf``,
-    ``logpdf``, ``cdf``, ...), as ``jax.scipy.stats.norm`` is a module.
+class Distribution(types.ModuleType):
+    """A module holding one distribution's functions (``pdf``, ``logpdf``, ``cdf``,
+    ...), as ``jax.scipy.stats.norm`` is: ``import yaae.scipy.stats.norm`` works too.
 
     >>> ya.scipy.stats.norm.cdf(0.0)
     """
 
     def __init__(self, name, what, **fns):
-        self.__name__ = name
-        self.__doc__ = (f"``ya.scipy.stats.{name}``: {what}, with SciPy's signatures; "
-                        f"functions: {', '.join(fns)}.")
+        super().__init__(f"{__name__}.{name}", f"``ya.scipy.stats.{name}``: {what}, with "
+                         f"SciPy's signatures; functions: {', '.join(fns)}.")
+        sys.modules[self.__name__] = self
         for method, (fn, sig) in fns.items():
             fn.__name__ = method
             fn.__qualname__ = f"{name}.{method}"
+            fn.__module__ = self.__name__
             fn.__doc__ = _method_doc(name, method, sig, fn.__doc__)
             setattr(self, method, fn)
 
     def __repr__(self):
-        return f"<ya.scipy.stats.{self.__name__}>"
+        return f"<module {self.__name__!r}>"
 
 
 _WHAT = {"pdf": "the probability density", "logpdf": "the log of the probability density",
