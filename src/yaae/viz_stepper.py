@@ -100,8 +100,9 @@ class _Scopes:
             finally:
                 scopes.depth -= 1
                 end = next(_seq)
+                own = {id(q) for q in mod.parameters(recurse=False)}
                 scopes.calls.append((start, end, names.get(id(mod), type(mod).__name__),
-                                     scopes.depth))
+                                     scopes.depth, own))
         self.names = names
         Module.__call__ = call
         return self
@@ -125,7 +126,12 @@ def _trace(f, args):
               for a in args]
     scopes = _Scopes()
     with scopes:
-        scopes.name_modules([f, getattr(f, "__self__", None)])
+        try:
+            near = inspect.getclosurevars(f)
+            near = list(near.nonlocals.values()) + list(near.globals.values())
+        except TypeError:
+            near = []
+        scopes.name_modules([f, getattr(f, "__self__", None)] + near)
         out = f(*inputs)
     outs = list(out) if isinstance(out, (tuple, list)) else [out]
     for k, o in enumerate(outs):
@@ -200,6 +206,13 @@ def _term(sym, var):
     return var if sym == "1" else ("-" + var if sym == "-1" else f"{sym}·{var}")
 
 
+def _numterm(sym, d, x, otherwise):
+    """``d·x`` with the numbers (``x`` alone for a partial of 1), or ``otherwise`` for tensors."""
+    if d is None:
+        return otherwise
+    return _term(sym, _num(x)) if sym in ("1", "-1") else f"{_num(d)}·{_num(x)}"
+
+
 def _local(v, i, args, scalar):
     """The number of the local partial (scalars only), by the primitive's own JVP rule."""
     if not scalar:
@@ -245,9 +258,7 @@ def _forward(nodes, n_inputs, seed, names, val):
             sym = _sym(v, i, names, v.raw)
             syms.append(_term(sym, "ẇ" + _dotname(names[id(p)])))
             d = _local(v, i, args, scalar)
-            nums.append(_term(sym, _num(tan[id(p)])) if sym in ("1", "-1") else
-                        f"{_num(d)}·{_num(tan[id(p)])}" if d is not None
-                        else _summary(tan[id(p)])["text"])
+            nums.append(_numterm(sym, d, tan[id(p)], _summary(ti)["text"]))
         if total is None:
             continue
         total = np.asarray(total).astype(np.asarray(val[id(v)]).dtype, copy=False)
@@ -290,8 +301,7 @@ def _reverse(nodes, out, names, val):
             pn, vn = _dotname(names[id(p)]), _dotname(names[id(v)])
             sym = _sym(v, i, names, v.raw)
             d = _local(v, i, args, scalar)
-            num = (_term(sym, _num(g)) if sym in ("1", "-1") and d is not None else
-                   f"{_num(g)}·{_num(d)}" if d is not None else _summary(gi)["text"])
+            num = _numterm(sym, d, g, _summary(gi)["text"])
             rhs = f"w̄{vn}" if sym == "1" else (f"-w̄{vn}" if sym == "-1" else f"w̄{vn}·{sym}")
             steps.append({"id": id(p), "reads": [id(v)], "adjoint": _summary(adj[id(p)]),
                           "data": _plain(adj[id(p)]),
@@ -305,7 +315,7 @@ def _groups(nodes, calls):
     groups, of = [], {}
     calls = sorted(calls, key=lambda c: c[3])            # outer calls first
     span = []
-    for start, end, name, depth in calls:
+    for start, end, name, depth, _ in calls:
         parent = None
         for j, (s, e) in enumerate(span):                # innermost enclosing call so far
             if s >= start and e <= end:
@@ -313,7 +323,11 @@ def _groups(nodes, calls):
         groups.append({"id": len(groups), "name": name, "parent": parent})
         span.append((start, end))
     for v in nodes:
-        if isinstance(v, GradNode):
+        if not isinstance(v, GradNode):             # a parameter: the module that owns it
+            for j, call in enumerate(calls):
+                if id(v) in call[4]:
+                    of[id(v)] = j
+        else:
             best = None
             for j, (s, e) in enumerate(span):
                 if e < v.seq < s and (best is None or span[best][0] - span[best][1] > s - e):
@@ -539,7 +553,7 @@ _APP = r"""
 const R = JSON.parse(document.getElementById("data").textContent);
 const NS = "http://www.w3.org/2000/svg";
 const closed = new Set();
-if (R.collapse) R.groups.forEach(g => { if (g.parent === null) closed.add(g.id); });
+if (R.collapse) R.groups.forEach(g => closed.add(g.id));   // opening a box shows its children closed
 let sw = 0, frame = 0, timer = null;
 const $ = id => document.getElementById(id);
 function el(tag, attrs, parent) {
