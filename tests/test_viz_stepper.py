@@ -246,3 +246,15 @@ def test_large_graph_page_collapses_and_expands(browser, tmp_path):
     for _ in range(3):
         browser.find_element(By.ID, "step").click()
     assert len(browser.find_elements(By.CSS_SELECTOR, ".active")) == 1
+
+
+def test_demo_writes_three_pages(tmp_path):
+    from yaae.cli import run_demo
+    m = run_demo("stepper", out=str(tmp_path), quiet=True)
+    for name in ("stepper_example1.html", "stepper_example2.html", "stepper_mlp.html"):
+        text = (tmp_path / name).read_text(encoding="utf-8")
+        assert "default-src 'none'" in text and "dagre" in text and "src=" not in text
+    assert m["max_abs_diff_vs_grad"] < 1e-12
+    assert m["example1_dw5_dw1"] == pytest.approx(np.cos(2.0) + 3.0, rel=1e-12)
+    assert m["example2_dy_dx1"] == pytest.approx(2 * np.exp(2.0) + 4.0, rel=1e-12)
+    assert m["example2_dy_dx2"] == pytest.approx(4.0 - np.sin(2.0), rel=1e-12)

@@ -400,7 +400,9 @@ def record(f, *args, modes=("fwd", "rev"), seeds=None, names=None):
     rec_nodes = []
     for k, v in enumerate(nodes):
         is_op = isinstance(v, GradNode)
-        label = arg_names[k] if k < len(inputs) else ("leaf" if not is_op else v.prim.name)
+        label = v.prim.name if is_op else "leaf"
+        if k < len(inputs):
+            label = "input" + ("" if arg_names[k] == nm[id(v)] else " " + arg_names[k])
         rec_nodes.append({
             "name": nm[id(v)], "op": label, "kind": "op" if is_op else ("input" if k < len(inputs)
                                                                          else "leaf"),
