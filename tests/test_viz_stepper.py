@@ -136,6 +136,15 @@ def test_seeds_modes_and_errors(tmp_path):
     with pytest.raises(TypeError, match="not a Tensor"):
         ya.viz.record(lambda x: 3.0, 1.0)
 
+    @ya.primitive
+    def cube(x):
+        return x ** 3
+    cube.defvjp(lambda g, ans, x: g * 3 * x ** 2)
+    with pytest.raises(TypeError, match="cube has no forward-mode rule for argument 0"):
+        ya.viz.record(cube, 2.0)
+    rec = ya.viz.record(cube, 2.0, modes=("rev",))
+    assert rec["sweeps"][0]["steps"][-1]["data"] == 12.0
+
 
 def test_modules_group_and_collapse():
     net = ya.nn.Sequential(*[m for _ in range(8) for m in (ya.nn.Linear(3, 3), ya.nn.Tanh())])

@@ -167,6 +167,10 @@ def _values(nodes):
             continue
         args = [val[id(p)] if p is not None else a
                 for a, p in itertools.zip_longest(v.raw, v.parents)]
+        if any(isinstance(a, _Meta) for a in args):
+            raise RuntimeError(f"stepper: the graph kept only the shape of a constant argument "
+                               f"of {v.prim.name} ({_Meta.__repr__(next(a for a in args if isinstance(a, _Meta)))}), "
+                               f"so its value cannot be shown; pass that array as an input of f")
         val[id(v)] = np.asarray(v.prim.fwd(*args, **(v.kw or {})))
     return val
 
@@ -206,6 +210,19 @@ def _term(sym, var):
     return var if sym == "1" else ("-" + var if sym == "-1" else f"{sym}·{var}")
 
 
+def _rule(v, kind, i):
+    """Primitive ``v.prim``'s JVP or VJP rule for argument ``i``, or a TypeError naming it."""
+    try:
+        rule = getattr(v.prim, kind)[i]
+    except (TypeError, IndexError):
+        rule = None
+    if rule is None:
+        mode = "forward" if kind == "jvps" else "reverse"
+        raise TypeError(f"stepper: {v.prim.name} has no {mode}-mode rule for argument {i}, so "
+                        f"its {mode} sweep cannot be shown; leave {mode!r} out of modes")
+    return rule
+
+
 def _numterm(sym, d, x, otherwise):
     """``d·x`` with the numbers (``x`` alone for a partial of 1), or ``otherwise`` for tensors."""
     if d is None:
@@ -219,7 +236,7 @@ def _local(v, i, args, scalar):
         return None
     one = np.ones_like(np.asarray(args[i], dtype=float))
     with np.errstate(all="ignore"):
-        return np.asarray(v.prim.jvps[i](one, v.ans if not isinstance(v.ans, _Meta) else None,
+        return np.asarray(_rule(v, "jvps", i)(one, v.ans if not isinstance(v.ans, _Meta) else None,
                                          *args, **(v.kw or {}))).reshape(())
 
 
@@ -249,7 +266,7 @@ def _forward(nodes, n_inputs, seed, names, val):
                 continue
             reads.append(id(p))
             with np.errstate(all="ignore"):
-                ti = np.asarray(v.prim.jvps[i](tan[id(p)], v.ans if not isinstance(v.ans, _Meta)
+                ti = np.asarray(_rule(v, "jvps", i)(tan[id(p)], v.ans if not isinstance(v.ans, _Meta)
                                                else val[id(v)], *args, **(v.kw or {})))
             oshape = np.shape(val[id(v)])
             if ti.shape != oshape:
@@ -293,7 +310,7 @@ def _reverse(nodes, out, names, val):
             if p is None:
                 continue
             with np.errstate(all="ignore"):
-                gi = v.prim.vjps[i](g, v.ans if not isinstance(v.ans, _Meta) else val[id(v)],
+                gi = _rule(v, "vjps", i)(g, v.ans if not isinstance(v.ans, _Meta) else val[id(v)],
                                     *args, **(v.kw or {}))
             a = val[id(p)]
             gi = _sum_to(gi, np.shape(a), np.asarray(a).dtype)
