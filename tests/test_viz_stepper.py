@@ -140,7 +140,7 @@ def test_seeds_modes_and_errors(tmp_path):
     def cube(x):
         return x ** 3
     cube.defvjp(lambda g, ans, x: g * 3 * x ** 2)
-    with pytest.raises(TypeError, match="cube has no forward-mode rule for argument 0"):
+    with pytest.raises(TypeError, match="cube has no forward-mode rule for argument 0.*leave 'fwd'"):
         ya.viz.record(cube, 2.0)
     rec = ya.viz.record(cube, 2.0, modes=("rev",))
     assert rec["sweeps"][0]["steps"][-1]["data"] == 12.0

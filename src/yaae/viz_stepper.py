@@ -217,9 +217,9 @@ def _rule(v, kind, i):
     except (TypeError, IndexError):
         rule = None
     if rule is None:
-        mode = "forward" if kind == "jvps" else "reverse"
+        mode, key = ("forward", "fwd") if kind == "jvps" else ("reverse", "rev")
         raise TypeError(f"stepper: {v.prim.name} has no {mode}-mode rule for argument {i}, so "
-                        f"its {mode} sweep cannot be shown; leave {mode!r} out of modes")
+                        f"its {mode} sweep cannot be shown; leave {key!r} out of modes")
     return rule
 
 
@@ -230,18 +230,14 @@ def _numterm(sym, d, x, otherwise):
     return _term(sym, _num(x)) if sym in ("1", "-1") else f"{_num(d)}·{_num(x)}"
 
 
-def _local(v, i, args, scalar):
-    """The number of the local partial (scalars only), by the primitive's own JVP rule."""
+def _local(v, i, args, scalar, kind="jvps"):
+    """The number of the local partial (scalars only), by the primitive's own
+    JVP rule (forward sweep) or VJP rule (reverse sweep) applied to 1."""
     if not scalar:
         return None
-    one = np.ones_like(np.asarray(args[i], dtype=float))
+    one = np.ones_like(np.asarray(args[i] if kind == "jvps" else v.ans, dtype=float))
     with np.errstate(all="ignore"):
-        return np.asarray(_rule(v, "jvps", i)(one, v.ans if not isinstance(v.ans, _Meta) else None,
-                                         *args, **(v.kw or {}))).reshape(())
-
-
-def _shape_of(x):
-    return tuple(np.shape(x)) if not isinstance(x, _Meta) else tuple(x.shape)
+        return np.asarray(_rule(v, kind, i)(one, v.ans, *args, **(v.kw or {}))).reshape(())
 
 
 def _forward(nodes, n_inputs, seed, names, val):
@@ -317,7 +313,7 @@ def _reverse(nodes, out, names, val):
             adj[id(p)] = gi if id(p) not in adj else adj[id(p)] + gi
             pn, vn = _dotname(names[id(p)]), _dotname(names[id(v)])
             sym = _sym(v, i, names, v.raw)
-            d = _local(v, i, args, scalar)
+            d = _local(v, i, args, scalar, "vjps")
             num = _numterm(sym, d, g, _summary(gi)["text"])
             rhs = f"w̄{vn}" if sym == "1" else (f"-w̄{vn}" if sym == "-1" else f"w̄{vn}·{sym}")
             steps.append({"id": id(p), "reads": [id(v)], "adjoint": _summary(adj[id(p)]),
