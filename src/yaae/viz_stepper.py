@@ -54,17 +54,16 @@ def _summary(a):
     out = {"shape": list(a.shape),
            "text": f"{'×'.join(map(str, a.shape))}  min {_num(r.min())} mean {_num(r.mean())} "
                    f"max {_num(r.max())}"}
-    if r.ndim == 2 and r.shape[0] <= 16 and r.shape[1] <= 16:
+    if r.ndim == 2 and r.shape[0] <= 16 and r.shape[1] <= 16 and np.isfinite(r).all():
         lo, hi = r.min(), r.max()
         out["heat"] = np.round((r - lo) / (hi - lo) if hi > lo else 0 * r, 3).tolist()
     return out
 
 
 def _plain(a):
-    """JSON-safe nested lists of floats (None for NaN or inf)."""
-    a = np.real(np.asarray(a, dtype=complex if np.iscomplexobj(a) else float))
-    return np.where(np.isfinite(a), a, np.nan).tolist() if a.ndim else (
-        float(a) if np.isfinite(a) else None)
+    """JSON-safe nested lists of floats (None for NaN or inf; real part of complex)."""
+    a = np.real(np.asarray(a)).astype(float)
+    return np.where(np.isfinite(a), a, None).tolist()
 
 
 def _arg_names(f, n):
@@ -512,7 +511,7 @@ def stepper(f, *args, path="sweeps.html", modes=("fwd", "rev"), seeds=None, titl
     os.makedirs(d, exist_ok=True)
     with open(_VENDOR, encoding="utf-8") as fh:
         dagre = fh.read()
-    data = json.dumps(rec, ensure_ascii=False).replace("</", "<\\/")
+    data = json.dumps(rec, ensure_ascii=False, allow_nan=False).replace("</", "<\\/")
     page = (_PAGE.replace("%TITLE%", html.escape(rec["title"]))
             .replace("%DAGRE%", dagre.replace("</script", "<\\/script"))
             .replace("%DATA%", data).replace("%APP%", _APP))
@@ -555,7 +554,7 @@ svg{border:1px solid #ddd;margin-top:8px;background:#fff}
 <span id="frame"></span>
 </div>
 <div id="rule"></div>
-<div id="final"><div id="grad"></div><div id="verdict"></div></div>
+<div id="final"><div id="grad"></div><div id="full"></div><div id="verdict"></div></div>
 <svg id="graph" xmlns="http://www.w3.org/2000/svg"></svg>
 <script>%DAGRE%</script>
 <script type="application/json" id="data">%DATA%</script>
@@ -686,6 +685,7 @@ function render() {
   const fin = frame === steps.length;
   $("final").style.display = fin ? "block" : "none";
   $("grad").textContent = fin ? R.sweeps[sw].final : "";
+  $("full").textContent = fin && R.sweeps[sw].mode === "fwd" ? "all sweeps together: " + R.final.gradient : "";
   $("verdict").textContent = fin ? R.final.verdict : "";
 }
 function go(k) { frame = Math.max(0, Math.min(R.sweeps[sw].steps.length, k)); render(); }
