@@ -71,7 +71,8 @@ def _replay(nodes, inputs, target=None, upto=None):
             else:
                 args = [val[id(p)] if p is not None else a
                         for a, p in zip(v.raw, tuple(v.parents) + (None,) * len(v.raw))]
-                val[id(v)] = v.prim(*args, **(v.kw or {}))
+                with np.errstate(divide="ignore"):
+                    val[id(v)] = v.prim(*args, **(v.kw or {}))
             if v is upto:
                 return val[id(v)]
         raise AssertionError("node not found")
