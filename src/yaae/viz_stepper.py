@@ -569,6 +569,11 @@ const NS = "http://www.w3.org/2000/svg";
 const closed = new Set();
 if (R.collapse) R.groups.forEach(g => closed.add(g.id));   // opening a box shows its children closed
 let sw = 0, frame = 0, timer = null;
+const widest = R.nodes.map(n => Math.max((n.name + "  " + n.op).length, n.value.text.length + 2, 5));
+R.sweeps.forEach(s => s.steps.forEach(st => {      // a node's box fits all its frames: no jumping
+  const t = st.tangent || st.adjoint;
+  widest[st.node] = Math.max(widest[st.node], t.text.length + 4);
+}));
 const $ = id => document.getElementById(id);
 function el(tag, attrs, parent) {
   const e = document.createElementNS(NS, tag);
@@ -611,7 +616,7 @@ function render() {
     const r = rep(i);
     if (r[0] === "n") {
       const lines = labelOf(i, st);
-      const w = 14 + 7 * Math.max(...lines.map(l => l.length));
+      const w = 14 + 7 * widest[i] + (n.value.heat ? 48 : 0);     // (room for the heatmap)
       drawn[r] = {lines: lines, i: i};
       g.setNode(r, {width: w, height: 10 + 14 * lines.length});
       const grp = n.group;
@@ -672,10 +677,10 @@ function render() {
     });
     const heat = d.i !== undefined ? (st[d.i] && st[d.i].heat) || R.nodes[d.i].value.heat : null;
     if (heat && d.group === undefined) {
-      const rows = heat.length, cols = heat[0].length, px = Math.max(2, Math.floor(40 / Math.max(rows, cols)));
-      const hx = b.x + b.width / 2 + 3, hy = b.y - rows * px / 2;
+      const rows = heat.length, cols = heat[0].length, px = Math.max(2, Math.floor(Math.min(40 / cols, (b.height - 6) / rows)));
+      const hx = b.x + b.width / 2 - 46, hy = b.y - rows * px / 2;
       heat.forEach((row, a) => row.forEach((v, c) => el("rect", {x: hx + c * px, y: hy + a * px, width: px, height: px,
-        fill: "rgb(" + Math.round(255 * v) + ",80," + Math.round(255 * (1 - v)) + ")"}, e)));
+        class: "cell", style: "fill:rgb(" + Math.round(255 * v) + ",80," + Math.round(255 * (1 - v)) + ");stroke:none"}, e)));
     }
     if (d.group !== undefined) e.addEventListener("click", () => { closed.delete(d.group); render(); });
   }
