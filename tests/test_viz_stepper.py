@@ -4,6 +4,7 @@ import json
 import os
 import re
 import shutil
+import time
 
 import numpy as np
 import pytest
@@ -256,6 +257,19 @@ def test_page_in_chromium(browser, tmp_path):
     g = ya.grad(ex1, argnums=(0, 1))(2.0, 3.0)
     np.testing.assert_allclose(nums, [float(v) for v in g], rtol=1e-9)
     assert "reverse mode needed fewer" in browser.find_element(By.ID, "verdict").text
+    # the slider and play/pause drive the same frames
+    browser.execute_script("const s = document.getElementById('slider'); s.value = 1;"
+                           "s.dispatchEvent(new Event('input'));")
+    assert browser.find_element(By.ID, "frame").text == f"step 1 / {n}"
+    assert not browser.find_element(By.ID, "final").is_displayed()
+    browser.find_element(By.ID, "play").click()
+    time.sleep(1.2)
+    browser.find_element(By.ID, "play").click()                       # pause
+    k = int(browser.find_element(By.ID, "frame").text.split()[1])
+    assert 2 <= k < n
+    browser.execute_script(f"const s = document.getElementById('slider'); s.value = {n};"
+                           "s.dispatchEvent(new Event('input'));")
+    assert browser.find_element(By.ID, "final").is_displayed()
     os.makedirs(ARTIFACTS, exist_ok=True)
     shot = os.path.join(ARTIFACTS, "stepper_final_reverse.png")
     assert browser.save_screenshot(shot) and os.path.getsize(shot) > 1000
