@@ -42,7 +42,12 @@ def __getattr__(name):
 
     >>> ya.jit        # doctest: +SKIP
     AttributeError: module 'yaae' has no attribute 'jit'; it is a PyTorch/JAX name. In yaae: ...
+
+    And ``ya.scipy``, loaded on first access (SciPy is optional: ``pip install yaae[scipy]``).
     """
+    if name == "scipy":
+        import importlib
+        return importlib.import_module(".scipy", __name__)
     from ._hints import missing
     raise missing(__name__, name)
 

@@ -89,12 +89,13 @@ _PKG = __file__.rsplit("/", 1)[0] if "/" in __file__ else "."    # frames here a
 
 
 def set_default_dtype(dtype):
-    """Set the float dtype given to Python numbers, bools and integer data.
+    """``set_default_dtype(dtype)``: set the float dtype (float32 or float64, as
+    ``torch.set_default_dtype``) given to Python floats, to integer data that
+    requires grad, and to the float results of ``ya.zeros``, ``ya.randn``...
 
-    ``set_default_dtype(dtype)``: a float dtype (float32 or float64), as
-    ``torch.set_default_dtype``.
-
-    >>> ya.set_default_dtype('float32'); ya.set_default_dtype('float64')
+    >>> ya.set_default_dtype("float32"); ya.tensor(1.5).dtype
+    dtype('float32')
+    >>> ya.set_default_dtype("float64")
     """
     d = np.dtype(dtype)
     if d.kind != "f":
@@ -1409,10 +1410,12 @@ def _accumulate(t, g, create_graph, owned=None):
 # --------------------------------------------------------------------------
 # Tensor
 # --------------------------------------------------------------------------
-def _to_array(data, dtype, copy=True, who="Tensor"):
+def _to_array(data, dtype, copy=True, who="Tensor", keep=""):
     """The ndarray behind a new Tensor: a copy (or, with ``copy=False``, the
-    same float array when possible); numbers, bools and integers become the
-    default float dtype unless ``dtype`` is given."""
+    same float array when possible).  Without ``dtype``: integer and bool data
+    of a kind in ``keep`` (``"biu"`` for ``Tensor``) keep their dtype, other
+    integer and bool data become the default float dtype; Python floats (data
+    that is not an ndarray or NumPy scalar) become the default float dtype."""
     if isinstance(data, Tensor):
         data = data.data
     elif isinstance(data, (list, tuple)) and any(isinstance(d, Tensor) for d in data):
@@ -1424,8 +1427,16 @@ def _to_array(data, dtype, copy=True, who="Tensor"):
     if arr.dtype.kind not in "fc":
         if arr.dtype.kind not in "biu":
             raise TypeError(f"{who}: cannot make a tensor from data of dtype {arr.dtype}")
-        arr = arr.astype(_DEFAULT_DTYPE[0])
+        if arr.dtype.kind not in keep:
+            arr = arr.astype(_DEFAULT_DTYPE[0])
+    elif arr.dtype == np.float64 and not isinstance(data, (np.ndarray, np.generic)):
+        arr = arr.astype(_DEFAULT_DTYPE[0], copy=False)
     return arr
+
+
+class GradDtypeError(TypeError, RuntimeError):
+    """A new Tensor of an integer or bool dtype was asked to require grad (a
+    TypeError; also PyTorch's RuntimeError)."""
 
 
 class _Size(int):
@@ -1547,12 +1558,17 @@ def _ops():
 class Tensor:
     """An ndarray that records the operations applied to it.
 
-    ``Tensor(data, requires_grad=False, dtype=None)``: Python numbers, bools
-    and integer data become the default float dtype unless ``dtype`` asks for
-    an integer one; float32 and float64 data keep their dtype.
+    ``Tensor(data, requires_grad=False, dtype=None)``: integer and bool data
+    keep their dtype (as in NumPy and PyTorch: labels stay indices, masks stay
+    masks), Python floats become the default float dtype, float32 and float64
+    arrays keep theirs.  With ``requires_grad=True`` integer data becomes the
+    default float dtype (``Tensor(2, requires_grad=True)`` is a float leaf) and
+    bool data raises a TypeError, as PyTorch does.
 
     Example::
 
+        >>> ya.Tensor([1, 2]).dtype, ya.Tensor([1.5]).dtype, ya.Tensor(2, requires_grad=True).dtype
+        (dtype('int64'), dtype('float64'), dtype('float64'))
         >>> x = ya.Tensor([[1.0, 2.0]], requires_grad=True)   # also ya.tensor, ya.Node
         >>> y = (x @ x.T).sum()
         >>> y.backward()
@@ -1563,7 +1579,13 @@ class Tensor:
     __array_priority__ = 1000
 
     def __init__(self, data, requires_grad=False, dtype=None):
-        self._init(_to_array(data, dtype), requires_grad)
+        arr = _to_array(data, dtype, keep="b" if requires_grad else "biu")
+        if requires_grad and arr.dtype.kind not in "fc":
+            raise GradDtypeError(
+                f"Tensor: only Tensors of floating point and complex dtype can require "
+                f"gradients, got dtype {arr.dtype} (shape {arr.shape}); give float data or "
+                f"dtype=ya.float64, or leave requires_grad=False")
+        self._init(arr, requires_grad)
 
     def _init(self, arr, requires_grad):
         """Set every slot of a new leaf around ``arr`` (also used by Parameter)."""

@@ -5,7 +5,7 @@ Nothing here has a backward pass of its own: every function is built from
 yaae primitives (plus ``erf`` and ``bce`` from ``_prims``), so gradients,
 forward mode (``ya.jvp``) and higher orders all come from the primitives'
 rules.  Class-index targets may be integer Tensors/ndarrays or float-valued
-Tensors holding integers (``ya.Tensor([1, 0])`` is float by default).
+Tensors holding integers (``ya.Tensor([1, 0])`` keeps int64, as in PyTorch).
 """
 import math
 import numbers
