@@ -61,6 +61,7 @@ def _page(out, name, f, args, title):
 
 
 def run(out, seed=0, epochs=None, quiet=False):
+    """Write the three pages into ``out``; returns the metrics (``epochs`` unused)."""
     loss, params = mlp_problem(seed)
     g1, e1 = _page(out, "stepper_example1.html", example1, (2.0, 3.0),
                    "w5 = w1·w2 + sin(w1) at w1 = 2, w2 = 3")
