@@ -187,6 +187,38 @@ def test_modules_group_and_collapse():
     assert rec["nodes"][-1]["group"] is None                              # .sum() is outside
 
 
+def _layer(h, W):
+    return ya.tanh(h @ W)
+
+
+def _block(h, W):
+    return _layer(_layer(h, W), W) + h
+
+
+def deep(x, W):
+    for _ in range(12):
+        x = _block(x, W)
+    return ya.sum(x)
+
+
+def test_function_scopes_group_code_without_modules():
+    rec = ya.viz.record(deep, np.ones((2, 3)), np.eye(3) * 0.5)
+    assert len(rec["nodes"]) > 60 and rec["collapse"]
+    groups = rec["groups"]
+    blocks = [g["id"] for g in groups if g["name"] == "_block"]
+    layers = [g for g in groups if g["name"] == "_layer"]
+    assert len(blocks) == 12 and len(layers) == 24
+    assert all(g["parent"] in blocks for g in layers)
+    ops = [n for n in rec["nodes"] if n["kind"] == "op"]
+    for n in ops:                              # matmul, tanh in a _layer; add in its _block
+        g = n["group"]
+        if n["op"] == "add":
+            assert g in blocks
+        elif n["op"] != "sum":
+            assert groups[g]["name"] == "_layer"
+    assert rec["nodes"][-1]["group"] is None
+
+
 # ---- the page, in headless Chromium -----------------------------------------------------
 def _driver():
     from selenium import webdriver

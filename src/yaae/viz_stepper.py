@@ -17,6 +17,7 @@ import inspect
 import itertools
 import json
 import os
+import sys
 
 import numpy as np
 
@@ -77,13 +78,43 @@ def _arg_names(f, n):
     return [f"x{i + 1}" for i in range(n)]
 
 
-class _Scopes:
-    """Which module call each node was made in: wraps ``Module.__call__``
-    while ``f`` runs (the module structure of the trace)."""
+def _library_dirs():
+    """Where yaae, the standard library and installed packages live: their
+    functions are not the user's name scopes."""
+    import sysconfig
+    dirs = {os.path.dirname(os.path.abspath(__file__))}
+    for key in ("stdlib", "platstdlib", "purelib", "platlib"):
+        d = sysconfig.get_paths().get(key)
+        if d:
+            dirs.add(os.path.abspath(d))
+    return tuple(d + os.sep for d in dirs)
 
-    def __init__(self):
-        self.calls = []          # (first seq, last seq, name, depth)
+
+class _Scopes:
+    """Which module call each node was made in (``Module.__call__`` wrapped
+    while ``f`` runs), and, for code without modules, which of the user's own
+    Python functions (name scopes, seen through ``sys.setprofile``)."""
+
+    def __init__(self, f):
+        self.calls = []          # (first seq, last seq, name, depth, ids of own parameters)
+        self.funcs = []          # the same for the user's functions
         self.depth = 0
+        self.top = getattr(f, "__code__", None)
+        self.lib = _library_dirs()
+        self.open = {}           # id(frame) -> (first seq, depth)
+
+    def _profile(self, frame, event, arg):
+        if event not in ("call", "return"):
+            return
+        code = frame.f_code
+        if code is self.top or code.co_name.startswith("<") or \
+                os.path.abspath(code.co_filename).startswith(self.lib):
+            return
+        if event == "call":
+            self.open[id(frame)] = (next(_seq), len(self.open))
+        elif id(frame) in self.open:
+            start, depth = self.open.pop(id(frame))
+            self.funcs.append((start, next(_seq), code.co_name, depth, set()))
 
     def __enter__(self):
         from .nn.module import Module
@@ -104,9 +135,12 @@ class _Scopes:
                                      scopes.depth, own))
         self.names = names
         Module.__call__ = call
+        self.prev = sys.getprofile()
+        sys.setprofile(self._profile)
         return self
 
     def __exit__(self, *exc):
+        sys.setprofile(self.prev)
         self.cls.__call__ = self.orig
 
     def name_modules(self, args):
@@ -118,12 +152,13 @@ class _Scopes:
 
 def _trace(f, args):
     """Run ``f`` once on fresh Tensors: (inputs, outputs, nodes in topological
-    order oldest first, module calls).  Each node is an input Tensor or a GradNode."""
+    order oldest first, scopes: the module calls, or the user's function calls when
+    no module was called).  Each node is an input Tensor or a GradNode."""
     inputs = [Tensor(np.asarray(a._data if isinstance(a, Tensor) else a,
                                 dtype=None if np.iscomplexobj(a._data if isinstance(a, Tensor) else a)
                                 else float), requires_grad=True)
               for a in args]
-    scopes = _Scopes()
+    scopes = _Scopes(f)
     with scopes:
         try:
             near = inspect.getclosurevars(f)
@@ -150,7 +185,7 @@ def _trace(f, args):
     leaves = [v for v in nodes if not isinstance(v, GradNode)]
     extra = [v for v in leaves if not any(v is x for x in inputs)]
     ops = sorted((v for v in nodes if isinstance(v, GradNode)), key=lambda n: -n.seq)
-    return inputs, outs, [x for x in inputs] + extra + ops, scopes.calls
+    return inputs, outs, [x for x in inputs] + extra + ops, scopes.calls or scopes.funcs
 
 
 def _values(nodes):
@@ -323,9 +358,13 @@ def _reverse(nodes, out, names, val):
 
 
 def _groups(nodes, calls):
-    """Module groups: [{id, name, parent}], and id(node) -> innermost group index."""
+    """Groups (module or function calls that made a node): [{id, name, parent}],
+    and id(node) -> its innermost group's index (a parameter: its module's)."""
     groups, of = [], {}
-    calls = sorted(calls, key=lambda c: c[3])            # outer calls first
+    made = [v.seq for v in nodes if isinstance(v, GradNode)]
+    owned = {id(v) for v in nodes}
+    calls = sorted((c for c in calls if c[4] & owned or any(c[1] < q < c[0] for q in made)),
+                   key=lambda c: c[3])                   # outer calls first; none empty
     span = []
     for start, end, name, depth, _ in calls:
         parent = None
@@ -492,8 +531,9 @@ def stepper(f, *args, path="sweeps.html", modes=("fwd", "rev"), seeds=None, titl
     ``w̄1 += w̄4·cos(w1) = ...``) and fills in the value; the final frame shows
     the gradient and which mode needed fewer sweeps for this ``f``.  Tensors
     show their shape and min/mean/max (a small heatmap for 2-D); graphs of more
-    than 60 nodes start with module internals collapsed into boxes (click to
-    open).  ``modes`` is a subset of ``("fwd", "rev")``; ``seeds`` a list of
+    than 60 nodes start with module internals collapsed into boxes, one per
+    module call (or, in code without ``nn`` modules, per call of your own Python
+    functions: their name scopes); click a box to open it.  ``modes`` is a subset of ``("fwd", "rev")``; ``seeds`` a list of
     tuples of tangents, one per input (None for zero).  The numbers are
     yaae's own: each primitive's JVP and VJP rules on the recorded values
     (see ``record``).  Not in PyTorch or JAX.
