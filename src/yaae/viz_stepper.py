@@ -724,6 +724,8 @@ function render() {
     }
     if (d.group !== undefined) e.addEventListener("click", () => { closed.delete(d.group); render(); });
   }
+  const act = svg.querySelector(".active");
+  if (act && act.scrollIntoView) act.scrollIntoView({block: "nearest", inline: "nearest"});
   $("rule").textContent = cur ? cur.text : "press step (or play) to start the " + R.sweeps[sw].label;
   $("slider").max = steps.length; $("slider").value = frame;
   $("frame").textContent = "step " + frame + " / " + steps.length;
