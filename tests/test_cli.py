@@ -12,7 +12,7 @@ from PIL import Image
 
 from yaae.demos import DEMOS
 
-ALL_DEMOS = ["classification", "regression", "surface", "digits", "gan", "modes", "graph"]
+ALL_DEMOS = ["classification", "regression", "surface", "digits", "gan", "modes", "graph", "stepper"]
 CONSOLE = Path(sys.executable).parent / "yaae"
 
 
