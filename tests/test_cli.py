@@ -46,7 +46,7 @@ def valid_png(path):
         im.load()
 
 
-def test_registry_has_the_seven_demos():
+def test_registry_has_the_eight_demos():
     assert list(DEMOS) == ALL_DEMOS
 
 
