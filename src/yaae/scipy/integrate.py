@@ -21,11 +21,12 @@ import scipy.integrate as _si
 
 from .. import ops
 from ..autograd import grad as _autograd_grad
-from ..ops.registry import defop
+from ..ops.registry import defop as _defop
 from ..ops import stats as _stats
 from ..ops.composite import array as _array
-from ..transforms import jvp
-from ..tensor import Tensor, _data, _wrap, enable_grad, no_grad, tensor
+from ..transforms import jvp as _transform_jvp
+from ..tensor import (Tensor as _Tensor, _data, _wrap, enable_grad as _enable_grad,
+                      no_grad as _no_grad, tensor as _leaf_tensor)
 
 __all__ = ["odeint", "solve_ivp", "OdeResult", "trapezoid", "simpson"]
 
@@ -39,7 +40,7 @@ def _eval(func, y, t, args):
 
 def _rhs(func, y, t, args):
     """``func(y, t, *args)`` as a float64 ndarray (no graph recorded)."""
-    with no_grad():
+    with _no_grad():
         return np.asarray(_data(_eval(func, y, t, args)), dtype=np.float64)
 
 
@@ -82,12 +83,12 @@ def _leaf(v):
     """``(x, w)``: ``x`` stands for ``v`` in the computation, ``w`` is what to
     differentiate with respect to: ``v`` itself when it requires grad, else a
     new leaf (added to ``v`` when ``v`` is a Tensor, to keep its tangents)."""
-    if isinstance(v, Tensor) and v.requires_grad:
+    if isinstance(v, _Tensor) and v.requires_grad:
         return v, v
-    if isinstance(v, Tensor):
-        w = tensor(np.zeros(v.shape), requires_grad=True)
+    if isinstance(v, _Tensor):
+        w = _leaf_tensor(np.zeros(v.shape), requires_grad=True)
         return v + w, w
-    w = tensor(np.array(v, dtype=np.float64), requires_grad=True)
+    w = _leaf_tensor(np.array(v, dtype=np.float64), requires_grad=True)
     return w, w
 
 
@@ -96,19 +97,19 @@ def _vjp_all(func, y, t, args, params, cot):
     ``(y, t, args)``, by yaae's reverse mode, each flattened (zeros where ``f``
     does not depend on an input; only floating ``args`` are differentiated).
     Differentiable (Tensors out) when any input is a Tensor, ndarrays otherwise."""
-    traced = any(isinstance(v, Tensor) for v in (y, t, cot, *args))
+    traced = any(isinstance(v, _Tensor) for v in (y, t, cot, *args))
     diff = [i for i, a in enumerate(args) if _floating(a)]
-    with enable_grad():
+    with _enable_grad():
         (y, wy), (t, wt) = _leaf(y), _leaf(t)
         full, wrt = list(args), [wy, wt]
         for i in diff:
             full[i], w = _leaf(args[i])
             wrt.append(w)
         f = _eval(func, y, t, full)
-        f = f if isinstance(f, Tensor) else tensor(np.asarray(f, dtype=np.float64))
+        f = f if isinstance(f, _Tensor) else _leaf_tensor(np.asarray(f, dtype=np.float64))
         wrt += list(params)
         live = [w for w in wrt if w.requires_grad]
-        cot_t = cot if isinstance(cot, Tensor) else tensor(np.asarray(cot, dtype=np.float64))
+        cot_t = cot if isinstance(cot, _Tensor) else _leaf_tensor(np.asarray(cot, dtype=np.float64))
         gs = [None] * len(live)
         if f.requires_grad:
             gs = _autograd_grad(f, live, grad_outputs=cot_t, create_graph=traced,
@@ -152,7 +153,7 @@ def _adjoint(g, ans, y0, t, rest, func, nargs, params, opts):
     one backward augmented solve per output interval."""
     args, pvals = rest[:nargs], rest[nargs:]
     T, D = np.shape(_data(ans))
-    traced = any(isinstance(v, Tensor) for v in (g, ans, t, *rest))
+    traced = any(isinstance(v, _Tensor) for v in (g, ans, t, *rest))
     sizes = _sizes(args, params)
     aug = _augmented(func, nargs, params, D)
     a = g[T - 1]
@@ -207,7 +208,7 @@ def _tangent_dynamics(func, nargs, D):
             for i, x in zip(fl, fa):
                 full[i] = x
             return _eval(func, y, t, full)
-        out, tan = jvp(f, (s[:D], *[args[i] for i in fl]), (s[D:], *targs))
+        out, tan = _transform_jvp(f, (s[:D], *[args[i] for i in fl]), (s[D:], *targs))
         return ops.concatenate([ops.reshape(out, (-1,)), ops.reshape(tan, (-1,))])
     return dyn
 
@@ -237,7 +238,7 @@ def _jvp(argnum, tan, ans, y0, t, *rest, func, nargs, params, opts):
     return v
 
 
-_odeint_p = defop("scipy.integrate.odeint", _fwd, vjp=_vjp, jvp=_jvp, argnum=True,
+_odeint_p = _defop("scipy.integrate.odeint", _fwd, vjp=_vjp, jvp=_jvp, argnum=True,
                   batchable=False, register=False)
 
 
@@ -248,7 +249,7 @@ def _adjoint_params(func, adjoint_params):
         adjoint_params = func.parameters() if isinstance(func, Module) else ()
     params = tuple(adjoint_params)
     for p in params:
-        if not isinstance(p, Tensor):
+        if not isinstance(p, _Tensor):
             raise TypeError(f"adjoint_params must be a sequence of Tensors, got a "
                             f"{type(p).__name__}")
     return params
@@ -266,7 +267,7 @@ def _as_y0(y0, who):
 
 
 def _tensor(x):
-    return x if isinstance(x, Tensor) else _wrap(np.asarray(x))
+    return x if isinstance(x, _Tensor) else _wrap(np.asarray(x))
 
 
 def _call(func, y0, t, args, params, opts):
@@ -390,7 +391,7 @@ def solve_ivp(fun, t_span, y0, method="RK45", t_eval=None, dense_output=False, e
     else:
         ts = ops.concatenate([ops.reshape(t0, (1,)), ops.reshape(t_eval, (-1,))])
         ys = _call(func, y0, ts, args, params, opts)[1:]
-        ts = t_eval if isinstance(t_eval, Tensor) else np.asarray(t_eval, dtype=np.float64)
+        ts = t_eval if isinstance(t_eval, _Tensor) else np.asarray(t_eval, dtype=np.float64)
     return OdeResult(t=ts, y=ops.transpose(ys), sol=None, t_events=None, y_events=None,
                      success=True, status=0,
                      message="The solver successfully reached the end of the integration "
@@ -451,10 +452,10 @@ def simpson(y, *, x=None, dx=1.0, axis=-1):
         >>> float(ya.scipy.integrate.simpson(x ** 2, x=x))
         2.6666666666666665
     """
-    y = ops.moveaxis(y if isinstance(y, Tensor) else np.asarray(y, dtype=np.float64), axis, -1)
+    y = ops.moveaxis(y if isinstance(y, _Tensor) else np.asarray(y, dtype=np.float64), axis, -1)
     n = y.shape[-1]
     if x is not None:
-        x = x if isinstance(x, Tensor) else np.asarray(x, dtype=np.float64)
+        x = x if isinstance(x, _Tensor) else np.asarray(x, dtype=np.float64)
         if x.ndim == 1:
             pass
         elif x.ndim != y.ndim:

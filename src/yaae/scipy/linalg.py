@@ -26,11 +26,13 @@ import numpy as np
 import scipy.linalg as _sl
 
 from ..tensor import _data
-from ..ops.registry import defop
+from ..ops.registry import defop as _defop
 from ..ops import decomp as _decomp
-from ..ops.linalg import (matmul, mT, mH, tril_, triu_, eye_like, hermitian_from,
+from ..ops.linalg import (matmul as _matmul, mT as _mT, mH as _mH, tril_ as _tril_, triu_ as _triu_,
+                          eye_like as _eye_like, hermitian_from as _hermitian_from,
                           inv as _inv, det as _det)
-from ..ops.shape import concatenate_p, reshape, pad, expand_dims
+from ..ops.shape import (concatenate_p as _concatenate_p, reshape as _reshape, pad as _pad,
+                         expand_dims as _expand_dims)
 
 __all__ = ["solve_triangular", "solve_banded", "cholesky", "cho_factor", "cho_solve",
            "lu_factor", "lu_solve", "expm", "sqrtm", "logm", "solve_sylvester",
@@ -86,26 +88,26 @@ def _bsolve(a, b, l, u):
 
 
 def _bsolve_vjp_b(g, ans, a, b, l, u):
-    return bsolve_p(mT(a), g, l=u, u=l)
+    return _bsolve_p(_mT(a), g, l=u, u=l)
 
 
 def _bsolve_vjp_a(g, ans, a, b, l, u):
-    return -_band(matmul(_bsolve_vjp_b(g, ans, a, b, l, u), mT(ans)), l, u)
+    return -_band(_matmul(_bsolve_vjp_b(g, ans, a, b, l, u), _mT(ans)), l, u)
 
 
 # x = A^-1 b for A (..., n, n) read in its band only, b (..., n, k)
-bsolve_p = defop("scipy.linalg.band_solve", _bsolve, saves=True, register=False, bcast=True,
+_bsolve_p = _defop("scipy.linalg.band_solve", _bsolve, saves=True, register=False, bcast=True,
                  vjp=(_bsolve_vjp_a, _bsolve_vjp_b),
-                 jvp=(lambda t, ans, a, b, l, u: -bsolve_p(a, matmul(_band(t, l, u), ans),
+                 jvp=(lambda t, ans, a, b, l, u: -_bsolve_p(a, _matmul(_band(t, l, u), ans),
                                                           l=l, u=u),
-                      lambda t, ans, a, b, l, u: bsolve_p(a, t, l=l, u=u)))
+                      lambda t, ans, a, b, l, u: _bsolve_p(a, t, l=l, u=u)))
 
 
 def _band_solve(a, b, l, u):
-    """``bsolve_p`` for a vector or matrix ``b``."""
+    """``_bsolve_p`` for a vector or matrix ``b``."""
     if np.ndim(_data(b)) == 1:
-        return reshape(bsolve_p(a, expand_dims(b, -1), l=l, u=u), (-1,))
-    return bsolve_p(a, b, l=l, u=u)
+        return _reshape(_bsolve_p(a, _expand_dims(b, -1), l=l, u=u), (-1,))
+    return _bsolve_p(a, b, l=l, u=u)
 
 
 _TRANS = {0: 0, 1: 1, 2: 2, "N": 0, "T": 1, "C": 2}
@@ -134,9 +136,9 @@ def solve_triangular(a, b, trans=0, lower=False, unit_diagonal=False, overwrite_
     _square(a, "solve_triangular")
     n = _n(a)
     if unit_diagonal:
-        a = (tril_(a, -1) if lower else triu_(a, 1)) + eye_like(n, a)
+        a = (_tril_(a, -1) if lower else _triu_(a, 1)) + _eye_like(n, a)
     if t:
-        a, lower = (mT(a) if t == 1 else mH(a)), not lower
+        a, lower = (_mT(a) if t == 1 else _mH(a)), not lower
     return _band_solve(a, b, n - 1 if lower else 0, 0 if lower else n - 1)
 
 
@@ -191,7 +193,7 @@ def cho_factor(a, lower=False, overwrite_a=False, check_finite=True):
     tensor([0.125, 0.25 ], dtype=float64)
     """
     f = cholesky(a, lower=lower, check_finite=check_finite)
-    return f + (triu_(a, 1) if lower else tril_(a, -1)), bool(lower)
+    return f + (_triu_(a, 1) if lower else _tril_(a, -1)), bool(lower)
 
 
 def cho_solve(c_and_lower, b, overwrite_b=False, check_finite=True):
@@ -229,33 +231,33 @@ def _perm_t(piv):
 
 def _lu_parts(lu):
     n = lu.shape[-1]
-    return tril_(lu, -1) + eye_like(n, lu), triu_(lu)
+    return _tril_(lu, -1) + _eye_like(n, lu), _triu_(lu)
 
 
 def _right_solve(x, m, l, u):
     """``x @ inv(m)`` for ``m`` banded (``l``, ``u``)."""
-    return mT(bsolve_p(mT(m), mT(x), l=u, u=l))
+    return _mT(_bsolve_p(_mT(m), _mT(x), l=u, u=l))
 
 
 def _lu_jvp(t, ans, a, lu, piv):
     # P L U = A: X = L^-1 P^T dA U^-1, dL = L tril(X, -1), dU = triu(X) U
     n = a.shape[-1]
     el, up = _lu_parts(ans)
-    x = _right_solve(bsolve_p(el, matmul(_perm_t(piv), t), l=n - 1, u=0), up, 0, n - 1)
-    return matmul(el, tril_(x, -1)) + matmul(triu_(x), up)
+    x = _right_solve(_bsolve_p(el, _matmul(_perm_t(piv), t), l=n - 1, u=0), up, 0, n - 1)
+    return _matmul(el, _tril_(x, -1)) + _matmul(_triu_(x), up)
 
 
 def _lu_vjp(g, ans, a, lu, piv):
     # the transpose of _lu_jvp
     n = a.shape[-1]
     el, up = _lu_parts(ans)
-    m = tril_(matmul(mT(el), tril_(g, -1)), -1) + triu_(matmul(triu_(g), mT(up)))
-    z = bsolve_p(mT(el), _right_solve(m, mT(up), n - 1, 0), l=0, u=n - 1)
-    return matmul(mT(_perm_t(piv)), z)
+    m = _tril_(_matmul(_mT(el), _tril_(g, -1)), -1) + _triu_(_matmul(_triu_(g), _mT(up)))
+    z = _bsolve_p(_mT(el), _right_solve(m, _mT(up), n - 1, 0), l=0, u=n - 1)
+    return _matmul(_mT(_perm_t(piv)), z)
 
 
 # the packed LU factor of ``a``; SciPy's (lu, piv), computed once, come in as keywords
-lu_p = defop("scipy.linalg.lu_factor", lambda a, lu, piv: lu, saves=True, register=False,
+_lu_p = _defop("scipy.linalg.lu_factor", lambda a, lu, piv: lu, saves=True, register=False,
              vjp=_lu_vjp, jvp=_lu_jvp)
 
 
@@ -271,7 +273,7 @@ def lu_factor(a, overwrite_a=False, check_finite=True):
     _check_finite(check_finite, a)
     _square(a, "lu_factor")
     lu, piv = _sl.lu_factor(np.asarray(_data(a)), check_finite=False)
-    return lu_p(a, lu=lu, piv=piv), piv
+    return _lu_p(a, lu=lu, piv=piv), piv
 
 
 def lu_solve(lu_and_piv, b, trans=0, overwrite_b=False, check_finite=True):
@@ -290,12 +292,12 @@ def lu_solve(lu_and_piv, b, trans=0, overwrite_b=False, check_finite=True):
     _check_finite(check_finite, lu, b)
     pt = _perm_t(piv)
     if t == 0:
-        y = solve_triangular(lu, matmul(pt, b), lower=True, unit_diagonal=True,
+        y = solve_triangular(lu, _matmul(pt, b), lower=True, unit_diagonal=True,
                              check_finite=False)
         return solve_triangular(lu, y, check_finite=False)
     y = solve_triangular(lu, b, trans=t, check_finite=False)
     z = solve_triangular(lu, y, trans=t, lower=True, unit_diagonal=True, check_finite=False)
-    return matmul(mT(pt), z)
+    return _matmul(_mT(pt), z)
 
 
 # ---- matrix functions ------------------------------------------------------------------
@@ -303,19 +305,19 @@ def _block_frechet(f, a, e):
     """``L_f(a, e)``: the upper right block of ``f([[a, e], [0, a]])``."""
     n = a.shape[-1]
     zero = np.zeros(tuple(a.shape), dtype=np.result_type(_dtype(a), _dtype(e)))
-    m = concatenate_p(concatenate_p(a, e, axis=-1), concatenate_p(zero, a, axis=-1), axis=-2)
+    m = _concatenate_p(_concatenate_p(a, e, axis=-1), _concatenate_p(zero, a, axis=-1), axis=-2)
     return f(m)[..., :n, n:]
 
 
 def _block_rules(name, fwd):
-    p = defop(name, fwd, saves="args", register=False, batchable=False,
-              vjp=lambda g, ans, a: _block_frechet(p, mT(a), g),
+    p = _defop(name, fwd, saves="args", register=False, batchable=False,
+              vjp=lambda g, ans, a: _block_frechet(p, _mT(a), g),
               jvp=lambda t, ans, a: _block_frechet(p, a, t))
     return p
 
 
-expm_p = _block_rules("scipy.linalg.expm", _sl.expm)
-logm_p = _block_rules("scipy.linalg.logm", _sl.logm)
+_expm_p = _block_rules("scipy.linalg.expm", _sl.expm)
+_logm_p = _block_rules("scipy.linalg.logm", _sl.logm)
 
 
 def expm(A):
@@ -328,7 +330,7 @@ def expm(A):
             [-0.84147098,  0.54030231]], dtype=float64)
     """
     _square(A, "expm")
-    return expm_p(A)
+    return _expm_p(A)
 
 
 def logm(A, disp=True):
@@ -343,23 +345,23 @@ def logm(A, disp=True):
             [0.        , 1.09861229]], dtype=float64)
     """
     _square(A, "logm")
-    return logm_p(A)
+    return _logm_p(A)
 
 
 def _sylvester_q(g, ans, a, b, q):
-    return sylvester_p(mT(a), mT(b), g)
+    return _sylvester_p(_mT(a), _mT(b), g)
 
 
 # X with a X + X b = q
-sylvester_p = defop(
+_sylvester_p = _defop(
     "scipy.linalg.solve_sylvester", _sl.solve_sylvester, saves=True, register=False,
     bcast=True,
-    vjp=(lambda g, ans, a, b, q: -matmul(_sylvester_q(g, ans, a, b, q), mT(ans)),
-         lambda g, ans, a, b, q: -matmul(mT(ans), _sylvester_q(g, ans, a, b, q)),
+    vjp=(lambda g, ans, a, b, q: -_matmul(_sylvester_q(g, ans, a, b, q), _mT(ans)),
+         lambda g, ans, a, b, q: -_matmul(_mT(ans), _sylvester_q(g, ans, a, b, q)),
          _sylvester_q),
-    jvp=(lambda t, ans, a, b, q: sylvester_p(a, b, -matmul(t, ans)),
-         lambda t, ans, a, b, q: sylvester_p(a, b, -matmul(ans, t)),
-         lambda t, ans, a, b, q: sylvester_p(a, b, t)))
+    jvp=(lambda t, ans, a, b, q: _sylvester_p(a, b, -_matmul(t, ans)),
+         lambda t, ans, a, b, q: _sylvester_p(a, b, -_matmul(ans, t)),
+         lambda t, ans, a, b, q: _sylvester_p(a, b, t)))
 
 
 def solve_sylvester(a, b, q):
@@ -371,7 +373,7 @@ def solve_sylvester(a, b, q):
     tensor([[0.33333333, 0.33333333],
             [0.33333333, 0.33333333]], dtype=float64)
     """
-    return sylvester_p(a, b, q)
+    return _sylvester_p(a, b, q)
 
 
 def solve_continuous_lyapunov(a, q):
@@ -382,12 +384,12 @@ def solve_continuous_lyapunov(a, q):
     tensor([[-0.5,  0. ],
             [ 0. , -0.5]], dtype=float64)
     """
-    return sylvester_p(a, mH(a), q)
+    return _sylvester_p(a, _mH(a), q)
 
 
-sqrtm_p = defop("scipy.linalg.sqrtm", _sl.sqrtm, saves="ans", register=False,
-                vjp=lambda g, ans, a: sylvester_p(mT(ans), mT(ans), g),
-                jvp=lambda t, ans, a: sylvester_p(ans, ans, t))
+_sqrtm_p = _defop("scipy.linalg.sqrtm", _sl.sqrtm, saves="ans", register=False,
+                vjp=lambda g, ans, a: _sylvester_p(_mT(ans), _mT(ans), g),
+                jvp=lambda t, ans, a: _sylvester_p(ans, ans, t))
 
 
 def sqrtm(A, disp=True, blocksize=64):
@@ -402,7 +404,7 @@ def sqrtm(A, disp=True, blocksize=64):
             [0. , 3. ]], dtype=float64)
     """
     _square(A, "sqrtm")
-    return sqrtm_p(A)
+    return _sqrtm_p(A)
 
 
 # ---- block_diag, eigh, det, inv ----------------------------------------------------------
@@ -430,9 +432,9 @@ def block_diag(*arrs):
     for a, (r, k) in zip(blocks, shapes):
         if not isinstance(_data(a), np.ndarray) or _data(a).dtype != dtype:
             a = a.astype(dtype) if hasattr(a, "astype") else np.asarray(a, dtype)
-        rows.append(pad(a, ((0, 0), (c, total - c - k))))
+        rows.append(_pad(a, ((0, 0), (c, total - c - k))))
         c += k
-    return rows[0] * 1 if len(rows) == 1 else concatenate_p(*rows, axis=0)
+    return rows[0] * 1 if len(rows) == 1 else _concatenate_p(*rows, axis=0)
 
 
 def eigh(a, b=None, *, lower=True, eigvals_only=False, overwrite_a=False, overwrite_b=False,
@@ -458,11 +460,11 @@ def eigh(a, b=None, *, lower=True, eigvals_only=False, overwrite_a=False, overwr
             raise NotImplementedError(f"eigh: only the generalised problem type=1 "
                                       f"(a v = w b v) is differentiable here, got type={type}")
         _check_finite(check_finite, b)
-        el = _decomp.cholesky(hermitian_from(b, uplo))
+        el = _decomp.cholesky(_hermitian_from(b, uplo))
         n = _n(a)
-        y = bsolve_p(el, hermitian_from(a, uplo), l=n - 1, u=0)           # L^-1 A
-        w, v = _decomp.eigh(bsolve_p(el, mH(y), l=n - 1, u=0), "L")        # L^-1 A L^-H
-        v = bsolve_p(mH(el), v, l=0, u=n - 1)                              # L^-H v
+        y = _bsolve_p(el, _hermitian_from(a, uplo), l=n - 1, u=0)           # L^-1 A
+        w, v = _decomp.eigh(_bsolve_p(el, _mH(y), l=n - 1, u=0), "L")        # L^-1 A L^-H
+        v = _bsolve_p(_mH(el), v, l=0, u=n - 1)                              # L^-H v
     if subset_by_index is not None:
         lo, hi = subset_by_index
         w, v = w[..., lo:hi + 1], v[..., lo:hi + 1]
@@ -503,14 +505,14 @@ def inv(a, overwrite_a=False, check_finite=True, *, assume_a=None, lower=False):
     _square(a, "inv")
     uplo = "L" if lower else "U"
     if assume_a in ("sym", "symmetric", "pos", "positive definite"):
-        t = tril_(a, -1) if lower else triu_(a, 1)
-        a = t + mT(t) + a * eye_like(_n(a), a)
+        t = _tril_(a, -1) if lower else _triu_(a, 1)
+        a = t + _mT(t) + a * _eye_like(_n(a), a)
     elif assume_a in ("her", "hermitian"):
-        a = hermitian_from(a, uplo)
+        a = _hermitian_from(a, uplo)
     elif assume_a in ("lower triangular", "lower"):
-        a = tril_(a)
+        a = _tril_(a)
     elif assume_a in ("upper triangular", "upper"):
-        a = triu_(a)
+        a = _triu_(a)
     elif assume_a not in (None, "gen", "general"):
         raise ValueError(f"inv: unknown assume_a {assume_a!r}")
     return _inv(a)

@@ -14,8 +14,9 @@ import inspect
 import numpy as np
 
 from .. import transforms
-from ..tensor import Tensor
-from ..tree_util import ravel_pytree, tree_flatten, tree_unflatten
+from ..tensor import Tensor as _Tensor
+from ..tree_util import (ravel_pytree as _ravel_pytree, tree_flatten as _tree_flatten,
+                         tree_unflatten as _tree_unflatten)
 
 __all__ = ["minimize"]
 
@@ -28,12 +29,12 @@ _USES_HESS = {"dogleg", "trust-exact"}
 
 
 def _data(x):
-    return x.data if isinstance(x, Tensor) else x
+    return x.data if isinstance(x, _Tensor) else x
 
 
 def _flat(x):
     """A structured derivative (a pytree of arrays/Tensors) as SciPy's float64 vector."""
-    return np.asarray(_data(ravel_pytree(x)[0]), dtype=np.float64)
+    return np.asarray(_data(_ravel_pytree(x)[0]), dtype=np.float64)
 
 
 class _Flattened:
@@ -42,7 +43,7 @@ class _Flattened:
     bool leaves become float64, as SciPy makes an integer ``x0`` float)."""
 
     def __init__(self, x0):
-        leaves, treedef = tree_flatten(x0)
+        leaves, treedef = _tree_flatten(x0)
         arrays = [np.asarray(_data(x)) for x in leaves]
         for i, a in enumerate(arrays):
             if a.dtype.kind == "c":
@@ -52,8 +53,8 @@ class _Flattened:
                     f"imaginary parts as separate real leaves")
             if a.dtype.kind not in "f":
                 arrays[i] = a.astype(np.float64)
-        self.tensor_leaves = [isinstance(x, Tensor) for x in leaves]
-        flat, self.unravel = ravel_pytree(tree_unflatten(treedef, arrays))
+        self.tensor_leaves = [isinstance(x, _Tensor) for x in leaves]
+        flat, self.unravel = _ravel_pytree(_tree_unflatten(treedef, arrays))
         self.x0 = np.asarray(flat, dtype=np.float64)
         self.treedef = treedef
 
@@ -61,8 +62,8 @@ class _Flattened:
         """The pytree of the flat ndarray ``v`` (Tensor leaves where x0 had Tensors)."""
         out = self.unravel(np.asarray(v))
         if any(self.tensor_leaves):
-            leaves = tree_flatten(out)[0]
-            out = tree_unflatten(self.treedef, [Tensor(x) if t else x
+            leaves = _tree_flatten(out)[0]
+            out = _tree_unflatten(self.treedef, [_Tensor(x) if t else x
                                                 for x, t in zip(leaves, self.tensor_leaves)])
         return out
 
@@ -137,7 +138,7 @@ def _user_hess(flat, hess):
 
     def h(v, *args):
         out = hess(flat.tree(v), *args)
-        if isinstance(out, (Tensor, np.ndarray)):
+        if isinstance(out, (_Tensor, np.ndarray)):
             return np.asarray(_data(out), np.float64).reshape(n, n)
         return out
     return h

@@ -14,10 +14,10 @@ import numpy as np
 import scipy.signal as _ss
 
 from ..tensor import _data
-from ..ops.registry import defop
-from ..ops.shape import pad
-from ..ops.composite import flip
-from ..ops.complex import conjugate
+from ..ops.registry import defop as _defop
+from ..ops.shape import pad as _pad
+from ..ops.composite import flip as _flip
+from ..ops.complex import conjugate as _conjugate
 
 __all__ = ["convolve", "correlate", "convolve2d", "correlate2d", "fftconvolve"]
 
@@ -40,17 +40,17 @@ def _window(full, axes, starts, sizes):
 
 def _vjp(g, other, own, axes, method):
     """The gradient of one input: ``g`` correlated with the ``other`` input,
-    the window of ``full(g, flip(other))`` that lines up with this one."""
-    c = full_p(g, flip(other, axis=axes), axes=axes, method=method)
+    the window of ``full(g, _flip(other))`` that lines up with this one."""
+    c = _full_p(g, _flip(other, axis=axes), axes=axes, method=method)
     return _window(c, axes, [other.shape[a] - 1 for a in axes], [own.shape[a] for a in axes])
 
 
 # the 'full' N-d convolution of x and k over ``axes`` (fftconvolve broadcasts the others)
-full_p = defop("scipy.signal.convolve", _full, saves="args", register=False, batchable=False,
+_full_p = _defop("scipy.signal.convolve", _full, saves="args", register=False, batchable=False,
                vjp=(lambda g, ans, x, k, axes, method: _vjp(g, k, x, axes, method),
                     lambda g, ans, x, k, axes, method: _vjp(g, x, k, axes, method)),
-               jvp=(lambda t, ans, x, k, axes, method: full_p(t, k, axes=axes, method=method),
-                    lambda t, ans, x, k, axes, method: full_p(x, t, axes=axes, method=method)))
+               jvp=(lambda t, ans, x, k, axes, method: _full_p(t, k, axes=axes, method=method),
+                    lambda t, ans, x, k, axes, method: _full_p(x, t, axes=axes, method=method)))
 
 
 def _mode(full, s1, s2, axes, mode, who):
@@ -93,13 +93,13 @@ def convolve(in1, in2, mode="full", method="auto"):
         raise ValueError(f"acceptable method flags are 'auto', 'direct', or 'fft', "
                          f"got {method!r}")
     axes = tuple(range(len(s1)))
-    return _mode(full_p(in1, in2, axes=axes, method=method), s1, s2, axes, mode, "convolve")
+    return _mode(_full_p(in1, in2, axes=axes, method=method), s1, s2, axes, mode, "convolve")
 
 
 def _reverse(in2):
     """``in2`` flipped along every axis and conjugated: correlation as convolution."""
-    r = flip(in2)
-    return conjugate(r) if np.iscomplexobj(_data(in2)) else r
+    r = _flip(in2)
+    return _conjugate(r) if np.iscomplexobj(_data(in2)) else r
 
 
 def correlate(in1, in2, mode="full", method="auto"):
@@ -117,7 +117,7 @@ def correlate(in1, in2, mode="full", method="auto"):
     return convolve(in1, _reverse(in2), mode, method)
 
 
-_BOUNDARIES = {"fill": "fill", "pad": "fill", "wrap": "wrap", "circular": "wrap",
+_BOUNDARIES = {"fill": "fill", "_pad": "fill", "wrap": "wrap", "circular": "wrap",
                "symm": "symmetric", "symmetric": "symmetric"}
 
 
@@ -127,8 +127,8 @@ def _extend(in1, s2, boundary, fillvalue):
     widths = [(k - 1, k - 1) for k in s2]
     if boundary == "fill":
         if np.all(_data(fillvalue) == 0):
-            return pad(in1, widths)
-        return pad(in1 - fillvalue, widths) + fillvalue
+            return _pad(in1, widths)
+        return _pad(in1 - fillvalue, widths) + fillvalue
     rows = np.pad(np.arange(s1[0]), widths[0], mode=boundary)
     cols = np.pad(np.arange(s1[1]), widths[1], mode=boundary)
     return in1[rows[:, None], cols[None, :]]
@@ -146,7 +146,7 @@ def _conv2d(in1, in2, mode, boundary, fillvalue, who, corr=False):
     if mode == "valid":
         return convolve(in1, in2, "valid", method="direct")
     ext = _extend(in1, s2, _BOUNDARIES[boundary], fillvalue)
-    full = _mode(full_p(ext, in2, axes=(0, 1), method="direct"),
+    full = _mode(_full_p(ext, in2, axes=(0, 1), method="direct"),
                  np.shape(_data(ext)), s2, (0, 1), "valid", who)
     if corr and mode == "same":     # SciPy's correlate2d centres its window at k // 2
         return _window(full, (0, 1), [k // 2 for k in s2], s1)
@@ -155,7 +155,7 @@ def _conv2d(in1, in2, mode, boundary, fillvalue, who, corr=False):
 
 def convolve2d(in1, in2, mode="full", boundary="fill", fillvalue=0):
     """The 2-D convolution of ``in1`` and ``in2``, as SciPy's: ``mode``
-    'full', 'valid' or 'same'; ``boundary`` 'fill' (pad with ``fillvalue``),
+    'full', 'valid' or 'same'; ``boundary`` 'fill' (_pad with ``fillvalue``),
     'wrap' or 'symm' says how ``in1`` is extended past its edges.
     Differentiable in both inputs (and ``fillvalue``).
 
@@ -182,7 +182,7 @@ def correlate2d(in1, in2, mode="full", boundary="fill", fillvalue=0):
     s1, s2 = _check(in1, in2, mode, "correlate2d")
     if mode == "valid" and all(a <= b for a, b in zip(s1, s2)) and s1 != s2:
         # SciPy swaps the inputs and reverses the result (without conjugating it)
-        return flip(_conv2d(in2, _reverse(in1), mode, boundary, fillvalue, "correlate2d"))
+        return _flip(_conv2d(in2, _reverse(in1), mode, boundary, fillvalue, "correlate2d"))
     return _conv2d(in1, _reverse(in2), mode, boundary, fillvalue, "correlate2d", corr=True)
 
 
@@ -202,5 +202,5 @@ def fftconvolve(in1, in2, mode="full", axes=None):
         axes = tuple(range(nd))
     else:
         axes = tuple(sorted({int(a) % nd for a in np.atleast_1d(axes)}))
-    return _mode(full_p(in1, in2, axes=axes, method="fft_axes"), s1, s2, axes, mode,
+    return _mode(_full_p(in1, in2, axes=axes, method="fft_axes"), s1, s2, axes, mode,
                  "fftconvolve")
