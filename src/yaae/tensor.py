@@ -281,6 +281,35 @@ def _data(x):
     return x.data if isinstance(x, Tensor) else x
 
 
+def _logic(ufunc, symbol, *args):
+    """``ufunc`` (invert, bitwise and/or/xor) on the data of bool or integer
+    operands, a Tensor without gradient; other dtypes raise a TypeError naming
+    the operator, as PyTorch's and NumPy's do."""
+    data = [np.asarray(_data(a)) for a in args]
+    if any(d.dtype.kind not in "biu" for d in data):
+        dts = ", ".join(str(d.dtype) for d in data)
+        raise TypeError(f"operator {symbol} takes bool or integer tensors (masks), got dtype {dts}; "
+                        f"compare first ((x > 0) {symbol if symbol != '~' else '&'} (x < 1)) "
+                        f"or use ya.logical_and / ya.logical_or / ya.logical_not")
+    return Tensor(ufunc(*data))
+
+
+def _axis_kw(who, axis, keepdims, dim, keepdim):
+    """NumPy's ``axis=``/``keepdims=`` from a method that also takes PyTorch's
+    ``dim=``/``keepdim=``; both spellings of one is a TypeError."""
+    if dim is not None:
+        if axis is not None:
+            raise TypeError(f"{who}() got both axis= (NumPy's name) and dim= (PyTorch's name "
+                            f"for the same argument); give one of them")
+        axis = dim
+    if keepdim is not None:
+        if keepdims:
+            raise TypeError(f"{who}() got both keepdims= (NumPy's name) and keepdim= (PyTorch's "
+                            f"name for the same argument); give one of them")
+        keepdims = keepdim
+    return {"axis": axis, "keepdims": keepdims}
+
+
 def _describe(args):
     parts = []
     for a in args:
@@ -2174,6 +2203,103 @@ class Tensor:
     def ge(self, other):
         """``self >= other`` elementwise, a bool tensor (no gradient), as ``torch.Tensor.ge``."""
         return self >= other
+
+    def __invert__(self):
+        """``~t``: logical not of a bool tensor, bitwise not of an integer one
+        (no gradient), as in PyTorch and NumPy; a float tensor raises a TypeError.
+
+            >>> (~(ya.tensor([1.0, -1.0]) > 0)).tolist()
+            [False, True]
+        """
+        return _logic(np.invert, "~", self)
+
+    def __and__(self, other):
+        """``t & u``: elementwise and of bool or integer tensors (no gradient), as
+        in PyTorch and NumPy: ``(x > 0) & (x < 1)`` combines masks.
+
+            >>> (ya.tensor([True, True]) & ya.tensor([True, False])).tolist()
+            [True, False]
+        """
+        return _logic(np.bitwise_and, "&", self, other)
+
+    def __rand__(self, other):
+        """``u & t`` (see ``__and__``)."""
+        return _logic(np.bitwise_and, "&", other, self)
+
+    def __or__(self, other):
+        """``t | u``: elementwise or of bool or integer tensors (no gradient), as in
+        PyTorch and NumPy.
+
+            >>> (ya.tensor([True, False]) | ya.tensor([False, False])).tolist()
+            [True, False]
+        """
+        return _logic(np.bitwise_or, "|", self, other)
+
+    def __ror__(self, other):
+        """``u | t`` (see ``__or__``)."""
+        return _logic(np.bitwise_or, "|", other, self)
+
+    def __xor__(self, other):
+        """``t ^ u``: elementwise exclusive or of bool or integer tensors (no
+        gradient), as in PyTorch and NumPy.
+
+            >>> (ya.tensor([True, True]) ^ ya.tensor([True, False])).tolist()
+            [False, True]
+        """
+        return _logic(np.bitwise_xor, "^", self, other)
+
+    def __rxor__(self, other):
+        """``u ^ t`` (see ``__xor__``)."""
+        return _logic(np.bitwise_xor, "^", other, self)
+
+    def logical_not(self):
+        """Elementwise logical not, a bool tensor (no gradient), as ``torch.Tensor.logical_not``.
+
+            >>> ya.tensor([0.0, 2.0]).logical_not().tolist()
+            [True, False]
+        """
+        return Tensor(np.logical_not(self.data))
+
+    def all(self, axis=None, keepdims=False, *, dim=None, keepdim=None):
+        """True where every element (along ``axis``) is nonzero, a bool tensor (no
+        gradient), as ``ndarray.all``; ``dim=``/``keepdim=`` as ``torch.Tensor.all``.
+
+            >>> (ya.tensor([1.0, 2.0]) > 0).all().item()
+            True
+        """
+        return Tensor(np.all(self.data, **_axis_kw("all", axis, keepdims, dim, keepdim)))
+
+    def any(self, axis=None, keepdims=False, *, dim=None, keepdim=None):
+        """True where some element (along ``axis``) is nonzero, a bool tensor (no
+        gradient), as ``ndarray.any``; ``dim=``/``keepdim=`` as ``torch.Tensor.any``.
+
+            >>> (ya.tensor([[1.0, -2.0]]) < 0).any(dim=1).tolist()
+            [True]
+        """
+        return Tensor(np.any(self.data, **_axis_kw("any", axis, keepdims, dim, keepdim)))
+
+    def masked_fill(self, mask, value):
+        """A copy of this tensor with ``value`` where the bool ``mask`` (broadcast
+        to this shape) is True, as ``torch.Tensor.masked_fill``; differentiable
+        (the gradient is zero at the filled places).  Same as
+        ``ya.where(mask, value, t)`` with this tensor's dtype kept.
+
+            >>> ya.tensor([1.0, 2.0]).masked_fill(ya.tensor([True, False]), 0.0).tolist()
+            [0.0, 2.0]
+        """
+        m = _data(mask)
+        if np.asarray(m).dtype != np.bool_:
+            raise TypeError(f"masked_fill: the mask must be a bool tensor (as in PyTorch), got dtype "
+                            f"{np.asarray(m).dtype}; write mask.bool() or (mask != 0)")
+        if not isinstance(value, Tensor):
+            value = np.asarray(value, dtype=self.dtype)
+        elif value.dtype != self.dtype:
+            value = value.to(self.dtype)
+        out = _ops().where(m, value, self)
+        if out.shape != self.shape:
+            raise ValueError(f"masked_fill: the mask's shape {np.shape(m)} does not broadcast to "
+                             f"the tensor's shape {self.shape}")
+        return out
 
     def float(self):
         """This tensor as float32 (PyTorch's ``float``), differentiable from a
