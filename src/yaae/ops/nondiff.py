@@ -77,11 +77,11 @@ def _refuse(why, names):
 # also ya.NAME (returning a Tensor)
 _nondiff("""greater greater_equal less less_equal equal not_equal
             argmax argmin argsort isfinite isnan isinf
-            logical_and logical_or logical_not any all""", public=True)
+            logical_and logical_or logical_not""", public=True)
 
 # comparisons, predicates and tests (booleans)
 _nondiff("""logical_xor signbit isclose allclose array_equal array_equiv isin
-            iscomplex isreal iscomplexobj isrealobj isneginf isposinf isnat
+            any all iscomplex isreal iscomplexobj isrealobj isneginf isposinf isnat
             isscalar isfortran iterable shares_memory may_share_memory""")
 
 # indices, positions, counts (integers)
