@@ -1982,7 +1982,7 @@ class Tensor:
             dims = dims[0]
         return _ops().transpose(self, tuple(dims))
 
-    def transpose(self, *axes):
+    def transpose(self, *axes, dim0=None, dim1=None):
         """NumPy's ``transpose(*axes)``: the axes permuted by ``axes`` (varargs
         or one tuple; none: reversed).  PyTorch's ``transpose(i, j)`` swaps two
         axes; NumPy reads the same call as a permutation.  So that the two never
@@ -1995,7 +1995,15 @@ class Tensor:
             ((3, 2), (4, 2, 3))
             >>> ya.zeros((2, 3, 4)).swapaxes(0, 1).shape      # PyTorch's transpose(0, 1)
             (3, 2, 4)
+
+        PyTorch's keywords ``transpose(dim0=i, dim1=j)`` say which is meant:
+        they swap the two axes, as ``swapaxes(i, j)``.
         """
+        if dim0 is not None or dim1 is not None:
+            if axes or dim0 is None or dim1 is None:
+                raise TypeError("transpose(dim0=, dim1=) takes both keywords and no positional "
+                                "axes (PyTorch's swap of two axes; the same as swapaxes(i, j))")
+            return self.swapaxes(dim0, dim1)
         if len(axes) == 1 and isinstance(axes[0], (tuple, list)):
             axes = tuple(axes[0])
         elif len(axes) == 2 and all(isinstance(a, (int, np.integer)) for a in axes):

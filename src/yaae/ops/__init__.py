@@ -42,7 +42,12 @@ def reshape(x, *shape, **kw):
 
 
 @defcomposite(numpy=np.transpose)
-def transpose(x, axes=None):
+def transpose(x, axes=None, *more):
+    if more or isinstance(axes, (int, np.integer)):
+        swap = ", ".join(str(a) for a in (axes,) + more)
+        raise TypeError(f"transpose(x, {swap}): yaae's transpose is NumPy's, transpose(x, axes) "
+                        f"with one permutation of all axes; for PyTorch's swap of two axes "
+                        f"write ya.swapaxes(x, {swap})")
     if axes is not None:
         axes = tuple(int(a) for a in axes)
     return _transpose_p(x, axes)
