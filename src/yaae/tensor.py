@@ -2193,23 +2193,43 @@ class Tensor:
         return self == other
 
     def ne(self, other):
-        """``self != other`` elementwise, a bool tensor (no gradient), as ``torch.Tensor.ne``."""
+        """``self != other`` elementwise, a bool tensor (no gradient), as ``torch.Tensor.ne``.
+
+            >>> ya.Tensor([1.0, 2.0]).ne(2).tolist()
+            [True, False]
+        """
         return self != other
 
     def lt(self, other):
-        """``self < other`` elementwise, a bool tensor (no gradient), as ``torch.Tensor.lt``."""
+        """``self < other`` elementwise, a bool tensor (no gradient), as ``torch.Tensor.lt``.
+
+            >>> ya.Tensor([1.0, 2.0]).lt(2).tolist()
+            [True, False]
+        """
         return self < other
 
     def le(self, other):
-        """``self <= other`` elementwise, a bool tensor (no gradient), as ``torch.Tensor.le``."""
+        """``self <= other`` elementwise, a bool tensor (no gradient), as ``torch.Tensor.le``.
+
+            >>> ya.Tensor([1.0, 2.0]).le(1).tolist()
+            [True, False]
+        """
         return self <= other
 
     def gt(self, other):
-        """``self > other`` elementwise, a bool tensor (no gradient), as ``torch.Tensor.gt``."""
+        """``self > other`` elementwise, a bool tensor (no gradient), as ``torch.Tensor.gt``.
+
+            >>> ya.Tensor([1.0, 2.0]).gt(1).tolist()
+            [False, True]
+        """
         return self > other
 
     def ge(self, other):
-        """``self >= other`` elementwise, a bool tensor (no gradient), as ``torch.Tensor.ge``."""
+        """``self >= other`` elementwise, a bool tensor (no gradient), as ``torch.Tensor.ge``.
+
+            >>> ya.Tensor([1.0, 2.0]).ge(2).tolist()
+            [False, True]
+        """
         return self >= other
 
     def __invert__(self):
@@ -2319,23 +2339,43 @@ class Tensor:
         return self.to(np.float32)
 
     def double(self):
-        """This tensor as float64 (PyTorch's ``double``), differentiable from a float tensor."""
+        """This tensor as float64 (PyTorch's ``double``), differentiable from a float tensor.
+
+            >>> ya.Tensor([1.0]).float().double().dtype
+            dtype('float64')
+        """
         return self.to(np.float64)
 
     def half(self):
-        """This tensor as float16 (PyTorch's ``half``), differentiable from a float tensor."""
+        """This tensor as float16 (PyTorch's ``half``), differentiable from a float tensor.
+
+            >>> ya.Tensor([1.0]).half().dtype
+            dtype('float16')
+        """
         return self.to(np.float16)
 
     def long(self):
-        """This tensor as int64 (PyTorch's ``long``): truncated, without gradient."""
+        """This tensor as int64 (PyTorch's ``long``): truncated, without gradient.
+
+            >>> ya.Tensor([1.7, -1.7]).long().tolist()
+            [1, -1]
+        """
         return self.to(np.int64)
 
     def int(self):
-        """This tensor as int32 (PyTorch's ``int``): truncated, without gradient."""
+        """This tensor as int32 (PyTorch's ``int``): truncated, without gradient.
+
+            >>> ya.Tensor([1.7, -1.7]).int().tolist()
+            [1, -1]
+        """
         return self.to(np.int32)
 
     def bool(self):
-        """This tensor as bool (PyTorch's ``bool``: nonzero is True), without gradient."""
+        """This tensor as bool (PyTorch's ``bool``: nonzero is True), without gradient.
+
+            >>> ya.Tensor([0.0, 2.0]).bool().tolist()
+            [False, True]
+        """
         return self.to(np.bool_)
 
     def to(self, *args, dtype=None, device=None, non_blocking=False, copy=False):
@@ -2365,16 +2405,28 @@ class Tensor:
         return out.clone() if copy and out is self else out
 
     def cpu(self):
-        """This tensor (yaae runs on the CPU), as ``torch.Tensor.cpu``."""
+        """This tensor (yaae runs on the CPU), as ``torch.Tensor.cpu``.
+
+            >>> ya.zeros(2).cpu().device
+            device(type='cpu')
+        """
         return self
 
     def cuda(self, device=None):
-        """Raises a ValueError: yaae runs on the CPU only."""
+        """Raises a ValueError: yaae runs on the CPU only.
+
+            >>> ya.zeros(2).cuda()    # doctest: +SKIP
+            ValueError: device 'cuda' is not available: yaae runs on the CPU only. ...
+        """
         _device("cuda" if device is None else device if isinstance(device, str) else "cuda")
 
     @property
     def device(self):
-        """Where the data lives: always ``ya.device("cpu")``."""
+        """Where the data lives: always ``ya.device("cpu")``.
+
+            >>> ya.zeros(2).device
+            device(type='cpu')
+        """
         return _CPU
 
     @property
