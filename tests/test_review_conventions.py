@@ -261,3 +261,16 @@ def test_tensor_methods_show_an_example_in_help():
                and "xample" not in (getattr(ya.Tensor, n).__doc__ or "")
                and (callable(getattr(ya.Tensor, n)) or n == "device")]
     assert not missing, missing
+
+
+@pytest.mark.parametrize("name, hint", [("Generator", "default_rng"), ("topk", "argsort"),
+                                        ("asin", "ya.arcsin"), ("inverse", "ya.linalg.inv"),
+                                        ("vmap", "jacrev"), ("is_tensor", "isinstance")])
+def test_did_you_mean_hints(name, hint):
+    with pytest.raises(AttributeError, match=hint):
+        getattr(ya, name)
+
+
+def test_numpy_and_torch_constants():
+    assert (ya.pi, ya.e, ya.inf) == (torch.pi, torch.e, torch.inf) and np.isnan(ya.nan)
+    assert ya.zeros(2, 3)[:, ya.newaxis].shape == (2, 1, 3)
