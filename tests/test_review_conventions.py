@@ -274,3 +274,21 @@ def test_did_you_mean_hints(name, hint):
 def test_numpy_and_torch_constants():
     assert (ya.pi, ya.e, ya.inf) == (torch.pi, torch.e, torch.inf) and np.isnan(ya.nan)
     assert ya.zeros(2, 3)[:, ya.newaxis].shape == (2, 1, 3)
+
+
+@pytest.mark.parametrize("args, kw", [((), {}), ((2,), {}), ((1,), {}), ((float("inf"),), {}),
+                                      ((3,), {}), ((2, 1), {}), ((), {"dim": 1}),
+                                      ((), {"p": 1, "dim": (0, 2)}),
+                                      ((), {"p": 2, "dim": -1, "keepdim": True}),
+                                      (("fro",), {"dim": (1, 2)}), (("nuc",), {"dim": (1, 2)})])
+def test_tensor_norm_is_pytorchs(args, kw):
+    """ndarray has no norm method, so Tensor.norm is PyTorch's: x.norm(2) of a
+    matrix is the 2-norm of its elements (NumPy's linalg.norm(x, 2): spectral)."""
+    x, tx = _pair()
+    y, t = x.norm(*args, **kw), tx.norm(*args, **kw)
+    _close(y, t)
+    y.sum().backward()
+    t.sum().backward()
+    _close(x.grad, tx.grad)
+    w = ya.tensor(A[0])
+    _close(w.norm(ord=2), torch.linalg.matrix_norm(torch.tensor(A[0]), 2))
