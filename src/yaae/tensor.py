@@ -294,20 +294,16 @@ def _logic(ufunc, symbol, *args):
     return Tensor(ufunc(*data))
 
 
-def _axis_kw(who, axis, keepdims, dim, keepdim):
-    """NumPy's ``axis=``/``keepdims=`` from a method that also takes PyTorch's
-    ``dim=``/``keepdim=``; both spellings of one is a TypeError."""
-    if dim is not None:
-        if axis is not None:
-            raise TypeError(f"{who}() got both axis= (NumPy's name) and dim= (PyTorch's name "
-                            f"for the same argument); give one of them")
-        axis = dim
-    if keepdim is not None:
-        if keepdims:
-            raise TypeError(f"{who}() got both keepdims= (NumPy's name) and keepdim= (PyTorch's "
-                            f"name for the same argument); give one of them")
-        keepdims = keepdim
-    return {"axis": axis, "keepdims": keepdims}
+def _axis_kw(who, axis, keepdims, kw):
+    """NumPy's ``axis=``/``keepdims=`` for a method that also takes PyTorch's
+    ``dim=``/``keepdim=`` in ``kw`` (``registry.numpy_keywords``: both
+    spellings of one is a TypeError)."""
+    from .ops.registry import numpy_keywords
+    if axis is not None:
+        kw["axis"] = axis
+    if keepdims:
+        kw["keepdims"] = keepdims
+    return numpy_keywords(kw, who)
 
 
 def _describe(args):
@@ -2288,23 +2284,23 @@ class Tensor:
         """
         return Tensor(np.logical_not(self.data))
 
-    def all(self, axis=None, keepdims=False, *, dim=None, keepdim=None):
+    def all(self, axis=None, keepdims=False, **kw):
         """True where every element (along ``axis``) is nonzero, a bool tensor (no
         gradient), as ``ndarray.all``; ``dim=``/``keepdim=`` as ``torch.Tensor.all``.
 
             >>> (ya.tensor([1.0, 2.0]) > 0).all().item()
             True
         """
-        return Tensor(np.all(self.data, **_axis_kw("all", axis, keepdims, dim, keepdim)))
+        return Tensor(np.all(self.data, **_axis_kw("all", axis, keepdims, kw)))
 
-    def any(self, axis=None, keepdims=False, *, dim=None, keepdim=None):
+    def any(self, axis=None, keepdims=False, **kw):
         """True where some element (along ``axis``) is nonzero, a bool tensor (no
         gradient), as ``ndarray.any``; ``dim=``/``keepdim=`` as ``torch.Tensor.any``.
 
             >>> (ya.tensor([[1.0, -2.0]]) < 0).any(dim=1).tolist()
             [True]
         """
-        return Tensor(np.any(self.data, **_axis_kw("any", axis, keepdims, dim, keepdim)))
+        return Tensor(np.any(self.data, **_axis_kw("any", axis, keepdims, kw)))
 
     def masked_fill(self, mask, value):
         """A copy of this tensor with ``value`` where the bool ``mask`` (broadcast
