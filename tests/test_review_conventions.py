@@ -226,7 +226,7 @@ def test_squeeze_of_a_non_unit_axis_is_not_silent():
     """PyTorch returns the tensor unchanged; NumPy's squeeze raises: loud, never a
     silently different shape."""
     x = ya.zeros(2, 3)
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="PyTorch"):
         x.squeeze(1)
     assert x.unsqueeze(1).squeeze(1).shape == (2, 3)
 
