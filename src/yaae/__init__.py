@@ -20,6 +20,7 @@ from .transforms import (grad, value_and_grad, vjp, jvp, jacrev, jacfwd, jacobia
 from .random import manual_seed
 from . import nn, optim, data
 from .io import save, load
+from numpy import pi, e, inf, nan, newaxis  # noqa: F401,E402 - NumPy's (and torch's) constants
 from . import viz
 from . import autograd, tree_util
 

@@ -496,10 +496,15 @@ def _decode(node, arrays, used):
     raise _Malformed(f"unknown node kind {t!r}")
 
 
-def load(f):
+def load(f, map_location=None, weights_only=None):
     """Read a checkpoint written by ``save`` from ``f``, a path or a binary file
     object opened for reading (``open(p, "rb")``, ``io.BytesIO``; read from its
     current position, left open).  Never unpickles anything.
+
+    ``map_location`` and ``weights_only`` are accepted as in ``torch.load``, so
+    ``ya.load(p, map_location="cpu")`` runs unchanged: everything loads on the
+    CPU (any other device is a ValueError) and nothing is ever unpickled, which
+    is what ``weights_only=True`` asks for.
 
     Raises ``CheckpointError`` (a ``ValueError``) naming the file when it is
     not a complete, valid yaae checkpoint; ``FileNotFoundError`` etc. when it
@@ -509,6 +514,9 @@ def load(f):
     >>> buf = io.BytesIO(); ya.save([1, 2.5], buf); _ = buf.seek(0); ya.load(buf)
     [1, 2.5]
     """
+    if map_location is not None and not callable(map_location) and not isinstance(map_location, dict):
+        from .tensor import device
+        device(map_location)                    # "cpu" passes, "cuda" raises the ValueError
     fobj = _file_object(f, "read", "load")
     if fobj is None:
         path = os.fspath(f)

@@ -281,6 +281,31 @@ def _data(x):
     return x.data if isinstance(x, Tensor) else x
 
 
+def _logic(ufunc, symbol, *args):
+    """``ufunc`` (invert, bitwise and/or/xor) on the data of bool or integer
+    operands, a Tensor without gradient; other dtypes raise a TypeError naming
+    the operator, as PyTorch's and NumPy's do."""
+    data = [np.asarray(_data(a)) for a in args]
+    if any(d.dtype.kind not in "biu" for d in data):
+        dts = ", ".join(str(d.dtype) for d in data)
+        raise TypeError(f"operator {symbol} takes bool or integer tensors (masks), got dtype {dts}; "
+                        f"compare first ((x > 0) {symbol if symbol != '~' else '&'} (x < 1)) "
+                        f"or use ya.logical_and / ya.logical_or / ya.logical_not")
+    return Tensor(ufunc(*data))
+
+
+def _axis_kw(who, axis, keepdims, kw):
+    """NumPy's ``axis=``/``keepdims=`` for a method that also takes PyTorch's
+    ``dim=``/``keepdim=`` in ``kw`` (``registry.numpy_keywords``: both
+    spellings of one is a TypeError)."""
+    from .ops.registry import numpy_keywords
+    if axis is not None:
+        kw["axis"] = axis
+    if keepdims:
+        kw["keepdims"] = keepdims
+    return numpy_keywords(kw, who)
+
+
 def _describe(args):
     parts = []
     for a in args:
@@ -1953,7 +1978,7 @@ class Tensor:
             dims = dims[0]
         return _ops().transpose(self, tuple(dims))
 
-    def transpose(self, *axes):
+    def transpose(self, *axes, dim0=None, dim1=None):
         """NumPy's ``transpose(*axes)``: the axes permuted by ``axes`` (varargs
         or one tuple; none: reversed).  PyTorch's ``transpose(i, j)`` swaps two
         axes; NumPy reads the same call as a permutation.  So that the two never
@@ -1966,7 +1991,15 @@ class Tensor:
             ((3, 2), (4, 2, 3))
             >>> ya.zeros((2, 3, 4)).swapaxes(0, 1).shape      # PyTorch's transpose(0, 1)
             (3, 2, 4)
+
+        PyTorch's keywords ``transpose(dim0=i, dim1=j)`` say which is meant:
+        they swap the two axes, as ``swapaxes(i, j)``.
         """
+        if dim0 is not None or dim1 is not None:
+            if axes or dim0 is None or dim1 is None:
+                raise TypeError("transpose(dim0=, dim1=) takes both keywords and no positional "
+                                "axes (PyTorch's swap of two axes; the same as swapaxes(i, j))")
+            return self.swapaxes(dim0, dim1)
         if len(axes) == 1 and isinstance(axes[0], (tuple, list)):
             axes = tuple(axes[0])
         elif len(axes) == 2 and all(isinstance(a, (int, np.integer)) for a in axes):
@@ -2156,24 +2189,141 @@ class Tensor:
         return self == other
 
     def ne(self, other):
-        """``self != other`` elementwise, a bool tensor (no gradient), as ``torch.Tensor.ne``."""
+        """``self != other`` elementwise, a bool tensor (no gradient), as ``torch.Tensor.ne``.
+
+            >>> ya.Tensor([1.0, 2.0]).ne(2).tolist()
+            [True, False]
+        """
         return self != other
 
     def lt(self, other):
-        """``self < other`` elementwise, a bool tensor (no gradient), as ``torch.Tensor.lt``."""
+        """``self < other`` elementwise, a bool tensor (no gradient), as ``torch.Tensor.lt``.
+
+            >>> ya.Tensor([1.0, 2.0]).lt(2).tolist()
+            [True, False]
+        """
         return self < other
 
     def le(self, other):
-        """``self <= other`` elementwise, a bool tensor (no gradient), as ``torch.Tensor.le``."""
+        """``self <= other`` elementwise, a bool tensor (no gradient), as ``torch.Tensor.le``.
+
+            >>> ya.Tensor([1.0, 2.0]).le(1).tolist()
+            [True, False]
+        """
         return self <= other
 
     def gt(self, other):
-        """``self > other`` elementwise, a bool tensor (no gradient), as ``torch.Tensor.gt``."""
+        """``self > other`` elementwise, a bool tensor (no gradient), as ``torch.Tensor.gt``.
+
+            >>> ya.Tensor([1.0, 2.0]).gt(1).tolist()
+            [False, True]
+        """
         return self > other
 
     def ge(self, other):
-        """``self >= other`` elementwise, a bool tensor (no gradient), as ``torch.Tensor.ge``."""
+        """``self >= other`` elementwise, a bool tensor (no gradient), as ``torch.Tensor.ge``.
+
+            >>> ya.Tensor([1.0, 2.0]).ge(2).tolist()
+            [False, True]
+        """
         return self >= other
+
+    def __invert__(self):
+        """``~t``: logical not of a bool tensor, bitwise not of an integer one
+        (no gradient), as in PyTorch and NumPy; a float tensor raises a TypeError.
+
+            >>> (~(ya.tensor([1.0, -1.0]) > 0)).tolist()
+            [False, True]
+        """
+        return _logic(np.invert, "~", self)
+
+    def __and__(self, other):
+        """``t & u``: elementwise and of bool or integer tensors (no gradient), as
+        in PyTorch and NumPy: ``(x > 0) & (x < 1)`` combines masks.
+
+            >>> (ya.tensor([True, True]) & ya.tensor([True, False])).tolist()
+            [True, False]
+        """
+        return _logic(np.bitwise_and, "&", self, other)
+
+    def __rand__(self, other):
+        """``u & t`` (see ``__and__``)."""
+        return _logic(np.bitwise_and, "&", other, self)
+
+    def __or__(self, other):
+        """``t | u``: elementwise or of bool or integer tensors (no gradient), as in
+        PyTorch and NumPy.
+
+            >>> (ya.tensor([True, False]) | ya.tensor([False, False])).tolist()
+            [True, False]
+        """
+        return _logic(np.bitwise_or, "|", self, other)
+
+    def __ror__(self, other):
+        """``u | t`` (see ``__or__``)."""
+        return _logic(np.bitwise_or, "|", other, self)
+
+    def __xor__(self, other):
+        """``t ^ u``: elementwise exclusive or of bool or integer tensors (no
+        gradient), as in PyTorch and NumPy.
+
+            >>> (ya.tensor([True, True]) ^ ya.tensor([True, False])).tolist()
+            [False, True]
+        """
+        return _logic(np.bitwise_xor, "^", self, other)
+
+    def __rxor__(self, other):
+        """``u ^ t`` (see ``__xor__``)."""
+        return _logic(np.bitwise_xor, "^", other, self)
+
+    def logical_not(self):
+        """Elementwise logical not, a bool tensor (no gradient), as ``torch.Tensor.logical_not``.
+
+            >>> ya.tensor([0.0, 2.0]).logical_not().tolist()
+            [True, False]
+        """
+        return Tensor(np.logical_not(self.data))
+
+    def all(self, axis=None, keepdims=False, **kw):
+        """True where every element (along ``axis``) is nonzero, a bool tensor (no
+        gradient), as ``ndarray.all``; ``dim=``/``keepdim=`` as ``torch.Tensor.all``.
+
+            >>> (ya.tensor([1.0, 2.0]) > 0).all().item()
+            True
+        """
+        return Tensor(np.all(self.data, **_axis_kw("all", axis, keepdims, kw)))
+
+    def any(self, axis=None, keepdims=False, **kw):
+        """True where some element (along ``axis``) is nonzero, a bool tensor (no
+        gradient), as ``ndarray.any``; ``dim=``/``keepdim=`` as ``torch.Tensor.any``.
+
+            >>> (ya.tensor([[1.0, -2.0]]) < 0).any(dim=1).tolist()
+            [True]
+        """
+        return Tensor(np.any(self.data, **_axis_kw("any", axis, keepdims, kw)))
+
+    def masked_fill(self, mask, value):
+        """A copy of this tensor with ``value`` where the bool ``mask`` (broadcast
+        to this shape) is True, as ``torch.Tensor.masked_fill``; differentiable
+        (the gradient is zero at the filled places).  Same as
+        ``ya.where(mask, value, t)`` with this tensor's dtype kept.
+
+            >>> ya.tensor([1.0, 2.0]).masked_fill(ya.tensor([True, False]), 0.0).tolist()
+            [0.0, 2.0]
+        """
+        m = _data(mask)
+        if np.asarray(m).dtype != np.bool_:
+            raise TypeError(f"masked_fill: the mask must be a bool tensor (as in PyTorch), got dtype "
+                            f"{np.asarray(m).dtype}; write mask.bool() or (mask != 0)")
+        if not isinstance(value, Tensor):
+            value = np.asarray(value, dtype=self.dtype)
+        elif value.dtype != self.dtype:
+            value = value.to(self.dtype)
+        out = _ops().where(m, value, self)
+        if out.shape != self.shape:
+            raise ValueError(f"masked_fill: the mask's shape {np.shape(m)} does not broadcast to "
+                             f"the tensor's shape {self.shape}")
+        return out
 
     def float(self):
         """This tensor as float32 (PyTorch's ``float``), differentiable from a
@@ -2185,23 +2335,43 @@ class Tensor:
         return self.to(np.float32)
 
     def double(self):
-        """This tensor as float64 (PyTorch's ``double``), differentiable from a float tensor."""
+        """This tensor as float64 (PyTorch's ``double``), differentiable from a float tensor.
+
+            >>> ya.Tensor([1.0]).float().double().dtype
+            dtype('float64')
+        """
         return self.to(np.float64)
 
     def half(self):
-        """This tensor as float16 (PyTorch's ``half``), differentiable from a float tensor."""
+        """This tensor as float16 (PyTorch's ``half``), differentiable from a float tensor.
+
+            >>> ya.Tensor([1.0]).half().dtype
+            dtype('float16')
+        """
         return self.to(np.float16)
 
     def long(self):
-        """This tensor as int64 (PyTorch's ``long``): truncated, without gradient."""
+        """This tensor as int64 (PyTorch's ``long``): truncated, without gradient.
+
+            >>> ya.Tensor([1.7, -1.7]).long().tolist()
+            [1, -1]
+        """
         return self.to(np.int64)
 
     def int(self):
-        """This tensor as int32 (PyTorch's ``int``): truncated, without gradient."""
+        """This tensor as int32 (PyTorch's ``int``): truncated, without gradient.
+
+            >>> ya.Tensor([1.7, -1.7]).int().tolist()
+            [1, -1]
+        """
         return self.to(np.int32)
 
     def bool(self):
-        """This tensor as bool (PyTorch's ``bool``: nonzero is True), without gradient."""
+        """This tensor as bool (PyTorch's ``bool``: nonzero is True), without gradient.
+
+            >>> ya.Tensor([0.0, 2.0]).bool().tolist()
+            [False, True]
+        """
         return self.to(np.bool_)
 
     def to(self, *args, dtype=None, device=None, non_blocking=False, copy=False):
@@ -2231,16 +2401,28 @@ class Tensor:
         return out.clone() if copy and out is self else out
 
     def cpu(self):
-        """This tensor (yaae runs on the CPU), as ``torch.Tensor.cpu``."""
+        """This tensor (yaae runs on the CPU), as ``torch.Tensor.cpu``.
+
+            >>> ya.zeros(2).cpu().device
+            device(type='cpu')
+        """
         return self
 
     def cuda(self, device=None):
-        """Raises a ValueError: yaae runs on the CPU only."""
+        """Raises a ValueError: yaae runs on the CPU only.
+
+            >>> ya.zeros(2).cuda()    # doctest: +SKIP
+            ValueError: device 'cuda' is not available: yaae runs on the CPU only. ...
+        """
         _device("cuda" if device is None else device if isinstance(device, str) else "cuda")
 
     @property
     def device(self):
-        """Where the data lives: always ``ya.device("cpu")``."""
+        """Where the data lives: always ``ya.device("cpu")``.
+
+            >>> ya.zeros(2).device
+            device(type='cpu')
+        """
         return _CPU
 
     @property

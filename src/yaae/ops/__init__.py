@@ -42,7 +42,12 @@ def reshape(x, *shape, **kw):
 
 
 @defcomposite(numpy=np.transpose)
-def transpose(x, axes=None):
+def transpose(x, axes=None, *more):
+    if more or isinstance(axes, (int, np.integer)):
+        swap = ", ".join(str(a) for a in (axes,) + more)
+        raise TypeError(f"transpose(x, {swap}): yaae's transpose is NumPy's, transpose(x, axes) "
+                        f"with one permutation of all axes; for PyTorch's swap of two axes "
+                        f"write ya.swapaxes(x, {swap})")
     if axes is not None:
         axes = tuple(int(a) for a in axes)
     return _transpose_p(x, axes)
@@ -174,6 +179,37 @@ def _cmp(ufunc):
     return op
 
 
+def _norm_method(self, p="fro", dim=None, keepdim=False, dtype=None, **numpy_kw):
+    """PyTorch's ``Tensor.norm(p="fro", dim=None, keepdim=False, dtype=None)``
+    (``ndarray`` has no ``norm`` method): a number ``p`` (and ``"fro"``, the
+    2-norm) is the vector norm of the elements over ``dim`` (None: all of
+    them, whatever the shape; a tuple: those axes), ``"nuc"`` the nuclear
+    norm of the matrices in the last two axes (or ``dim``).  NumPy's keywords
+    ``ord=``/``axis=``/``keepdims=`` give NumPy's ``linalg.norm`` instead, whose
+    ``ord=2`` on a matrix is the spectral norm (``ya.linalg.norm``).
+
+        >>> w = ya.tensor([[3.0, 0.0], [0.0, 4.0]])
+        >>> w.norm(2).item(), w.norm(1).item(), w.norm(dim=1).tolist()
+        (5.0, 7.0, [3.0, 4.0])
+        >>> w.norm(ord=2).item()      # NumPy's matrix 2-norm
+        4.0
+    """
+    from .linalg import norm as _np_norm, vector_norm
+    if numpy_kw:
+        if set(numpy_kw) - {"ord", "axis", "keepdims"} or dim is not None or keepdim:
+            raise TypeError(f"norm() got {sorted(numpy_kw)}: give PyTorch's p=/dim=/keepdim= "
+                            f"or NumPy's ord=/axis=/keepdims=, not both")
+        return _np_norm(self, **numpy_kw)
+    x = self if dtype is None else self.to(dtype)
+    axis = tuple(dim) if isinstance(dim, (list, tuple)) else dim
+    if p == "nuc":
+        return _np_norm(x, "nuc", axis=(-2, -1) if axis is None else axis, keepdims=keepdim)
+    if isinstance(p, str) and p != "fro":
+        raise ValueError(f"norm(p={p!r}): p is a number, 'fro' or 'nuc', as in PyTorch")
+    out = vector_norm(x, axis=axis, keepdims=keepdim, ord=2 if p in ("fro", None) else p)
+    return out if isinstance(out, Tensor) else Tensor(out)      # p=0 counts: no gradient
+
+
 def _argext_method(fn):
     m = _method(fn, keyword_call(fn, fn.__name__))
     m.__doc__ = (f"NumPy's {fn.__name__}(axis=None, keepdims=False) (PyTorch's dim=/keepdim= "
@@ -214,6 +250,7 @@ install_methods(OPS, {
     "__eq__": _cmp(np.equal), "__ne__": _cmp(np.not_equal),
     "argmax": _argext_method(argmax),
     "argmin": _argext_method(argmin),
+    "norm": _norm_method,
 })
 
 from .window import windows, unwindows, out_size as window_out_size  # noqa: E402

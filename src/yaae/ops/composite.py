@@ -156,7 +156,9 @@ def squeeze(x, axis=None):
         for a in axes:
             if shape[a] != 1:
                 raise ValueError(f"squeeze: cannot select an axis to squeeze out which has "
-                                 f"size not equal to one (axis {a} of shape {shape})")
+                                 f"size not equal to one (axis {a} of shape {shape}); NumPy's "
+                                 f"squeeze raises here where PyTorch's returns the tensor "
+                                 f"unchanged: squeeze only axes of size 1, or call squeeze()")
     return reshape(x, tuple(s for i, s in enumerate(shape) if i not in axes))
 
 

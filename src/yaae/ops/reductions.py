@@ -78,10 +78,22 @@ def _make_ext(name, fwd, numpy):
                      keepdims=keepdims))
 
 
-max = _make_ext("max", lambda x, axis=None, keepdims=False:  # noqa: A001
-                np.maximum.reduce(x, axis=axis, keepdims=keepdims), (np.max, np.amax))
-min = _make_ext("min", lambda x, axis=None, keepdims=False:  # noqa: A001
-                np.minimum.reduce(x, axis=axis, keepdims=keepdims), (np.min, np.amin))
+def _ext_fwd(name, ufunc):
+    """max's/min's forward; an array given as the axis is PyTorch's two-tensor
+    ``torch.max(a, b)``, which is NumPy's ``maximum``/``minimum``: a TypeError
+    says so (NumPy's own message is about scalar indices)."""
+    def fwd(x, axis=None, keepdims=False):
+        if isinstance(axis, np.ndarray) and (axis.ndim or axis.dtype.kind not in "iu"):
+            raise TypeError(f"{name}(x, y) with an array as the second argument: yaae's {name} "
+                            f"is NumPy's (a reduction; the second argument is the axis). For "
+                            f"PyTorch's elementwise torch.{name}(a, b) write ya.{ufunc}(a, b)")
+        return getattr(np, ufunc).reduce(x, axis=axis, keepdims=keepdims)
+    fwd.__name__ = name
+    return fwd
+
+
+max = _make_ext("max", _ext_fwd("max", "maximum"), (np.max, np.amax))  # noqa: A001
+min = _make_ext("min", _ext_fwd("min", "minimum"), (np.min, np.amin))  # noqa: A001
 
 
 def _prod(x, axis=None, keepdims=False):
