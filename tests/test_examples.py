@@ -1,0 +1,211 @@
+"""examples/: the pytorch/examples ports, each against the same program on PyTorch.
+
+Every example ``examples/NAME/`` has a PyTorch twin ``tests/examples_torch/NAME/``: the
+original program from pytorch/examples with its data swapped for scikit-learn's digits or
+synthetic data, and the port is that twin with yaae imports.  Three checks per example:
+
+1. **Losses.**  ``main(argv, init, steps)`` of both twins runs ``steps=20`` training steps.
+   The PyTorch twin runs first, in float64 (``torch.set_default_dtype``; yaae's default is
+   float64 already); the ``init`` hook copies each model's initial ``state_dict`` into the
+   yaae twin's model (NumPy arrays, ``load_state_dict``).  Randomness is made identical:
+   ``randn``/``randn_like`` of both libraries (the VAE's reparameterisation noise, the
+   GAN's latent vectors, the regression's batches) are replaced for the run by draws from
+   one NumPy stream seeded the same for both twins, the data is shuffled with NumPy in the
+   ``# data`` lines, and dropout is switched off (``p = 0``; ``dropout = 0.0`` for the
+   recurrent and attention layers' float attribute) since the two libraries' dropout masks
+   come from different generators.  The first 20 losses must agree to 1e-8 (relative).
+2. **The diff.**  The two files are compared line by line (after their module
+   docstrings): a differing line must be an import, a line marked ``# data`` in both, or a
+   line that the rewrites in ``ALLOWED`` (the README's "Coming from PyTorch" table) turn
+   from the PyTorch line into the yaae line.
+3. **End to end.**  ``python examples/NAME/main.py`` runs in a subprocess in under 30 s.
+"""
+import contextlib
+import importlib.util
+import os
+import re
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+
+import yaae as ya
+
+ROOT = Path(__file__).resolve().parents[1]
+PORTS = ROOT / "examples"
+TWINS = ROOT / "tests" / "examples_torch"
+
+# The rewrites a PyTorch line may need to become the yaae line, applied in order to the
+# PyTorch line (regular expression, replacement).  Each is a row of the README's
+# "Coming from PyTorch" table.
+ALLOWED = [
+    # the module: `import yaae as ya` (torch.nn -> ya.nn, torch.optim -> ya.optim, ...)
+    (r"\btorch\b", "ya"),
+    # torch.utils.data is ya.data
+    (r"\bya\.utils\.data\b", "ya.data"),
+    # `.data` is the NumPy array (not a Tensor): update it with NumPy's in-place operators
+    (r"(\w+)\.data\.add_\((-[\w.]+) \* (\w+)\.grad\)", r"\1.data += \2 * \3.grad.data"),
+    (r"(\w+)\.data\.add_\((\w+)\.grad, alpha=(-\w+)\)", r"\1.data += \3 * \2.grad.data"),
+]
+
+# name -> (argv for the 20-step comparison, modules of the example besides main.py)
+EXAMPLES = {
+    "regression": ([], ()),
+}
+STEPS = 20
+
+
+# ---- loading the twins ----------------------------------------------------------------
+
+def _load(folder, modules):
+    """Import ``folder/main.py`` afresh (with its sibling modules, e.g. word_language_model's
+    ``model``), so that module-level code runs under the current patches."""
+    for m in modules:
+        sys.modules.pop(m, None)
+    sys.path.insert(0, str(folder))
+    try:
+        spec = importlib.util.spec_from_file_location(f"_example_{folder.name}", folder / "main.py")
+        mod = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(mod)
+    finally:
+        sys.path.remove(str(folder))
+        for m in modules:
+            sys.modules.pop(m, None)
+    return mod
+
+
+@contextlib.contextmanager
+def _noise(monkeypatch, lib, make):
+    """Replace ``lib.randn``/``lib.randn_like`` by draws from a NumPy stream with a fixed seed,
+    so that both twins see the same noise; ``make(array, dtype)`` builds lib's tensor."""
+    rng = np.random.default_rng(1234)
+
+    def randn(*size, dtype=None, **kwargs):
+        if len(size) == 1 and isinstance(size[0], (tuple, list)):
+            size = tuple(size[0])
+        return make(rng.standard_normal(tuple(int(s) for s in size)), dtype)
+
+    def randn_like(t, dtype=None, **kwargs):
+        return make(rng.standard_normal(tuple(t.shape)), dtype or t.dtype)
+
+    with monkeypatch.context() as m:
+        m.setattr(lib, "randn", randn, raising=False)
+        m.setattr(lib, "randn_like", randn_like, raising=False)
+        yield
+
+
+def _no_dropout(model):
+    """Switch dropout off: Dropout modules' ``p`` and the float ``dropout`` attribute of the
+    recurrent layers and of MultiheadAttention."""
+    for m in model.modules():
+        if "Dropout" in type(m).__name__:
+            m.p = 0.0
+        if isinstance(getattr(m, "dropout", None), float):
+            m.dropout = 0.0
+
+
+def _torch_losses(name, argv, modules, states):
+    def init(model):
+        states.append({k: v.detach().numpy().copy() for k, v in model.state_dict().items()})
+        _no_dropout(model)
+
+    old = torch.get_default_dtype()
+    torch.set_default_dtype(torch.float64)
+    try:
+        mod = _load(TWINS / name, modules)
+        return mod.main(argv, init=init, steps=STEPS)
+    finally:
+        torch.set_default_dtype(old)
+
+
+def _yaae_losses(name, argv, modules, states):
+    todo = list(states)
+
+    def init(model):
+        model.load_state_dict(todo.pop(0))
+        _no_dropout(model)
+
+    mod = _load(PORTS / name, modules)
+    out = mod.main(argv, init=init, steps=STEPS)
+    assert not todo, "the yaae port built fewer models than the PyTorch twin"
+    return out
+
+
+def _torch_tensor(a, dtype):
+    return torch.tensor(a, dtype=dtype or torch.get_default_dtype())
+
+
+def _ya_tensor(a, dtype):
+    return ya.tensor(a, dtype=dtype or ya.get_default_dtype())
+
+
+@pytest.mark.parametrize("name", sorted(EXAMPLES))
+def test_first_losses_match_pytorch(name, monkeypatch, capsys):
+    argv, modules = EXAMPLES[name]
+    states = []
+    with _noise(monkeypatch, torch, _torch_tensor):
+        expected = _torch_losses(name, argv, modules, states)
+    with _noise(monkeypatch, ya, _ya_tensor):
+        got = _yaae_losses(name, argv, modules, states)
+    assert len(expected) == STEPS and states
+    np.testing.assert_allclose(np.asarray(got, dtype=float), np.asarray(expected, dtype=float),
+                               rtol=1e-8, atol=0)
+
+
+# ---- the line-by-line diff ------------------------------------------------------------
+
+def _body(path):
+    """The file's lines after its module docstring."""
+    text = path.read_text()
+    m = re.match(r'(#![^\n]*\n)?\s*"""(.*?)"""\n', text, re.S)
+    return text[m.end():].splitlines() if m else text.splitlines()
+
+
+def _is_import(line):
+    return re.match(r"\s*(import|from) \S+", line) is not None
+
+
+def _rewritten(line):
+    for pattern, repl in ALLOWED:
+        line = re.sub(pattern, repl, line)
+    return line
+
+
+def _pairs():
+    for name in sorted(EXAMPLES):
+        for port in sorted((PORTS / name).glob("*.py")):
+            yield name, port.name
+
+
+@pytest.mark.parametrize("name,file", list(_pairs()))
+def test_port_differs_only_in_allowed_lines(name, file):
+    port, twin = _body(PORTS / name / file), _body(TWINS / name / file)
+    assert len(port) == len(twin), (
+        f"{name}/{file}: the port has {len(port)} lines after its docstring, the PyTorch "
+        f"twin {len(twin)}: keep them line for line")
+    bad = []
+    for i, (y, t) in enumerate(zip(port, twin)):
+        if y == t or (_is_import(y) and _is_import(t)):
+            continue
+        if y.rstrip().endswith("# data") and t.rstrip().endswith("# data"):
+            continue
+        if _rewritten(t) != y:
+            bad.append(f"  line {i + 1}:\n    torch: {t}\n    yaae:  {y}\n    want:  {_rewritten(t)}")
+    assert not bad, f"{name}/{file}: lines that differ beyond ALLOWED:\n" + "\n".join(bad)
+
+
+# ---- end to end ---------------------------------------------------------------------
+
+@pytest.mark.parametrize("name", sorted(EXAMPLES))
+def test_example_runs_in_under_30_s(name, tmp_path):
+    env = dict(os.environ, PYTHONPATH=str(ROOT / "src"), MPLBACKEND="Agg")
+    start = time.perf_counter()
+    proc = subprocess.run([sys.executable, str(PORTS / name / "main.py")], cwd=tmp_path,
+                          env=env, capture_output=True, text=True, timeout=120)
+    elapsed = time.perf_counter() - start
+    assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-4000:]
+    assert elapsed < 30, f"{name} took {elapsed:.1f} s"
