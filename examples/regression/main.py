@@ -24,7 +24,7 @@ def make_features(x):
 
 def f(x):
     """Approximated function."""
-    return x.mm(W_target) + b_target.item()
+    return x @ W_target + b_target.item()
 
 
 def poly_desc(W, b):
