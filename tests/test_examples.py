@@ -49,6 +49,10 @@ ALLOWED = [
     (r"\bya\.utils\.data\b", "ya.data"),
     # no top-level ya.flatten (NumPy has none): the method, x.flatten(start_dim)
     (r"\bya\.flatten\((\w+), ", r"\1.flatten("),
+    # PyTorch's short names of NumPy functions: NumPy's names
+    (r"\bya\.le\(", "ya.less_equal("), (r"\bya\.gt\(", "ya.greater("), (r"\bya\.pow\(", "ya.power("),
+    # torch.max(a, b) of two tensors is NumPy's elementwise maximum (ya.max(a, axis) reduces)
+    (r"\bya\.max\((?=ya\.)", "ya.maximum("),
     # no Tensor.mm: the @ operator (or ya.mm(x, w))
     (r"(\w+)\.mm\((\w+)\)", r"\1 @ \2"),
     # `.data` is the NumPy array (not a Tensor): update it with NumPy's in-place operators
@@ -60,6 +64,8 @@ ALLOWED = [
 EXAMPLES = {
     "regression": ([], ()),
     "mnist": ([], ()),
+    "mnist_rnn": ([], ()),
+    "vae": ([], ()),
 }
 STEPS = 20
 
