@@ -31,6 +31,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+import threadpoolctl
 import torch
 
 import yaae as ya
@@ -60,12 +61,14 @@ ALLOWED = [
     (r"(\w+)\.data\.add_\((\w+)\.grad, alpha=(-\w+)\)", r"\1.data += \3 * \2.grad.data"),
 ]
 
-# name -> (argv for the 20-step comparison, modules of the example besides main.py)
+# name -> (argv for the 20-step comparison ("{tmp}": a temporary folder), modules of the
+# example besides main.py)
 EXAMPLES = {
     "regression": ([], ()),
     "mnist": ([], ()),
     "mnist_rnn": ([], ()),
     "vae": ([], ()),
+    "dcgan": (["--manualSeed", "1", "--outf", "{tmp}"], ()),
 }
 STEPS = 20
 
@@ -154,9 +157,22 @@ def _ya_tensor(a, dtype):
     return ya.tensor(a, dtype=dtype or ya.get_default_dtype())
 
 
+@pytest.fixture
+def one_thread():
+    """One BLAS and one torch thread: on a shared machine more threads only spin."""
+    n = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        with threadpoolctl.threadpool_limits(1):
+            yield
+    finally:
+        torch.set_num_threads(n)
+
+
 @pytest.mark.parametrize("name", sorted(EXAMPLES))
-def test_first_losses_match_pytorch(name, monkeypatch, capsys):
+def test_first_losses_match_pytorch(name, monkeypatch, tmp_path, one_thread):
     argv, modules = EXAMPLES[name]
+    argv = [a.replace("{tmp}", str(tmp_path)) for a in argv]
     states = []
     with _noise(monkeypatch, torch, _torch_tensor):
         expected = _torch_losses(name, argv, modules, states)
@@ -219,8 +235,10 @@ def _child_cpu_seconds():
 @pytest.mark.parametrize("name", sorted(EXAMPLES))
 def test_example_runs_in_under_30_s(name, tmp_path):
     """The whole example, as a user runs it.  The limit is on the CPU time the process
-    uses (the wall-clock time depends on what else the machine runs)."""
-    env = dict(os.environ, PYTHONPATH=str(Path(ya.__file__).parents[1]), MPLBACKEND="Agg")
+    uses, with one BLAS thread (the wall-clock time depends on what else the machine runs,
+    and on a busy machine idle BLAS threads spin and count as CPU time)."""
+    env = dict(os.environ, PYTHONPATH=str(Path(ya.__file__).parents[1]), MPLBACKEND="Agg",
+               OMP_NUM_THREADS="1", OPENBLAS_NUM_THREADS="1", MKL_NUM_THREADS="1")
     before = _child_cpu_seconds()
     proc = subprocess.run([sys.executable, str(PORTS / name / "main.py")], cwd=tmp_path,
                           env=env, capture_output=True, text=True, timeout=300)
