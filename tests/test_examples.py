@@ -54,6 +54,8 @@ ALLOWED = [
     (r"\bya\.le\(", "ya.less_equal("), (r"\bya\.gt\(", "ya.greater("), (r"\bya\.pow\(", "ya.power("),
     # torch.max(a, b) of two tensors is NumPy's elementwise maximum (ya.max(a, axis) reduces)
     (r"\bya\.max\((?=ya\.)", "ya.maximum("),
+    # torch's split takes the chunk size, NumPy's the number of sections (x.split(1, dim=1))
+    (r"(\w+)\.split\(1, dim=1\)", r"ya.split(\1, \1.shape[1], axis=1)"),
     # no Tensor.mm: the @ operator (or ya.mm(x, w))
     (r"(\w+)\.mm\((\w+)\)", r"\1 @ \2"),
     # `.data` is the NumPy array (not a Tensor): update it with NumPy's in-place operators
@@ -69,6 +71,7 @@ EXAMPLES = {
     "mnist_rnn": ([], ()),
     "vae": ([], ()),
     "dcgan": (["--manualSeed", "1", "--outf", "{tmp}"], ()),
+    "time_sequence_prediction": ([], ()),
 }
 STEPS = 20
 
@@ -178,9 +181,9 @@ def test_first_losses_match_pytorch(name, monkeypatch, tmp_path, one_thread):
         expected = _torch_losses(name, argv, modules, states)
     with _noise(monkeypatch, ya, _ya_tensor):
         got = _yaae_losses(name, argv, modules, states)
-    assert len(expected) == STEPS and states
-    np.testing.assert_allclose(np.asarray(got, dtype=float), np.asarray(expected, dtype=float),
-                               rtol=1e-8, atol=0)
+    assert len(expected) >= STEPS and states
+    np.testing.assert_allclose(np.asarray(got[:STEPS], dtype=float),
+                               np.asarray(expected[:STEPS], dtype=float), rtol=1e-8, atol=0)
 
 
 # ---- the line-by-line diff ------------------------------------------------------------
