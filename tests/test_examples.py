@@ -144,13 +144,13 @@ def _no_dropout(model):
             m.dropout = 0.0
 
 
-def _torch_losses(name, argv, modules, states):
+def _torch_losses(name, argv, modules, states, dtype):
     def init(model):
         states.append({k: v.detach().numpy().copy() for k, v in model.state_dict().items()})
         _no_dropout(model)
 
     old = torch.get_default_dtype()
-    torch.set_default_dtype(torch.float64)
+    torch.set_default_dtype(getattr(torch, dtype))
     try:
         mod = _load(TWINS / name, modules)
         return mod.main(argv, init=init, steps=STEPS)
@@ -158,15 +158,20 @@ def _torch_losses(name, argv, modules, states):
         torch.set_default_dtype(old)
 
 
-def _yaae_losses(name, argv, modules, states):
+def _yaae_losses(name, argv, modules, states, dtype):
     todo = list(states)
 
     def init(model):
         model.load_state_dict(todo.pop(0))
         _no_dropout(model)
 
-    mod = _load(PORTS / name, modules)
-    out = mod.main(argv, init=init, steps=STEPS)
+    old = ya.get_default_dtype()
+    ya.set_default_dtype(dtype)
+    try:
+        mod = _load(PORTS / name, modules)
+        out = mod.main(argv, init=init, steps=STEPS)
+    finally:
+        ya.set_default_dtype(old)
     assert not todo, "the yaae port built fewer models than the PyTorch twin"
     return out
 
@@ -191,18 +196,32 @@ def one_thread():
         torch.set_num_threads(n)
 
 
-@pytest.mark.parametrize("name", sorted(EXAMPLES))
-def test_first_losses_match_pytorch(name, monkeypatch, tmp_path, one_thread):
+# time_sequence_prediction computes in float64 whatever the default (.double())
+CASES = [(name, "float64") for name in sorted(EXAMPLES)] + [
+    (name, "float32") for name in sorted(EXAMPLES) if name != "time_sequence_prediction"]
+RTOL = {"float64": 1e-8, "float32": 1e-4}
+# In float32 the two libraries' rounding differs from the first loss (~1e-7) and training
+# amplifies it: for the GAN (Adam) and two language models at lr=20 the gap grows about
+# threefold per step and passes 1e-4 after ~10 steps, while in float64 the same runs agree
+# to 1e-10 over all 20.  Those compare their first 5 losses in float32.
+CHAOTIC = {"dcgan", "word_language_model-RNN_TANH", "word_language_model-Transformer"}
+
+
+@pytest.mark.parametrize("name,dtype", CASES)
+def test_first_losses_match_pytorch(name, dtype, monkeypatch, tmp_path, one_thread):
+    """The first 20 losses of the port and of its PyTorch twin, from the same initial
+    weights and noise, with both libraries' default dtype set to ``dtype``."""
     folder, argv, modules = EXAMPLES[name]
     argv = [a.replace("{tmp}", str(tmp_path)) for a in argv]
     states = []
     with _noise(monkeypatch, torch, _torch_tensor):
-        expected = _torch_losses(folder, argv, modules, states)
+        expected = _torch_losses(folder, argv, modules, states, dtype)
     with _noise(monkeypatch, ya, _ya_tensor):
-        got = _yaae_losses(folder, argv, modules, states)
+        got = _yaae_losses(folder, argv, modules, states, dtype)
     assert len(expected) >= STEPS and states
-    np.testing.assert_allclose(np.asarray(got[:STEPS], dtype=float),
-                               np.asarray(expected[:STEPS], dtype=float), rtol=1e-8, atol=0)
+    n = 5 if dtype == "float32" and name in CHAOTIC else STEPS
+    np.testing.assert_allclose(np.asarray(got[:n], dtype=float),
+                               np.asarray(expected[:n], dtype=float), rtol=RTOL[dtype], atol=0)
 
 
 # ---- the line-by-line diff ------------------------------------------------------------
