@@ -215,3 +215,16 @@ def test_graph_demo_default_out_folder(tmp_path):
     p = run("demo", "graph", "--quiet", cwd=tmp_path)
     assert p.returncode == 0, p.stderr
     _check_graph_out(tmp_path / "yaae-out" / "graph", "graphviz")
+
+
+def test_demo_ends_with_its_folder_and_files(tmp_path):
+    """The last lines of ``yaae demo`` name the folder it wrote and every file in it (default
+    folder shown relative to the working directory, ``--out`` as given)."""
+    for args, shown, folder in [((), "yaae-out/graph/", tmp_path / "yaae-out" / "graph"),
+                                (("--out", tmp_path / "g"), f"{tmp_path / 'g'}/", tmp_path / "g")]:
+        p = run("demo", "graph", "--quiet", *args, cwd=tmp_path)
+        assert p.returncode == 0, p.stderr
+        files = sorted(f.name for f in folder.iterdir())
+        assert files and "metrics.json" in files
+        tail = p.stdout.rstrip("\n").split("\n")[-len(files) - 1:]
+        assert tail == [f"files written to {shown}:"] + [f"  {f}" for f in files], p.stdout

@@ -120,3 +120,15 @@ def test_hot_path_tracebacks_show_the_generated_source():
     x = ya.Tensor(np.ones(2), requires_grad=True)
     code = type(x).__mul__.__code__
     assert linecache.getline(code.co_filename, 2).strip().startswith("def ")
+
+
+
+@pytest.mark.parametrize("fwd, name, deriv", [
+    (lambda x: x ** 3, None, lambda x: 3 * x ** 2),          # a lambda's name is "<lambda>"
+    (np.sin, "my-op.v2", np.cos)])
+def test_primitives_whose_names_are_not_identifiers_get_hot_paths(fwd, name, deriv):
+    f = ya.primitive(fwd, name=name)
+    f.defvjp(lambda g, ans, x: g * deriv(x))
+    x = ya.tensor(np.array([0.5, -1.25]), requires_grad=True)
+    f(x).sum().backward()
+    np.testing.assert_allclose(x.grad.data, deriv(np.array([0.5, -1.25])), rtol=1e-15)

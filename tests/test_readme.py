@@ -1,4 +1,6 @@
-"""The README's code runs as written (the training loop shortened to one epoch)."""
+"""The README's code runs as written (the training loop shortened to one epoch).
+
+Only ```python blocks run; ```bash and ```py blocks (and tables) are not executed."""
 import re
 from pathlib import Path
 
@@ -14,6 +16,9 @@ def test_readme_python_blocks_run(tmp_path, capsys):
     for b in blocks:
         b = b.replace("range(30)", "range(1)").replace('"ckpt.npz"', repr(str(tmp_path / "ckpt.npz")))
         exec(compile(b, str(README), "exec"), ns)
-    out = capsys.readouterr().out.split()
+    text = capsys.readouterr().out
+    out = text.split()
     assert float(out[0]) == np.cos(2) + 3 and float(out[1]) == 2.0
+    acc = re.search(r"^test accuracy (\S+)$", text, re.M)      # the training example prints it
+    assert acc and float(acc.group(1)) > 0.7, text
     assert (tmp_path / "ckpt.npz").exists()

@@ -21,3 +21,24 @@ from .random import manual_seed
 from . import nn, optim, data
 from .io import save, load
 from . import viz
+from . import autograd, tree_util
+
+
+def __getattr__(name):
+    """Only for names yaae lacks: the AttributeError says what to write instead of a known
+    PyTorch or JAX name (``ya.vmap``, ``ya.cat``, ...).
+
+    >>> ya.jit        # doctest: +SKIP
+    AttributeError: module 'yaae' has no attribute 'jit'; it is a PyTorch/JAX name. In yaae: ...
+    """
+    from ._hints import missing
+    raise missing(__name__, name)
+
+
+def _install_hints():
+    from . import _hints
+    _hints.install(nn, _hints.NN_HINTS)
+    _hints.install(nn.functional, _hints.F_HINTS)
+
+
+_install_hints()

@@ -11,6 +11,7 @@ import numpy as np
 
 from . import ops
 from .ops.registry import OPS, NONDIFF
+from .ops.docs import op_doc, nondiff_doc
 from .ops.composite import from_nested, has_tensor
 from .tensor import Tensor, Primitive, _wrap, get_default_dtype
 
@@ -61,6 +62,7 @@ def namespace(module):
     for op in OPS.values():
         if op.module == module:
             f = _public(op.fn, op.seq)
+            f.__doc__ = op_doc(op)
             for name in (op.name,) + op.aliases:
                 out[name] = f
     return out
@@ -73,6 +75,7 @@ globals().update(_NS)
 for _f, _n in NONDIFF.items():
     if _n is not None:
         _NS[_n] = globals()[_n] = getattr(ops, _n)
+        _NS[_n].__doc__ = nondiff_doc(_n, _f)
 
 
 def _creation(npfn):
@@ -90,7 +93,13 @@ eye = _creation(np.eye)
 
 
 def full(shape, fill_value, dtype=None, requires_grad=False):
-    """NumPy's full; a Tensor ``fill_value`` is broadcast differentiably."""
+    """NumPy's full; a Tensor ``fill_value`` is broadcast differentiably.
+
+    Example::
+
+        >>> ya.full((2,), 7.0)
+        tensor([7., 7.], dtype=float64)
+    """
     if isinstance(fill_value, Tensor):
         out = ops.broadcast_to(fill_value if dtype is None else ops.astype(fill_value, np.dtype(dtype)),
                                tuple(np.atleast_1d(shape)) if np.ndim(shape) else (int(shape),))
@@ -100,12 +109,28 @@ def full(shape, fill_value, dtype=None, requires_grad=False):
 
 
 def arange(*args, requires_grad=False, dtype=None):
+    """``arange([start,] stop[, step], requires_grad=False, dtype=None)``: NumPy's
+    arange as a Tensor, in the default float dtype unless ``dtype`` is given.
+
+    Example::
+
+        >>> ya.arange(3)
+        tensor([0., 1., 2.], dtype=float64)
+    """
     return Tensor(np.arange(*args, dtype=dtype or get_default_dtype()),
                   requires_grad=requires_grad, dtype=dtype or get_default_dtype())
 
 
 def _like(npfn):
     def f(x, requires_grad=False, dtype=None, **kw):
+        """``zeros_like`` / ``ones_like`` / ``full_like(x, fill_value)``: NumPy's, as a Tensor
+        with ``x``'s shape and dtype (or ``dtype``); ``requires_grad=`` as PyTorch's.
+
+        Example::
+
+            >>> ya.zeros_like(ya.ones((2, 3))).shape
+            (2, 3)
+        """
         d = x.data if isinstance(x, Tensor) else np.asarray(x)
         arr = npfn(d, dtype=dtype or d.dtype, **kw)
         return Tensor(arr, requires_grad=requires_grad, dtype=arr.dtype)

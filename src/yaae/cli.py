@@ -144,7 +144,15 @@ def main(argv=None):
               flush=True)
         return 130
     print(f"{args.name}: " + ", ".join(f"{k} = {_fmt(v)}" for k, v in metrics.items()))
+    print(_written(args.out or os.path.join("yaae-out", args.name)))
     return 0
+
+
+def _written(out):
+    """The closing lines of ``yaae demo``: the folder it wrote, and the files in it."""
+    shown = os.path.relpath(out) if not os.path.isabs(out) else out
+    files = sorted(f for f in os.listdir(out) if not f.startswith("."))
+    return f"files written to {os.path.join(shown, '')}:\n" + "\n".join(f"  {f}" for f in files)
 
 
 def _fmt(v):

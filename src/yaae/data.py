@@ -33,7 +33,19 @@ __all__ = ["Dataset", "TensorDataset", "DataLoader", "default_collate", "default
 
 
 class Dataset:
-    """An abstract map-style dataset: subclasses define ``__getitem__`` and ``__len__``."""
+    """An abstract map-style dataset: subclasses define ``__getitem__`` and ``__len__``.
+
+    Example::
+
+        >>> class Squares(ya.data.Dataset):
+        ...     def __len__(self):
+        ...         return 5
+        ...     def __getitem__(self, i):
+        ...         return ya.tensor([float(i)]), i * i
+        >>> xb, yb = next(iter(ya.data.DataLoader(Squares(), batch_size=5)))
+        >>> yb
+        tensor([ 0,  1,  4,  9, 16], dtype=int64)
+    """
 
     def __getitem__(self, index):
         raise NotImplementedError(
@@ -54,6 +66,12 @@ class TensorDataset(Dataset):
     ``TensorDataset(x, y)[i] == (x[i], y[i])``; rows of Tensors are Tensors
     (with the tensor's dtype, no graph), rows of ndarrays are ndarrays (NumPy
     scalars for 1-d arrays).  ``.tensors`` holds the objects as given.
+
+    Example::
+
+        >>> ds = ya.data.TensorDataset(ya.ones((3, 2)), np.array([0, 1, 2]))
+        >>> len(ds), int(ds[1][1])
+        (3, 1)
     """
 
     def __init__(self, *tensors):
@@ -197,6 +215,12 @@ def default_collate(batch):
       elements, recursively.
 
     The batched Tensors are new leaves: they record no graph.
+
+    Example::
+
+        >>> batch = ya.data.default_collate([(np.ones(2), 0), (np.zeros(2), 1)])
+        >>> batch[0].shape, batch[1]
+        ((2, 2), tensor([0, 1], dtype=int64))
     """
     batch = list(batch)
     if not batch:
@@ -206,7 +230,13 @@ def default_collate(batch):
 
 def default_convert(data):
     """What the DataLoader does to a sample when ``batch_size=None``: ndarrays
-    (also inside dicts, lists and tuples) become Tensors keeping their dtype."""
+    (also inside dicts, lists and tuples) become Tensors keeping their dtype.
+
+    Example::
+
+        >>> ya.data.default_convert({'x': np.ones(2)})
+        {'x': tensor([1., 1.], dtype=float64)}
+    """
     if isinstance(data, Tensor):
         return data
     if isinstance(data, np.ndarray) and data.dtype.kind in "biufc":
@@ -247,6 +277,13 @@ class DataLoader:
       shuffling instead of yaae's default generator.
 
     ``len(loader)`` is the number of batches per epoch.
+
+    Example::
+
+        >>> X, y = ya.ones((10, 3)), ya.tensor(list(range(10)), dtype='int64')
+        >>> loader = ya.data.DataLoader(ya.data.TensorDataset(X, y), batch_size=4, shuffle=True)
+        >>> [xb.shape for xb, yb in loader]
+        [(4, 3), (4, 3), (2, 3)]
     """
 
     def __init__(self, dataset, batch_size=1, shuffle=False, drop_last=False,

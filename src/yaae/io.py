@@ -87,7 +87,10 @@ _ARRAY_KINDS = "biufcmMSU"
 
 
 class CheckpointError(ValueError):
-    """A file is not a (valid, complete) yaae checkpoint."""
+    """A file is not a (valid, complete) yaae checkpoint.
+
+    Raised by ``ya.load`` for a file it cannot read as a yaae checkpoint; names the file.
+    """
 
 
 # --------------------------------------------------------------------------
@@ -353,6 +356,10 @@ def save(obj, path, *, compress=False):
 
     ``compress=True`` deflates the members (smaller, slower).  The previous
     file at ``path`` is replaced only once the new one is completely on disk.
+
+    Example::
+
+        >>> ya.save({"w": ya.ones(3), "step": 10}, "ckpt.npz")
     """
     path = os.fspath(path)
     if isinstance(path, bytes):
@@ -467,6 +474,13 @@ def load(path):
     Raises ``CheckpointError`` (a ``ValueError``) naming the file when it is
     not a complete, valid yaae checkpoint; ``FileNotFoundError`` etc. when it
     cannot be opened.
+
+    Example::
+
+        >>> ya.save({"w": ya.ones(3), "step": 10}, "ckpt.npz")
+        >>> state = ya.load("ckpt.npz")
+        >>> state["step"], state["w"].shape
+        (10, (3,))
     """
     path = os.fspath(path)
     if isinstance(path, bytes):

@@ -87,7 +87,13 @@ _PKG = __file__.rsplit("/", 1)[0] if "/" in __file__ else "."    # frames here a
 
 
 def set_default_dtype(dtype):
-    """Set the float dtype given to Python numbers, bools and integer data."""
+    """Set the float dtype given to Python numbers, bools and integer data.
+
+    ``set_default_dtype(dtype)``: a float dtype (float32 or float64), as
+    ``torch.set_default_dtype``.
+
+    >>> ya.set_default_dtype('float32'); ya.set_default_dtype('float64')
+    """
     d = np.dtype(dtype)
     if d.kind != "f":
         raise TypeError(f"set_default_dtype: expected a floating dtype, got {d}")
@@ -95,6 +101,13 @@ def set_default_dtype(dtype):
 
 
 def get_default_dtype():
+    """The float dtype given to Python numbers and integer data made into
+    tensors that require grad: float64 unless changed by ``set_default_dtype``
+    (PyTorch's default is float32: yaae follows NumPy).
+
+    >>> ya.get_default_dtype()
+    dtype('float64')
+    """
     return _DEFAULT_DTYPE[0]
 
 
@@ -154,17 +167,38 @@ class _GradMode:
 
 def no_grad(fn=None):
     """Operations inside record no graph: ``with ya.no_grad():``, or as a
-    decorator ``@ya.no_grad()`` (``@ya.no_grad`` works too)."""
+    decorator ``@ya.no_grad()`` (``@ya.no_grad`` works too).
+
+    Example::
+
+        >>> w = ya.tensor([1.0], requires_grad=True)
+        >>> with ya.no_grad():
+        ...     w -= 0.1 * ya.ones(1)        # updates the leaf, records nothing
+    """
     return _GradMode(False) if fn is None else _GradMode(False)(fn)
 
 
 def enable_grad(fn=None):
     """Re-enable graph recording inside a ``no_grad`` region (context manager
-    or decorator, like ``no_grad``)."""
+    or decorator, like ``no_grad``).
+
+    Example::
+
+        >>> with ya.no_grad():
+        ...     with ya.enable_grad():
+        ...         ya.is_grad_enabled()
+        True
+    """
     return _GradMode(True) if fn is None else _GradMode(True)(fn)
 
 
 def is_grad_enabled():
+    """True unless inside ``ya.no_grad()`` (per thread), as PyTorch's.
+
+    >>> with ya.no_grad():
+    ...     ya.is_grad_enabled()
+    False
+    """
     return _st.grad
 
 
@@ -188,12 +222,21 @@ class GradNode:
     ``seq`` orders nodes (newer: smaller), ``g`` accumulates the incoming
     gradient during a sweep, ``hooks`` and ``retained`` serve
     ``register_hook`` and ``retain_grad`` on the output.
+
+    You meet it as ``t.grad_fn``; it is not made by hand.  Example::
+
+        >>> x = ya.tensor([1.0], requires_grad=True)
+        >>> (x * 2).grad_fn.prim.name
+        'multiply'
     """
     __slots__ = ("prim", "args", "raw", "kw", "ans", "_par", "seq", "g",
                  "hooks", "retained", "__weakref__")
 
     @property
     def parents(self):
+        """The graph nodes of the arguments, one per positional argument (None for
+        an argument that needs no gradient), as a tuple.
+        """
         p = self._par
         return p if p.__class__ is tuple else (p,)
 
@@ -288,6 +331,16 @@ class Primitive:
     argument ``i`` given the output gradient ``g``; ``jvps[i](t, ans, *args,
     **kw)`` returns the output tangent contributed by tangent ``t`` of argument
     ``i``.  A rule may be ``None`` for a non-differentiable argument.
+
+    Made with ``ya.primitive`` (see its docstring).  Example::
+
+        >>> @ya.primitive
+        ... def cube(x):
+        ...     return x ** 3
+        >>> cube.defvjp(lambda g, ans, x: g * 3 * x ** 2).defjvp(lambda t, ans, x: t * 3 * x ** 2)
+        <yaae primitive cube>
+        >>> ya.grad(cube)(2.0)
+        array(12.)
     """
     __slots__ = ("fwd", "name", "vjps", "jvps", "batchable", "bcast", "keep_args",
                  "keep_ans", "strict", "m1", "m2", "__dict__")
@@ -329,12 +382,19 @@ class Primitive:
 
         With ``argnum=True`` a single rule ``rule(argnum, g, ans, *args)``
         serves every argument (variadic primitives such as concatenate).
+
+        Example: ``cube.defvjp(lambda g, ans, x: g * 3 * x ** 2)`` (``cube``: see ``Primitive``).
         """
         self.vjps = _ArgnumRules(rules[0]) if argnum else tuple(rules)
         return self
 
     def defjvp(self, *rules, argnum=None):
-        """Set one JVP rule per positional argument: ``rule(t, ans, *args)``."""
+        """Set one JVP rule per positional argument: ``rule(t, ans, *args)``.
+
+        ``argnum=True``: one rule ``rule(argnum, t, ans, *args)`` for every argument.
+
+        Example: ``cube.defjvp(lambda t, ans, x: t * 3 * x ** 2)`` (``cube``: see ``Primitive``).
+        """
         self.jvps = _ArgnumRules(rules[0]) if argnum else tuple(rules)
         return self
 
@@ -546,8 +606,9 @@ def hot_path(prim, nargs, tensors=(), swap=False):
         f"    r{i} = a{i}.requires_grad\n" if i in tensors else
         f"    r{i} = t{i} and a{i}.requires_grad\n" for i in idx)
     strict = prim.strict
+    ident = f"hot_{''.join(c if c.isalnum() else '_' for c in prim.name)}_{nargs}"  # from any name
     src = _HOT_PATH.format(
-        name=f"{prim.name}_{nargs}",
+        name=ident,
         params=", ".join(args),
         swap="    a0, a1 = a1, a0\n" if swap else "",
         unpack=unpack,
@@ -571,7 +632,7 @@ def hot_path(prim, nargs, tensors=(), swap=False):
     fname = f"{_PKG}/<hot path of {prim.name} for {nargs} argument(s)>"
     linecache.cache[fname] = (len(src), None, src.splitlines(True), fname)
     exec(compile(src, fname, "exec"), env)
-    return env[f"{prim.name}_{nargs}"]
+    return env[ident]
 
 
 def _odd_result(prim, args, ans):
@@ -840,7 +901,17 @@ def _root(a):
 
 
 def mark_modified(t):
-    """Record an in-place change of Tensor ``t`` (and of the buffer it views)."""
+    """Record an in-place change of Tensor ``t`` (and of the buffer it views).
+
+    Called by code that writes into ``t.data`` directly, so that a backward pass
+    that saved the old values raises instead of using the new ones.
+
+    Example::
+
+        >>> w = ya.zeros(3)
+        >>> w.data[:] = 1.0
+        >>> nn.init.mark_modified(w)
+    """
     seq = _NEWEST_CHANGE[0] = next(_seq)
     d = t._data
     for obj in ((t, _root(d)) if type(d) is _ndarray else (t,)):
@@ -931,7 +1002,13 @@ class detect_anomaly:
     NaN or Inf an op produces, in the forward pass or in a backward sweep,
     raises a RuntimeError naming the op, its inputs' shapes and dtypes, and
     the line of your code that created it (recorded only in this mode).  An
-    op whose inputs already hold NaN or Inf is not blamed for passing them on."""
+    op whose inputs already hold NaN or Inf is not blamed for passing them on.
+
+    Example::
+
+        >>> with ya.detect_anomaly():
+        ...     y = ya.log(ya.tensor([1.0], requires_grad=True))
+    """
 
     def __init__(self, check_nan=True):
         self.check_nan = check_nan
@@ -1171,7 +1248,8 @@ def backward_sweep(roots, grads, inputs=None, retain_graph=False,
                 if ks is not None:
                     for k in ks:
                         found[k] = g
-                    continue
+                    if min_seq is not None and node.seq >= min_seq:
+                        continue    # the oldest input: nothing it leads to is asked for
             raw = node.raw
             if raw is None:
                 _released(node)
@@ -1354,6 +1432,14 @@ class Tensor:
     ``Tensor(data, requires_grad=False, dtype=None)``: Python numbers, bools
     and integer data become the default float dtype unless ``dtype`` asks for
     an integer one; float32 and float64 data keep their dtype.
+
+    Example::
+
+        >>> x = ya.Tensor([[1.0, 2.0]], requires_grad=True)   # also ya.tensor, ya.Node
+        >>> y = (x @ x.T).sum()
+        >>> y.backward()
+        >>> x.grad             # 2 x
+        tensor([[2., 4.]], dtype=float64)
     """
     __slots__ = ("_data", "requires_grad", "grad", "_node", "_tan", "_hooks", "__weakref__")
     __array_priority__ = 1000
@@ -1375,7 +1461,14 @@ class Tensor:
     # ---- basic properties -------------------------------------------------
     @property
     def data(self):
-        """The values, as an ndarray."""
+        """The values, as an ndarray.
+
+        Assigning t.data = array replaces the values without recording anything
+        (PyTorch's unchecked escape hatch).
+
+        >>> ya.tensor([1.0, 2.0], requires_grad=True).data
+        array([1., 2.])
+        """
         d = self._data
         if type(d) is not np.ndarray:
             d = self._data = np.asarray(d)
@@ -1389,43 +1482,98 @@ class Tensor:
 
     @property
     def shape(self):
+        """The shape, a tuple of ints, as ``ndarray.shape``.
+
+        >>> ya.zeros((2, 3)).shape
+        (2, 3)
+        """
         return self._data.shape
 
     @property
     def ndim(self):
+        """The number of dimensions, as ``ndarray.ndim`` (PyTorch's ``dim()``).
+
+        >>> ya.zeros((2, 3)).ndim
+        2
+        """
         return self._data.ndim
 
     @property
     def size(self):
+        """The number of elements, as ``ndarray.size`` (NumPy's meaning; PyTorch's
+        ``numel()``).
+
+        >>> ya.zeros((2, 3)).size
+        6
+        """
         return self._data.size
 
     @property
     def dtype(self):
+        """The NumPy dtype of the values (float64 by default, as NumPy).
+
+        >>> ya.tensor([1.0]).dtype
+        dtype('float64')
+        """
         return self._data.dtype
 
     @property
     def is_leaf(self):
+        """True for a tensor made by the user (no ``grad_fn``), False for the result
+        of a recorded operation, as in PyTorch.  Only leaves get ``.grad`` by default.
+
+        >>> x = ya.tensor([1.0], requires_grad=True)
+        >>> x.is_leaf, (2 * x).is_leaf
+        (True, False)
+        """
         return self._node is None
 
     @property
     def grad_fn(self):
+        """The graph node that produced this tensor (a ``GradNode``), or None for a
+        leaf, as PyTorch's ``grad_fn``.
+
+        >>> x = ya.tensor([1.0], requires_grad=True)
+        >>> (x * 2).grad_fn is not None
+        True
+        """
         return self._node
 
     @property
     def op(self):
-        """Name of the primitive that produced this tensor (None for leaves)."""
+        """Name of the primitive that produced this tensor (None for leaves).
+
+        Example: ``(ya.tensor([1.0], requires_grad=True) * 2).op`` is ``'multiply'``.
+        """
         return self._node.prim.name if self._node is not None else None
 
     def numpy(self):
+        """The values as an ndarray (the same buffer, as PyTorch's ``numpy()`` on the
+        CPU); no gradient comes along.
+
+        >>> ya.tensor([1.0, 2.0]).numpy()
+        array([1., 2.])
+        """
         return self.data
 
     def item(self):
+        """The value of a one-element tensor as a Python number; a ValueError
+        otherwise, as PyTorch.
+
+        >>> ya.tensor([[3.5]]).item()
+        3.5
+        """
         if self.data.size != 1:
             raise ValueError(f"item: only one-element tensors can be converted to a "
                              f"Python scalar, got shape {self.shape}")
         return self.data.item()
 
     def tolist(self):
+        """The values as nested Python lists (``ndarray.tolist``).
+
+        >>> ya.tensor([[1.0, 2.0]]).tolist()
+        [[1.0, 2.0]]
+        """
         return self.data.tolist()
 
     def __len__(self):
@@ -1484,6 +1632,14 @@ class Tensor:
 
     # ---- autograd API -----------------------------------------------------
     def requires_grad_(self, requires_grad=True):
+        """``requires_grad_(requires_grad=True)``: set ``requires_grad`` on a leaf in
+        place and return the tensor, as PyTorch.  Only floating-point (and complex)
+        tensors can require grad; a non-leaf raises (use ``detach()``).
+
+        >>> w = ya.zeros(3).requires_grad_()
+        >>> w.requires_grad
+        True
+        """
         if requires_grad and self.data.dtype.kind not in "fc":
             raise TypeError(f"requires_grad: only floating-point tensors can require "
                             f"gradients, got dtype {self.data.dtype} (shape {self.shape})")
@@ -1494,11 +1650,24 @@ class Tensor:
         return self
 
     def detach(self):
-        """A new leaf Tensor sharing this tensor's data, cut from the graph."""
+        """A new leaf Tensor sharing this tensor's data, cut from the graph.
+
+        >>> x = ya.tensor([1.0], requires_grad=True)
+        >>> x.detach().requires_grad
+        False
+        """
         return _wrap(self._data)
 
     def retain_grad(self):
-        """Keep ``.grad`` for this intermediate tensor after backward."""
+        """Keep ``.grad`` for this intermediate tensor after backward.
+
+        As PyTorch's ``retain_grad``.
+
+        >>> x = ya.tensor([1.0], requires_grad=True)
+        >>> y = 2 * x; y.retain_grad(); (y * y).sum().backward()
+        >>> y.grad
+        tensor([4.], dtype=float64)
+        """
         if self._node is None:
             if not self.requires_grad:
                 raise RuntimeError("retain_grad: tensor does not require grad")
@@ -1509,7 +1678,13 @@ class Tensor:
 
     def register_hook(self, fn):
         """Call ``fn(grad)`` when this tensor's gradient is computed; a Tensor it
-        returns replaces the gradient.  Returns a handle with ``remove()``."""
+        returns replaces the gradient.  Returns a handle with ``remove()``.
+
+        >>> x = ya.tensor([1.0], requires_grad=True)
+        >>> h = x.register_hook(lambda g: 2 * g)
+        >>> (3 * x).sum().backward(); x.grad
+        tensor([6.], dtype=float64)
+        """
         if not self.requires_grad:
             raise RuntimeError("register_hook: cannot register a hook on a tensor "
                                "that does not require grad")
@@ -1525,10 +1700,34 @@ class Tensor:
         return _HookHandle(lst, fn)
 
     def zero_grad(self):
+        """Set ``.grad`` to None (PyTorch's ``set_to_none`` behaviour).
+
+        >>> x = ya.tensor(2.0, requires_grad=True); (x * x).backward(); x.zero_grad()
+        >>> x.grad is None
+        True
+        """
         self.grad = None
 
-    def backward(self, grad=None, retain_graph=False, create_graph=False):
-        """Accumulate d(self)/d(leaf) · grad into every leaf's ``.grad``."""
+    def backward(self, grad=None, retain_graph=False, create_graph=False, inputs=None):
+        """Accumulate d(self)/d(leaf) · grad into every leaf's ``.grad``.
+
+        ``backward(grad=None, retain_graph=False, create_graph=False, inputs=None)``,
+        as PyTorch.
+
+        ``grad`` is required unless the tensor has one element (then it is 1).  The
+        graph is freed unless ``retain_graph``; ``create_graph=True`` records the
+        backward pass itself, so ``.grad`` is differentiable (double backward).
+        With ``inputs`` (Tensors), only their ``.grad`` is accumulated
+        (``ya.autograd.backward``).
+
+        >>> x = ya.tensor([1.0, 2.0], requires_grad=True)
+        >>> (x ** 2).sum().backward()
+        >>> x.grad
+        tensor([2., 4.], dtype=float64)
+        """
+        if inputs is not None:
+            from .autograd import backward
+            return backward(self, grad, retain_graph or None, create_graph, inputs=inputs)
         if not self.requires_grad:
             raise RuntimeError(
                 f"backward: element 0 of tensors does not require grad and does not "
@@ -1571,6 +1770,7 @@ def install_methods(ops, extra):
     few methods whose signatures differ from their functions', and properties).
     Elementwise primitives use their one-frame hot paths (reflected operators,
     ``__rsub__`` and the like, swap the arguments)."""
+    from .ops.docs import op_doc, EXTRA_DOCS   # docstrings generated from the declarations
     for op in ops.values():
         p = op.prim
         for name in op.methods:
@@ -1585,8 +1785,11 @@ def install_methods(ops, extra):
                 m = (lambda f: lambda self, *a, **k: f(self, *a, **k))(op.fn)
             else:
                 m = op.fn
+            m.__doc__ = op_doc(op)
             setattr(Tensor, name, m)
     for name, m in extra.items():
+        if not m.__doc__ and name in EXTRA_DOCS:
+            m.__doc__ = EXTRA_DOCS[name]
         setattr(Tensor, name, m)
 
 
@@ -1602,5 +1805,12 @@ class _HookHandle:
 
 
 def tensor(data, requires_grad=False, dtype=None):
-    """Same as ``Tensor(data, requires_grad, dtype)``."""
+    """Same as ``Tensor(data, requires_grad, dtype)``.
+
+    As ``torch.tensor``: integer and bool data keep their dtype unless
+    ``requires_grad=True``.
+
+    >>> ya.tensor([1.0, 2.0], requires_grad=True)
+    tensor([1., 2.], dtype=float64, requires_grad=True)
+    """
     return Tensor(data, requires_grad=requires_grad, dtype=dtype)

@@ -13,7 +13,10 @@ __all__ = ["gradcheck", "GradcheckError", "numerical_jacobian", "real_function"]
 
 
 class GradcheckError(AssertionError):
-    """A derivative disagreed with finite differences."""
+    """A derivative disagreed with finite differences.
+
+    Raised by ``gradcheck``: the message names the input, the mode and the worst entry.
+    """
 
 
 def _as64(x):
@@ -33,6 +36,12 @@ def real_function(f, inputs):
     ``Re(c * dz)``): ``g``'s derivatives agree with finite differences exactly
     when ``f``'s complex derivatives are right in that convention.  Real
     inputs and outputs pass through unchanged.
+
+    Example::
+
+        >>> g, xs = ya.testing.real_function(lambda z: z * z, [np.array([1 + 2j])])
+        >>> len(xs)                # real and imaginary parts
+        2
     """
     from . import ops
     from .ops.complex import real, imag
@@ -81,7 +90,17 @@ def _flat_out(res):
 
 
 def numerical_jacobian(f, inputs, eps=1e-6):
-    """Central-difference Jacobians, one per input: shape (n_out, input.size)."""
+    """Central-difference Jacobians, one per input: shape (n_out, input.size).
+
+    ``numerical_jacobian(f, inputs, eps=1e-6)``: ``inputs`` a list of arrays.
+
+    Example::
+
+        >>> J, = ya.testing.numerical_jacobian(lambda x: x ** 2, [np.array([1.0, 2.0])])
+        >>> np.round(J, 6)
+        array([[2., 0.],
+               [0., 4.]])
+    """
     inputs = [_as64(x) for x in inputs]
     jacs = []
     for i, x in enumerate(inputs):
@@ -165,6 +184,15 @@ def gradcheck(f, *inputs, eps=1e-6, atol=1e-5, rtol=1e-3, modes=("rev",), order=
     complex ones).  Complex inputs and outputs count as pairs of real numbers
     (see ``real_function``): derivatives are checked in JAX's convention.
     Returns True, or raises ``GradcheckError`` describing the worst mismatch.
+
+    Unlike ``torch.autograd.gradcheck`` the defaults are ``eps=1e-6,
+    atol=1e-5, rtol=1e-3, modes=("rev",), order=1`` and inputs need not require
+    grad; ``modes=("rev", "fwd"), order=2`` checks both modes to second order.
+
+    Example::
+
+        >>> ya.testing.gradcheck(lambda x: ya.sin(x) * x, np.array([0.5, 1.0]), modes=("rev", "fwd"), order=2)
+        True
     """
     if isinstance(modes, str):
         modes = (modes,)

@@ -23,48 +23,10 @@ import numpy as np
 
 from .tensor import (Tensor, GradNode, Primitive, _wrap, _st, _level_ids, _seq, backward_sweep,
                      get_default_dtype, _LEVEL_INFO, _FRESH)
+from . import tree_util
 
 __all__ = ["grad", "value_and_grad", "vjp", "jvp", "jacrev", "jacfwd", "jacobian",
            "hessian", "hvp"]
-
-
-# ---- pytrees -----------------------------------------------------------------------------
-def tree_flatten(x):
-    """Flatten nested tuples/lists/dicts: (leaves, treedef)."""
-    if isinstance(x, (tuple, list)):
-        leaves, defs = [], []
-        for v in x:
-            lv, d = tree_flatten(v)
-            leaves += lv
-            defs.append((len(lv), d))
-        return leaves, (type(x), defs)
-    if isinstance(x, dict):
-        keys = list(x.keys())
-        leaves, defs = [], []
-        for k in keys:
-            lv, d = tree_flatten(x[k])
-            leaves += lv
-            defs.append((len(lv), d))
-        return leaves, (dict, keys, defs)
-    return [x], None
-
-
-def tree_unflatten(leaves, tree):
-    if tree is None:
-        return leaves[0]
-    if tree[0] is dict:
-        _, keys, defs = tree
-        out, i = {}, 0
-        for k, (n, d) in zip(keys, defs):
-            out[k] = tree_unflatten(leaves[i:i + n], d)
-            i += n
-        return out
-    typ, defs = tree
-    out, i = [], 0
-    for n, d in defs:
-        out.append(tree_unflatten(leaves[i:i + n], d))
-        i += n
-    return typ(out) if typ in (tuple, list) else typ(*out)
 
 
 # ---- bookkeeping -----------------------------------------------------------------------------
@@ -112,6 +74,21 @@ def _check_outputs(who, outs):
                             f"{' (did it forget a return?)' if o is None else ''}")
         if isinstance(o, np.ndarray) and o.dtype.kind not in "biufc":
             raise TypeError(f"{who}: the function returned an array of dtype {o.dtype}")
+
+
+def tree_flatten(x):
+    """``ya.tree_util.tree_flatten`` (JAX's rules: dict keys sorted, named
+    tuples are nodes), except that None is a leaf here, not an empty subtree:
+    a None among a transform's inputs or results is reported as an error (a
+    forgotten return, a missing value), not silently skipped."""
+    return tree_util._flatten_none_leaf(x)
+
+
+def _flatten_result(who, res):
+    """The leaves and treedef of a transformed function's result, checked."""
+    outs, otree = tree_flatten(res)
+    _check_outputs(who, outs)
+    return outs, otree
 
 
 def _traced(x):
@@ -244,17 +221,27 @@ def _restrict(f, args, kwargs, nums):
 # ---- reverse mode ---------------------------------------------------------------------------
 def vjp(f, *primals, has_aux=False):
     """``(out, vjp_fn)``: ``vjp_fn(cotangent)`` returns a tuple of gradients,
-    one per primal, each shaped like its primal."""
+    one per primal, each shaped like its primal.
+
+    As ``jax.vjp(f, *primals, has_aux=False)`` (``(out, vjp_fn, aux)`` with
+    ``has_aux``).  The cotangent has the structure and shape of ``out``; one
+    reverse sweep per call of ``vjp_fn``.
+
+    Example::
+
+        >>> out, vjp_fn = ya.vjp(lambda x, y: x * y, 2.0, 3.0)
+        >>> vjp_fn(1.0)                             # (y, x)
+        (array(3.), array(2.))
+    """
     flat, tree = tree_flatten(primals)
     raw = _mode(flat)
     xs = [_rev_input(p) for p in flat]
     from .tensor import enable_grad
     with _Depth(), enable_grad():
-        res = f(*tree_unflatten(xs, tree))
+        res = f(*tree.unflatten(xs))
     if has_aux:
         res, aux = res
-    outs, otree = tree_flatten(res)
-    _check_outputs("vjp", outs)
+    outs, otree = _flatten_result("vjp", res)
     outs_t = [o if isinstance(o, Tensor) else _wrap(_as_float_array(o)) for o in outs]
     if _held.lists:
         _hold(outs_t)
@@ -291,9 +278,9 @@ def vjp(f, *primals, has_aux=False):
             if g is None:
                 g = np.zeros_like(x.data)
             res.append(_out(g, mode))
-        return tuple(tree_unflatten(res, tree))
+        return tuple(tree.unflatten(res))
 
-    out = tree_unflatten([_out(o, raw) for o in outs_t], otree)
+    out = otree.unflatten([_out(o, raw) for o in outs_t])
     if has_aux:
         return out, vjp_fn, _aux_out(aux, raw)
     return out, vjp_fn
@@ -324,7 +311,18 @@ def value_and_grad(f, argnums=0, has_aux=False, holomorphic=False):
 
     For a real-valued f of complex inputs the gradient follows JAX's
     convention, df/dx - i df/dy; ``holomorphic=True`` allows a complex output
-    (then the result is f'(z))."""
+    (then the result is f'(z)).
+
+    ``value_and_grad(f, argnums=0, has_aux=False, holomorphic=False)``: like
+    ``grad`` but the function returns ``(f(...), gradient)`` from one sweep
+    (``((value, aux), gradient)`` with ``has_aux``), as ``jax.value_and_grad``.
+
+    Example::
+
+        >>> loss, g = ya.value_and_grad(lambda w: ya.sum(w ** 2))(np.array([1.0, 2.0]))
+        >>> float(loss), g
+        (5.0, array([2., 4.]))
+    """
     @functools.wraps(f)
     def vg(*args, **kwargs):
         single, nums = _argnums_tuple(argnums, len(args))
@@ -346,7 +344,25 @@ def value_and_grad(f, argnums=0, has_aux=False, holomorphic=False):
 
 def grad(f, argnums=0, has_aux=False, holomorphic=False):
     """The gradient of a scalar-output ``f`` with respect to argument(s) ``argnums``
-    (complex numbers: see ``value_and_grad``)."""
+    (complex numbers: see ``value_and_grad``).
+
+    ``grad(f, argnums=0, has_aux=False, holomorphic=False)`` returns a function
+    with ``f``'s arguments that returns the gradient, as ``jax.grad``: ``argnums`` an
+    int (one gradient, shaped like that argument) or a tuple (a tuple of them);
+    arguments may be numbers, ndarrays, Tensors or nested tuples/lists/dicts of
+    them (the gradient has the same structure); ndarrays in give ndarrays out.
+    ``has_aux=True``: ``f`` returns ``(value, aux)`` and the result is
+    ``(gradient, aux)``.  Transforms nest to any order.  PyTorch's equivalent is
+    ``torch.func.grad``; ``ya.autograd.grad`` is the ``torch.autograd.grad`` form.
+
+    Example::
+
+        >>> df = ya.grad(lambda x, y: ya.sum(x ** 2 * y), argnums=(0, 1))
+        >>> df(np.array([1.0, 2.0]), 3.0)          # (2xy, sum x**2)
+        (array([ 6., 12.]), array(5.))
+        >>> ya.grad(ya.grad(ya.sin))(1.0)           # -sin(1)
+        array(-0.84147098)
+    """
     vg = value_and_grad(f, argnums, has_aux, holomorphic)
 
     @functools.wraps(f)
@@ -446,7 +462,7 @@ def _run_fwd(f, flat_p, tree, flat_t, start):
         _held.lists.append(held)
         try:
             with _Depth():
-                res = f(*tree_unflatten(xs, tree))
+                res = f(*tree.unflatten(xs))
         finally:
             _st.fwd = prev
             _held.lists.pop()
@@ -465,7 +481,17 @@ def _check_tangent_shapes(who, flat_p, flat_t):
 
 def jvp(f, primals, tangents, has_aux=False):
     """``(f(*primals), J·tangents)`` by forward mode: tangents are pushed
-    through the one forward computation, no graph recorded for them."""
+    through the one forward computation, no graph recorded for them.
+
+    As ``jax.jvp(f, primals, tangents, has_aux=False)``: ``primals`` and
+    ``tangents`` are tuples with one entry per argument of ``f``, each tangent
+    shaped like its primal; returns ``(out, tangent_out)`` (and ``aux``).
+
+    Example::
+
+        >>> ya.jvp(ya.sin, (0.0,), (1.0,))          # (sin 0, cos 0 * 1)
+        (array(0.), array(1.))
+    """
     primals, tangents = tuple(primals), tuple(tangents)
     flat_p, tree = tree_flatten(primals)
     flat_t, ttree = tree_flatten(tangents)
@@ -479,8 +505,7 @@ def jvp(f, primals, tangents, has_aux=False):
     level, res, held, recorded = _run_fwd(f, flat_p, tree, flat_t, start)
     if has_aux:
         res, aux = res
-    outs, otree = tree_flatten(res)
-    _check_outputs("jvp", outs)
+    outs, otree = _flatten_result("jvp", res)
     if raw != KEEP and _closed_over(outs + [o._tan.get(level) for o in outs
                                             if isinstance(o, Tensor) and o._tan]):
         raw = KEEP
@@ -504,7 +529,7 @@ def jvp(f, primals, tangents, has_aux=False):
             t_out.append(_out(np.zeros_like(a), raw))
     if raw == KEEP or has_aux or recorded:
         _release_level(outs + held + (tree_flatten(aux)[0] if has_aux else []), level, start)
-    result = tree_unflatten(p_out, otree), tree_unflatten(t_out, otree)
+    result = otree.unflatten(p_out), otree.unflatten(t_out)
     if has_aux:
         return result + (_aux_out(aux, raw),)
     return result
@@ -517,7 +542,19 @@ def _select_args(args, argnums):
 
 def jacrev(f, argnums=0, has_aux=False, holomorphic=False):
     """Jacobian by reverse mode: one batched sweep per output leaf (no loop
-    over basis vectors).  Shape: output shape + input shape."""
+    over basis vectors).  Shape: output shape + input shape.
+
+    ``jacrev(f, argnums=0, has_aux=False, holomorphic=False)`` returns a function
+    that returns the Jacobian, as ``jax.jacrev``: ``argnums`` an int or a tuple; outputs
+    and arguments may be pytrees (the result nests output structure outside input
+    structure).  ``holomorphic=True`` for complex functions of complex inputs.
+
+    Example::
+
+        >>> J = ya.jacrev(lambda v: ya.tanh(v) * v.sum())(np.ones(3))
+        >>> J.shape
+        (3, 3)
+    """
     @functools.wraps(f)
     def jf(*args, **kwargs):
         return _jacrev_finish(_jacrev_run(f, args, kwargs, argnums, has_aux), holomorphic)
@@ -534,12 +571,11 @@ def _jacrev_run(f, args, kwargs, argnums, has_aux):
     xs = [_rev_input(p) for p in flat]
     from .tensor import enable_grad
     with _Depth(), enable_grad():
-        res = g(*tree_unflatten(xs, tree))
+        res = g(*tree.unflatten(xs))
     aux = None
     if has_aux:
         res, aux = res
-    outs, otree = tree_flatten(res)
-    _check_outputs("jacrev", outs)
+    outs, otree = _flatten_result("jacrev", res)
     if _held.lists:
         _hold(outs)
     return single, raw, flat, tree, xs, outs, otree, has_aux, aux
@@ -574,9 +610,8 @@ def _jacrev_finish(run, holomorphic):
                 # the seed, or a view of it or of a factor matmul did not multiply by it
                 gx = gx.copy() if type(gx) is np.ndarray else ops.multiply(gx, 1)
             jacs.append(_out(gx if scalar else ops.reshape(gx, o.shape + x.shape), raw))
-        per_out.append(tree_unflatten(jacs, tree))
-    out = tree_unflatten(per_out, otree)
-    out = _unwrap_single(out, single, otree)
+        per_out.append(tree.unflatten(jacs))
+    out = otree.unflatten([p[0] if single else p for p in per_out])
     return (out, _aux_out(aux, raw)) if has_aux else out
 
 
@@ -610,22 +645,24 @@ def _aux_out(aux, raw):
     if raw != RAW:
         return aux
     leaves, tree = tree_flatten(aux)
-    return tree_unflatten([np.asarray(l.data) if isinstance(l, Tensor) else l for l in leaves], tree)
-
-
-def _unwrap_single(v, single, t):
-    """Per output leaf, drop the argnums-tuple level when argnums was an int.
-    (Plain recursion: a nested recursive closure is a reference cycle.)"""
-    if t is None:
-        return v[0] if single else v
-    if t[0] is dict:
-        return {k: _unwrap_single(v[k], single, d) for k, (_, d) in zip(t[1], t[2])}
-    return t[0](_unwrap_single(vi, single, d) for vi, (_, d) in zip(v, t[1]))
+    return tree.unflatten([np.asarray(l.data) if isinstance(l, Tensor) else l for l in leaves])
 
 
 def jacfwd(f, argnums=0, has_aux=False, holomorphic=False):
     """Jacobian by forward mode: one batched sweep per input leaf (no loop
-    over basis vectors).  Shape: output shape + input shape."""
+    over basis vectors).  Shape: output shape + input shape.
+
+    ``jacfwd(f, argnums=0, has_aux=False, holomorphic=False)`` returns a function
+    that returns the Jacobian, as ``jax.jacfwd``: ``argnums`` an int or a tuple; outputs
+    and arguments may be pytrees (the result nests output structure outside input
+    structure).  ``holomorphic=True`` for complex functions of complex inputs.
+
+    Example::
+
+        >>> J = ya.jacfwd(lambda v: ya.tanh(v) * v.sum())(np.ones(3))
+        >>> J.shape
+        (3, 3)
+    """
     @functools.wraps(f)
     def jf(*args, **kwargs):
         single, nums = _select_args(args, argnums)
@@ -647,8 +684,7 @@ def jacfwd(f, argnums=0, has_aux=False, holomorphic=False):
             level, res, held, recorded = _run_fwd(g, flat, tree, tans, start)
             if has_aux:
                 res, aux = res
-            outs, otree = tree_flatten(res)
-            _check_outputs("jacfwd", outs)
+            outs, otree = _flatten_result("jacfwd", res)
             if k == 0:
                 _check_complex("jacfwd", flat, outs, holomorphic)
             jl = []
@@ -672,9 +708,8 @@ def jacfwd(f, argnums=0, has_aux=False, holomorphic=False):
         per_out = []
         n_out = len(per_in[0]) if per_in else 0
         for oi in range(n_out):
-            per_out.append(tree_unflatten([per_in[k][oi] for k in range(len(flat))], tree))
-        out = tree_unflatten(per_out, otree)
-        out = _unwrap_single(out, single, otree)
+            per_out.append(tree.unflatten([per_in[k][oi] for k in range(len(flat))]))
+        out = otree.unflatten([p[0] if single else p for p in per_out])
         return (out, _aux_out(aux, raw)) if has_aux else out
     return jf
 
@@ -683,7 +718,19 @@ def jacobian(f, argnums=0, has_aux=False, holomorphic=False):
     """Jacobian, by forward mode when the output has more elements than the
     input and by reverse mode otherwise.  ``f`` runs once, recording its graph
     for reverse mode; only when its output turns out larger than its input is
-    it run again, with forward-mode tangents."""
+    it run again, with forward-mode tangents.
+
+    ``jacobian(f, argnums=0, has_aux=False, holomorphic=False)`` returns a function
+    that returns the Jacobian, as ``jax.jacrev``: ``argnums`` an int or a tuple; outputs
+    and arguments may be pytrees (the result nests output structure outside input
+    structure).  ``holomorphic=True`` for complex functions of complex inputs.
+
+    Example::
+
+        >>> J = ya.jacobian(lambda v: ya.tanh(v) * v.sum())(np.ones(3))
+        >>> J.shape
+        (3, 3)
+    """
     @functools.wraps(f)
     def jf(*args, **kwargs):
         single, nums = _select_args(args, argnums)
@@ -719,7 +766,17 @@ def hessian(f, argnums=0, has_aux=False, holomorphic=False):
     two orders here (JAX's forward-over-reverse builds the same matrix, the
     Jacobian of the gradient, from the other side; for a twice-differentiable
     ``f`` the two agree).  Complex inputs: forward-over-reverse,
-    ``jacfwd(jacrev(f))``, as JAX."""
+    ``jacfwd(jacrev(f))``, as JAX.
+
+    ``hessian(f, argnums=0, has_aux=False, holomorphic=False)`` as
+    ``jax.hessian``: shape input shape + input shape.
+
+    Example::
+
+        >>> ya.hessian(lambda v: ya.sum(v ** 3))(np.array([1.0, 2.0]))   # diag(6 v)
+        array([[ 6.,  0.],
+               [ 0., 12.]])
+    """
     rr = jacrev(jacrev(f, argnums, has_aux, holomorphic), argnums, has_aux, holomorphic)
     fr = jacfwd(jacrev(f, argnums, has_aux, holomorphic), argnums, has_aux, holomorphic)
 
@@ -740,7 +797,17 @@ def hvp(f, primals, tangents):
     small ops and large ones alike (``bench/bench_hessian.py``).  Complex
     ones: forward-over-reverse, ``jvp(grad(f))``, as JAX (the gradient of a
     real function of complex numbers is not holomorphic, so its VJP is not
-    its JVP)."""
+    its JVP).
+
+    ``hvp(f, primals, tangents)`` (tuples, as ``jvp``), as the JAX idiom
+    ``jvp(grad(f), primals, tangents)``; PyTorch's ``torch.autograd.functional.hvp``
+    takes the same arguments.
+
+    Example::
+
+        >>> ya.hvp(lambda v: ya.sum(v ** 3), (np.array([1.0, 2.0]),), (np.array([1.0, 0.0]),))
+        (array(9.), array([6., 0.]))
+    """
     primals, tangents = tuple(primals), tuple(tangents)
     nums = tuple(range(len(primals)))
     flat_p, tree = tree_flatten(primals)

@@ -23,7 +23,10 @@ __all__ = ["to_dot", "draw", "GraphvizNotFound"]
 
 
 class GraphvizNotFound(RuntimeError):
-    """The Graphviz ``dot`` program is not installed."""
+    """The Graphviz ``dot`` program is not installed.
+
+    Raised by ``draw`` when ``dot`` is missing; the message says how to install Graphviz.
+    """
 
 
 def _fmt(a, precision):
@@ -62,6 +65,13 @@ def to_dot(tensor, names=None, params=None, max_depth=None, precision=8, rankdir
     ``named_parameters()`` are used) label values by name.  ``max_depth``
     caps how many steps back from ``tensor`` are drawn; what lies beyond is
     collapsed into one node per cut edge saying how many values it hides.
+
+    Example::
+
+        >>> x = ya.tensor(2.0, requires_grad=True)
+        >>> dot = ya.viz.to_dot(x * ya.sin(x), names={'x': x})
+        >>> dot.startswith('digraph')
+        True
     """
     if not isinstance(tensor, Tensor):
         raise TypeError(f"to_dot: expected a Tensor, got {type(tensor).__name__}")
@@ -158,7 +168,13 @@ def _count_upstream(v, drawn=()):
 def draw(tensor, path, **kw):
     """Render ``to_dot(tensor, **kw)`` to ``path`` (.svg, .png or .pdf, by its
     extension) with Graphviz's ``dot``.  Without ``dot``, writes the ``.dot``
-    file beside ``path`` and raises ``GraphvizNotFound`` saying how to install it."""
+    file beside ``path`` and raises ``GraphvizNotFound`` saying how to install it.
+
+    Example::
+
+        >>> x = ya.tensor(2.0, requires_grad=True)
+        >>> ya.viz.draw(x * ya.sin(x), 'graph.svg')    # needs Graphviz's dot  # doctest: +SKIP
+    """
     path = os.fspath(path)
     ext = os.path.splitext(path)[1].lower().lstrip(".")
     if ext not in ("svg", "png", "pdf", "dot"):

@@ -11,9 +11,15 @@ from .layers import (Identity, Linear, BatchNorm1d, BatchNorm2d, BatchNorm3d, La
                      Dropout, Embedding, Flatten, Unflatten, Sequential, ModuleList,
                      ModuleDict, ReLU, LeakyReLU, ELU, GELU, SiLU, Sigmoid, Tanh, Softplus,
                      Softmax, LogSoftmax, MSELoss, L1Loss, SmoothL1Loss, HuberLoss,
-                     CrossEntropyLoss, NLLLoss, BCELoss, BCEWithLogitsLoss, KLDivLoss)
+                     CrossEntropyLoss, NLLLoss, BCELoss, BCEWithLogitsLoss, KLDivLoss,
+                     GroupNorm, InstanceNorm1d, InstanceNorm2d, InstanceNorm3d, Upsample,
+                     UpsamplingNearest2d, UpsamplingBilinear2d, PixelShuffle, PixelUnshuffle,
+                     Dropout1d, Dropout2d, CosineSimilarity)
 from .conv import Conv1d, Conv2d, ConvTranspose2d, MaxPool2d, AvgPool2d, AdaptiveAvgPool2d
 from .rnn import RNNCell, LSTMCell, GRUCell, RNN, LSTM, GRU
+from .attention import MultiheadAttention
+from .transformer import (TransformerEncoderLayer, TransformerEncoder, TransformerDecoderLayer,
+                          TransformerDecoder, Transformer)
 from . import utils
 
 __all__ = [
@@ -25,4 +31,9 @@ __all__ = [
     "NLLLoss", "BCELoss", "BCEWithLogitsLoss", "KLDivLoss",
     "Conv1d", "Conv2d", "ConvTranspose2d", "MaxPool2d", "AvgPool2d", "AdaptiveAvgPool2d",
     "RNNCell", "LSTMCell", "GRUCell", "RNN", "LSTM", "GRU",
+    "GroupNorm", "InstanceNorm1d", "InstanceNorm2d", "InstanceNorm3d", "Upsample",
+    "UpsamplingNearest2d", "UpsamplingBilinear2d", "PixelShuffle", "PixelUnshuffle",
+    "Dropout1d", "Dropout2d", "CosineSimilarity",
+    "MultiheadAttention", "TransformerEncoderLayer", "TransformerEncoder",
+    "TransformerDecoderLayer", "TransformerDecoder", "Transformer",
 ]

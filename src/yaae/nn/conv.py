@@ -207,14 +207,30 @@ def _convnd(input, weight, bias, stride, padding, dilation, groups, nd, fname):
 
 def conv1d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
     """1D convolution (cross-correlation) over (N, C, L) or (C, L) input, as
-    ``torch.nn.functional.conv1d``; weight (out, in/groups, k)."""
+    ``torch.nn.functional.conv1d``; weight (out, in/groups, k).
+
+    As ``torch.nn.functional.conv1d``.
+
+    Example::
+
+        >>> F.conv1d(ya.ones((1, 4, 10)), ya.ones((8, 4, 3)), padding=1).shape
+        (1, 8, 10)
+    """
     return _convnd(input, weight, bias, stride, padding, dilation, groups, 1, "conv1d")
 
 
 def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
     """2D convolution (cross-correlation) over (N, C, H, W) or (C, H, W) input, as
     ``torch.nn.functional.conv2d``; weight (out, in/groups, kH, kW); padding an
-    int, a pair, 'valid' or 'same'."""
+    int, a pair, 'valid' or 'same'.
+
+    As ``torch.nn.functional.conv2d``.
+
+    Example::
+
+        >>> F.conv2d(ya.ones((1, 3, 8, 8)), ya.ones((6, 3, 3, 3)), stride=2).shape
+        (1, 6, 3, 3)
+    """
     return _convnd(input, weight, bias, stride, padding, dilation, groups, 2, "conv2d")
 
 
@@ -276,7 +292,15 @@ def _conv_transposend(input, weight, bias, stride, padding, output_padding, grou
 def conv_transpose2d(input, weight, bias=None, stride=1, padding=0, output_padding=0,
                      groups=1, dilation=1):
     """2D transposed convolution, as ``torch.nn.functional.conv_transpose2d``;
-    weight (in, out/groups, kH, kW)."""
+    weight (in, out/groups, kH, kW).
+
+    As ``torch.nn.functional.conv_transpose2d``.
+
+    Example::
+
+        >>> F.conv_transpose2d(ya.ones((1, 4, 5, 5)), ya.ones((4, 2, 3, 3)), stride=2).shape
+        (1, 2, 11, 11)
+    """
     return _conv_transposend(input, weight, bias, stride, padding, output_padding, groups,
                              dilation, 2, "conv_transpose2d")
 
@@ -341,7 +365,15 @@ def _pool_windows(x, kernel, stride, dilation, out):
 def max_pool2d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False,
                return_indices=False):
     """2D max pooling over (N, C, H, W) or (C, H, W) input, as
-    ``torch.nn.functional.max_pool2d`` (padding counts as -inf)."""
+    ``torch.nn.functional.max_pool2d`` (padding counts as -inf).
+
+    As ``torch.nn.functional.max_pool2d``.
+
+    Example::
+
+        >>> F.max_pool2d(ya.ones((1, 3, 8, 8)), 2).shape
+        (1, 3, 4, 4)
+    """
     if return_indices:
         raise NotImplementedError("max_pool2d: return_indices=True is not supported")
     x, squeeze = _batched(input, 2, "max_pool2d")
@@ -366,7 +398,15 @@ def _avg_divisor(n, k, s, p, o, include_pad):
 def avg_pool2d(input, kernel_size, stride=None, padding=0, ceil_mode=False,
                count_include_pad=True, divisor_override=None):
     """2D average pooling over (N, C, H, W) or (C, H, W) input, as
-    ``torch.nn.functional.avg_pool2d``."""
+    ``torch.nn.functional.avg_pool2d``.
+
+    As ``torch.nn.functional.avg_pool2d``.
+
+    Example::
+
+        >>> F.avg_pool2d(ya.ones((1, 3, 8, 8)), 2).shape
+        (1, 3, 4, 4)
+    """
     x, squeeze = _batched(input, 2, "avg_pool2d")
     kernel, stride, padding, dilation, spatial, out, pads = _pool_setup(
         x, kernel_size, stride, padding, 1, ceil_mode, "avg_pool2d")
@@ -397,7 +437,15 @@ def _adaptive_matrix(n, o, dtype):
 def adaptive_avg_pool2d(input, output_size):
     """2D adaptive average pooling, as ``torch.nn.functional.adaptive_avg_pool2d``
     (window i spans [floor(i*in/out), ceil((i+1)*in/out)) along each axis);
-    ``output_size`` an int or a pair whose entries may be None (keep the size)."""
+    ``output_size`` an int or a pair whose entries may be None (keep the size).
+
+    As ``torch.nn.functional.adaptive_avg_pool2d``.
+
+    Example::
+
+        >>> F.adaptive_avg_pool2d(ya.ones((1, 3, 7, 5)), 1).shape
+        (1, 3, 1, 1)
+    """
     x, squeeze = _batched(input, 2, "adaptive_avg_pool2d")
     H, W = (int(s) for s in x.shape[-2:])
     if isinstance(output_size, (tuple, list)):
@@ -496,6 +544,9 @@ class _ConvNd(Module):
         self.reset_parameters()
 
     def reset_parameters(self):
+        """PyTorch's initialisation: weight ``kaiming_uniform_(a=sqrt(5))``, bias
+        U(-1/sqrt(fan_in), 1/sqrt(fan_in)).
+        """
         _reset_conv_parameters(self)
 
     def extra_repr(self):
@@ -517,7 +568,18 @@ class _ConvNd(Module):
 
 
 class Conv1d(_ConvNd):
-    """1D convolution layer (``torch.nn.Conv1d``): weight (out, in/groups, k)."""
+    """1D convolution layer (``torch.nn.Conv1d``): weight (out, in/groups, k).
+
+    ``Conv1d(in_channels, out_channels, kernel_size, stride=1, padding=0, dilation=1,
+    groups=1, bias=True, padding_mode='zeros')``: as ``torch.nn.Conv1d``: input (N, C_in,
+    L) or (C_in, L).
+
+    Example::
+
+        >>> m = nn.Conv1d(16, 33, 3, stride=2)
+        >>> m(ya.ones((20, 16, 50))).shape
+        (20, 33, 24)
+    """
     _nd = 1
 
     def __init__(self, in_channels, out_channels, kernel_size, stride=1, padding=0,
@@ -532,7 +594,18 @@ class Conv1d(_ConvNd):
 
 
 class Conv2d(_ConvNd):
-    """2D convolution layer (``torch.nn.Conv2d``): weight (out, in/groups, kH, kW)."""
+    """2D convolution layer (``torch.nn.Conv2d``): weight (out, in/groups, kH, kW).
+
+    ``Conv2d(in_channels, out_channels, kernel_size, stride=1, padding=0, dilation=1,
+    groups=1, bias=True, padding_mode='zeros')``: as ``torch.nn.Conv2d``: input (N, C_in,
+    H, W) or (C_in, H, W); ``padding='same'`` works.
+
+    Example::
+
+        >>> m = nn.Conv2d(16, 33, 3, stride=2)
+        >>> m(ya.ones((2, 16, 10, 10))).shape
+        (2, 33, 4, 4)
+    """
     _nd = 2
 
     def __init__(self, in_channels, out_channels, kernel_size, stride=1, padding=0,
@@ -548,7 +621,17 @@ class Conv2d(_ConvNd):
 
 class ConvTranspose2d(_ConvNd):
     """2D transposed convolution layer (``torch.nn.ConvTranspose2d``): weight
-    (in, out/groups, kH, kW)."""
+    (in, out/groups, kH, kW).
+
+    ``ConvTranspose2d(in_channels, out_channels, kernel_size, stride=1, padding=0,
+    output_padding=0, groups=1, bias=True, dilation=1)``: as ``torch.nn.ConvTranspose2d``.
+
+    Example::
+
+        >>> m = nn.ConvTranspose2d(16, 8, 3, stride=2)
+        >>> m(ya.ones((2, 16, 5, 5))).shape
+        (2, 8, 11, 11)
+    """
     _nd = 2
     _transposed = True
 
@@ -602,7 +685,17 @@ def _check_pool(name, kernel_size, stride, padding, dilation):
 
 
 class MaxPool2d(Module):
-    """2D max pooling (``torch.nn.MaxPool2d``)."""
+    """2D max pooling (``torch.nn.MaxPool2d``).
+
+    ``MaxPool2d(kernel_size, stride=None, padding=0, dilation=1, return_indices=False,
+    ceil_mode=False)``: as ``torch.nn.MaxPool2d`` (``stride`` defaults to
+    ``kernel_size``).
+
+    Example::
+
+        >>> nn.MaxPool2d(2)(ya.ones((1, 3, 8, 8))).shape
+        (1, 3, 4, 4)
+    """
 
     def __init__(self, kernel_size, stride=None, padding=0, dilation=1,
                  return_indices=False, ceil_mode=False):
@@ -627,7 +720,16 @@ class MaxPool2d(Module):
 
 
 class AvgPool2d(Module):
-    """2D average pooling (``torch.nn.AvgPool2d``)."""
+    """2D average pooling (``torch.nn.AvgPool2d``).
+
+    ``AvgPool2d(kernel_size, stride=None, padding=0, ceil_mode=False,
+    count_include_pad=True, divisor_override=None)``: as ``torch.nn.AvgPool2d``.
+
+    Example::
+
+        >>> nn.AvgPool2d(2)(ya.ones((1, 3, 8, 8))).shape
+        (1, 3, 4, 4)
+    """
 
     def __init__(self, kernel_size, stride=None, padding=0, ceil_mode=False,
                  count_include_pad=True, divisor_override=None):
@@ -651,7 +753,15 @@ class AvgPool2d(Module):
 
 
 class AdaptiveAvgPool2d(Module):
-    """2D adaptive average pooling (``torch.nn.AdaptiveAvgPool2d``)."""
+    """2D adaptive average pooling (``torch.nn.AdaptiveAvgPool2d``).
+
+    ``AdaptiveAvgPool2d(output_size)``: as ``torch.nn.AdaptiveAvgPool2d``.
+
+    Example::
+
+        >>> nn.AdaptiveAvgPool2d((1, 1))(ya.ones((2, 3, 7, 5))).shape
+        (2, 3, 1, 1)
+    """
 
     def __init__(self, output_size):
         super().__init__()

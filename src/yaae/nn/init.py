@@ -50,7 +50,15 @@ def _fill(tensor, values):
 
 
 def calculate_gain(nonlinearity, param=None):
-    """The recommended gain for ``nonlinearity`` (PyTorch's table)."""
+    """The recommended gain for ``nonlinearity`` (PyTorch's table).
+
+    Example::
+
+        >>> nn.init.calculate_gain('relu')
+        1.4142135623730951
+        >>> nn.init.calculate_gain('leaky_relu', 0.2)
+        1.3867504905630728
+    """
     linear_fns = ["linear", "conv1d", "conv2d", "conv3d", "conv_transpose1d",
                   "conv_transpose2d", "conv_transpose3d"]
     if nonlinearity in linear_fns or nonlinearity == "sigmoid":
@@ -94,19 +102,58 @@ def _calculate_correct_fan(tensor, mode):
 
 
 def uniform_(tensor, a=0.0, b=1.0, generator=None):
-    """Fill with U(a, b)."""
+    """Fill with U(a, b).
+
+    ``uniform_(tensor, a=0.0, b=1.0, generator=None)``: Fill with U(a, b), in place (under
+    ``no_grad``), as
+    ``torch.nn.init.uniform_``; returns the tensor. Random draws use ``ya.manual_seed``'s
+    generator
+    unless ``generator`` (a NumPy Generator) is given.
+
+    Example::
+
+        >>> w = ya.zeros((3, 4))
+        >>> nn.init.uniform_(w, -1, 1).shape
+        (3, 4)
+    """
     shape = _arr(tensor).shape
     return _fill(tensor, _gen(generator).uniform(a, b, size=shape))
 
 
 def normal_(tensor, mean=0.0, std=1.0, generator=None):
-    """Fill with N(mean, std^2)."""
+    """Fill with N(mean, std^2).
+
+    ``normal_(tensor, mean=0.0, std=1.0, generator=None)``: Fill with N(mean, std²), in
+    place (under ``no_grad``), as
+    ``torch.nn.init.normal_``; returns the tensor. Random draws use ``ya.manual_seed``'s
+    generator
+    unless ``generator`` (a NumPy Generator) is given.
+
+    Example::
+
+        >>> w = ya.zeros((3, 4))
+        >>> nn.init.normal_(w, std=0.02).shape
+        (3, 4)
+    """
     shape = _arr(tensor).shape
     return _fill(tensor, _gen(generator).normal(mean, std, size=shape))
 
 
 def trunc_normal_(tensor, mean=0.0, std=1.0, a=-2.0, b=2.0, generator=None):
-    """Fill with N(mean, std^2) truncated to [a, b] (inverse-CDF sampling as torch)."""
+    """Fill with N(mean, std^2) truncated to [a, b] (inverse-CDF sampling as torch).
+
+    ``trunc_normal_(tensor, mean=0.0, std=1.0, a=-2.0, b=2.0, generator=None)``, in place
+    (under ``no_grad``), as
+    ``torch.nn.init.trunc_normal_``; returns the tensor. Random draws use
+    ``ya.manual_seed``'s generator
+    unless ``generator`` (a NumPy Generator) is given.
+
+    Example::
+
+        >>> w = ya.zeros((3, 4))
+        >>> nn.init.trunc_normal_(w, std=0.02).shape
+        (3, 4)
+    """
     def norm_cdf(x):
         return (1.0 + math.erf(x / math.sqrt(2.0))) / 2.0
 
@@ -120,18 +167,54 @@ def trunc_normal_(tensor, mean=0.0, std=1.0, a=-2.0, b=2.0, generator=None):
 
 
 def constant_(tensor, val):
+    """``constant_(tensor, val)``: Fill with ``val``, in place (under ``no_grad``), as
+    ``torch.nn.init.constant_``; returns the tensor.
+
+    Example::
+
+        >>> w = ya.zeros((3, 4))
+        >>> nn.init.constant_(w, 0.3).shape
+        (3, 4)
+    """
     return _fill(tensor, val)
 
 
 def ones_(tensor):
+    """``ones_(tensor)``: Fill with 1, in place (under ``no_grad``), as
+    ``torch.nn.init.ones_``; returns the tensor.
+
+    Example::
+
+        >>> w = ya.zeros((3, 4))
+        >>> nn.init.ones_(w).shape
+        (3, 4)
+    """
     return _fill(tensor, 1.0)
 
 
 def zeros_(tensor):
+    """``zeros_(tensor)``: Fill with 0, in place (under ``no_grad``), as
+    ``torch.nn.init.zeros_``; returns the tensor.
+
+    Example::
+
+        >>> w = ya.zeros((3, 4))
+        >>> nn.init.zeros_(w).shape
+        (3, 4)
+    """
     return _fill(tensor, 0.0)
 
 
 def eye_(tensor):
+    """``eye_(tensor)``: The identity matrix (2-D tensors), in place (under ``no_grad``), as
+    ``torch.nn.init.eye_``; returns the tensor.
+
+    Example::
+
+        >>> w = ya.zeros((3, 4))
+        >>> nn.init.eye_(w).shape
+        (3, 4)
+    """
     arr = _arr(tensor)
     if arr.ndim != 2:
         raise ValueError("Only tensors with 2 dimensions are supported")
@@ -139,6 +222,16 @@ def eye_(tensor):
 
 
 def dirac_(tensor, groups=1):
+    """``dirac_(tensor, groups=1)``: The Dirac delta (3-, 4- or 5-D tensors: convolution
+    weights that keep their input channels), in place (under ``no_grad``), as
+    ``torch.nn.init.dirac_``; returns the tensor.
+
+    Example::
+
+        >>> _ = ya.manual_seed(0)
+        >>> nn.init.dirac_(ya.zeros((4, 2, 3))).shape
+        (4, 2, 3)
+    """
     arr = _arr(tensor)
     d = arr.ndim
     if d not in (3, 4, 5):
@@ -157,6 +250,18 @@ def dirac_(tensor, groups=1):
 
 
 def xavier_uniform_(tensor, gain=1.0, generator=None):
+    """``xavier_uniform_(tensor, gain=1.0, generator=None)``: U(-a, a) with a = gain sqrt(6 /
+    (fan_in + fan_out)) (Glorot), in place (under ``no_grad``), as
+    ``torch.nn.init.xavier_uniform_``; returns the tensor. Random draws use
+    ``ya.manual_seed``'s generator
+    unless ``generator`` (a NumPy Generator) is given.
+
+    Example::
+
+        >>> w = ya.zeros((3, 4))
+        >>> nn.init.xavier_uniform_(w).shape
+        (3, 4)
+    """
     fan_in, fan_out = _calculate_fan_in_and_fan_out(tensor)
     std = gain * math.sqrt(2.0 / float(fan_in + fan_out))
     a = math.sqrt(3.0) * std
@@ -164,13 +269,38 @@ def xavier_uniform_(tensor, gain=1.0, generator=None):
 
 
 def xavier_normal_(tensor, gain=1.0, generator=None):
+    """``xavier_normal_(tensor, gain=1.0, generator=None)``: N(0, std²) with std = gain
+    sqrt(2 / (fan_in + fan_out)) (Glorot), in place (under ``no_grad``), as
+    ``torch.nn.init.xavier_normal_``; returns the tensor. Random draws use
+    ``ya.manual_seed``'s generator
+    unless ``generator`` (a NumPy Generator) is given.
+
+    Example::
+
+        >>> w = ya.zeros((3, 4))
+        >>> nn.init.xavier_normal_(w).shape
+        (3, 4)
+    """
     fan_in, fan_out = _calculate_fan_in_and_fan_out(tensor)
     std = gain * math.sqrt(2.0 / float(fan_in + fan_out))
     return normal_(tensor, 0.0, std, generator)
 
 
 def kaiming_uniform_(tensor, a=0, mode="fan_in", nonlinearity="leaky_relu", generator=None):
-    """U(-bound, bound) with bound = gain * sqrt(3 / fan) (He et al.)."""
+    """U(-bound, bound) with bound = gain * sqrt(3 / fan) (He et al.).
+
+    ``kaiming_uniform_(tensor, a=0, mode='fan_in', nonlinearity='leaky_relu',
+    generator=None)``, in place (under ``no_grad``), as
+    ``torch.nn.init.kaiming_uniform_``; returns the tensor. Random draws use
+    ``ya.manual_seed``'s generator
+    unless ``generator`` (a NumPy Generator) is given.
+
+    Example::
+
+        >>> w = ya.zeros((3, 4))
+        >>> nn.init.kaiming_uniform_(w, nonlinearity='relu').shape
+        (3, 4)
+    """
     if 0 in _arr(tensor).shape:
         warnings.warn("Initializing zero-element tensors is a no-op")
         return tensor
@@ -182,7 +312,20 @@ def kaiming_uniform_(tensor, a=0, mode="fan_in", nonlinearity="leaky_relu", gene
 
 
 def kaiming_normal_(tensor, a=0, mode="fan_in", nonlinearity="leaky_relu", generator=None):
-    """N(0, std^2) with std = gain / sqrt(fan)."""
+    """N(0, std^2) with std = gain / sqrt(fan).
+
+    ``kaiming_normal_(tensor, a=0, mode='fan_in', nonlinearity='leaky_relu',
+    generator=None)``: He initialisation, in place (under ``no_grad``), as
+    ``torch.nn.init.kaiming_normal_``; returns the tensor. Random draws use
+    ``ya.manual_seed``'s generator
+    unless ``generator`` (a NumPy Generator) is given.
+
+    Example::
+
+        >>> w = ya.zeros((3, 4))
+        >>> nn.init.kaiming_normal_(w, mode='fan_out').shape
+        (3, 4)
+    """
     if 0 in _arr(tensor).shape:
         warnings.warn("Initializing zero-element tensors is a no-op")
         return tensor
@@ -193,7 +336,19 @@ def kaiming_normal_(tensor, a=0, mode="fan_in", nonlinearity="leaky_relu", gener
 
 
 def orthogonal_(tensor, gain=1, generator=None):
-    """A (semi-)orthogonal matrix (QR of a Gaussian matrix, signs fixed), scaled by gain."""
+    """A (semi-)orthogonal matrix (QR of a Gaussian matrix, signs fixed), scaled by gain.
+
+    ``orthogonal_(tensor, gain=1, generator=None)``, in place (under ``no_grad``), as
+    ``torch.nn.init.orthogonal_``; returns the tensor. Random draws use
+    ``ya.manual_seed``'s generator
+    unless ``generator`` (a NumPy Generator) is given.
+
+    Example::
+
+        >>> w = ya.zeros((3, 4))
+        >>> nn.init.orthogonal_(w).shape
+        (3, 4)
+    """
     arr = _arr(tensor)
     if arr.ndim < 2:
         raise ValueError("Only tensors with 2 or more dimensions are supported")
@@ -213,6 +368,19 @@ def orthogonal_(tensor, gain=1, generator=None):
 
 
 def sparse_(tensor, sparsity, std=0.01, generator=None):
+    """``sparse_(tensor, sparsity, std=0.01, generator=None)``: In each column, a fraction
+    ``sparsity`` of the entries zero, the others N(0, std²) (2-D tensors), in place (under
+    ``no_grad``), as
+    ``torch.nn.init.sparse_``; returns the tensor. Random draws use ``ya.manual_seed``'s
+    generator
+    unless ``generator`` (a NumPy Generator) is given.
+
+    Example::
+
+        >>> w = ya.zeros((3, 4))
+        >>> nn.init.sparse_(w, sparsity=0.5).shape
+        (3, 4)
+    """
     arr = _arr(tensor)
     if arr.ndim != 2:
         raise ValueError("Only tensors with 2 dimensions are supported")

@@ -27,6 +27,12 @@ class Parameter(Tensor):
     array is shared, as in PyTorch), an ndarray (shared when it is already a
     float array) or anything ``np.asarray`` accepts (integers become the
     default float dtype).
+
+    Example::
+
+        >>> w = nn.Parameter(ya.zeros((2, 3)))
+        >>> w.requires_grad
+        True
     """
 
     def __init__(self, data=None, requires_grad=True):
@@ -156,7 +162,21 @@ def _addindent(s, n):
 # Module
 # --------------------------------------------------------------------------
 class Module:
-    """Base class of every layer and model (PyTorch's ``nn.Module`` protocol)."""
+    """Base class of every layer and model (PyTorch's ``nn.Module`` protocol).
+
+    Example::
+
+        >>> class Net(nn.Module):
+        ...     def __init__(self):
+        ...         super().__init__()
+        ...         self.fc = nn.Linear(4, 2)
+        ...     def forward(self, x):
+        ...         return ya.tanh(self.fc(x))
+        >>> Net()(ya.ones((3, 4))).shape
+        (3, 2)
+        >>> list(Net().state_dict())
+        ['fc.weight', 'fc.bias']
+    """
 
     training: bool
     dump_patches = False
@@ -175,6 +195,9 @@ class Module:
 
     # ---- forward -----------------------------------------------------------
     def forward(self, *args, **kwargs):
+        """The computation of the module: subclasses define it; call the module
+        (``m(x)``), not ``forward``, so that hooks run (as PyTorch).
+        """
         raise NotImplementedError(
             f'Module [{type(self).__name__}] is missing the required "forward" function')
 
@@ -208,6 +231,9 @@ class Module:
 
     # ---- registration ------------------------------------------------------
     def register_parameter(self, name, param):
+        """``register_parameter(name, param)``: register a ``Parameter`` (or None) under
+        ``name``; it appears in ``parameters()`` and ``state_dict()``.
+        """
         if "_parameters" not in self.__dict__:
             raise AttributeError("cannot assign parameter before Module.__init__() call")
         if not isinstance(name, str):
@@ -224,6 +250,10 @@ class Module:
         self._parameters[name] = param
 
     def register_buffer(self, name, tensor, persistent=True):
+        """``register_buffer(name, tensor, persistent=True)``: a Tensor that is part of
+        the state but not a parameter (running statistics); in ``state_dict()``
+        unless ``persistent=False``.
+        """
         if "_buffers" not in self.__dict__:
             raise AttributeError("cannot assign buffer before Module.__init__() call")
         if not isinstance(name, str):
@@ -244,6 +274,8 @@ class Module:
             self._non_persistent_buffers_set.add(name)
 
     def add_module(self, name, module):
+        """``add_module(name, module)``: register a submodule under ``name``, as assigning
+        an attribute does (``register_module`` is the same method, as in PyTorch)."""
         if module is not None and not isinstance(module, Module):
             raise TypeError(f"{type(module).__name__} is not a Module subclass")
         if not isinstance(name, str):
@@ -348,22 +380,35 @@ class Module:
                 yield (module_prefix + ("." if module_prefix else "") + k, v)
 
     def named_parameters(self, prefix="", recurse=True, remove_duplicate=True):
+        """``named_parameters(prefix='', recurse=True, remove_duplicate=True)``: an
+        iterator of ``(name, Parameter)``, names dotted as in ``state_dict()``.
+        """
         yield from self._named_members(lambda m: m._parameters.items(), prefix, recurse,
                                        remove_duplicate)
 
     def parameters(self, recurse=True):
+        """``parameters(recurse=True)``: an iterator of the module's Parameters (what an
+        optimizer takes), each once.
+        """
         for _, p in self.named_parameters(recurse=recurse):
             yield p
 
     def named_buffers(self, prefix="", recurse=True, remove_duplicate=True):
+        """``named_buffers(prefix='', recurse=True, remove_duplicate=True)``: ``(name,
+        buffer)`` pairs.
+        """
         yield from self._named_members(lambda m: m._buffers.items(), prefix, recurse,
                                        remove_duplicate)
 
     def buffers(self, recurse=True):
+        """``buffers(recurse=True)``: an iterator of the module's buffers (running
+        statistics, ...).
+        """
         for _, b in self.named_buffers(recurse=recurse):
             yield b
 
     def named_children(self):
+        """An iterator of ``(name, module)`` for the direct submodules."""
         memo = set()
         for name, m in self._modules.items():
             if m is not None and id(m) not in memo:
@@ -371,10 +416,14 @@ class Module:
                 yield name, m
 
     def children(self):
+        """An iterator of the direct submodules, in registration order."""
         for _, m in self.named_children():
             yield m
 
     def named_modules(self, memo=None, prefix="", remove_duplicate=True):
+        """``named_modules(memo=None, prefix='', remove_duplicate=True)``: ``(name, module)``
+        for this module ('') and every submodule, depth first.
+        """
         if memo is None:
             memo = set()
         if id(self) in memo:
@@ -389,10 +438,12 @@ class Module:
             yield from m.named_modules(memo, sub, remove_duplicate)
 
     def modules(self):
+        """An iterator of this module and every submodule, depth first, each once."""
         for _, m in self.named_modules():
             yield m
 
     def get_submodule(self, target):
+        """``get_submodule(target)``: the submodule at the dotted path ``target`` ('' is self)."""
         if target == "":
             return self
         mod = self
@@ -403,6 +454,7 @@ class Module:
         return mod
 
     def get_parameter(self, target):
+        """``get_parameter(target)``: the Parameter at the dotted path ``target`` ('0.weight')."""
         mod_path, _, name = target.rpartition(".")
         mod = self.get_submodule(mod_path)
         if name not in mod._parameters:
@@ -410,6 +462,7 @@ class Module:
         return mod._parameters[name]
 
     def get_buffer(self, target):
+        """``get_buffer(target)``: the buffer at the dotted path ``target`` ('bn.running_mean')."""
         mod_path, _, name = target.rpartition(".")
         mod = self.get_submodule(mod_path)
         if name not in mod._buffers:
@@ -418,6 +471,9 @@ class Module:
 
     # ---- modes and gradients ------------------------------------------------------
     def train(self, mode=True):
+        """``train(mode=True)``: set training mode on this module and its submodules
+        (dropout active, batch norm uses batch statistics); returns self.
+        """
         if not isinstance(mode, bool):
             raise ValueError("training mode is expected to be boolean")
         self.training = mode
@@ -426,14 +482,23 @@ class Module:
         return self
 
     def eval(self):
+        """Evaluation mode, ``train(False)``: dropout off, batch norm uses running
+        statistics; returns self.
+        """
         return self.train(False)
 
     def requires_grad_(self, requires_grad=True):
+        """``requires_grad_(requires_grad=True)``: set ``requires_grad`` of every parameter;
+        returns self.
+        """
         for p in self.parameters():
             p.requires_grad_(requires_grad)
         return self
 
     def zero_grad(self, set_to_none=True):
+        """``zero_grad(set_to_none=True)``: clear the ``.grad`` of every parameter (None, or
+        zeros).
+        """
         for p in self.parameters():
             if p.grad is None:
                 continue
@@ -443,6 +508,9 @@ class Module:
                 p.grad = Tensor(np.zeros_like(p.grad.data), dtype=p.grad.dtype)
 
     def apply(self, fn):
+        """``apply(fn)``: call ``fn(m)`` on every submodule and then on self (to initialise
+        weights); returns self.
+        """
         for m in self.children():
             m.apply(fn)
         fn(self)
@@ -486,12 +554,15 @@ class Module:
         return self
 
     def float(self):
+        """Cast every floating-point parameter and buffer to float32 in place; returns self."""
         return self.to(np.float32)
 
     def double(self):
+        """Cast every floating-point parameter and buffer to float64 in place; returns self."""
         return self.to(np.float64)
 
     def cpu(self):
+        """Returns self: yaae runs on the CPU (PyTorch's ``cpu()``, kept for ported code)."""
         return self
 
     # ---- state dicts ----------------------------------------------------------
@@ -582,6 +653,8 @@ class Module:
 
     # ---- repr ----------------------------------------------------------------------
     def extra_repr(self):
+        """The module's own settings, shown inside ``repr(m)``: subclasses override it
+        (here, '')."""
         return ""
 
     def _get_name(self):

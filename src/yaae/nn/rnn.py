@@ -116,6 +116,7 @@ class _RNNCellBase(Module):
         self.reset_parameters()
 
     def reset_parameters(self):
+        """Every weight and bias U(-1/sqrt(hidden_size), 1/sqrt(hidden_size)), as PyTorch."""
         _reset_uniform(self)
 
     def extra_repr(self):
@@ -158,7 +159,18 @@ class _RNNCellBase(Module):
 
 
 class RNNCell(_RNNCellBase):
-    """An Elman RNN cell: ``h' = act(x W_ih^T + b_ih + h W_hh^T + b_hh)``."""
+    """An Elman RNN cell: ``h' = act(x W_ih^T + b_ih + h W_hh^T + b_hh)``.
+
+    ``RNNCell(input_size, hidden_size, bias=True, nonlinearity='tanh')``: as
+    ``torch.nn.RNNCell``: ``cell(input, hx=None)`` with input (N, H_in) or (H_in,).
+
+    Example::
+
+        >>> cell = nn.RNNCell(10, 20)
+        >>> h = cell(ya.ones((3, 10)))
+        >>> cell(ya.ones((3, 10)), h).shape
+        (3, 20)
+    """
 
     def __init__(self, input_size, hidden_size, bias=True, nonlinearity="tanh",
                  device=None, dtype=None):
@@ -175,7 +187,18 @@ class RNNCell(_RNNCellBase):
 
 
 class LSTMCell(_RNNCellBase):
-    """A long short-term memory cell (gates i, f, g, o); returns ``(h', c')``."""
+    """A long short-term memory cell (gates i, f, g, o); returns ``(h', c')``.
+
+    ``LSTMCell(input_size, hidden_size, bias=True)``: as ``torch.nn.LSTMCell``:
+    ``cell(input, (h, c)=None)``.
+
+    Example::
+
+        >>> cell = nn.LSTMCell(10, 20)
+        >>> h, c = cell(ya.ones((3, 10)))
+        >>> h.shape, c.shape
+        ((3, 20), (3, 20))
+    """
     _mode = "LSTM"
 
     def __init__(self, input_size, hidden_size, bias=True, device=None, dtype=None):
@@ -193,7 +216,17 @@ class LSTMCell(_RNNCellBase):
 
 
 class GRUCell(_RNNCellBase):
-    """A gated recurrent unit cell (gates r, z, n)."""
+    """A gated recurrent unit cell (gates r, z, n).
+
+    ``GRUCell(input_size, hidden_size, bias=True)``: as ``torch.nn.GRUCell``:
+    ``cell(input, hx=None)``.
+
+    Example::
+
+        >>> cell = nn.GRUCell(10, 20)
+        >>> cell(ya.ones((3, 10))).shape
+        (3, 20)
+    """
     _mode = "GRU"
 
     def __init__(self, input_size, hidden_size, bias=True, device=None, dtype=None):
@@ -244,6 +277,7 @@ class _RNNBase(Module):
         self.reset_parameters()
 
     def reset_parameters(self):
+        """Every weight and bias U(-1/sqrt(hidden_size), 1/sqrt(hidden_size)), as PyTorch."""
         _reset_uniform(self)
 
     def extra_repr(self):
@@ -351,7 +385,20 @@ class _RNNBase(Module):
 
 
 class RNN(_RNNBase):
-    """A multi-layer Elman RNN (tanh or relu); returns ``(output, h_n)``."""
+    """A multi-layer Elman RNN (tanh or relu); returns ``(output, h_n)``.
+
+    ``RNN(input_size, hidden_size, num_layers=1, bias=True, batch_first=False,
+    dropout=0.0, bidirectional=False)``: as ``torch.nn.RNN``: input (L, N, H_in)
+    (``batch_first``: (N, L, H_in)) or (L, H_in);
+    parameter names ``weight_ih_l0``, ... as PyTorch, so state dicts load across.
+
+    Example::
+
+        >>> rnn = nn.RNN(10, 20, num_layers=2)
+        >>> out, h_n = rnn(ya.ones((5, 3, 10)))
+        >>> out.shape, h_n.shape
+        ((5, 3, 20), (2, 3, 20))
+    """
 
     def __init__(self, input_size, hidden_size, num_layers=1, nonlinearity="tanh", bias=True,
                  batch_first=False, dropout=0.0, bidirectional=False, device=None, dtype=None):
@@ -368,7 +415,20 @@ class RNN(_RNNBase):
 
 
 class LSTM(_RNNBase):
-    """A multi-layer LSTM (gates i, f, g, o); returns ``(output, (h_n, c_n))``."""
+    """A multi-layer LSTM (gates i, f, g, o); returns ``(output, (h_n, c_n))``.
+
+    ``LSTM(input_size, hidden_size, num_layers=1, bias=True, batch_first=False,
+    dropout=0.0, bidirectional=False)``: as ``torch.nn.LSTM``: input (L, N, H_in)
+    (``batch_first``: (N, L, H_in)) or (L, H_in);
+    parameter names ``weight_ih_l0``, ... as PyTorch, so state dicts load across.
+
+    Example::
+
+        >>> rnn = nn.LSTM(10, 20, num_layers=2)
+        >>> out, (h_n, c_n) = rnn(ya.ones((5, 3, 10)))
+        >>> out.shape, h_n.shape
+        ((5, 3, 20), (2, 3, 20))
+    """
 
     def __init__(self, input_size, hidden_size, num_layers=1, bias=True, batch_first=False,
                  dropout=0.0, bidirectional=False, proj_size=0, device=None, dtype=None):
@@ -379,7 +439,20 @@ class LSTM(_RNNBase):
 
 
 class GRU(_RNNBase):
-    """A multi-layer GRU (gates r, z, n); returns ``(output, h_n)``."""
+    """A multi-layer GRU (gates r, z, n); returns ``(output, h_n)``.
+
+    ``GRU(input_size, hidden_size, num_layers=1, bias=True, batch_first=False,
+    dropout=0.0, bidirectional=False)``: as ``torch.nn.GRU``: input (L, N, H_in)
+    (``batch_first``: (N, L, H_in)) or (L, H_in);
+    parameter names ``weight_ih_l0``, ... as PyTorch, so state dicts load across.
+
+    Example::
+
+        >>> rnn = nn.GRU(10, 20, num_layers=2)
+        >>> out, h_n = rnn(ya.ones((5, 3, 10)))
+        >>> out.shape, h_n.shape
+        ((5, 3, 20), (2, 3, 20))
+    """
 
     def __init__(self, input_size, hidden_size, num_layers=1, bias=True, batch_first=False,
                  dropout=0.0, bidirectional=False, device=None, dtype=None):

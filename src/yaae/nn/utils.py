@@ -47,7 +47,13 @@ def _as_list(parameters):
 
 def get_total_norm(tensors, norm_type=2.0, error_if_nonfinite=False):
     """The ``norm_type``-norm of the given tensors viewed as one vector (the
-    norm of their individual norms), as a 0-d Tensor."""
+    norm of their individual norms), as a 0-d Tensor.
+
+    Example::
+
+        >>> float(nn.utils.get_total_norm([ya.tensor([3.0]), ya.tensor([4.0])]))
+        5.0
+    """
     if isinstance(tensors, Tensor):
         tensors = [tensors]
     arrays = [t.data if isinstance(t, Tensor) else np.asarray(t) for t in tensors]
@@ -66,7 +72,16 @@ def get_total_norm(tensors, norm_type=2.0, error_if_nonfinite=False):
 
 
 def clip_grads_with_norm_(parameters, max_norm, total_norm):
-    """Scale gradients by ``min(max_norm / (total_norm + 1e-6), 1)``."""
+    """Scale gradients by ``min(max_norm / (total_norm + 1e-6), 1)``.
+
+    Example::
+
+        >>> model = nn.Linear(3, 2)
+        >>> model(ya.ones((4, 3))).sum().backward()
+        >>> params = list(model.parameters())
+        >>> norm = nn.utils.get_total_norm([p.grad for p in params])
+        >>> nn.utils.clip_grads_with_norm_(params, 1.0, norm)
+    """
     if isinstance(parameters, Tensor):
         parameters = [parameters]
     params = [p for p in parameters if p.grad is not None]
@@ -86,7 +101,16 @@ def clip_grad_norm_(parameters, max_norm, norm_type=2.0, error_if_nonfinite=Fals
     """Scale the gradients of ``parameters`` so that their total norm (all
     gradients viewed as one vector) is at most ``max_norm``: each is multiplied
     by ``min(max_norm / (total_norm + 1e-6), 1)``.  ``norm_type`` may be
-    ``float('inf')``.  Returns the total norm before clipping (a 0-d Tensor)."""
+    ``float('inf')``.  Returns the total norm before clipping (a 0-d Tensor).
+
+    Example::
+
+        >>> model = nn.Linear(3, 2)
+        >>> model(ya.ones((4, 3))).sum().backward()
+        >>> total = nn.utils.clip_grad_norm_(model.parameters(), max_norm=1.0)
+        >>> float(nn.utils.get_total_norm([p.grad for p in model.parameters()])) <= 1.0 + 1e-6
+        True
+    """
     parameters = _as_list(parameters)
     grads = [p.grad for p in parameters if p.grad is not None]
     total_norm = get_total_norm(grads, norm_type, error_if_nonfinite)
@@ -95,7 +119,16 @@ def clip_grad_norm_(parameters, max_norm, norm_type=2.0, error_if_nonfinite=Fals
 
 
 def clip_grad_value_(parameters, clip_value, foreach=None):
-    """Clamp every gradient to ``[-clip_value, clip_value]``."""
+    """Clamp every gradient to ``[-clip_value, clip_value]``.
+
+    Example::
+
+        >>> model = nn.Linear(3, 2)
+        >>> model(ya.ones((4, 3))).sum().backward()
+        >>> nn.utils.clip_grad_value_(model.parameters(), 0.5)
+        >>> float(model.bias.grad.max())
+        0.5
+    """
     parameters = _as_list(parameters)
     clip_value = float(clip_value)
     for p in parameters:

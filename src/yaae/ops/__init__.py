@@ -82,10 +82,26 @@ for _f, _name in NONDIFF.items():
 
 # ---- Tensor methods whose signatures differ from the functions' ------------------------
 def _astype_method(self, dtype):
+    """``astype(dtype)``: a copy converted to ``dtype`` (NumPy's method), differentiable
+    between float and complex dtypes.
+
+    >>> ya.tensor([1.5, 2.5]).astype('float32').dtype
+    dtype('float32')
+    """
     return astype(self, np.dtype(dtype))
 
 
 def _transpose_method(self, *axes):
+    """``transpose(*axes)``: NumPy's transpose, a permutation of all the axes
+    (``x.transpose()`` reverses them; ``x.transpose(1, 0, 2)`` and
+    ``x.transpose((1, 0, 2))`` permute).  PyTorch's ``transpose(i, j)``, which
+    swaps two axes, is ``x.swapaxes(i, j)``.
+
+    Example::
+
+        >>> ya.zeros((2, 3, 4)).transpose(2, 0, 1).shape
+        (4, 2, 3)
+    """
     if len(axes) == 1 and isinstance(axes[0], (tuple, list)):
         axes = axes[0]
     return transpose(self, axes or None)
@@ -123,16 +139,36 @@ def _inplace_op(op, name):
 
 
 def _add_(self, other, *, alpha=1):
+    """``add_(other, *, alpha=1)``: ``self += alpha * other`` in place, returning the tensor,
+    as PyTorch (recorded on results of operations; on leaves that require grad only
+    under ``ya.no_grad()``).
+
+    >>> x = ya.zeros(3)
+    >>> x.add_(ya.ones(3), alpha=2)
+    tensor([2., 2., 2.], dtype=float64)
+    """
     return inplace(self, lambda s: s + (other if alpha == 1 else other * alpha), "add_")
 
 
 def _copy_(self, src):
+    """``copy_(src)``: copy the values of ``src`` (broadcast) into this tensor in place, as
+    PyTorch; differentiable in ``src`` on results of operations.
+
+    >>> x = ya.zeros(3)
+    >>> x.copy_(ya.ones(3))
+    tensor([1., 1., 1.], dtype=float64)
+    """
     src_ = src if isinstance(src, Tensor) else np.asarray(src)
     return inplace(self, lambda s: where(np.zeros(s.shape, dtype=bool), s,
                                          broadcast_to(src_, s.shape)), "copy_")
 
 
 def _fill_(self, value):
+    """``fill_(value)``: set every element to ``value`` in place, as PyTorch.
+
+    >>> ya.zeros(2).fill_(7.0)
+    tensor([7., 7.], dtype=float64)
+    """
     return inplace(self, lambda s: where(np.zeros(s.shape, dtype=bool), s,
                                          broadcast_to(np.asarray(_data(value), s.dtype)
                                                       if not isinstance(value, Tensor) else value,
@@ -140,6 +176,11 @@ def _fill_(self, value):
 
 
 def _clip_(self, min=None, max=None):  # noqa: A002 - PyTorch's names
+    """``clamp_(min=None, max=None)`` (also ``clip_``): clamp in place, as PyTorch.
+
+    >>> ya.tensor([-1.0, 0.5, 2.0]).clamp_(0, 1)
+    tensor([0. , 0.5, 1. ], dtype=float64)
+    """
     return inplace(self, lambda s: clip(s, min, max), "clamp_")
 
 

@@ -2,9 +2,10 @@
 
 Optimizers (same names, signatures, defaults and update formulas as
 ``torch.optim``; single-tensor code paths): ``SGD``, ``Adam``, ``AdamW``,
-``RMSprop``, ``Adagrad``, built on ``Optimizer`` (parameter groups, per-parameter
-``state``, ``zero_grad``, ``step(closure)``, ``state_dict`` /
-``load_state_dict``).  Schedulers live in ``yaae.optim.lr_scheduler``.
+``RMSprop``, ``Adagrad``, ``Adadelta``, ``Adamax``, ``NAdam``, ``RAdam`` and
+``LBFGS`` (``step(closure)``, optional strong-Wolfe line search), built on
+``Optimizer`` (parameter groups, per-parameter ``state``, ``zero_grad``,
+``step(closure)``, ``state_dict`` / ``load_state_dict``).  Schedulers live in ``yaae.optim.lr_scheduler``.
 
 Example::
 
@@ -22,6 +23,12 @@ from .sgd import SGD
 from .adam import Adam, AdamW
 from .rmsprop import RMSprop
 from .adagrad import Adagrad
+from .adadelta import Adadelta
+from .adamax import Adamax
+from .nadam import NAdam
+from .radam import RAdam
+from .lbfgs import LBFGS
 from . import lr_scheduler
 
-__all__ = ["Optimizer", "SGD", "Adam", "AdamW", "RMSprop", "Adagrad", "lr_scheduler"]
+__all__ = ["Optimizer", "SGD", "Adam", "AdamW", "RMSprop", "Adagrad", "Adadelta", "Adamax",
+           "NAdam", "RAdam", "LBFGS", "lr_scheduler"]

@@ -3,9 +3,18 @@ from __future__ import annotations
 
 import numpy as np
 
-from .optimizer import Optimizer, _check_no_unsupported
+from .optimizer import Optimizer, _as_real, _check_no_unsupported
 
 __all__ = ["Adagrad"]
+
+
+def _initial_sum(pd, value):
+    """Adagrad's ``'sum'`` buffer for parameter array ``pd``: ``value`` in
+    every element, in both parts of a complex one (torch's
+    ``complex(value, value)``)."""
+    state_sum = np.empty_like(pd)
+    _as_real(state_sum)[...] = value
+    return state_sum
 
 
 class Adagrad(Optimizer):
@@ -21,6 +30,15 @@ class Adagrad(Optimizer):
 
     State (created at construction for every parameter, as torch does):
     ``'step'`` (float) and ``'sum'`` (filled with initial_accumulator_value).
+    Complex parameters are updated as (real, imag) pairs, as torch does
+    (``s`` holds the sums of squares of each part).
+
+    Example::
+
+        >>> model = nn.Linear(3, 1)
+        >>> opt = ya.optim.Adagrad(model.parameters(), lr=1e-2)
+        >>> loss = ((model(ya.ones((8, 3))) - 1.0) ** 2).mean()
+        >>> opt.zero_grad(); loss.backward(); opt.step()
     """
 
     def __init__(self, params, lr=1e-2, lr_decay=0, weight_decay=0,
@@ -48,7 +66,7 @@ class Adagrad(Optimizer):
             for p in group["params"]:
                 state = self.state[p]
                 state["step"] = 0.0
-                state["sum"] = np.full_like(p.data, initial_accumulator_value)
+                state["sum"] = _initial_sum(p.data, initial_accumulator_value)
 
     def _fix_loaded_groups(self):
         for group in self.param_groups:
@@ -71,13 +89,13 @@ class Adagrad(Optimizer):
                 state = self.state[p]
                 if len(state) == 0:
                     state["step"] = 0.0
-                    state["sum"] = np.full_like(pd, self.defaults["initial_accumulator_value"])
-                state_sum = state["sum"]
+                    state["sum"] = _initial_sum(pd, self.defaults["initial_accumulator_value"])
                 state["step"] = step = float(state["step"]) + 1.0
                 if maximize:
                     g = -g
                 if weight_decay != 0:
                     g = g + weight_decay * pd
+                pd, g, state_sum = (_as_real(a) for a in (pd, g, state["sum"]))
                 clr = lr / (1 + (step - 1) * lr_decay)
                 np.add(state_sum, 1.0 * g * g, out=state_sum)
                 std = np.sqrt(state_sum)

@@ -113,7 +113,9 @@ def _copy_state_value(value):
 
 
 def _cast_state_value(param, value, key=None):
-    """A loaded state entry as a fresh array of the parameter's dtype ('step' kept)."""
+    """A loaded state entry as a fresh array, of the parameter's dtype when that
+    is a real floating one ('step' kept; a complex parameter's state keeps its
+    dtype, as in torch, so real scalars such as NAdam's mu_product stay real)."""
     if isinstance(value, Tensor):
         value = value.data
     elif not isinstance(value, (np.ndarray, np.generic, dict, list, tuple, str, bytes,
@@ -123,7 +125,7 @@ def _cast_state_value(param, value, key=None):
         if key == "step":
             return float(value)
         arr = np.array(value)  # copy
-        if param.dtype.kind in "fc" and arr.dtype.kind in "fc":
+        if param.dtype.kind == "f" and arr.dtype.kind in "fc":   # torch: floating params only
             arr = arr.astype(param.dtype, copy=False)
         return arr
     if isinstance(value, dict):
@@ -139,7 +141,16 @@ class Optimizer:
     ``Optimizer(params, defaults)``: ``params`` is an iterable of Tensors or
     of dicts (parameter groups, each with a ``'params'`` entry and optional
     per-group hyperparameters); ``defaults`` the hyperparameters used where a
-    group does not set them.  Subclasses implement ``step``.
+    group does not set them.  Subclasses implement ``step``.  Complex
+    parameters are optimized as pairs of real numbers (torch's
+    ``view_as_real``); a complex gradient for a real parameter raises.
+
+    Example::
+
+        >>> w = ya.zeros(3, requires_grad=True)
+        >>> opt = ya.optim.SGD([{'params': [w], 'lr': 0.5}], lr=0.1)   # a parameter group
+        >>> opt.param_groups[0]['lr']
+        0.5
     """
 
     def __init__(self, params, defaults):
@@ -237,6 +248,9 @@ class Optimizer:
             return closure()
 
     def step(self, closure=None):
+        """``step(closure=None)``: one update of every parameter from its ``.grad``
+        (subclasses define it); ``closure`` re-evaluates the loss and returns it.
+        """
         raise NotImplementedError
 
     @staticmethod
@@ -246,11 +260,8 @@ class Optimizer:
             if p.grad is not None:
                 pd = p.data
                 g = p.grad.data
-                if g.dtype != pd.dtype:
-                    g = g.astype(pd.dtype)
-                if g.shape != pd.shape:
-                    raise RuntimeError(f"optimizer: gradient of shape {g.shape} does not match "
-                                       f"its parameter of shape {pd.shape}")
+                if g.dtype != pd.dtype or g.shape != pd.shape:   # fast path: no call
+                    g = _grad_array(pd, g)
                 mark_modified(p)     # an in-place update: a graph that saved p can't backward
                 yield p, pd, g
 
@@ -301,7 +312,7 @@ class Optimizer:
 
     def load_state_dict(self, state_dict):
         """Load a ``state_dict()`` (matched by parameter order; arrays copied
-        and cast to each parameter's dtype)."""
+        and cast to each real floating parameter's dtype, as torch does)."""
         groups = self.param_groups
         saved_groups = copy.deepcopy(state_dict["param_groups"])
         if len(groups) != len(saved_groups):
@@ -348,6 +359,33 @@ class Optimizer:
                 if key != "params":
                     s += f"    {key}: {group[key]}\n"
         return s + ")"
+
+
+def _grad_array(pd, g):
+    """Gradient array ``g`` checked against its parameter array ``pd`` (shape;
+    no complex gradient for a real parameter) and cast to ``pd``'s dtype."""
+    if g.dtype != pd.dtype:
+        if g.dtype.kind == "c" and pd.dtype.kind != "c":
+            raise RuntimeError(
+                f"optimizer: complex gradient ({g.dtype}) for a real parameter "
+                f"({pd.dtype}, shape {pd.shape}): its imaginary part would be dropped; "
+                "make the parameter complex, or set .grad to the real part if that is "
+                "what you mean (torch refuses such a .grad)")
+        g = g.astype(pd.dtype)
+    if g.shape != pd.shape:
+        raise RuntimeError(f"optimizer: gradient of shape {g.shape} does not match "
+                           f"its parameter of shape {pd.shape}")
+    return g
+
+
+def _as_real(a):
+    """A complex array as a real view with a trailing axis of 2 (torch's
+    ``view_as_real``); a real array unchanged.  Complex parameters are
+    optimized as pairs of real numbers, as torch does: element-wise
+    nonlinear updates (``g * g``, ``sqrt``, ``abs``, ``max``) act on the real
+    and imaginary parts separately, and in-place updates of the view write
+    through to the complex array."""
+    return a[..., None].view(a.real.dtype) if np.iscomplexobj(a) else a
 
 
 def _check_no_unsupported(foreach, fused, capturable, differentiable):

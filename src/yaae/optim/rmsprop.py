@@ -4,7 +4,7 @@ from __future__ import annotations
 import numpy as np
 
 from .adam import _lerp_
-from .optimizer import Optimizer, _check_no_unsupported
+from .optimizer import Optimizer, _as_real, _check_no_unsupported
 
 __all__ = ["RMSprop"]
 
@@ -23,7 +23,15 @@ class RMSprop(Optimizer):
         p = p - lr * g / d                              (otherwise)
 
     State: ``'step'`` (float), ``'square_avg'``, ``'momentum_buffer'`` (momentum
-    > 0), ``'grad_avg'`` (centered).
+    > 0), ``'grad_avg'`` (centered).  Complex parameters are updated as (real,
+    imag) pairs, as torch does (``v`` holds the squares of each part).
+
+    Example::
+
+        >>> model = nn.Linear(3, 1)
+        >>> opt = ya.optim.RMSprop(model.parameters(), lr=1e-2)
+        >>> loss = ((model(ya.ones((8, 3))) - 1.0) ** 2).mean()
+        >>> opt.zero_grad(); loss.backward(); opt.step()
     """
 
     def __init__(self, params, lr=1e-2, alpha=0.99, eps=1e-8, weight_decay=0, momentum=0,
@@ -78,17 +86,17 @@ class RMSprop(Optimizer):
                         state["grad_avg"] = np.zeros_like(pd)
                 if maximize:
                     g = -g
-                square_avg = state["square_avg"]
                 state["step"] = float(state["step"]) + 1.0
 
                 if weight_decay != 0:
                     g = g + weight_decay * pd
+                pd, g, square_avg = (_as_real(a) for a in (pd, g, state["square_avg"]))
 
                 np.multiply(square_avg, alpha, out=square_avg)
                 np.add(square_avg, (1 - alpha) * g * g, out=square_avg)
 
                 if centered:
-                    grad_avg = state["grad_avg"]
+                    grad_avg = _as_real(state["grad_avg"])
                     _lerp_(grad_avg, g, 1 - alpha)
                     avg = np.sqrt(square_avg + (-1.0) * grad_avg * grad_avg)
                 else:
@@ -96,7 +104,7 @@ class RMSprop(Optimizer):
                 avg += eps
 
                 if momentum > 0:
-                    buf = state["momentum_buffer"]
+                    buf = _as_real(state["momentum_buffer"])
                     np.multiply(buf, momentum, out=buf)
                     np.add(buf, g / avg, out=buf)
                     np.add(pd, (-lr) * buf, out=pd)

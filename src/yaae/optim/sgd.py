@@ -19,7 +19,15 @@ class SGD(Optimizer):
         g = g + momentum * b  (nesterov)  or  g = b   (if momentum)
         p = p - lr * g
 
-    State: ``'momentum_buffer'`` (only when momentum != 0).
+    State: ``'momentum_buffer'`` (only when momentum != 0).  The update is
+    linear, so complex parameters need no special handling (torch's result).
+
+    Example::
+
+        >>> model = nn.Linear(3, 1)
+        >>> opt = ya.optim.SGD(model.parameters(), lr=0.1, momentum=0.9)
+        >>> loss = ((model(ya.ones((8, 3))) - 1.0) ** 2).mean()
+        >>> opt.zero_grad(); loss.backward(); opt.step()
     """
 
     def __init__(self, params, lr=1e-3, momentum=0, dampening=0, weight_decay=0,

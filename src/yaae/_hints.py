@@ -1,0 +1,107 @@
+""""Did you mean" hints: ``ya.X`` for a PyTorch or JAX name that yaae does not have.
+
+``yaae.__getattr__`` (consulted by Python only for names the module lacks) raises
+the AttributeError made here: Python's message, plus what to write in yaae when
+``X`` is a known PyTorch or JAX name.  Names yaae defines never reach this table,
+so a hint can never hide a real function.
+"""
+
+_NOT_AVAILABLE = "not available in yaae"
+HINTS = {
+    # JAX
+    "vmap": f"{_NOT_AVAILABLE} (no vmap): for batched Jacobians use ya.jacrev / ya.jacfwd, "
+            "which sweep all basis vectors at once; otherwise a Python loop and ya.stack",
+    "pmap": f"{_NOT_AVAILABLE}: yaae runs on one CPU",
+    "jit": f"{_NOT_AVAILABLE}: yaae runs NumPy eagerly, there is nothing to compile; drop the "
+           "decorator",
+    "lax": f"{_NOT_AVAILABLE}: use ya.* (NumPy's names), e.g. ya.where for lax.select and "
+           "ya.stop_gradient for lax.stop_gradient",
+    "tree_map": "ya.tree_util.tree_map",
+    "tree_leaves": "ya.tree_util.tree_leaves",
+    "numpy": "ya itself has NumPy's names (ya.sin, ya.sum, ya.linalg.svd); for a Tensor's values "
+             "use t.numpy() or t.data",
+    # PyTorch
+    "cat": "ya.concatenate([a, b], axis=0) (NumPy's name)",
+    "mm": "ya.matmul(a, b) or a @ b",
+    "bmm": "ya.matmul(a, b) or a @ b (batched over leading dimensions)",
+    "randn": "ya.tensor(np.random.default_rng().standard_normal(shape)) "
+             "(or ya.manual_seed(0).standard_normal(shape))",
+    "rand": "ya.tensor(np.random.default_rng().random(shape))",
+    "randint": "ya.tensor(np.random.default_rng().integers(low, high, shape), dtype='int64')",
+    "randperm": "ya.tensor(np.random.default_rng().permutation(n), dtype='int64')",
+    "from_numpy": "ya.tensor(array) (float arrays keep their dtype)",
+    "array_equal": "a.shape == b.shape and bool((a == b).data.all())",
+    "unsqueeze": "ya.expand_dims(x, dim) or x[:, None]",
+    "permute": "ya.transpose(x, axes) (NumPy's transpose takes the whole permutation)",
+    "movedim": "ya.moveaxis(x, source, destination)",
+    "flatten": "ya.ravel(x) or ya.reshape(x, (n, -1))",
+    "numel": "x.size (NumPy's name for the number of elements)",
+    "index_select": "ya.take(x, indices, axis=dim)",
+    "gather": "ya.take_along_axis(x, indices, axis=dim)",
+    "masked_fill": "ya.where(mask, value, x)",
+    "repeat_interleave": "ya.repeat(x, repeats, axis=dim) (NumPy's repeat; torch's Tensor.repeat "
+                         "is ya.tile)",
+    "set_grad_enabled": "ya.autograd.set_grad_enabled(mode), or ya.no_grad() / ya.enable_grad()",
+    "func": "torch.func's transforms are at the top level: ya.grad, ya.vjp, ya.jvp, ya.jacrev, "
+            "ya.jacfwd, ya.hessian",
+    "rsqrt": "1 / ya.sqrt(x)",
+    "addmm": "beta * c + alpha * (a @ b)",
+    "chunk": "ya.array_split(x, chunks, axis=dim)",
+    "dist": "ya.linalg.norm(a - b)",
+    "norm": "ya.linalg.norm(x, ord, axis) or ya.linalg.vector_norm",
+    "device": "yaae runs on the CPU only; tensors need no device",
+    "cuda": "yaae runs on the CPU only; there is no CUDA",
+    "Size": "a tuple: x.shape is a tuple of ints",
+    "float32": "the string 'float32' or np.float32 (dtype=... accepts either)",
+    "float64": "the string 'float64' or np.float64 (dtype=... accepts either)",
+    "float": "np.float32 (torch.float is float32)",
+    "double": "np.float64",
+    "long": "np.int64",
+    "int64": "np.int64",
+    "utils": "torch.utils.data is ya.data (DataLoader, TensorDataset, Dataset)",
+}
+
+# ya.nn and ya.nn.functional: PyTorch names with a short yaae equivalent.
+NN_HINTS = {
+    "DataParallel": "not available: yaae runs on one CPU; use the module itself",
+    "DistributedDataParallel": "not available: yaae runs on one CPU; use the module itself",
+    "SyncBatchNorm": "ya.nn.BatchNorm1d / BatchNorm2d (one process: nothing to synchronise)",
+    "LazyLinear": "ya.nn.Linear(in_features, out_features): give in_features",
+    "ParameterList": "register each with self.register_parameter(name, ya.nn.Parameter(...)), "
+                     "or keep the parameters in modules in a ya.nn.ModuleList",
+    "ParameterDict": "register each with self.register_parameter(name, ya.nn.Parameter(...))",
+    "ReLU6": "in forward: ya.clip(x, 0, 6)",
+    "Hardtanh": "in forward: ya.clip(x, min_val, max_val)",
+    "Mish": "in forward: x * ya.tanh(ya.nn.functional.softplus(x))",
+    "Softsign": "in forward: x / (1 + ya.abs(x))",
+}
+F_HINTS = {
+    "grid_sample": "not available in yaae",
+    "relu6": "ya.clip(x, 0, 6)",
+    "hardtanh": "ya.clip(x, min_val, max_val)",
+    "mish": "x * ya.tanh(ya.nn.functional.softplus(x))",
+    "softsign": "x / (1 + ya.abs(x))",
+    "hardsigmoid": "ya.clip(x / 6 + 0.5, 0, 1)",
+    "hardswish": "x * ya.clip(x / 6 + 0.5, 0, 1)",
+    "tanhshrink": "x - ya.tanh(x)",
+}
+
+
+def missing(module, name, table=None):
+    """The AttributeError for ``module.name``, with the hint for ``name`` if it has one."""
+    table = HINTS if table is None else table
+    msg = f"module {module!r} has no attribute {name!r}"
+    if name in table:
+        msg += f"; it is a PyTorch/JAX name. In yaae: {table[name]}"
+    return AttributeError(msg, name=name)
+
+
+def install(module, table):
+    """Give ``module`` a module-level ``__getattr__`` that raises with ``table``'s hints
+    (for modules whose own source defines none; PEP 562 reads it from the module dict)."""
+    if "__getattr__" in vars(module):
+        return
+
+    def __getattr__(name):
+        raise missing(module.__name__, name, table)
+    module.__getattr__ = __getattr__
