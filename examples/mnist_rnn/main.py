@@ -117,7 +117,7 @@ def main(argv=None, init=None, steps=None):
 
     device = "cpu"
 
-    device = ya.device(device)
+    device = device
 
     ya.manual_seed(args.seed)
 
