@@ -56,12 +56,12 @@ ALLOWED = [
     (r"\bya\.le\(", "ya.less_equal("), (r"\bya\.gt\(", "ya.greater("), (r"\bya\.pow\(", "ya.power("),
     # torch.max(a, b) of two tensors is NumPy's elementwise maximum (ya.max(a, axis) reduces)
     (r"\bya\.max\((?=ya\.)", "ya.maximum("),
-    # torch's split takes the chunk size, NumPy's the number of sections (x.split(1, dim=1))
-    (r"(\w+)\.split\(1, dim=1\)", r"ya.split(\1, \1.shape[1], axis=1)"),
+    # no Tensor.split (NumPy has none): ya.split(x, size, dim=d) (with dim=, PyTorch's chunk
+    # size; with axis=, NumPy's number of sections)
+    (r"(\w+)\.split\(", r"ya.split(\1, "),
     # Tensor.type(dtype) is NumPy's astype
     (r"\.type\((ya\.\w+)\)", r".astype(\1)"),
-    # yaae lays out memory itself: no .contiguous(), no RNN flatten_parameters()
-    (r"\.contiguous\(\)", ""),
+    # no RNN flatten_parameters() (nothing to do: yaae lays out memory itself)
     (r"\S+\.flatten_parameters\(\)", "pass"),
     # transpose(i, j) is NumPy's permutation in yaae: swapping two axes is swapaxes
     (r"\.transpose\((\d+), (\d+)\)", r".swapaxes(\1, \2)"),

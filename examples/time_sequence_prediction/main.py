@@ -31,7 +31,7 @@ class Sequence(nn.Module):
         h_t2 = ya.zeros(input.size(0), 51, dtype=ya.double).to(device)
         c_t2 = ya.zeros(input.size(0), 51, dtype=ya.double).to(device)
 
-        for input_t in ya.split(input, input.shape[1], axis=1):
+        for input_t in ya.split(input, 1, dim=1):
             h_t, c_t = self.lstm1(input_t, (h_t, c_t))
             h_t2, c_t2 = self.lstm2(h_t, (h_t2, c_t2))
             output = self.linear(h_t2)

@@ -76,7 +76,7 @@ def batchify(data, bsz):
     # Trim off any extra elements that wouldn't cleanly fit (remainders).
     data = data.narrow(0, 0, nbatch * bsz)
     # Evenly divide the data across the bsz batches.
-    data = data.view(bsz, -1).t()
+    data = data.view(bsz, -1).t().contiguous()
     return data.to(device)
 
 ###############################################################################
