@@ -94,6 +94,8 @@ EXAMPLES = {
     "time_sequence_prediction": ("time_sequence_prediction", [], ()),
     **{f"word_language_model-{m}": ("word_language_model", _WLM + ["--model", m], ("model", "data"))
        for m in ("LSTM", "GRU", "RNN_TANH", "RNN_RELU", "Transformer")},
+    # the decoder shares the embedding's weight (one parameter, seen once by parameters())
+    "word_language_model-LSTM-tied": ("word_language_model", _WLM + ["--tied"], ("model", "data")),
 }
 # the end-to-end runs: example folder -> command-line arguments
 RUNS = {
