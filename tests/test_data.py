@@ -432,3 +432,310 @@ def test_batches_feed_a_training_step():
             loss.backward()
             w.data = w.data - 0.1 * w.grad.data
     np.testing.assert_allclose(w.data, w_true, atol=1e-6)
+
+
+# --------------------------------------------------------------------------
+# samplers, batch samplers, Subset, random_split (issue #11 §2 "Data loading")
+# --------------------------------------------------------------------------
+from yaae.data import (BatchSampler, RandomSampler, Sampler, SequentialSampler,  # noqa: E402
+                       Subset, SubsetRandomSampler, get_worker_info, random_split)
+
+
+def _both(x, **kw):
+    """Our DataLoader and torch's over the same data (with the same options)."""
+    def conv(m):
+        return {k: (v(m) if callable(v) and k in ("sampler", "batch_sampler") else v)
+                for k, v in kw.items()}
+    ours = DataLoader(TensorDataset(Tensor(x), np.arange(len(x))), **conv(ya.data))
+    tkw = conv(tud)
+    theirs = tud.DataLoader(tud.TensorDataset(torch.tensor(x), torch.arange(len(x))), **tkw)
+    return ours, theirs
+
+
+def _check_same(ours, theirs):
+    assert len(ours) == len(theirs)
+    got, want = list(ours), list(theirs)
+    assert len(got) == len(want)
+    for g, w in zip(got, want):
+        assert_matches_torch(g, w)
+
+
+class Evens:
+    """A custom sampler (not a Sampler subclass): even indices, backwards."""
+
+    def __init__(self, n):
+        self.n = n
+
+    def __iter__(self):
+        return iter(range((self.n - 1) // 2 * 2, -1, -2))
+
+    def __len__(self):
+        return (self.n + 1) // 2
+
+
+@pytest.mark.parametrize("bs", [1, 3, 4])
+@pytest.mark.parametrize("drop_last", [False, True])
+def test_samplers_match_torch(bs, drop_last):
+    x = RNG.standard_normal((11, 2))
+    for sampler in (lambda m: m.SequentialSampler(range(11)), lambda m: [5, 3, 3, 0, 10, 7],
+                    lambda m: Evens(11), lambda m: np.array([2, 4, 6])):
+        _check_same(*_both(x, batch_size=bs, drop_last=drop_last, sampler=sampler))
+    # the same with our Sampler classes against torch's
+    ours = DataLoader(TensorDataset(Tensor(x)), batch_size=bs, drop_last=drop_last,
+                      sampler=SequentialSampler(range(11)))
+    theirs = tud.DataLoader(tud.TensorDataset(torch.tensor(x)), batch_size=bs,
+                            drop_last=drop_last, sampler=tud.SequentialSampler(range(11)))
+    _check_same(ours, theirs)
+
+
+def test_batch_sampler_matches_torch():
+    x = RNG.standard_normal((10, 3))
+    batches = [[0, 1, 2], [9], [4, 4, 8], [3, 5, 7, 6]]
+    _check_same(*_both(x, batch_sampler=lambda m: batches))
+    for bs, dl in ((3, False), (4, True), (20, False), (20, True)):
+        _check_same(*_both(x, batch_sampler=lambda m: m.BatchSampler(
+            m.SequentialSampler(range(10)), bs, dl)))
+        assert list(BatchSampler(SequentialSampler(range(10)), bs, dl)) == \
+            list(tud.BatchSampler(tud.SequentialSampler(range(10)), bs, dl))
+        assert len(BatchSampler(range(10), bs, dl)) == len(tud.BatchSampler(range(10), bs, dl))
+
+
+def test_batch_size_none_with_sampler_and_collate_fn_match_torch():
+    x = RNG.standard_normal((6, 2))
+    _check_same(*_both(x, batch_size=None, sampler=lambda m: [4, 1, 1]))
+    collate = lambda samples: [len(samples), samples[0][0]]          # noqa: E731
+    ours = DataLoader(TensorDataset(np.arange(7)), batch_size=3, collate_fn=collate)
+    theirs = tud.DataLoader(tud.TensorDataset(torch.arange(7)), batch_size=3,
+                            collate_fn=lambda s: [len(s), int(s[0][0])])
+    assert [[n, int(i)] for n, i in ours] == [[n, i] for n, i in theirs]
+
+
+@pytest.mark.parametrize("n", [0, 1, 7, 8, 9])
+@pytest.mark.parametrize("bs", [1, 2, 4, 10])
+def test_drop_last_counts_match_torch(n, bs):
+    for drop_last in (False, True):
+        for shuffle in (False, True) if n else (False,):    # no shuffling of nothing
+            ours = DataLoader(TensorDataset(np.arange(n)), batch_size=bs, drop_last=drop_last,
+                              shuffle=shuffle)
+            theirs = tud.DataLoader(tud.TensorDataset(torch.arange(n)), batch_size=bs,
+                                    drop_last=drop_last, shuffle=shuffle)
+            assert len(ours) == len(theirs)
+            assert [len(b[0]) for b in ours] == [len(b[0]) for b in theirs]
+    if not n:
+        with pytest.raises(ValueError):
+            tud.DataLoader(tud.TensorDataset(torch.arange(n)), shuffle=True)
+        with pytest.raises(ValueError):
+            DataLoader(TensorDataset(np.arange(n)), shuffle=True)
+
+
+def test_contradictory_options_raise_as_torch():
+    ds, tds = TensorDataset(np.arange(6)), tud.TensorDataset(torch.arange(6))
+    bad = [dict(sampler=[0, 1], shuffle=True),
+           dict(batch_sampler=[[0, 1]], batch_size=2),
+           dict(batch_sampler=[[0, 1]], shuffle=True),
+           dict(batch_sampler=[[0, 1]], sampler=[0]),
+           dict(batch_sampler=[[0, 1]], drop_last=True),
+           dict(batch_size=None, drop_last=True),
+           dict(num_workers=-1), dict(timeout=-1), dict(prefetch_factor=2),
+           dict(persistent_workers=True)]
+    for kw in bad:
+        with pytest.raises(ValueError):
+            tud.DataLoader(tds, **kw)
+        with pytest.raises(ValueError):
+            DataLoader(ds, **kw)
+    for kw in (dict(shuffle=False, sampler=[0]), dict(batch_sampler=[[0]], batch_size=1),
+               dict(pin_memory=True), dict(num_workers=0, timeout=0, prefetch_factor=None),
+               dict(pin_memory=True, pin_memory_device="", in_order=True)):
+        tud.DataLoader(tds, **kw)
+        DataLoader(ds, **kw)
+
+
+def test_sampler_classes_match_torch():
+    for cls, tcls in ((SequentialSampler, tud.SequentialSampler),):
+        assert list(cls(range(5))) == list(tcls(range(5))) and len(cls(range(5))) == 5
+    assert issubclass(RandomSampler, Sampler) and issubclass(BatchSampler, Sampler)
+    for kw in (dict(), dict(num_samples=3), dict(num_samples=12), dict(replacement=True),
+               dict(replacement=True, num_samples=13)):
+        ours, theirs = RandomSampler(range(5), **kw, generator=0), tud.RandomSampler(range(5), **kw)
+        got, want = list(ours), list(theirs)
+        assert len(ours) == len(theirs) == len(got) == len(want)
+        assert all(0 <= i < 5 for i in got)
+        if not kw.get("replacement"):           # every full pass is a permutation
+            for k in range(len(got) // 5):
+                assert sorted(got[5 * k:5 * k + 5]) == list(range(5))
+    with pytest.raises(TypeError):
+        tud.RandomSampler(range(3), replacement=1)
+    with pytest.raises(TypeError):
+        RandomSampler(range(3), replacement=1)
+    for bad in (0, -1):
+        with pytest.raises(ValueError):
+            tud.RandomSampler(range(3), num_samples=bad)
+        with pytest.raises(ValueError):
+            RandomSampler(range(3), num_samples=bad)
+    for args in ((range(3), 0, False), (range(3), 2, 1)):
+        with pytest.raises(ValueError):
+            tud.BatchSampler(*args)
+        with pytest.raises(ValueError):
+            BatchSampler(*args)
+    sub = SubsetRandomSampler([4, 8, 15, 16], generator=np.random.default_rng(0))
+    assert sorted(sub) == [4, 8, 15, 16] and len(sub) == 4
+    with pytest.raises(NotImplementedError):
+        iter(Sampler())
+
+
+def test_random_sampler_reproducible_with_manual_seed_and_generator():
+    loader = DataLoader(TensorDataset(np.arange(20)), batch_size=3,
+                        sampler=RandomSampler(range(20), replacement=True, num_samples=9))
+    ya.manual_seed(4)
+    a = [b[0].tolist() for b in loader]
+    ya.manual_seed(4)
+    assert [b[0].tolist() for b in loader] == a
+    assert [len(b) for b in a] == [3, 3, 3]
+    s = SubsetRandomSampler(list(range(10)), generator=7)
+    assert list(s) != list(s)           # the generator advances between epochs
+    assert list(SubsetRandomSampler(list(range(10)), generator=7)) == \
+        list(SubsetRandomSampler(list(range(10)), generator=np.random.default_rng(7)))
+
+
+def test_subset_and_random_split_match_torch():
+    ds = TensorDataset(np.arange(10) * 10)
+    sub = Subset(ds, [3, 1, 4])
+    assert len(sub) == 3 and int(sub[0][0]) == 30
+    tsub = tud.Subset(tud.TensorDataset(torch.arange(10) * 10), [3, 1, 4])
+    _check_same(DataLoader(sub, batch_size=2), tud.DataLoader(tsub, batch_size=2))
+    for n, lengths in ((10, [3, 7]), (10, [0.5, 0.5]), (10, [0.33, 0.33, 0.34]),
+                       (7, [0.3, 0.3, 0.4]), (11, [0.1] * 10), (5, [5, 0]), (10, [1.0])):
+        parts = random_split(range(n), lengths, generator=0)
+        tparts = tud.random_split(range(n), lengths)
+        assert [len(p) for p in parts] == [len(p) for p in tparts]
+        assert sorted(i for p in parts for i in p) == list(range(n))
+    ya.manual_seed(1)
+    a = [list(p) for p in random_split(range(10), [4, 6])]
+    ya.manual_seed(1)
+    assert [list(p) for p in random_split(range(10), [4, 6])] == a
+    for lengths in ([3, 3], [0.5, 0.6], [4, 7]):
+        with pytest.raises(ValueError):
+            tud.random_split(range(10), lengths)
+        with pytest.raises(ValueError):
+            random_split(range(10), lengths)
+
+
+def test_subset_of_tensor_dataset_uses_the_fast_path():
+    x = RNG.standard_normal((12, 2))
+    train, _ = random_split(TensorDataset(Tensor(x), np.arange(12)), [8, 4], generator=3)
+    fast = DataLoader(train, batch_size=3, shuffle=True, generator=5)
+    slow = DataLoader(train, batch_size=3, shuffle=True, generator=5,
+                      collate_fn=lambda b: default_collate(b))
+    assert fast._fast() and not slow._fast()
+    for a, b in zip(list(fast), list(slow)):
+        assert_same_batch(a, b)
+
+
+# --------------------------------------------------------------------------
+# worker processes
+# --------------------------------------------------------------------------
+# (JAX, imported by other test files of the same run, warns at every fork; the
+# workers never call JAX)
+_JAX_FORK = pytest.mark.filterwarnings("ignore:os.fork:RuntimeWarning")
+
+
+class WorkerProbe(Dataset):
+    """Samples that tell which worker process made them."""
+
+    def __init__(self, n):
+        self.n = n
+
+    def __len__(self):
+        return self.n
+
+    def __getitem__(self, i):
+        info = get_worker_info()
+        return {"i": i, "worker": -1 if info is None else info.id,
+                "init": _INIT_CALLS[-1] if _INIT_CALLS else -1,
+                "rand": float(ya.rand(1).item())}
+
+
+_INIT_CALLS = []
+
+
+def _record_init(worker_id):
+    _INIT_CALLS.append(worker_id)
+
+
+@_JAX_FORK
+@pytest.mark.parametrize("shuffle", [False, True])
+@pytest.mark.parametrize("bs", [None, 1, 4])
+def test_workers_give_the_batches_of_num_workers_0_in_order(shuffle, bs):
+    x = RNG.standard_normal((21, 3))
+    ds = TensorDataset(Tensor(x), np.arange(21))
+    for generic in (False, True):
+        kw = dict(batch_size=bs, shuffle=shuffle,
+                  collate_fn=(lambda b: default_collate(b)) if generic and bs else None)
+        ya.manual_seed(9)
+        want = [list(DataLoader(ds, **kw)) for _ in range(2)]
+        ya.manual_seed(9)
+        loader = DataLoader(ds, num_workers=2, **kw)
+        got = [list(loader) for _ in range(2)]
+        for g, w in zip(got, want):
+            assert len(g) == len(w) == len(loader)
+            for a, b in zip(g, w):
+                assert_same_batch(a, b)
+
+
+@_JAX_FORK
+def test_workers_run_worker_init_fn_and_are_seeded():
+    loader = DataLoader(WorkerProbe(12), batch_size=2, num_workers=3,
+                        worker_init_fn=_record_init, prefetch_factor=1, timeout=30)
+    ya.manual_seed(0)
+    batches = list(loader)
+    assert [b["i"].tolist() for b in batches] == [[0, 1], [2, 3], [4, 5], [6, 7], [8, 9],
+                                                  [10, 11]]
+    workers = {w for b in batches for w in b["worker"].tolist()}
+    assert workers <= {0, 1, 2} and len(workers) >= 2
+    for b in batches:       # worker_init_fn ran in the worker that made the batch
+        assert b["init"].tolist() == b["worker"].tolist()
+    assert _INIT_CALLS == [] and get_worker_info() is None      # not in this process
+    ya.manual_seed(0)
+    again = list(loader)
+    by_worker = lambda bs: sorted((b["worker"][0].item(), b["rand"][0].item()) for b in bs)  # noqa
+    # each worker's generator is seeded base_seed + id, base_seed from ya.manual_seed
+    assert {r for _, r in by_worker(batches)} == {r for _, r in by_worker(again)}
+    assert len({r for _, r in by_worker(batches)}) == len(batches)
+
+
+@_JAX_FORK
+def test_persistent_workers_and_errors_in_workers():
+    loader = DataLoader(WorkerProbe(6), batch_size=3, num_workers=2, persistent_workers=True)
+    first = [b["i"].tolist() for b in loader]
+    workers = loader._workers
+    assert workers is not None
+    assert [b["i"].tolist() for b in loader] == first == [[0, 1, 2], [3, 4, 5]]
+    assert loader._workers is workers
+
+    class Broken(Dataset):
+        def __len__(self):
+            return 4
+
+        def __getitem__(self, i):
+            if i == 2:
+                raise KeyError("sample 2 is broken")
+            return np.float64(i)
+
+    with pytest.raises(KeyError, match="sample 2"):
+        list(DataLoader(Broken(), batch_size=1, num_workers=2))
+    assert list(DataLoader(Broken(), batch_size=2, num_workers=1, sampler=[0, 1, 3])) != []
+
+
+@_JAX_FORK
+def test_worker_timeout_raises_runtime_error():
+    class Slow(Dataset):
+        def __len__(self):
+            return 2
+
+        def __getitem__(self, i):
+            import time
+            time.sleep(3)
+            return np.float64(i)
+
+    with pytest.raises(RuntimeError, match="timed out"):
+        list(DataLoader(Slow(), batch_size=1, num_workers=1, timeout=0.2))

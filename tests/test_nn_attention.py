@@ -472,3 +472,22 @@ def test_mha_forward_mode_matches_torch_jvp():
                           tuple(ya.Tensor(t) for t in tans))
     close(out_y, out_t)
     close(dot_y, dot_t)
+
+
+def test_functional_multi_head_attention_forward_matches_torch():
+    # F.multi_head_attention_forward (sequence first) given a module's parameters directly
+    E, H, L, S, N = 6, 2, 3, 4, 2
+    tm = tnn.MultiheadAttention(E, H, dtype=torch.float64)
+    q, k, v = rnd(L, N, E, seed=1), rnd(S, N, E, seed=2), rnd(S, N, E, seed=3)
+    pad = np.array([[False, False, True, False], [False, True, False, False]])
+
+    def run(lib, mod, f):
+        ps = [lib(p.detach().numpy()) if lib is ya.tensor else p
+              for p in (tm.in_proj_weight, tm.in_proj_bias, tm.out_proj.weight, tm.out_proj.bias)]
+        return f(lib(q), lib(k), lib(v), E, H, ps[0], ps[1], None, None, False, 0.0,
+                 ps[2], ps[3], training=False, key_padding_mask=lib(pad))
+
+    want = run(torch.tensor, tnn, TF.multi_head_attention_forward)
+    got = run(ya.tensor, nn, F.multi_head_attention_forward)
+    close(got[0], want[0])
+    close(got[1], want[1])

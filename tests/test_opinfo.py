@@ -3,6 +3,8 @@
 and orders 1 and 2, jacfwd == jacrev, PyTorch to 1e-10 (float64), and a
 sample of more than 256 elements per op (so wrong ``saves=`` declarations and
 size-dependent paths show)."""
+import functools
+
 import numpy as np
 import pytest
 import torch
@@ -29,8 +31,8 @@ BIG = _cases(lambda s: s.size > 256)
 
 
 def _public(name):
-    mod, _, short = name.rpartition(".")
-    return getattr(getattr(ya, mod) if mod else ya, short)
+    """``ya.NAME`` for a qualified name (``"linalg.svd"``, ``"scipy.special.erf"``)."""
+    return functools.reduce(getattr, name.split("."), ya)
 
 
 def _fn(name, s):

@@ -46,13 +46,21 @@ class TestConstruction:
         c = ya.tensor([1, 2], dtype=np.float32)
         assert c.dtype == np.float32
 
-    @pytest.mark.parametrize("data", [3, 2.5, True, [1, 2, 3], [[True, False]],
-                                      np.arange(4), np.arange(4, dtype=np.int8),
+    @pytest.mark.parametrize("data", [3, True, [1, 2, 3], [[True, False]], np.arange(4),
+                                      np.arange(4, dtype=np.int8),
                                       np.array([1, 2], dtype=np.uint16)])
-    def test_numbers_bools_ints_become_default_float(self, data):
+    def test_integer_and_bool_data_keep_their_dtype(self, data):
+        # issue #11: ya.tensor keeps an integer or bool dtype, as PyTorch and NumPy do
         t = Tensor(data)
         assert isinstance(t.data, np.ndarray)
-        assert t.dtype == np.float64
+        assert t.dtype == np.asarray(data).dtype
+        np.testing.assert_array_equal(t.data, np.asarray(data))
+
+    @pytest.mark.parametrize("data", [3, 2.5, [1, 2, 3], np.arange(4, dtype=np.int8),
+                                      np.array([1, 2], dtype=np.uint16)])
+    def test_numbers_and_ints_that_require_grad_become_default_float(self, data):
+        t = Tensor(data, requires_grad=True)
+        assert t.dtype == np.float64 and t.requires_grad
         np.testing.assert_array_equal(t.data, np.asarray(data, dtype=np.float64))
 
     def test_float_dtypes_are_kept(self):
@@ -85,15 +93,16 @@ class TestConstruction:
         try:
             ya.set_default_dtype(np.float32)
             assert ya.get_default_dtype() == np.float32
-            assert Tensor(3).dtype == np.float32
-            assert Tensor([1, 2]).dtype == np.float32
-            assert Tensor(True).dtype == np.float32
+            assert Tensor(3.0).dtype == np.float32
+            assert Tensor([1.5, 2]).dtype == np.float32
+            assert Tensor(3, requires_grad=True).dtype == np.float32
+            assert Tensor([1, 2]).dtype == np.int64         # integer data keeps its dtype
             # explicit float64 data is not changed by the default
             assert Tensor(np.ones(2, dtype=np.float64)).dtype == np.float64
         finally:
             ya.set_default_dtype(old)
         assert ya.get_default_dtype() == np.float64
-        assert Tensor(3).dtype == np.float64
+        assert Tensor(3.0).dtype == np.float64
 
     def test_set_default_dtype_rejects_non_float(self):
         with pytest.raises(TypeError):

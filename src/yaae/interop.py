@@ -8,6 +8,8 @@ derivative (``defnondiff``), or refused with a TypeError naming it and what to
 do (``refuse``, and every callable the registry does not know), never
 silently dropping the gradient.
 """
+import sys
+
 import numpy as np
 
 from . import api
@@ -42,9 +44,20 @@ def _refusal(kind, name, why=None):
                "tensor.detach()) if no gradient is needed"))
 
 
+def _foreign(ufunc):
+    """The op for a ufunc the registry does not know yet: SciPy's special
+    functions are declared when ``ya.scipy.special`` loads, so a SciPy ufunc
+    applied to a Tensor first loads it (SciPy is imported already)."""
+    if "scipy.special" in sys.modules and "yaae.scipy.special" not in sys.modules:
+        import importlib
+        importlib.import_module("yaae.scipy.special")
+        return NUMPY.get(ufunc)
+    return None
+
+
 def array_ufunc(self, ufunc, method, *inputs, **kwargs):
     if method == "__call__" and not kwargs.get("out"):
-        op = NUMPY.get(ufunc)
+        op = NUMPY.get(ufunc) or _foreign(ufunc)
         if op is not None and not kwargs:
             return _public(op)(*inputs)
         if ufunc in NONDIFF:

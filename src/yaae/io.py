@@ -65,8 +65,14 @@ included) the temporary file is removed, and a temporary file that a killed
 process left behind (e.g. ``kill -9`` mid-write) is removed by the next
 ``save`` to the same path.  ``path`` (str or ``os.PathLike``) is written exactly as given: no
 ``.npz`` suffix is added.
+
+File objects: ``save(obj, f)`` and ``load(f)`` also take a binary file object
+(``open(p, "wb")``/``open(p, "rb")``, ``io.BytesIO``), as ``torch.save`` does;
+the archive is written at (read from) its current position and the file is
+left open.  Atomicity and ``fsync`` are then the caller's business.
 """
 import collections
+import io
 import json
 import numbers
 import os
@@ -350,25 +356,47 @@ class _AtomicFile:
             self.fd = None
 
 
-def save(obj, path, *, compress=False):
+def _file_object(f, mode, who):
+    """``f`` when it is a binary file object opened for ``mode`` ("read"/"write"),
+    None when it is a path; a TypeError for a text-mode file."""
+    if not hasattr(f, mode):
+        return None
+    if isinstance(f, io.TextIOBase) or "b" not in getattr(f, "mode", "b"):
+        raise TypeError(f"{who}: the file object {getattr(f, 'name', f)!r} is open in text "
+                        f"mode; checkpoints are binary, open it with "
+                        f"'{'wb' if mode == 'write' else 'rb'}' (or use io.BytesIO)")
+    return f
+
+
+def save(obj, f, *, compress=False):
     """Write ``obj`` (nested dicts/lists/tuples of arrays, Tensors and scalars) to
-    ``path`` atomically, in the .npz format described in ``yaae.io``.
+    ``f`` in the .npz format described in ``yaae.io``.
 
-    ``compress=True`` deflates the members (smaller, slower).  The previous
-    file at ``path`` is replaced only once the new one is completely on disk.
+    ``f`` is a path (str or ``os.PathLike``), written atomically: the previous
+    file is replaced only once the new one is completely on disk; or a binary
+    file object opened for writing (``open(p, "wb")``, ``io.BytesIO()``), written
+    from its current position and left open (not synced: the atomic-write
+    machinery applies to paths only).  ``compress=True`` deflates the members
+    (smaller, slower).
 
-    Example::
-
-        >>> ya.save({"w": ya.ones(3), "step": 10}, "ckpt.npz")
+    >>> import io
+    >>> buf = io.BytesIO(); ya.save({"w": ya.ones(2)}, buf); _ = buf.seek(0)
+    >>> ya.load(buf)["w"]
+    tensor([1., 1.], dtype=float64)
     """
-    path = os.fspath(path)
-    if isinstance(path, bytes):
-        path = os.fsdecode(path)
+    fobj = _file_object(f, "write", "save")
     arrays = []
     tree = _encode(obj, arrays, "obj", set())
     text = json.dumps({"magic": MAGIC, "version": FORMAT_VERSION, "tree": tree},
                       ensure_ascii=True, allow_nan=False, separators=(",", ":"))
     structure = np.frombuffer(text.encode("ascii"), dtype=np.uint8)
+    if fobj is not None:
+        _write_npz(fobj, structure, arrays, compress)
+        fobj.flush()
+        return
+    path = os.fspath(f)
+    if isinstance(path, bytes):
+        path = os.fsdecode(path)
 
     try:
         out = _AtomicFile(path)
@@ -468,23 +496,35 @@ def _decode(node, arrays, used):
     raise _Malformed(f"unknown node kind {t!r}")
 
 
-def load(path):
-    """Read a checkpoint written by ``save``.  Never unpickles anything.
+def load(f):
+    """Read a checkpoint written by ``save`` from ``f``, a path or a binary file
+    object opened for reading (``open(p, "rb")``, ``io.BytesIO``; read from its
+    current position, left open).  Never unpickles anything.
 
     Raises ``CheckpointError`` (a ``ValueError``) naming the file when it is
     not a complete, valid yaae checkpoint; ``FileNotFoundError`` etc. when it
     cannot be opened.
 
-    Example::
-
-        >>> ya.save({"w": ya.ones(3), "step": 10}, "ckpt.npz")
-        >>> state = ya.load("ckpt.npz")
-        >>> state["step"], state["w"].shape
-        (10, (3,))
+    >>> import io
+    >>> buf = io.BytesIO(); ya.save([1, 2.5], buf); _ = buf.seek(0); ya.load(buf)
+    [1, 2.5]
     """
-    path = os.fspath(path)
-    if isinstance(path, bytes):
-        path = os.fsdecode(path)
+    fobj = _file_object(f, "read", "load")
+    if fobj is None:
+        path = os.fspath(f)
+        if isinstance(path, bytes):
+            path = os.fsdecode(path)
+        with open(path, "rb") as fobj:
+            return _load(fobj, path)
+    if not (hasattr(fobj, "seekable") and fobj.seekable()):
+        fobj = io.BytesIO(fobj.read())          # zip archives are read by seeking
+    elif fobj.tell():
+        fobj = io.BytesIO(fobj.read())          # the archive starts here: offsets from 0
+    return _load(fobj, getattr(f, "name", f"<{type(f).__name__}>"))
+
+
+def _load(f, path):
+    """Decode the checkpoint in the open binary file ``f`` (named ``path`` in errors)."""
 
     def fail(why, cause=None):
         err = CheckpointError(f"cannot load {path!r}: {why}")
@@ -492,51 +532,50 @@ def load(path):
             raise err from cause
         raise err
 
-    with open(path, "rb") as f:
-        head = f.read(4)
-        if not head:
-            fail("the file is empty (not a yaae checkpoint)")
-        if head != b"PK\x03\x04":
-            if head.startswith(b"\x93NUM"):
-                fail("it is a single .npy array, not a yaae checkpoint (.npz archive)")
-            fail("not a yaae checkpoint (not a zip/.npz archive: "
-                 "possibly a foreign or corrupted file)")
-        f.seek(0)
-        try:
-            with np.load(f, allow_pickle=False) as npz:
-                names = set(npz.files)
-                if _STRUCTURE not in names:
-                    fail(f"not a yaae checkpoint: the archive has no '{_STRUCTURE}' entry "
-                         f"(members: {', '.join(sorted(names)[:8])}"
-                         f"{', ...' if len(names) > 8 else ''})")
-                raw = npz[_STRUCTURE]
-                if raw.dtype != np.uint8 or raw.ndim != 1:
-                    fail(f"not a yaae checkpoint: the '{_STRUCTURE}' entry is not a "
-                         f"uint8 byte string")
-                try:
-                    header = json.loads(raw.tobytes().decode("utf-8"))
-                except (UnicodeDecodeError, ValueError) as e:
-                    fail(f"the '{_STRUCTURE}' entry is not valid JSON ({e})", e)
-                if not isinstance(header, dict) or header.get("magic") != MAGIC:
-                    fail("not a yaae checkpoint: the magic string is missing")
-                version = header.get("version")
-                if not isinstance(version, int) or isinstance(version, bool) or version < 1:
-                    fail(f"bad format version {version!r}")
-                if version > FORMAT_VERSION:
-                    fail(f"format version {version} is newer than this yaae reads "
-                         f"({FORMAT_VERSION}); upgrade yaae")
-                expected = {_STRUCTURE} | {str(i) for i in range(len(names) - 1)}
-                if names != expected:
-                    fail("the archive's members are not structure, 0, 1, ...: "
-                         f"unexpected {sorted(names - expected)[:8]}")
-                arrays = [npz[str(i)] for i in range(len(names) - 1)]
-        except CheckpointError:
-            raise
-        except Exception as e:
-            # zipfile raises BadZipFile for bad CRCs/headers, NumPy ValueError for
-            # object arrays ("allow_pickle=False") and bad .npy headers, EOFError
-            # for truncated members, zlib/struct errors for mangled archives.
-            fail(f"the file is corrupted or truncated ({type(e).__name__}: {e})", e)
+    head = f.read(4)
+    if not head:
+        fail("the file is empty (not a yaae checkpoint)")
+    if head != b"PK\x03\x04":
+        if head.startswith(b"\x93NUM"):
+            fail("it is a single .npy array, not a yaae checkpoint (.npz archive)")
+        fail("not a yaae checkpoint (not a zip/.npz archive: "
+             "possibly a foreign or corrupted file)")
+    f.seek(0)
+    try:
+        with np.load(f, allow_pickle=False) as npz:
+            names = set(npz.files)
+            if _STRUCTURE not in names:
+                fail(f"not a yaae checkpoint: the archive has no '{_STRUCTURE}' entry "
+                     f"(members: {', '.join(sorted(names)[:8])}"
+                     f"{', ...' if len(names) > 8 else ''})")
+            raw = npz[_STRUCTURE]
+            if raw.dtype != np.uint8 or raw.ndim != 1:
+                fail(f"not a yaae checkpoint: the '{_STRUCTURE}' entry is not a "
+                     f"uint8 byte string")
+            try:
+                header = json.loads(raw.tobytes().decode("utf-8"))
+            except (UnicodeDecodeError, ValueError) as e:
+                fail(f"the '{_STRUCTURE}' entry is not valid JSON ({e})", e)
+            if not isinstance(header, dict) or header.get("magic") != MAGIC:
+                fail("not a yaae checkpoint: the magic string is missing")
+            version = header.get("version")
+            if not isinstance(version, int) or isinstance(version, bool) or version < 1:
+                fail(f"bad format version {version!r}")
+            if version > FORMAT_VERSION:
+                fail(f"format version {version} is newer than this yaae reads "
+                     f"({FORMAT_VERSION}); upgrade yaae")
+            expected = {_STRUCTURE} | {str(i) for i in range(len(names) - 1)}
+            if names != expected:
+                fail("the archive's members are not structure, 0, 1, ...: "
+                     f"unexpected {sorted(names - expected)[:8]}")
+            arrays = [npz[str(i)] for i in range(len(names) - 1)]
+    except CheckpointError:
+        raise
+    except Exception as e:
+        # zipfile raises BadZipFile for bad CRCs/headers, NumPy ValueError for
+        # object arrays ("allow_pickle=False") and bad .npy headers, EOFError
+        # for truncated members, zlib/struct errors for mangled archives.
+        fail(f"the file is corrupted or truncated ({type(e).__name__}: {e})", e)
     used = set()
     try:
         obj = _decode(header.get("tree"), arrays, used)

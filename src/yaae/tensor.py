@@ -29,14 +29,16 @@ from __future__ import annotations
 import heapq
 import itertools
 import linecache
+import math
 import threading
 import weakref
 
 import numpy as np
+from operator import index as operator_index
 
 __all__ = [
     "Tensor", "GradNode", "Primitive", "primitive", "no_grad", "enable_grad", "detect_anomaly",
-    "is_grad_enabled", "set_default_dtype", "get_default_dtype", "tensor",
+    "is_grad_enabled", "set_default_dtype", "get_default_dtype", "tensor", "device",
 ]
 
 
@@ -87,12 +89,13 @@ _PKG = __file__.rsplit("/", 1)[0] if "/" in __file__ else "."    # frames here a
 
 
 def set_default_dtype(dtype):
-    """Set the float dtype given to Python numbers, bools and integer data.
+    """``set_default_dtype(dtype)``: set the float dtype (float32 or float64, as
+    ``torch.set_default_dtype``) given to Python floats, to integer data that
+    requires grad, and to the float results of ``ya.zeros``, ``ya.randn``...
 
-    ``set_default_dtype(dtype)``: a float dtype (float32 or float64), as
-    ``torch.set_default_dtype``.
-
-    >>> ya.set_default_dtype('float32'); ya.set_default_dtype('float64')
+    >>> ya.set_default_dtype("float32"); ya.tensor(1.5).dtype
+    dtype('float32')
+    >>> ya.set_default_dtype("float64")
     """
     d = np.dtype(dtype)
     if d.kind != "f":
@@ -1407,10 +1410,12 @@ def _accumulate(t, g, create_graph, owned=None):
 # --------------------------------------------------------------------------
 # Tensor
 # --------------------------------------------------------------------------
-def _to_array(data, dtype, copy=True, who="Tensor"):
+def _to_array(data, dtype, copy=True, who="Tensor", keep=""):
     """The ndarray behind a new Tensor: a copy (or, with ``copy=False``, the
-    same float array when possible); numbers, bools and integers become the
-    default float dtype unless ``dtype`` is given."""
+    same float array when possible).  Without ``dtype``: integer and bool data
+    of a kind in ``keep`` (``"biu"`` for ``Tensor``) keep their dtype, other
+    integer and bool data become the default float dtype; Python floats (data
+    that is not an ndarray or NumPy scalar) become the default float dtype."""
     if isinstance(data, Tensor):
         data = data.data
     elif isinstance(data, (list, tuple)) and any(isinstance(d, Tensor) for d in data):
@@ -1422,19 +1427,148 @@ def _to_array(data, dtype, copy=True, who="Tensor"):
     if arr.dtype.kind not in "fc":
         if arr.dtype.kind not in "biu":
             raise TypeError(f"{who}: cannot make a tensor from data of dtype {arr.dtype}")
-        arr = arr.astype(_DEFAULT_DTYPE[0])
+        if arr.dtype.kind not in keep:
+            arr = arr.astype(_DEFAULT_DTYPE[0])
+    elif arr.dtype == np.float64 and not isinstance(data, (np.ndarray, np.generic)):
+        arr = arr.astype(_DEFAULT_DTYPE[0], copy=False)
     return arr
+
+
+class GradDtypeError(TypeError, RuntimeError):
+    """A new Tensor of an integer or bool dtype was asked to require grad (a
+    TypeError; also PyTorch's RuntimeError)."""
+
+
+class _Size(int):
+    """``Tensor.size``: the element count (NumPy's ``size``), callable as
+    PyTorch's ``size(dim=None)``: the shape, or the length of axis ``dim``."""
+
+    def __new__(cls, n, shape):
+        self = int.__new__(cls, n)
+        self.shape = shape
+        return self
+
+    def __call__(self, dim=None):
+        """``shape`` (a tuple), or ``shape[dim]`` (negative ``dim`` counts from the end)."""
+        if dim is None:
+            return self.shape
+        return self.shape[_dim_index(dim, len(self.shape), "size")]
+
+    def __reduce__(self):
+        return int, (int(self),)
+
+
+def _dim_index(dim, nd, who):
+    """``dim`` as an index in ``range(nd)`` (negative counts from the end);
+    IndexError, as PyTorch, when out of range."""
+    d = operator_index(dim)
+    if not -nd <= d < nd:
+        raise IndexError(f"{who}: dimension out of range (expected to be in range of "
+                         f"[{-nd}, {nd - 1}], but got {dim})")
+    return d % nd
+
+
+def _in_order(t, order):
+    """``t`` with its axes arranged so that NumPy's ``flatten(order)`` is its C-order ravel."""
+    d = t.data
+    if order == "A":
+        order = "F" if d.flags.f_contiguous and not d.flags.c_contiguous else "C"
+    if order == "C":
+        return t
+    if order == "F":
+        return _ops().transpose(t)
+    if order == "K":
+        return _ops().transpose(t, _memory_order(d.strides))
+    raise ValueError(f"flatten: order must be one of 'C', 'F', 'A', or 'K' (got {order!r})")
+
+
+def _memory_order(strides):
+    """The axes, outermost first, in which NumPy's order 'K' reads an array
+    with these strides: NumPy's iterator's insertion sort, innermost axis
+    first, by decreasing |stride|; a zero stride (a broadcast axis) compares
+    with nothing, so it stays where C order puts it."""
+    perm = list(range(len(strides)))[::-1]
+    for i0 in range(1, len(perm)):
+        s0, pos = strides[perm[i0]], i0
+        for i1 in range(i0 - 1, -1, -1):
+            s1 = strides[perm[i1]]
+            if s0 and s1:
+                if abs(s1) <= abs(s0):
+                    break
+                pos = i1
+        perm.insert(pos, perm.pop(i0))
+    return tuple(perm[::-1])
+
+
+_DEVICE_TYPES = ("cpu", "cuda", "mps", "xpu", "meta", "hip", "xla", "hpu", "ipu", "mtia")
+
+
+class device:
+    """Where a tensor lives, as ``torch.device``: yaae runs on the CPU, so
+    ``ya.device("cpu")`` (or ``"cpu:0"``) is the only one; any other device
+    (``"cuda"``, ``"cuda:0"``, ``"mps"``) raises a ValueError.  Equal to the
+    string ``"cpu"`` (``torch.device`` is not).
+
+        >>> ya.device("cpu") == ya.zeros(2).device == "cpu"
+        True
+    """
+    __slots__ = ("type", "index")
+
+    def __init__(self, type="cpu", index=None):  # noqa: A002 - PyTorch's names
+        if isinstance(type, device):
+            type, index = type.type, type.index
+        name, _, idx = str(type).partition(":")
+        if name != "cpu" or (idx and idx != "0") or index not in (None, 0):
+            where = str(type) + (f":{index}" if index is not None else "")
+            raise ValueError(f"device {where!r} is not available: yaae runs on the CPU only. "
+                             f"Use 'cpu' (or leave out .to(device) / .cuda())")
+        self.type = "cpu"
+        self.index = 0 if idx else index
+
+    def __eq__(self, other):
+        if isinstance(other, str):
+            try:
+                other = device(other)
+            except ValueError:
+                return False
+        if not isinstance(other, device):
+            return NotImplemented
+        return (self.type, self.index) == (other.type, other.index)
+
+    def __hash__(self):
+        return hash((self.type, self.index))
+
+    def __repr__(self):
+        return f"device(type={self.type!r}" + (f", index={self.index})" if self.index is not None
+                                               else ")")
+
+    def __str__(self):
+        return self.type + (f":{self.index}" if self.index is not None else "")
+
+
+_device = device        # Tensor.to's keyword hides the class's name there
+_CPU = device("cpu")
+
+
+def _ops():
+    from . import ops
+    return ops
 
 
 class Tensor:
     """An ndarray that records the operations applied to it.
 
-    ``Tensor(data, requires_grad=False, dtype=None)``: Python numbers, bools
-    and integer data become the default float dtype unless ``dtype`` asks for
-    an integer one; float32 and float64 data keep their dtype.
+    ``Tensor(data, requires_grad=False, dtype=None)``: integer and bool data
+    keep their dtype (as in NumPy and PyTorch: labels stay indices, masks stay
+    masks), Python floats become the default float dtype, float32 and float64
+    arrays keep theirs.  With ``requires_grad=True`` integer data becomes the
+    default float dtype (``Tensor(2, requires_grad=True)`` is a float leaf) and
+    bool data raises a TypeError, as PyTorch does.
 
     Example::
 
+        >>> ya.Tensor([1, 2]).dtype, ya.Tensor([1.5]).dtype, ya.Tensor(2, requires_grad=True).dtype
+        (dtype('int64'), dtype('float64'), dtype('float64'))
         >>> x = ya.Tensor([[1.0, 2.0]], requires_grad=True)   # also ya.tensor, ya.Node
         >>> y = (x @ x.T).sum()
         >>> y.backward()
@@ -1445,7 +1579,13 @@ class Tensor:
     __array_priority__ = 1000
 
     def __init__(self, data, requires_grad=False, dtype=None):
-        self._init(_to_array(data, dtype), requires_grad)
+        arr = _to_array(data, dtype, keep="b" if requires_grad else "biu")
+        if requires_grad and arr.dtype.kind not in "fc":
+            raise GradDtypeError(
+                f"Tensor: only Tensors of floating point and complex dtype can require "
+                f"gradients, got dtype {arr.dtype} (shape {arr.shape}); give float data or "
+                f"dtype=ya.float64, or leave requires_grad=False")
+        self._init(arr, requires_grad)
 
     def _init(self, arr, requires_grad):
         """Set every slot of a new leaf around ``arr`` (also used by Parameter)."""
@@ -1500,13 +1640,15 @@ class Tensor:
 
     @property
     def size(self):
-        """The number of elements, as ``ndarray.size`` (NumPy's meaning; PyTorch's
-        ``numel()``).
+        """The number of elements (NumPy's ``size``), an int that can also be
+        called as PyTorch's method: ``t.size(dim)`` is ``t.shape[dim]`` and
+        ``t.size()`` is ``t.shape``.
 
-        >>> ya.zeros((2, 3)).size
-        6
+            >>> t = ya.zeros((2, 3))
+            >>> t.size, t.size(0), t.size(-1), t.size()
+            (6, 2, 3, (2, 3))
         """
-        return self._data.size
+        return _Size(self._data.size, self._data.shape)
 
     @property
     def dtype(self):
@@ -1759,6 +1901,355 @@ class Tensor:
         backward_sweep([self], [g], retain_graph=retain_graph or create_graph,
                        create_graph=create_graph)
 
+    # ---- PyTorch's conveniences (NumPy has no such names) ------------------
+    def numel(self):
+        """The number of elements, as ``torch.Tensor.numel`` (NumPy's ``size``).
+
+            >>> ya.zeros((2, 3)).numel()
+            6
+        """
+        return self._data.size
+
+    def dim(self):
+        """The number of dimensions, as ``torch.Tensor.dim`` (NumPy's ``ndim``).
+
+            >>> ya.zeros((2, 3)).dim()
+            2
+        """
+        return self._data.ndim
+
+    def clone(self):
+        """A differentiable copy (new data, same graph), as ``torch.Tensor.clone``.
+
+            >>> x = ya.Tensor([1.0, 2.0], requires_grad=True)
+            >>> y = x.clone()         # y.sum().backward() gives x.grad = [1, 1]
+        """
+        if self._data.dtype.kind in "fc":
+            return _ops().positive(self)
+        return _wrap(self.data.copy())
+
+    def view_as(self, other):
+        """This tensor reshaped to ``other.shape`` (differentiable), as
+        ``torch.Tensor.view_as`` and ``reshape_as`` (also a method here); like
+        ``reshape`` it may copy.
+
+            >>> ya.arange(6).view_as(ya.zeros((2, 3))).shape
+            (2, 3)
+        """
+        return _reshape(self, tuple(other.shape))
+
+    reshape_as = view_as
+
+    def permute(self, *dims):
+        """The axes reordered, ``dims`` given as varargs or one tuple, as
+        ``torch.Tensor.permute`` (NumPy's ``transpose(axes)``).
+
+            >>> ya.zeros((2, 3, 4)).permute(2, 0, 1).shape
+            (4, 2, 3)
+        """
+        if len(dims) == 1 and isinstance(dims[0], (tuple, list)):
+            dims = dims[0]
+        return _ops().transpose(self, tuple(dims))
+
+    def transpose(self, *axes):
+        """NumPy's ``transpose(*axes)``: the axes permuted by ``axes`` (varargs
+        or one tuple; none: reversed).  PyTorch's ``transpose(i, j)`` swaps two
+        axes; NumPy reads the same call as a permutation.  So that the two never
+        silently differ, two axes on a tensor of other than two dimensions raise
+        a TypeError (use ``swapaxes(i, j)``), and on a 2-D tensor the identity
+        ``transpose(0, 1)`` warns (it leaves the tensor as it is, PyTorch's
+        swaps it: use ``.T`` or ``swapaxes``).  ``transpose(1, 0)`` swaps in both.
+
+            >>> ya.zeros((2, 3)).transpose().shape, ya.zeros((2, 3, 4)).transpose(2, 0, 1).shape
+            ((3, 2), (4, 2, 3))
+            >>> ya.zeros((2, 3, 4)).swapaxes(0, 1).shape      # PyTorch's transpose(0, 1)
+            (3, 2, 4)
+        """
+        if len(axes) == 1 and isinstance(axes[0], (tuple, list)):
+            axes = tuple(axes[0])
+        elif len(axes) == 2 and all(isinstance(a, (int, np.integer)) for a in axes):
+            nd = self._data.ndim
+            if nd != 2:
+                raise TypeError(
+                    f"transpose{axes}: yaae's transpose is NumPy's (a permutation of all "
+                    f"{nd} axes), not PyTorch's swap of two axes; to swap axes {axes[0]} and "
+                    f"{axes[1]} write t.swapaxes({axes[0]}, {axes[1]})")
+            if [a % 2 for a in axes] == [0, 1]:
+                import warnings
+                warnings.warn(
+                    f"transpose{axes} on a 2-D tensor is NumPy's identity permutation: the "
+                    f"tensor is returned unchanged (PyTorch's transpose(0, 1) swaps the axes). "
+                    f"To swap them write t.T or t.swapaxes(0, 1)", UserWarning, stacklevel=2)
+        return _ops().transpose(self, axes or None)
+
+    def unsqueeze(self, dim):
+        """A new axis of length 1 at position ``dim`` (negative counts from the
+        end of the result), as ``torch.Tensor.unsqueeze`` (NumPy's ``expand_dims``).
+
+            >>> ya.zeros((2, 3)).unsqueeze(-1).shape
+            (2, 3, 1)
+        """
+        return _ops().expand_dims(self, dim)
+
+    def flatten(self, start_dim=0, end_dim=-1, *, order=None):
+        """PyTorch's ``flatten(start_dim=0, end_dim=-1)``: axes ``start_dim`` to
+        ``end_dim`` merged into one (a 0-d tensor becomes 1-D).  Given a string,
+        NumPy's ``flatten(order)``: a 1-D copy read in order ``'C'`` (rows), ``'F'``
+        (columns), ``'A'`` or ``'K'`` (as the data lies in memory).  Differentiable.
+
+            >>> ya.zeros((2, 3, 4)).flatten(1).shape
+            (2, 12)
+            >>> ya.Tensor([[1.0, 2.0], [3.0, 4.0]]).flatten("F").tolist()
+            [1.0, 3.0, 2.0, 4.0]
+        """
+        if isinstance(start_dim, str):
+            if order is not None or end_dim != -1:
+                raise TypeError("flatten: give either NumPy's order or PyTorch's "
+                                "start_dim/end_dim, not both")
+            order, start_dim = start_dim, 0
+        ops, shape = _ops(), self._data.shape
+        if order is not None:
+            return ops.ravel(_in_order(self, order))
+        nd = max(len(shape), 1)
+        lo, hi = (_dim_index(d, nd, "flatten") for d in (start_dim, end_dim))
+        if lo > hi:
+            raise ValueError(f"flatten: start_dim {start_dim} comes after end_dim {end_dim} "
+                             f"(shape {shape})")
+        shape = shape or (1,)
+        return _reshape(self, shape[:lo] + (math.prod(shape[lo:hi + 1]),) + shape[hi + 1:])
+
+    def t(self):
+        """The transpose of a tensor of at most 2 dimensions (a 0-d or 1-D one
+        is returned as it is), as ``torch.Tensor.t``; other shapes raise.
+
+            >>> ya.zeros((2, 3)).t().shape
+            (3, 2)
+        """
+        if self._data.ndim > 2:
+            raise RuntimeError(f"t() expects a tensor with <= 2 dimensions, but this one has "
+                               f"shape {self.shape}: use .mT, swapaxes(-1, -2) or permute")
+        return _ops().transpose(self)
+
+    def narrow(self, dim, start, length):
+        """The slice ``start:start + length`` along axis ``dim`` (negative
+        ``start`` counts from the end), differentiable, as ``torch.Tensor.narrow``.
+
+            >>> ya.arange(6.0).reshape(2, 3).narrow(1, 1, 2).tolist()
+            [[1.0, 2.0], [4.0, 5.0]]
+        """
+        shape = self._data.shape
+        d = _dim_index(dim, len(shape), "narrow")
+        n = shape[d]
+        if not -n <= start <= n:
+            raise IndexError(f"narrow: start {start} out of range [-{n}, {n}] for axis {dim} "
+                             f"(shape {shape})")
+        start = start + n if start < 0 else start
+        if length < 0 or start + length > n:
+            raise RuntimeError(f"narrow: start ({start}) + length ({length}) must lie in "
+                               f"[start, {n}] for axis {dim} of shape {shape}")
+        return self[(slice(None),) * d + (slice(start, start + length),)]
+
+    def new_zeros(self, *size, dtype=None, requires_grad=False):
+        """A tensor of zeros of shape ``size`` (varargs or a tuple) and this
+        tensor's dtype unless ``dtype`` is given, as ``torch.Tensor.new_zeros``.
+
+            >>> ya.Tensor([1.0], dtype="float32").new_zeros(2, 3).dtype
+            dtype('float32')
+        """
+        return self._new(np.zeros, size, dtype, requires_grad)
+
+    def new_ones(self, *size, dtype=None, requires_grad=False):
+        """A tensor of ones of shape ``size`` (varargs or a tuple) and this
+        tensor's dtype unless ``dtype`` is given, as ``torch.Tensor.new_ones``.
+
+            >>> ya.zeros(3).new_ones((2,)).tolist()
+            [1.0, 1.0]
+        """
+        return self._new(np.ones, size, dtype, requires_grad)
+
+    def _new(self, make, size, dtype, requires_grad):
+        if len(size) == 1 and isinstance(size[0], (tuple, list)):
+            size = size[0]
+        arr = make(tuple(int(s) for s in size), dtype=self.dtype if dtype is None else dtype)
+        return Tensor(arr, requires_grad=requires_grad, dtype=arr.dtype)
+
+    def new_full(self, size, fill_value, dtype=None, requires_grad=False):
+        """A tensor of shape ``size`` filled with ``fill_value``, of this tensor's
+        dtype unless ``dtype`` is given, as ``torch.Tensor.new_full``.
+
+            >>> ya.zeros(2).new_full((2, 2), 7.0).tolist()
+            [[7.0, 7.0], [7.0, 7.0]]
+        """
+        return self._new(lambda shape, dtype: np.full(shape, fill_value, dtype), (size,),
+                         dtype, requires_grad)
+
+    def new_tensor(self, data, dtype=None, requires_grad=False):
+        """A new leaf holding a copy of ``data``, of this tensor's dtype unless
+        ``dtype`` is given, as ``torch.Tensor.new_tensor``.
+
+            >>> ya.zeros(2, dtype=ya.float32).new_tensor([1, 2]).dtype
+            dtype('float32')
+        """
+        data = data.data if isinstance(data, Tensor) else data
+        arr = np.array(data, dtype=self.dtype if dtype is None else dtype)
+        return Tensor(arr, requires_grad=requires_grad, dtype=arr.dtype)
+
+    def type_as(self, other):
+        """This tensor converted to ``other``'s dtype, as ``torch.Tensor.type_as``
+        (``to(other.dtype)``).
+
+            >>> ya.zeros(2).type_as(ya.zeros(1, dtype=ya.float32)).dtype
+            dtype('float32')
+        """
+        return self.to(other.dtype)
+
+    def expand(self, *sizes):
+        """This tensor broadcast to ``sizes`` (varargs or a tuple; -1 keeps an
+        axis' size; new axes go in front), differentiable, as
+        ``torch.Tensor.expand`` (NumPy's ``broadcast_to``; a copy, not a view).
+
+            >>> ya.zeros((3, 1)).expand(2, -1, 4).shape
+            (2, 3, 4)
+        """
+        if len(sizes) == 1 and isinstance(sizes[0], (tuple, list)):
+            sizes = sizes[0]
+        shape, lead = self._data.shape, len(sizes) - self._data.ndim
+        if lead < 0:
+            raise RuntimeError(f"expand: the number of sizes ({len(sizes)}) must be at least "
+                               f"the number of dimensions of the tensor (shape {shape})")
+        out = []
+        for i, s in enumerate(sizes):
+            if s == -1:
+                if i < lead:
+                    raise RuntimeError(f"expand: -1 is not allowed for a new leading axis "
+                                       f"(sizes {tuple(sizes)}, shape {shape})")
+                s = shape[i - lead]
+            out.append(operator_index(s))
+        return _broadcast_to(self, tuple(out))
+
+    def expand_as(self, other):
+        """This tensor broadcast to ``other.shape``, as ``torch.Tensor.expand_as``.
+
+            >>> ya.zeros(3).expand_as(ya.zeros((2, 3))).shape
+            (2, 3)
+        """
+        return self.expand(tuple(other.shape))
+
+    def contiguous(self):
+        """This tensor (yaae has no strided views to make contiguous), as
+        ``torch.Tensor.contiguous`` returns a tensor that already is.
+
+            >>> x = ya.zeros(2); x.contiguous() is x
+            True
+        """
+        return self
+
+    def eq(self, other):
+        """``self == other`` elementwise, a bool tensor (no gradient), as
+        ``torch.Tensor.eq``.
+
+            >>> ya.Tensor([1.0, 2.0]).eq(2).tolist()
+            [False, True]
+        """
+        return self == other
+
+    def ne(self, other):
+        """``self != other`` elementwise, a bool tensor (no gradient), as ``torch.Tensor.ne``."""
+        return self != other
+
+    def lt(self, other):
+        """``self < other`` elementwise, a bool tensor (no gradient), as ``torch.Tensor.lt``."""
+        return self < other
+
+    def le(self, other):
+        """``self <= other`` elementwise, a bool tensor (no gradient), as ``torch.Tensor.le``."""
+        return self <= other
+
+    def gt(self, other):
+        """``self > other`` elementwise, a bool tensor (no gradient), as ``torch.Tensor.gt``."""
+        return self > other
+
+    def ge(self, other):
+        """``self >= other`` elementwise, a bool tensor (no gradient), as ``torch.Tensor.ge``."""
+        return self >= other
+
+    def float(self):
+        """This tensor as float32 (PyTorch's ``float``), differentiable from a
+        float or complex tensor.
+
+            >>> ya.Tensor([1.0]).float().dtype
+            dtype('float32')
+        """
+        return self.to(np.float32)
+
+    def double(self):
+        """This tensor as float64 (PyTorch's ``double``), differentiable from a float tensor."""
+        return self.to(np.float64)
+
+    def half(self):
+        """This tensor as float16 (PyTorch's ``half``), differentiable from a float tensor."""
+        return self.to(np.float16)
+
+    def long(self):
+        """This tensor as int64 (PyTorch's ``long``): truncated, without gradient."""
+        return self.to(np.int64)
+
+    def int(self):
+        """This tensor as int32 (PyTorch's ``int``): truncated, without gradient."""
+        return self.to(np.int32)
+
+    def bool(self):
+        """This tensor as bool (PyTorch's ``bool``: nonzero is True), without gradient."""
+        return self.to(np.bool_)
+
+    def to(self, *args, dtype=None, device=None, non_blocking=False, copy=False):
+        """PyTorch's ``to``: this tensor converted to ``dtype`` (a dtype, another
+        tensor's dtype) and checked to be on ``device`` (only ``"cpu"`` exists:
+        any other device raises a ValueError).  Returns the tensor itself when
+        nothing changes (``copy=True``: a copy).  Float-to-float conversions are
+        differentiable; integer and bool results carry no gradient, as in PyTorch.
+
+            >>> x = ya.Tensor([1.5])
+            >>> x.to(ya.float32).dtype, x.to("cpu") is x, x.to(ya.int64).tolist()
+            (dtype('float32'), True, [1])
+        """
+        for a in args:
+            if isinstance(a, Tensor):
+                dtype = a.dtype
+            elif isinstance(a, _device) or (isinstance(a, str) and
+                                           a.split(":")[0] in _DEVICE_TYPES):
+                device = a
+            else:
+                dtype = a
+        if device is not None:
+            _device(device)
+        out = self
+        if dtype is not None and np.dtype(dtype) != self._data.dtype:
+            out = _astype(self, np.dtype(dtype))
+        return out.clone() if copy and out is self else out
+
+    def cpu(self):
+        """This tensor (yaae runs on the CPU), as ``torch.Tensor.cpu``."""
+        return self
+
+    def cuda(self, device=None):
+        """Raises a ValueError: yaae runs on the CPU only."""
+        _device("cuda" if device is None else device if isinstance(device, str) else "cuda")
+
+    @property
+    def device(self):
+        """Where the data lives: always ``ya.device("cpu")``."""
+        return _CPU
+
+    @property
+    def is_cuda(self):
+        """Always False, as PyTorch's ``is_cuda`` on a CPU tensor: yaae runs on the CPU only.
+
+            >>> ya.zeros(2).is_cuda
+            False
+        """
+        return False
+
     # Operators and methods (t + u, t.sum(axis=0), t.T, ...) are generated from
     # the op registry, yaae/ops/registry.py: each op's ``method=`` names.  See
     # ``install_methods`` below; yaae.ops calls it once every op is declared.
@@ -1769,8 +2260,11 @@ def install_methods(ops, extra):
     name -> Op), one per name in its ``methods``, plus ``extra`` (name -> the
     few methods whose signatures differ from their functions', and properties).
     Elementwise primitives use their one-frame hot paths (reflected operators,
-    ``__rsub__`` and the like, swap the arguments)."""
+    ``__rsub__`` and the like, swap the arguments); the other methods accept
+    PyTorch's ``dim=``/``keepdim=`` keywords too (``registry.keyword_call``),
+    at no cost to calls without keywords."""
     from .ops.docs import op_doc, EXTRA_DOCS   # docstrings generated from the declarations
+    from .ops.registry import keyword_call
     for op in ops.values():
         p = op.prim
         for name in op.methods:
@@ -1781,16 +2275,25 @@ def install_methods(ops, extra):
                     m = hot_path(p, 2, tensors=(1,), swap=True)
                 else:
                     m = hot_path(p, 2, tensors=(0,))
-            elif isinstance(op.fn, Primitive):   # not a descriptor: bind self by hand
-                m = (lambda f: lambda self, *a, **k: f(self, *a, **k))(op.fn)
             else:
-                m = op.fn
+                m = _method(op.fn, keyword_call(op.fn, name, op))
             m.__doc__ = op_doc(op)
             setattr(Tensor, name, m)
     for name, m in extra.items():
         if not m.__doc__ and name in EXTRA_DOCS:
             m.__doc__ = EXTRA_DOCS[name]
         setattr(Tensor, name, m)
+
+
+def _method(fn, call):
+    """The Tensor method of ``fn``: ``t.NAME(*a, **k)`` is ``fn(t, *a, **k)``,
+    keywords going through ``call`` (see ``install_methods``)."""
+    def m(self, *a, **k):
+        return call((self,) + a, k) if k else fn(self, *a)
+    m.__name__ = m.__qualname__ = fn.__name__
+    m.__doc__ = fn.__doc__
+    m.__wrapped__ = fn
+    return m
 
 
 class _HookHandle:

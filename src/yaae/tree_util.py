@@ -41,8 +41,17 @@ def _seq(x):
     return None, x
 
 
+def _sorted_keys(x):
+    """A dict's keys sorted, as JAX: keys that cannot be compared raise its ValueError."""
+    try:
+        return tuple(sorted(x))
+    except TypeError as e:
+        raise ValueError(f"Comparator raised exception while sorting pytree dictionary keys. "
+                         f"({e}; keys {list(x)!r:.80})") from e
+
+
 def _dict(x):
-    keys = tuple(sorted(x))
+    keys = _sorted_keys(x)
     return keys, [x[k] for k in keys]
 
 
@@ -56,7 +65,7 @@ def _ordered(x):
 
 
 def _default(x):
-    keys = tuple(sorted(x))
+    keys = _sorted_keys(x)
     return (x.default_factory, keys), [x[k] for k in keys]
 
 

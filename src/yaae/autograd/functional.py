@@ -166,8 +166,10 @@ def hessian(func, inputs, create_graph=False, strict=False, vectorize=False,
     """The Hessian of a one-element-output ``func`` at ``inputs``, as
     ``torch.autograd.functional.hessian``: a Tensor of shape ``in.shape +
     in.shape`` for a Tensor input, a tuple of tuples (``[i][j]`` of shape
-    ``in_i.shape + in_j.shape``) for a tuple of inputs.  Computed by
-    ``ya.hessian``; ``outer_jacobian_strategy`` is checked as PyTorch does.
+    ``in_i.shape + in_j.shape``) for a tuple of inputs; with
+    ``outer_jacobian_strategy="forward-mode"`` (and ``vectorize=True``) a list
+    of lists, as PyTorch.  Computed by ``ya.hessian``;
+    ``outer_jacobian_strategy`` is checked as PyTorch does.
 
     Example::
 
@@ -184,7 +186,10 @@ def hessian(func, inputs, create_graph=False, strict=False, vectorize=False,
         _check_strict(f, ins, "hessian")
         _check_strict(lambda *xs: transforms.grad(f, tuple(range(len(xs))))(*xs), ins, "hessian")
     res = transforms.hessian(f, argnums=tuple(range(len(ins))))(*_prep(ins, create_graph))
-    return _post(_finish(res, create_graph), (is_in_tuple, is_in_tuple))
+    res = _finish(res, create_graph)
+    if outer_jacobian_strategy == "forward-mode":     # (lists, as PyTorch's jacobian builds)
+        res = [list(r) for r in res]
+    return _post(res, (is_in_tuple, is_in_tuple))
 
 
 def _v_tuple(v, ref, is_ref_tuple, fn_name, what):

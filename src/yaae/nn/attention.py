@@ -55,7 +55,9 @@ def _float_mask(mask, dtype):
 def _canonical_mask(mask, mask_name, other_type, other_name, target_type, check_other=True):
     """PyTorch's ``F._canonical_mask``: a bool mask (True = masked out) becomes a float
     mask of ``target_type`` holding ``-inf`` where True and 0 elsewhere; a float mask is
-    returned as a Tensor; other dtypes raise AssertionError."""
+    returned as a Tensor of ``target_type`` (PyTorch raises on a float mask of another
+    dtype; here a float64 ``generate_square_subsequent_mask`` given to a float32 model
+    keeps the result float32 on every path); other dtypes raise AssertionError."""
     if mask is None:
         return None
     dt = _mask_dtype(mask)
@@ -68,7 +70,7 @@ def _canonical_mask(mask, mask_name, other_type, other_name, target_type, check_
         b = _bool_mask(mask)
         return Tensor(np.where(b, _neg_inf(target_type), np.zeros((), target_type)),
                       dtype=target_type)
-    return F._t(mask)
+    return _float_mask(mask, target_type)
 
 
 def _none_or_dtype(mask):

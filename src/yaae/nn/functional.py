@@ -5,7 +5,7 @@ Nothing here has a backward pass of its own: every function is built from
 yaae primitives (plus ``erf`` and ``bce`` from ``_prims``), so gradients,
 forward mode (``ya.jvp``) and higher orders all come from the primitives'
 rules.  Class-index targets may be integer Tensors/ndarrays or float-valued
-Tensors holding integers (``ya.Tensor([1, 0])`` is float by default).
+Tensors holding integers (``ya.Tensor([1, 0])`` keeps int64, as in PyTorch).
 """
 import math
 import numbers
@@ -1627,4 +1627,5 @@ def dropout2d(input, p=0.5, training=True, inplace=False):
     return _feature_dropout(input, p, training, 2)
 
 
-from .attention import scaled_dot_product_attention; __all__ += ["scaled_dot_product_attention"]  # noqa: E402,E702
+from .attention import scaled_dot_product_attention, multi_head_attention_forward  # noqa: E402
+__all__ += ["scaled_dot_product_attention", "multi_head_attention_forward"]

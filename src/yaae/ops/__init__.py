@@ -12,8 +12,8 @@ The public ``yaae.NAME`` functions always return Tensors.
 """
 import numpy as np
 
-from ..tensor import Tensor, _wrap, _data, install_methods, inplace
-from .registry import OPS, NUMPY, NONDIFF, REFUSED, defcomposite, defnondiff
+from ..tensor import Tensor, _wrap, _data, install_methods, inplace, _method
+from .registry import OPS, NUMPY, NONDIFF, REFUSED, defcomposite, defnondiff, keyword_call
 from .elementwise import (add, subtract, multiply, divide, power, negative, positive,
                           exp, log, log1p, expm1, sqrt, square, abs, sign, sin, cos,
                           tan, arcsin, arccos, arctan, sinh, cosh, tanh, sigmoid,
@@ -89,22 +89,6 @@ def _astype_method(self, dtype):
     dtype('float32')
     """
     return astype(self, np.dtype(dtype))
-
-
-def _transpose_method(self, *axes):
-    """``transpose(*axes)``: NumPy's transpose, a permutation of all the axes
-    (``x.transpose()`` reverses them; ``x.transpose(1, 0, 2)`` and
-    ``x.transpose((1, 0, 2))`` permute).  PyTorch's ``transpose(i, j)``, which
-    swaps two axes, is ``x.swapaxes(i, j)``.
-
-    Example::
-
-        >>> ya.zeros((2, 3, 4)).transpose(2, 0, 1).shape
-        (4, 2, 3)
-    """
-    if len(axes) == 1 and isinstance(axes[0], (tuple, list)):
-        axes = axes[0]
-    return transpose(self, axes or None)
 
 
 def assigned(x, idx, value):
@@ -190,14 +174,21 @@ def _cmp(ufunc):
     return op
 
 
+def _argext_method(fn):
+    m = _method(fn, keyword_call(fn, fn.__name__))
+    m.__doc__ = (f"NumPy's {fn.__name__}(axis=None, keepdims=False) (PyTorch's dim=/keepdim= "
+                 f"too): the int64 index of the first extreme along ``axis``, no gradient.\n\n"
+                 f"    >>> ya.Tensor([[1.0, 3.0], [2.0, 0.0]]).{fn.__name__}(dim=1).tolist()\n"
+                 f"    {[1, 0] if fn.__name__ == 'argmax' else [0, 1]}\n")
+    return m
+
+
 install_methods(OPS, {
     "astype": _astype_method,
-    "transpose": _transpose_method,
     "T": property(lambda self: transpose(self)),
     "mT": property(lambda self: mT(self)),
     "real": property(lambda self: complex.real(self)),
     "imag": property(lambda self: complex.imag(self)),
-    "unsqueeze": lambda self, dim: expand_dims(self, dim),
     "__pos__": lambda self: self,
     "__setitem__": _setitem,
     # in place (NumPy's values, PyTorch's graph rules: see tensor.inplace)
@@ -221,8 +212,8 @@ install_methods(OPS, {
     "__gt__": _cmp(np.greater), "__ge__": _cmp(np.greater_equal),
     "__lt__": _cmp(np.less), "__le__": _cmp(np.less_equal),
     "__eq__": _cmp(np.equal), "__ne__": _cmp(np.not_equal),
-    "argmax": lambda self, axis=None, keepdims=False: argmax(self, axis=axis, keepdims=keepdims),
-    "argmin": lambda self, axis=None, keepdims=False: argmin(self, axis=axis, keepdims=keepdims),
+    "argmax": _argext_method(argmax),
+    "argmin": _argext_method(argmin),
 })
 
 from .window import windows, unwindows, out_size as window_out_size  # noqa: E402

@@ -141,7 +141,7 @@ def _axes_tuple(axis, nd, prefix=None, allow_duplicate=False):
     return out
 
 
-@defcomposite(numpy=np.ravel, method=("ravel", "flatten"))
+@defcomposite(numpy=np.ravel, method=True)
 def ravel(x):
     return reshape(x, (-1,))
 

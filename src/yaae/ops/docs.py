@@ -95,15 +95,29 @@ _CALL = {
     "fft.irfft2": "ya.fft.irfft2(x.reshape(2, 2))", "fft.rfft2": "ya.fft.rfft2(x.reshape(2, 2))",
     "fft.fft2": "ya.fft.fft2(x.reshape(2, 2))", "fft.ifft2": "ya.fft.ifft2(x.reshape(2, 2))",
 }
+_CALL.update({   # ya.scipy.special: orders, parameters and domains
+    "scipy.special.polygamma": "ya.scipy.special.polygamma(1, x)",
+    "scipy.special.gammainc": "ya.scipy.special.gammainc(2.0, x)",
+    "scipy.special.gammaincc": "ya.scipy.special.gammaincc(2.0, x)",
+    "scipy.special.betainc": "ya.scipy.special.betainc(2.0, 3.0, x / 4)",
+    "scipy.special.multigammaln": "ya.scipy.special.multigammaln(x + 1.0, 2)",
+    "scipy.special.iv": "ya.scipy.special.iv(1.5, x)",
+    "scipy.special.ive": "ya.scipy.special.ive(1.5, x)",
+    "scipy.special.jn": "ya.scipy.special.jn(2, x)",
+    "scipy.special.yn": "ya.scipy.special.yn(2, x)",
+})
+_INPUT.update({q: _INPUT["arcsin"] for q in ("scipy.special.erfinv", "scipy.special.erfcinv",
+                                               "scipy.special.ndtri", "scipy.special.logit")})
 _TUPLE_OUT = {"split", "array_split", "vsplit", "hsplit", "dsplit", "linalg.svd", "linalg.eigh",
               "linalg.eig", "linalg.qr", "linalg.slogdet", "linalg.lstsq", "atleast_1d",
               "atleast_2d", "atleast_3d", "linalg.cholesky"}
 _NONFLOAT_OUT = {"astype"}
 
 
-def _np_signature(f):
-    """``name(signature)`` of a NumPy callable (ufuncs: their positional arguments)."""
-    name = f"{getattr(f, '__module__', None) or 'numpy'}.{getattr(f, '__name__', f)}"
+def _np_signature(f, home="numpy"):
+    """``name(signature)`` of a NumPy callable (ufuncs: their positional arguments; ``home``:
+    the module of a ufunc, which does not say, ``scipy.special`` for SciPy's)."""
+    name = f"{getattr(f, '__module__', None) or home}.{getattr(f, '__name__', f)}"
     name = name.replace("numpy._core.", "numpy.").replace("numpy.core.", "numpy.")
     if name.startswith("_operator") or name.startswith("operator"):
         return f"the operator {name.split('.')[-1]}"
@@ -169,10 +183,13 @@ _ORIGINAL = {}
 
 
 def _own_doc(op):
-    """The op's own docstring (not NumPy's, which its forward function may carry)."""
+    """The op's own docstring (not NumPy's or SciPy's, which its forward function may carry;
+    a primitive running a foreign function may be given one: ``prim.__doc__``)."""
     if op.qualname not in _ORIGINAL:
         f = op.prim.fwd if op.prim is not None else op.fn
         doc = inspect.getdoc(f) if (getattr(f, "__module__", "") or "").startswith("yaae") else None
+        if op.prim is not None and op.prim.__doc__ != getattr(f, "__doc__", None):
+            doc = inspect.cleandoc(op.prim.__doc__)
         _ORIGINAL[op.qualname] = doc
     return _ORIGINAL[op.qualname]
 
@@ -195,13 +212,17 @@ def op_doc(op):
     head = f"ya.{op.qualname}{_signature(op)}"
     parts = [head, ""]
     if op.numpy:
-        parts.append("NumPy's " + ", ".join(_np_signature(f) for f in op.numpy) + " on Tensors.")
+        scipy = op.module.startswith("scipy.")
+        parts.append(("SciPy's " if scipy else "NumPy's ")
+                     + ", ".join(_np_signature(f, op.module if scipy else "numpy")
+                                 for f in op.numpy) + " on Tensors.")
     parts.append(_SENTENCE[kind] + " Differentiable in reverse mode (``backward``, ``ya.grad``) "
                  "and forward mode (``ya.jvp``), to any order.")
     meth = [m for m in op.methods if not m.startswith("_")]
     if meth or op.aliases:
         parts.append("Also " + ", ".join([f"``Tensor.{m}``" for m in meth] +
-                                         [f"``ya.{a}``" for a in op.aliases]) + ".")
+                                         [f"``ya.{op.module + '.' if op.module else ''}{a}``"
+                                          for a in op.aliases]) + ".")
     if op.qualname in TORCH:
         parts.append("Differs from PyTorch: " + TORCH[op.qualname])
     parts = [textwrap.fill(p, 88, break_on_hyphens=False, break_long_words=False) for p in parts]

@@ -1,13 +1,16 @@
-"""Reduction primitives: sum, prod, max, min.
+"""Reduction primitives: sum, prod, max, min (and PyTorch's ``max(dim=...)``,
+``min(dim=...)``, returning values and indices).
 
 Rules use negative axes, so a (co)tangent with extra leading batch dimensions
 goes through them unchanged.
 """
+from collections import namedtuple
+
 import numpy as np
 
 from ..tensor import Tensor, _data
 from .elementwise import where
-from .registry import defop
+from .registry import defop, pytorch_form, pytorch_mode, numpy_keywords
 from .shape import broadcast_to, expand_dims
 
 
@@ -126,3 +129,49 @@ prod = defop("prod", _prod, numpy=np.prod, method=True,
              unreduce(g, x.shape, axis, keepdims, ans.ndim) * _prod_others(ans, x, axis),
              jvp=lambda t, ans, x, axis=None, keepdims=False:
              sum(t * _prod_others(ans, x, axis), axis=_axes(axis, x.ndim), keepdims=keepdims))
+
+
+# ---- PyTorch's max(dim=...)/min(dim=...): values and indices ------------------------
+def _with_indices(name, reduce, arg):
+    """``reduce`` (max or min) as PyTorch defines it when the axis is named
+    ``dim=`` (see ``registry.pytorch_form``): a named tuple ``(values,
+    indices)``; the index of the first extreme (NaN counts as one, as in
+    PyTorch), and the gradient to that element only (as PyTorch's, where
+    NumPy's ``max`` splits it among ties).  With NumPy's ``axis=`` (or an axis
+    given by position without ``keepdim=``): the values alone."""
+    result = namedtuple(name, ("values", "indices"))
+    result.__module__ = "yaae.return_types"
+    result.__doc__ = (f"``ya.{name}(x, dim=...)``'s result, as ``torch.return_types.{name}``: "
+                      f"``values`` and int64 ``indices``.")
+
+    def torch_form(x, *args, **kw):
+        if not pytorch_mode(kw):
+            return reduce(x, *args, **numpy_keywords(kw, name))
+        kw = numpy_keywords(kw, name)
+        axis, keepdims = kw.pop("axis", None), kw.pop("keepdims", False)
+        if args:
+            if len(args) > 1 or axis is not None:
+                raise TypeError(f"{name}(): the axis is given twice (by position and as dim=)")
+            axis = args[0]
+        if kw:
+            raise TypeError(f"{name}() got unexpected keyword arguments {sorted(kw)}")
+        if axis is None:      # keepdim= alone (PyTorch raises): every axis, values only
+            return reduce(x, keepdims=keepdims)
+        if not isinstance(axis, (int, np.integer)):
+            raise TypeError(f"{name}(dim=...) takes one axis (an int), as PyTorch's; got {axis!r}: "
+                            f"use ya.a{name}(x, axis=...) for several")
+        from .arrays import take_along_axis
+        from .composite import squeeze
+        xd = _data(x)
+        ax = _axes(axis, np.ndim(xd))[0]
+        idx = arg(xd, axis=ax, keepdims=True).astype(np.int64)
+        values = take_along_axis(x, idx, axis=ax)
+        if not keepdims:
+            values, idx = squeeze(values, ax), idx.squeeze(ax)
+        return result(values, Tensor(idx, dtype=np.int64) if isinstance(x, Tensor) else idx)
+    torch_form.__name__ = name
+    return pytorch_form(name)(torch_form)
+
+
+_with_indices("max", max, np.argmax)
+_with_indices("min", min, np.argmin)

@@ -23,7 +23,12 @@ A declaration says everything that the rest of yaae derives from it:
   and will not run on a Tensor, with what to do instead.
 
 Every declaration names the NumPy callables it answers for (``numpy=``) and
-the Tensor methods it provides (``method=``).  From this table come the
+the Tensor methods it provides (``method=``).  PyTorch's keywords ``dim=`` and
+``keepdim=`` are accepted for NumPy's ``axis=`` and ``keepdims=`` by every
+public function and method (``keyword_call``); ``pytorch_form`` declares the
+few ops whose answer PyTorch defines differently (``max(dim=...)`` returns
+values and indices, ``std(dim=...)`` divides by n - 1): the keyword chooses.
+From this table come the
 public ``ya.NAME`` functions (``yaae.api``), NumPy's ``__array_ufunc__`` and
 ``__array_function__`` tables (``yaae.interop``), the Tensor methods
 (``tensor.install_methods``) and the test-sample table (``tests/opinfo``).
@@ -33,7 +38,8 @@ import inspect
 from ..tensor import Primitive
 
 __all__ = ["Op", "OPS", "NUMPY", "NONDIFF", "REFUSED", "defop", "defcomposite",
-           "defnondiff", "refuse"]
+           "defnondiff", "refuse", "pytorch_form", "pytorch_mode", "numpy_keywords",
+           "keyword_call"]
 
 
 class Op:
@@ -42,14 +48,17 @@ class Op:
     op is one; ``numpy`` the NumPy callables it answers for; ``methods`` the
     Tensor method names it provides; ``seq`` the positional arguments that are
     sequences of arrays (``concatenate``'s first); ``module`` the public
-    namespace (``""`` for ``ya``, ``"linalg"``, ``"fft"``)."""
+    namespace (``""`` for ``ya``, ``"linalg"``, ``"fft"``); ``torch`` the op as
+    PyTorch defines it, called instead of ``fn`` when a call uses one of the
+    keywords ``torch_kw`` (see ``pytorch_form``)."""
     __slots__ = ("name", "fn", "prim", "numpy", "methods", "aliases", "seq", "module",
-                 "kind")
+                 "kind", "torch", "torch_kw")
 
     def __init__(self, name, fn, prim, numpy, methods, aliases, seq, module, kind):
         self.name, self.fn, self.prim = name, fn, prim
         self.numpy, self.methods, self.aliases = tuple(numpy), methods, tuple(aliases)
         self.seq, self.module, self.kind = tuple(seq), module, kind
+        self.torch, self.torch_kw = None, ()
 
     @property
     def qualname(self):
@@ -154,3 +163,54 @@ def refuse(why, *np_fns):
     """NumPy functions refused on Tensors, with ``why``: what to do instead."""
     for f in np_fns:
         REFUSED[f] = why
+
+
+_TORCH_NAMES = (("dim", "axis"), ("keepdim", "keepdims"))
+
+
+def numpy_keywords(kw, who):
+    """``kw`` (a new dict) with PyTorch's ``dim=``/``keepdim=`` renamed to
+    NumPy's ``axis=``/``keepdims=``; both spellings of one is a TypeError."""
+    kw = dict(kw)
+    for torch, numpy in _TORCH_NAMES:
+        if torch in kw:
+            if numpy in kw:
+                raise TypeError(f"{who}() got both {numpy}= (NumPy's name) and {torch}= "
+                                f"(PyTorch's name for the same argument); give one of them")
+            kw[numpy] = kw.pop(torch)
+    return kw
+
+
+def keyword_call(fn, name, op=None):
+    """``call(args, kw)``: ``fn(*args, **kw)`` with PyTorch's ``dim=``/``keepdim=``
+    accepted (``numpy_keywords``), or ``op``'s PyTorch form when ``kw`` holds
+    one of its keywords (see ``pytorch_form``).  Callers check that ``kw`` is
+    not empty first: calls without keywords pay nothing."""
+    torch, trigger = (op.torch, op.torch_kw) if op is not None else (None, ())
+
+    def call(args, kw):
+        if torch is not None and any(k in kw for k in trigger):
+            return torch(*args, **kw)
+        if "dim" in kw or "keepdim" in kw:
+            return fn(*args, **numpy_keywords(kw, name))
+        return fn(*args, **kw)
+    return call
+
+
+def pytorch_mode(kw):
+    """Does a call with keywords ``kw`` ask for PyTorch's meaning?  Yes when it
+    names the axis ``dim=``, or passes ``keepdim=`` without NumPy's ``axis=``."""
+    return "dim" in kw or ("keepdim" in kw and "axis" not in kw)
+
+
+def pytorch_form(name, *keywords):
+    """Decorator: declare ``fn`` the op ``name`` as PyTorch defines it, called
+    (with the call's keywords as given) instead of the op when a call passes
+    ``dim=``, ``keepdim=`` or one of ``keywords``; ``fn`` decides with
+    ``pytorch_mode``.  Aliases keep NumPy's meaning (``ya.amax``, as
+    ``torch.amax``)."""
+    def deco(fn):
+        op = OPS[name]
+        op.torch, op.torch_kw = fn, ("dim", "keepdim") + keywords
+        return fn
+    return deco

@@ -24,6 +24,11 @@ Notes on derivatives:
   and in ``left``/``right``/``period`` when they are Tensors.  It returns
   float64 (or complex128) as NumPy does; so do ``cov`` and ``corrcoef`` (unless
   ``dtype=`` says otherwise).
+* ``std``/``var`` called with PyTorch's ``dim=`` use PyTorch's default
+  ``correction=1``; with NumPy's ``axis=`` (or none), NumPy's ``ddof=0``.
+  ``split`` with ``dim=`` is PyTorch's (pieces of a size); ``sort``,
+  ``median`` and ``nanmedian`` with ``dim=`` raise (PyTorch's return values
+  and indices).
 * ``quantile``/``percentile`` support every NumPy method, and ``weights=``
   with ``method="inverted_cdf"`` (the gradient goes to the selected elements).
 * ``nanquantile``/``nanpercentile`` with a 2-d ``q`` and a tuple ``axis``
@@ -37,12 +42,12 @@ import warnings
 import numpy as np
 
 from ..tensor import Tensor, _data
-from .registry import defcomposite
+from .registry import OPS, defcomposite, pytorch_form, pytorch_mode, numpy_keywords
 from .elementwise import where, sqrt, astype, clip_p
 from .reductions import sum, prod, max, min, _axes  # noqa: A004
 from .shape import reshape, transpose, broadcast_to, take, Index, pad, concatenate_p
 from .linalg import matmul
-from .composite import mean, squeeze, diagonal
+from .composite import mean, squeeze, diagonal, std, var, split
 from .window import windows
 
 where_ = where   # the nan* functions take a ``where=`` argument, as NumPy's
@@ -912,3 +917,89 @@ def nanmax(a, axis=None, out=None, keepdims=False, initial=None, where=True):
 def nanmin(a, axis=None, out=None, keepdims=False, initial=None, where=True):
     """Min ignoring NaNs (see ``nanmax``)."""
     return _nanext(a, axis, out, keepdims, initial, where, "nanmin", np.inf, min)
+
+
+# ---- PyTorch's std(dim=...)/var(dim=...): correction=1 -----------------------------------
+def _with_correction(name, fn):
+    """``fn`` (std or var) as PyTorch defines it when called with ``dim=``
+    (or ``keepdim=`` without ``axis=``): the default ``correction=1`` (divide
+    by n - 1), where NumPy's ``axis=`` keeps ``ddof=0``.  ``correction=``
+    (NumPy 2 has it too) and PyTorch's ``unbiased=`` are accepted in either
+    spelling, in place of ``ddof=``."""
+    def torch_form(x, *args, **kw):
+        torch = pytorch_mode(kw)
+        kw = numpy_keywords(kw, name)
+        given = [k for k in ("ddof", "correction", "unbiased") if k in kw]
+        if len(given) > 1 or (given and len(args) > 1):
+            raise TypeError(f"{name}() got more than one of ddof, correction and unbiased "
+                            f"(all set the divisor n - ddof); give one")
+        correction, unbiased = kw.pop("correction", None), kw.pop("unbiased", None)
+        if unbiased is not None:
+            correction = 1 if unbiased else 0
+        if correction is not None:
+            kw["ddof"] = correction
+        elif torch and "ddof" not in kw and len(args) < 2:
+            kw["ddof"] = 1
+        return fn(x, *args, **kw)
+    torch_form.__name__ = name
+    return pytorch_form(name, "correction", "unbiased")(torch_form)
+
+
+_with_correction("std", std)
+_with_correction("var", var)
+
+
+# ---- where PyTorch's dim= asks for something else than NumPy's axis= -------------------------
+def _split_torch(x, *args, **kw):
+    """``split`` as PyTorch's when the axis is named ``dim=``: ``split(x,
+    split_size_or_sections, dim=0)`` cuts pieces of ``split_size`` (the last
+    one shorter) or of the listed sizes, and returns a tuple.  NumPy's
+    ``split(x, indices_or_sections, axis=0)`` takes a number of equal
+    sections or the indices to cut at."""
+    if not pytorch_mode(kw):
+        return split(x, *args, **numpy_keywords(kw, "split"))
+    kw = numpy_keywords(kw, "split")
+    sizes = kw.pop("split_size_or_sections", args[0] if args else None)
+    axis = kw.pop("axis", args[1] if len(args) > 1 else 0)
+    if kw or len(args) > 2 or sizes is None:
+        raise TypeError(f"split(x, split_size_or_sections, dim=0), as PyTorch's: got "
+                        f"{len(args) + 1} positional arguments and keywords {sorted(kw)}")
+    n = np.shape(_data(x))[axis]
+    if isinstance(sizes, (int, np.integer)):
+        if sizes <= 0:
+            raise ValueError(f"split: split_size must be positive, got {sizes}")
+        cuts = list(builtins.range(int(sizes), n, int(sizes)))
+    else:
+        sizes = [int(s) for s in sizes]
+        if builtins.sum(sizes) != n or builtins.min(sizes, default=0) < 0:
+            raise ValueError(f"split: the sizes {sizes} must be non-negative and add up to "
+                             f"{n}, the length of axis {axis}")
+        cuts = np.cumsum(sizes)[:-1].tolist()
+    return tuple(split(x, cuts, axis=axis))
+
+
+pytorch_form("split")(_split_torch)
+
+
+def _refuse_dim(name, why):
+    """``dim=`` on ``name`` raises a TypeError saying ``why``: PyTorch's
+    function of that name answers differently, and yaae does not guess."""
+    fn = OPS[name].fn
+
+    def torch_form(*args, **kw):
+        if not pytorch_mode(kw):
+            return fn(*args, **numpy_keywords(kw, name))
+        raise TypeError(f"{name}(dim=...): {why}")
+    torch_form.__name__ = name
+    pytorch_form(name)(torch_form)
+
+
+_refuse_dim("sort", "PyTorch's sort returns (values, indices), NumPy's the values only. Write "
+                    "ya.sort(x, axis=...) for the values and ya.argsort(x, axis=...) for the "
+                    "indices")
+for _name in ("median", "nanmedian"):
+    _refuse_dim(_name, f"PyTorch's {_name}(dim) returns (values, indices) and takes the lower of "
+                       f"the two middle values; NumPy's (axis=) returns the mean of the two, "
+                       f"values only. Write ya.{_name}(x, axis=...) for NumPy's, or "
+                       f"ya.{_name.replace('median', 'quantile')}(x, 0.5, axis=..., "
+                       f"method='lower') for PyTorch's values")

@@ -1,0 +1,278 @@
+"""SciPy's special functions (``ya.scipy.special``), declared in the op registry.
+
+Imported only when ``ya.scipy.special`` is first used (``import yaae`` never
+imports SciPy).  Each function has SciPy's name and signature, runs SciPy's
+own implementation forward, and is a primitive (``module="scipy.special"``)
+whose derivative is written with differentiable yaae ops -- digamma' =
+polygamma(1, .), gammaln' = digamma, i0' = i1, jn' = (j(n-1) - j(n+1)) / 2,
+... -- so reverse mode, forward mode and every order come for free.  The
+ones that are NumPy ufuncs in SciPy (``scipy.special.gammaln``, ...) are
+declared with ``numpy=``: called on a Tensor they dispatch here through
+``__array_ufunc__`` and keep the gradient.
+
+An argument that is an integer order or a parameter SciPy's function is
+not differentiated in (polygamma's ``n``, jn/yn's ``n``, iv/ive's ``v``,
+gammainc/gammaincc's ``a``, betainc's ``a`` and ``b``) has no derivative
+here: asking for one raises a TypeError naming the op and the argument,
+never a silent zero.  logsumexp, softmax, log_softmax and multigammaln are
+composites of primitives; ``sinc`` is ``ya.sinc`` (NumPy's, as SciPy's is).
+"""
+import math
+import textwrap
+
+import numpy as np
+import scipy.special as sc
+
+from ..tensor import _data
+from .registry import defop, defcomposite
+from .elementwise import (exp, log, log1p, abs, sign, sin, cos, where, quietly,
+                          zeros_like_g, sinc as _sinc)
+from .reductions import sum, _axes
+from .shape import reshape, broadcast_to
+from .composite import (logsumexp as _logsumexp, softmax as _softmax,
+                        log_softmax as _log_softmax, _finite_max, stack)
+
+M = "scipy.special"
+_2_SQRT_PI = 2 / math.sqrt(math.pi)
+_SQRT_PI_2 = math.sqrt(math.pi) / 2
+_SQRT_2PI = math.sqrt(2 * math.pi)
+
+
+def _doc(name, sig, what, deriv):
+    """The op's own docstring, for ``ops.docs`` (which adds the signature line and an
+    example) to show under ``ya.scipy.special.NAME``."""
+    return textwrap.fill(f"``{name}{sig}``: {what}, computed by SciPy. Derivatives: {deriv}.",
+                         88, break_on_hyphens=False, break_long_words=False)
+
+
+def _nodiff(op, arg, i, wrt):
+    """A derivative rule for argument ``i`` (``arg``) of ``op`` that refuses:
+    SciPy's function is differentiated in ``wrt`` only."""
+    def d(ans, *args):
+        a = np.asarray(_data(args[i]))
+        raise TypeError(
+            f"ya.scipy.special.{op}: no derivative with respect to {arg} (argument {i}, "
+            f"shape {a.shape}, dtype {a.dtype}); yaae differentiates {op} in {wrt} only. "
+            f"Pass {arg} as a constant (a NumPy array, a number, or tensor.detach()), or "
+            f"approximate the derivative in {arg} by finite differences")
+    return d
+
+
+def _op(name, fwd, deriv, sig, what, dtext, saves="args", **kw):
+    """An elementwise primitive of ``ya.scipy.special`` answering for SciPy's
+    ufunc ``fwd`` (``deriv``: one partial derivative per argument)."""
+    p = defop(name, fwd, numpy=fwd if isinstance(fwd, np.ufunc) else (), deriv=deriv,
+              bcast=True, saves=saves, module=M, **kw)
+    p.__doc__ = _doc(name, sig, what, dtext)
+    return p
+
+
+# ---- gamma and beta ---------------------------------------------------------------------
+gamma = _op("gamma", sc.gamma, lambda ans, x: ans * digamma(x), "(x)",
+            "the gamma function", "d/dx = gamma(x) digamma(x)", saves=True)
+gammaln = _op("gammaln", sc.gammaln, lambda ans, x: digamma(x), "(x)",
+              "log|gamma(x)|", "d/dx = digamma(x)")
+def _rgamma_dx(ans, x):
+    """-rgamma(x) digamma(x) for x >= 1/2; below, the derivative of the reflection
+    formula rgamma(x) = gamma(1 - x) sin(pi x) / pi, which is finite at the poles
+    of gamma (where rgamma is 0 and its derivative (-1)^n n!).  Each branch sees
+    only inputs in its domain (a double where), so every order is finite."""
+    low = _data(x) < 0.5
+    if not np.any(low):
+        return -ans * digamma(x)
+    xh, xl = where(low, 1.0, x), where(low, x, 0.0)
+    px = xl * math.pi
+    refl = gamma(1 - xl) * (cos(px) - digamma(1 - xl) * sin(px) / math.pi)
+    return where(low, refl, -rgamma(xh) * digamma(xh))
+
+
+rgamma = _op("rgamma", sc.rgamma, _rgamma_dx, "(x)", "1 / gamma(x), an entire function",
+             "d/dx = -rgamma(x) digamma(x), through the reflection formula below 1/2 "
+             "(finite at the poles of gamma)", saves=True)
+gammasgn = defop("gammasgn", sc.gammasgn, numpy=sc.gammasgn, bcast=True, saves=False,
+                 module=M, vjp=lambda g, ans, x: zeros_like_g(g),
+                 jvp=lambda t, ans, x: zeros_like_g(t))
+gammasgn.__doc__ = _doc("gammasgn", "(x)", "the sign of gamma(x)",
+                        "piecewise constant, derivative 0")
+digamma = _op("digamma", sc.psi, lambda ans, x: polygamma(1, x), "(x)",
+              "the digamma function psi(x) = gamma'(x) / gamma(x) (alias ``psi``)",
+              "d/dx = polygamma(1, x)", aliases=("psi",))
+polygamma = _op("polygamma", sc.polygamma,
+                (_nodiff("polygamma", "n", 0, "x"), lambda ans, n, x: polygamma(n + 1, x)),
+                "(n, x)", "the n-th derivative of digamma (n a non-negative integer)",
+                "in x, d/dx = polygamma(n + 1, x); none in the integer order n")
+beta = _op("beta", sc.beta, (lambda ans, a, b: ans * (digamma(a) - digamma(a + b)),
+                             lambda ans, a, b: ans * (digamma(b) - digamma(a + b))),
+           "(a, b)", "the beta function gamma(a) gamma(b) / gamma(a + b)",
+           "in a and b, d/da = beta(a, b) (digamma(a) - digamma(a + b))", saves=True)
+betaln = _op("betaln", sc.betaln, (lambda ans, a, b: digamma(a) - digamma(a + b),
+                                   lambda ans, a, b: digamma(b) - digamma(a + b)),
+             "(a, b)", "log|beta(a, b)|",
+             "in a and b, d/da = digamma(a) - digamma(a + b)")
+
+
+@defcomposite(module=M)
+def multigammaln(a, d):
+    """SciPy's ``scipy.special.multigammaln(a, d)``: the log of the multivariate
+    gamma function of dimension ``d`` (an integer),
+    d (d - 1) / 4 log(pi) + sum_{j<d} gammaln(a - j / 2).  Differentiable in
+    ``a`` (every mode and order); SciPy's ValueError when some a <= (d - 1) / 2.
+    """
+    d = int(d)
+    if np.any(np.asarray(_data(a)) <= 0.5 * (d - 1)):
+        raise ValueError(f"multigammaln: condition a > 0.5 * (d-1) ({0.5 * (d - 1)}) not met")
+    terms = [gammaln(a - j / 2) for j in range(d)]
+    return sum(stack(terms), axis=0) + d * (d - 1) / 4 * math.log(math.pi)
+
+
+# ---- incomplete gamma and beta (in x) -----------------------------------------------------
+def _gammainc_dx(ans, a, x):
+    """x^(a-1) e^(-x) / gamma(a), as one exp (xlogy: right at x = 0 for a = 1)."""
+    return exp(xlogy(a - 1, x) - x - gammaln(a))
+
+
+gammainc = _op("gammainc", sc.gammainc, (_nodiff("gammainc", "a", 0, "x"), _gammainc_dx),
+               "(a, x)", "the regularized lower incomplete gamma function P(a, x)",
+               "in x, d/dx = x^(a-1) e^(-x) / gamma(a); none in a (a TypeError)")
+gammaincc = _op("gammaincc", sc.gammaincc,
+                (_nodiff("gammaincc", "a", 0, "x"), lambda ans, a, x: -_gammainc_dx(ans, a, x)),
+                "(a, x)", "the regularized upper incomplete gamma function Q(a, x)",
+                "in x, d/dx = -x^(a-1) e^(-x) / gamma(a); none in a (a TypeError)")
+betainc = _op("betainc", sc.betainc,
+              (_nodiff("betainc", "a", 0, "x"), _nodiff("betainc", "b", 1, "x"),
+               lambda ans, a, b, x: exp(xlogy(a - 1, x) + xlog1py(b - 1, -x) - betaln(a, b))),
+              "(a, b, x)", "the regularized incomplete beta function I_x(a, b)",
+              "in x, d/dx = x^(a-1) (1-x)^(b-1) / beta(a, b); none in a and b (a TypeError)")
+
+# ---- error function and normal distribution ---------------------------------------------
+erf = _op("erf", sc.erf, lambda ans, x: _2_SQRT_PI * exp(-(x * x)), "(z)",
+          "the error function, for real and complex z",
+          "d/dz = 2/sqrt(pi) exp(-z^2) (holomorphic for complex z)")
+erfc = _op("erfc", sc.erfc, lambda ans, x: -_2_SQRT_PI * exp(-(x * x)), "(z)",
+           "1 - erf(z), for real and complex z",
+           "d/dz = -2/sqrt(pi) exp(-z^2) (holomorphic for complex z)")
+erfinv = _op("erfinv", sc.erfinv, lambda ans, y: _SQRT_PI_2 * exp(ans * ans), "(y)",
+             "the inverse of erf on (-1, 1)", "d/dy = sqrt(pi)/2 exp(erfinv(y)^2)", saves="ans")
+erfcinv = _op("erfcinv", sc.erfcinv, lambda ans, y: -_SQRT_PI_2 * exp(ans * ans), "(y)",
+              "the inverse of erfc on (0, 2)", "d/dy = -sqrt(pi)/2 exp(erfcinv(y)^2)", saves="ans")
+ndtr = _op("ndtr", sc.ndtr, lambda ans, x: exp(x * x * -0.5) / _SQRT_2PI, "(x)",
+           "the standard normal CDF", "d/dx = exp(-x^2/2) / sqrt(2 pi)")
+ndtri = _op("ndtri", sc.ndtri, lambda ans, p: _SQRT_2PI * exp(ans * ans * 0.5), "(p)",
+            "the inverse of ndtr on (0, 1)", "d/dp = sqrt(2 pi) exp(ndtri(p)^2 / 2)", saves="ans")
+log_ndtr = _op("log_ndtr", sc.log_ndtr,
+               lambda ans, x: exp(x * x * -0.5 - ans) / _SQRT_2PI, "(x)",
+               "the log of the standard normal CDF, accurate far in the left tail",
+               "d/dx = exp(-x^2/2 - log_ndtr(x)) / sqrt(2 pi), accurate there too", saves=True)
+
+# ---- logistic, x log y, entropy -----------------------------------------------------------
+expit = _op("expit", sc.expit, lambda ans, x: ans * (1 - ans), "(x)",
+            "the logistic sigmoid 1 / (1 + exp(-x))", "d/dx = expit(x) (1 - expit(x))",
+            saves="ans")
+logit = _op("logit", sc.logit, lambda ans, p: 1 / (p * (1 - p)), "(p)",
+            "log(p / (1 - p)), the inverse of expit", "d/dp = 1 / (p (1 - p))")
+xlogy = _op("xlogy", sc.xlogy, (lambda ans, x, y: log(y), lambda ans, x, y: x / y),
+            "(x, y)", "x log(y), 0 where x == 0 (as SciPy's)",
+            "d/dx = log(y), d/dy = x / y (JAX's rules)")
+xlog1py = _op("xlog1py", sc.xlog1py,
+              (lambda ans, x, y: log1p(y), lambda ans, x, y: x / (1 + y)),
+              "(x, y)", "x log1p(y), 0 where x == 0 (as SciPy's)",
+              "d/dx = log1p(y), d/dy = x / (1 + y) (JAX's rules)")
+entr = _op("entr", sc.entr, lambda ans, x: -(log(x) + 1), "(x)",
+           "-x log(x) for x > 0, 0 at 0, -inf for x < 0", "d/dx = -(log(x) + 1)")
+
+
+# ---- Bessel functions ---------------------------------------------------------------------
+def _half_sum(f, s):
+    """The derivative rule (f(v - 1, x) + s f(v + 1, x)) / 2 of a Bessel function f."""
+    return lambda ans, v, x: (f(v - 1, x) + s * f(v + 1, x)) * 0.5
+
+
+i0 = _op("i0", sc.i0, lambda ans, x: i1(x), "(x)",
+         "the modified Bessel function of the first kind of order 0", "d/dx = i1(x)")
+i1 = _op("i1", sc.i1, lambda ans, x: (i0(x) + iv(2, x)) * 0.5, "(x)",
+         "the modified Bessel function of the first kind of order 1",
+         "d/dx = (i0(x) + iv(2, x)) / 2")
+iv = _op("iv", sc.iv, (_nodiff("iv", "v", 0, "x"), _half_sum(lambda v, x: iv(v, x), 1)),
+         "(v, x)", "the modified Bessel function of the first kind of real order v",
+         "in x, d/dx = (iv(v - 1, x) + iv(v + 1, x)) / 2; none in the order v")
+ive = _op("ive", sc.ive,
+          (_nodiff("ive", "v", 0, "x"),
+           lambda ans, v, x: (ive(v - 1, x) + ive(v + 1, x)) * 0.5 - sign(x) * ans),
+          "(v, x)", "iv(v, x) exp(-|x|), the exponentially scaled iv",
+          "in x, d/dx = (ive(v - 1, x) + ive(v + 1, x)) / 2 - sign(x) ive(v, x); none in v",
+          saves=True)
+def _bessel(k, f0, f1, fn, kind, order):
+    """The Bessel functions ``k0``, ``k1``, ``kn`` (``k``: j or y) of the ``kind``
+    kind, with the derivatives of their recurrences: k0' = -k1,
+    k1' = (k0 - kn(2, .)) / 2, kn' = (kn(n - 1, .) - kn(n + 1, .)) / 2."""
+    what = f"the Bessel function of the {kind} kind of order"
+    p0 = _op(f"{k}0", f0, lambda ans, x: -p1(x), "(x)", f"{what} 0", f"d/dx = -{k}1(x)")
+    p1 = _op(f"{k}1", f1, lambda ans, x: (p0(x) - pn(2, x)) * 0.5, "(x)", f"{what} 1",
+             f"d/dx = ({k}0(x) - {k}n(2, x)) / 2")
+    pn = _op(f"{k}n", fn, (_nodiff(f"{k}n", "n", 0, "x"), _half_sum(lambda n, x: pn(n, x), -1)),
+             "(n, x)", f"{what} n ({order})",
+             f"in x, d/dx = ({k}n(n - 1, x) - {k}n(n + 1, x)) / 2; none in the order n")
+    return p0, p1, pn
+
+
+j0, j1, jn = _bessel("j", sc.j0, sc.j1, sc.jv, "first",
+                     "SciPy's jn is jv: real orders work too")
+y0, y1, yn = _bessel("y", sc.y0, sc.y1, sc.yn, "second", "an integer")
+
+
+@defcomposite(module=M)
+def sinc(x):
+    """``sin(pi x) / (pi x)``, 1 at 0: NumPy's sinc (SciPy's ``scipy.special.sinc``
+    is ``numpy.sinc``), so this is ``ya.sinc``, exact at 0 to every order.
+    """
+    return _sinc(x)
+
+
+# ---- logsumexp and softmax ----------------------------------------------------------------
+@defcomposite(module=M)
+@quietly
+def logsumexp(a, axis=None, b=None, keepdims=False, return_sign=False):
+    """SciPy's ``scipy.special.logsumexp``: log(sum(b * exp(a))) over ``axis``
+    (None: every element; an int or a tuple), without overflow.  ``b`` (broadcast
+    against ``a``) scales the terms and may be negative: with ``return_sign=True``
+    the result is ``(log|sum|, sign of the sum)``; without, a negative sum gives
+    NaN, as SciPy's.  Differentiable in ``a`` and ``b`` (every mode and order);
+    the sign carries no derivative.  Entries with b == 0 do not shift the max.
+    With ``b`` and ``return_sign``::
+
+        >>> a = ya.tensor([1.0, 2.0, 3.0])
+        >>> ya.scipy.special.logsumexp(a, b=[1.0, -1.0, 2.0], return_sign=True)
+    """
+    if b is None and not return_sign:
+        return _logsumexp(a, axis=axis, keepdims=keepdims)
+    ad = np.asarray(_data(a))
+    bd = np.ones((), ad.dtype) if b is None else np.asarray(_data(b))
+    shape = np.broadcast_shapes(ad.shape, bd.shape)
+    if ad.shape != shape:
+        a = broadcast_to(a, shape)
+    m = _finite_max(np.where(np.broadcast_to(bd, shape) != 0, ad, -np.inf), axis)
+    s = sum(exp(a - m) if b is None else b * exp(a - m), axis=axis, keepdims=True)
+    sgn = np.sign(np.asarray(_data(s)))
+    r = log(abs(s)) + m
+    if not return_sign:
+        r = where(sgn < 0, np.nan, r)
+    if not keepdims:
+        axes = _axes(axis, len(shape))
+        keep = tuple(n for i, n in enumerate(shape) if i - len(shape) not in axes)
+        r, sgn = reshape(r, keep), sgn.reshape(keep)
+    return (r, sgn) if return_sign else r
+
+
+def _over_every_element(name, core, what):
+    """``ya.scipy.special.NAME(x, axis=None)``: ``core`` (``ya.NAME``, whose
+    default axis is the last) with SciPy's default, every element."""
+    def f(x, axis=None):
+        return core(x, axis=axis)
+    f.__name__ = f.__qualname__ = name
+    f.__doc__ = (f"SciPy's ``scipy.special.{name}(x, axis=None)``: {what} over ``axis`` -- "
+                 f"by default over every element, unlike ``ya.{name}`` (the last axis).")
+    return defcomposite(name, module=M)(f)
+
+
+softmax = _over_every_element("softmax", _softmax, "exp(x) / sum(exp(x))")
+log_softmax = _over_every_element("log_softmax", _log_softmax, "x - logsumexp(x)")
