@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The whole test suite, on a fresh machine: installs Graphviz if missing (the graph
-# pictures are rendered with `dot`), sets up .venv with yaae[test,demos], runs pytest.
+# pictures are rendered with `dot`) and Chromium + chromedriver (the stepper page's
+# browser tests), sets up .venv with yaae[test,demos], runs pytest.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 if ! command -v dot >/dev/null 2>&1; then
@@ -11,6 +12,19 @@ if ! command -v dot >/dev/null 2>&1; then
     (sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq graphviz) >/dev/null
   else
     echo "error: Graphviz's 'dot' is needed by the tests; install it (apt-get install graphviz, brew install graphviz)" >&2
+    exit 1
+  fi
+fi
+# the step-through page (ya.viz.stepper) is tested in headless Chromium: Debian's
+# chromium and chromium-driver, installed when missing (no browser download)
+if ! command -v chromium >/dev/null 2>&1 || ! command -v chromedriver >/dev/null 2>&1; then
+  if command -v apt-get >/dev/null 2>&1 && [ "$(id -u)" = 0 ]; then
+    echo "installing Chromium and chromedriver with apt-get ..."
+    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver) >/dev/null
+  elif command -v apt-get >/dev/null 2>&1 && command -v sudo >/dev/null 2>&1; then
+    (sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver) >/dev/null
+  else
+    echo "error: the browser tests need Chromium and chromedriver; install them (apt-get install chromium chromium-driver)" >&2
     exit 1
   fi
 fi

@@ -12,7 +12,7 @@ from PIL import Image
 
 from yaae.demos import DEMOS
 
-ALL_DEMOS = ["classification", "regression", "surface", "digits", "gan", "modes", "graph"]
+ALL_DEMOS = ["classification", "regression", "surface", "digits", "gan", "modes", "graph", "stepper"]
 CONSOLE = Path(sys.executable).parent / "yaae"
 
 
@@ -46,7 +46,7 @@ def valid_png(path):
         im.load()
 
 
-def test_registry_has_the_seven_demos():
+def test_registry_has_the_eight_demos():
     assert list(DEMOS) == ALL_DEMOS
 
 

@@ -105,3 +105,31 @@ def install(module, table):
     def __getattr__(name):
         raise missing(module.__name__, name, table)
     module.__getattr__ = __getattr__
+
+
+def scipy_stats_caller():
+    """``"; use ya.scipy.stats.norm.logpdf, ..."``: what to call instead when a Tensor
+    reaches ``__array__`` from a ``scipy.stats`` method (the outermost ``scipy.stats``
+    frame above the conversion names the distribution and method); else ``""``."""
+    import sys
+    f, entry = sys._getframe(2), None
+    for _ in range(12):
+        if f is None:
+            break
+        if f.f_globals.get("__name__", "").startswith("scipy.stats"):
+            entry = f
+        elif entry is not None:
+            break
+        f = f.f_back
+    if entry is None:
+        return ""
+    obj = entry.f_locals.get("self")
+    dist = getattr(obj, "name", None) or getattr(getattr(obj, "dist", None), "name", None) \
+        or type(obj).__name__.removesuffix("_gen").removesuffix("_frozen")
+    method = entry.f_code.co_name
+    from .scipy import stats   # SciPy is loaded: the caller is SciPy
+    if not hasattr(getattr(stats, dist, None), method):
+        return (f". yaae has no ya.scipy.stats.{dist}.{method}; write it with ya.* and "
+                f"ya.scipy.special ops (ya.scipy.stats has {', '.join(stats.__all__)})")
+    return (f". For scipy.stats, call ya.scipy.stats.{dist}.{method}(...) instead: the "
+            f"same function, differentiable")

@@ -36,6 +36,8 @@ import weakref
 import numpy as np
 from operator import index as operator_index
 
+from ._hints import scipy_stats_caller as _scipy_stats_caller
+
 __all__ = [
     "Tensor", "GradNode", "Primitive", "primitive", "no_grad", "enable_grad", "detect_anomaly",
     "is_grad_enabled", "set_default_dtype", "get_default_dtype", "tensor", "device",
@@ -1755,7 +1757,7 @@ class Tensor:
                 f" (shape {self.shape}, dtype {self.dtype}) cannot be converted to a NumPy array: "
                 f"its gradient would be silently lost. Use t.data or t.detach() for the values "
                 f"without gradient, or ya.array / ya.stack (and ya.NAME functions, which accept "
-                f"lists of Tensors) to build arrays differentiably")
+                f"lists of Tensors) to build arrays differentiably" + _scipy_stats_caller())
         d = self.data
         if dtype is not None and dtype != d.dtype:
             return d.astype(dtype)

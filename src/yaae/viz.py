@@ -19,7 +19,7 @@ import numpy as np
 
 from .tensor import Tensor, GradNode
 
-__all__ = ["to_dot", "draw", "GraphvizNotFound"]
+__all__ = ["to_dot", "draw", "GraphvizNotFound", "stepper", "record"]
 
 
 class GraphvizNotFound(RuntimeError):
@@ -202,3 +202,6 @@ def draw(tensor, path, **kw):
     if res.returncode != 0:
         raise RuntimeError(f"draw: dot failed on {path!r}: {res.stderr.decode(errors='replace')}")
     return path
+
+
+from .viz_stepper import stepper, record  # noqa: E402  (the step-through page of the sweeps)

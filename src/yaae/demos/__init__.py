@@ -15,6 +15,7 @@ DEMOS = {
     "gan": "GANs on a ring of 8 Gaussians and on the digits: samples over training",
     "modes": "forward vs reverse mode: jacfwd and jacrev timed as n and m vary",
     "graph": "the write-ups' example graph drawn before and after backward",
+    "stepper": "step-through HTML pages of the forward and reverse sweeps (two examples, an MLP's loss)",
 }
 
 DEFAULT = "classification"
