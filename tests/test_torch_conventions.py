@@ -438,3 +438,41 @@ def test_more_pytorch_methods():
     close(x.new_tensor([[1, 2]]), xt.new_tensor([[1, 2]]))
     close(x.new_tensor([1.5], dtype=ya.float64), xt.new_tensor([1.5], dtype=torch.float64))
     assert x.new_tensor([1.0], requires_grad=True).requires_grad
+
+
+# ---- placement keywords and formatting, as the ported pytorch/examples use them ----------
+
+def test_format_spec_of_a_0d_tensor_is_its_value_as_in_torch():
+    for v in (1.23456, -0.5, 3.0):
+        for spec in (".2f", "+.3f", ".4e", ""):
+            assert format(ya.tensor(v, requires_grad=True), spec) == format(torch.tensor(v, dtype=torch.float64), spec)
+    with pytest.raises(TypeError):
+        format(torch.tensor([1.5]), ".2f")          # the oracle refuses it for non-0-d too
+    with pytest.raises(TypeError, match="only 0-d tensors"):
+        format(ya.tensor([1.5]), ".2f")
+
+
+@pytest.mark.parametrize("make", [
+    lambda **kw: ya.zeros(2, 3, **kw), lambda **kw: ya.ones((2,), **kw),
+    lambda **kw: ya.empty(2, **kw), lambda **kw: ya.full((2,), 1.5, **kw),
+    lambda **kw: ya.eye(2, **kw), lambda **kw: ya.arange(3, **kw),
+    lambda **kw: ya.randn(2, **kw), lambda **kw: ya.rand(2, **kw),
+    lambda **kw: ya.randint(0, 5, (2,), **kw), lambda **kw: ya.randperm(3, **kw),
+    lambda **kw: ya.zeros_like(ya.ones(2), **kw), lambda **kw: ya.ones_like(ya.ones(2), **kw),
+    lambda **kw: ya.randn_like(ya.ones(2), **kw), lambda **kw: ya.rand_like(ya.ones(2), **kw),
+    lambda **kw: ya.tensor([1.0], **kw)])
+def test_creation_functions_take_the_cpu_device_and_refuse_others(make):
+    for dev in ("cpu", ya.device("cpu"), "cpu:0"):
+        assert make(device=dev).device == "cpu"
+    for dev in ("cuda", "cuda:0", "mps"):
+        with pytest.raises(ValueError, match="CPU"):
+            make(device=dev)
+
+
+def test_module_to_a_device_object_or_string():
+    m = ya.nn.Linear(2, 2)
+    assert m.to(ya.device("cpu")) is m and m.to("cpu") is m
+    assert m.to(device="cpu", dtype=ya.float32).weight.dtype == np.float32
+    for dev in ("cuda", "cuda:0"):
+        with pytest.raises(ValueError, match="CPU"):
+            m.to(dev)

@@ -18,7 +18,7 @@ from . import random as _random
 from .ops.registry import OPS, NONDIFF, keyword_call
 from .ops.docs import op_doc, nondiff_doc
 from .ops.composite import from_nested, has_tensor
-from .tensor import Tensor, Primitive, _wrap, get_default_dtype
+from .tensor import Tensor, Primitive, _wrap, get_default_dtype, device as _device
 
 
 def _as_public(out):
@@ -482,6 +482,22 @@ def array_equal(a1, a2, equal_nan=False):
 
 # index-expression builders (objects, not functions): ya.r_[a, b], ya.c_[a, b]
 from .ops.arrays import r_, c_  # noqa: E402
+
+def _on_cpu(fn):
+    """``fn`` also taking PyTorch's placement keywords: ``device=`` (the CPU, or a
+    ValueError saying yaae runs on the CPU), ``pin_memory=`` and ``layout=`` (no-ops)."""
+    @functools.wraps(fn)
+    def f(*args, device=None, pin_memory=False, layout=None, **kw):
+        if device is not None:
+            _device(device)
+        return fn(*args, **kw)
+    return f
+
+
+for _name in ("zeros", "ones", "empty", "full", "eye", "arange", "zeros_like", "ones_like",
+              "full_like", "randn", "rand", "randint", "randperm", "randn_like", "rand_like"):
+    globals()[_name] = _on_cpu(globals()[_name])
+
 
 __all__ = sorted(_NS) + ["r_", "c_", "zeros", "ones", "empty", "full", "eye", "arange", "zeros_like",
                          "ones_like", "full_like", "cat", "mm", "bmm", "randn", "rand", "randint",

@@ -1577,6 +1577,23 @@ _device = device        # Tensor.to's keyword hides the class's name there
 _CPU = device("cpu")
 
 
+def _to_args(args, dtype=None, device=None):
+    """The dtype asked for by ``to(*args, dtype=, device=)`` (PyTorch's forms: a dtype,
+    a tensor whose dtype to take, a device or device string), after checking that every
+    device named is the CPU (a ValueError otherwise); shared by Tensor.to and Module.to."""
+    for a in args:
+        if isinstance(a, Tensor):
+            dtype = a.dtype
+        elif isinstance(a, _device) or (isinstance(a, str) and
+                                        a.split(":")[0] in _DEVICE_TYPES):
+            _device(a)
+        else:
+            dtype = a
+    if device is not None:
+        _device(device)
+    return dtype
+
+
 def _ops():
     from . import ops
     return ops
@@ -1798,6 +1815,17 @@ class Tensor:
         return f"tensor({body}{extra})"
 
     __str__ = __repr__
+
+    def __format__(self, spec):
+        """``format(t, spec)``: a 0-d tensor formats as its value (``f"{loss:.4f}"``),
+        as in PyTorch and NumPy; other tensors only with an empty spec."""
+        if self._data.ndim == 0:
+            return format(self._data.item(), spec)
+        if spec:
+            raise TypeError(f"unsupported format string {spec!r} for a Tensor of shape "
+                            f"{self.shape}: only 0-d tensors take one (use t.item() for a "
+                            f"one-element tensor), as in PyTorch")
+        return str(self)
 
     # ---- autograd API -----------------------------------------------------
     def requires_grad_(self, requires_grad=True):
@@ -2385,16 +2413,7 @@ class Tensor:
             >>> x.to(ya.float32).dtype, x.to("cpu") is x, x.to(ya.int64).tolist()
             (dtype('float32'), True, [1])
         """
-        for a in args:
-            if isinstance(a, Tensor):
-                dtype = a.dtype
-            elif isinstance(a, _device) or (isinstance(a, str) and
-                                           a.split(":")[0] in _DEVICE_TYPES):
-                device = a
-            else:
-                dtype = a
-        if device is not None:
-            _device(device)
+        dtype = _to_args(args, dtype, device)
         out = self
         if dtype is not None and np.dtype(dtype) != self._data.dtype:
             out = _astype(self, np.dtype(dtype))
@@ -2491,13 +2510,16 @@ class _HookHandle:
             self.lst.remove(self.fn)
 
 
-def tensor(data, requires_grad=False, dtype=None):
+def tensor(data, requires_grad=False, dtype=None, *, device=None):
     """Same as ``Tensor(data, requires_grad, dtype)``.
 
     As ``torch.tensor``: integer and bool data keep their dtype unless
-    ``requires_grad=True``.
+    ``requires_grad=True``; ``device`` may only be the CPU (a ValueError
+    otherwise: yaae runs on the CPU).
 
     >>> ya.tensor([1.0, 2.0], requires_grad=True)
     tensor([1., 2.], dtype=float64, requires_grad=True)
     """
+    if device is not None:
+        _device(device)
     return Tensor(data, requires_grad=requires_grad, dtype=dtype)

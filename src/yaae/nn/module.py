@@ -11,7 +11,7 @@ from collections import OrderedDict, namedtuple
 
 import numpy as np
 
-from ..tensor import Tensor, _to_array, get_default_dtype, mark_modified
+from ..tensor import Tensor, _to_args, _to_array, get_default_dtype, mark_modified
 
 __all__ = ["Module", "Parameter"]
 
@@ -519,19 +519,14 @@ class Module:
     # ---- dtype ---------------------------------------------------------------------
     def to(self, *args, **kwargs):
         """``to(dtype)`` converts parameters (and their gradients) and floating
-        buffers; devices ('cpu') are accepted and ignored."""
+        buffers; the CPU device (``"cpu"``, ``ya.device("cpu")``) is accepted and
+        changes nothing, any other device raises a ValueError (yaae runs on the CPU)."""
         dtype = kwargs.pop("dtype", None)
-        kwargs.pop("device", None)
+        device = kwargs.pop("device", None)
         kwargs.pop("non_blocking", None)
         if kwargs:
             raise TypeError(f"to() got unexpected keyword arguments {sorted(kwargs)}")
-        for a in args:
-            if isinstance(a, str) and a.split(":")[0] in ("cpu",):
-                continue
-            if isinstance(a, Tensor):
-                dtype = a.dtype
-                continue
-            dtype = a
+        dtype = _to_args(args, dtype, device)
         if dtype is None:
             return self
         dtype = np.dtype(dtype)
