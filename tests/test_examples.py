@@ -73,13 +73,6 @@ ALLOWED = [
     # `.data` is the NumPy array (not a Tensor): update it with NumPy's in-place operators
     (r"(\w+)\.data\.add_\((-[\w.]+) \* (\w+)\.grad\)", r"\1.data += \2 * \3.grad.data"),
     (r"(\w+)\.data\.add_\((\w+)\.grad, alpha=(-\w+)\)", r"\1.data += \3 * \2.grad.data"),
-    # WORKAROUNDS of yaae gaps, reported (drop each once yaae is fixed):
-    # nn.Module.to(ya.device("cpu")) raises TypeError (it accepts the string "cpu")
-    (r"\bya\.device\(([^()]*)\)", r"\1"),
-    # ya.randn(..., device=...) and ya.full(..., device=...) raise TypeError
-    (r",\s*device=device\)", ")"),
-    # format(t, "+.2f") of a one-element Tensor raises TypeError (NumPy and torch format it)
-    (r"\.format\((w|b\[0\])", r".format(\1.item()"),
 ]
 
 # case -> (example folder, argv for the 20-step comparison ("{tmp}": a temporary folder),

@@ -142,7 +142,7 @@ def main(argv=None, init=None, steps=None):
     assert dataset
     dataloader = ya.data.DataLoader(dataset, batch_size=opt.batchSize,
                                              shuffle=False)  # data: shuffled once above
-    device = "cpu"
+    device = ya.device("cpu")
 
     ngpu = int(opt.ngpu)
     nz = int(opt.nz)
@@ -167,7 +167,7 @@ def main(argv=None, init=None, steps=None):
 
     criterion = nn.BCELoss()
 
-    fixed_noise = ya.randn(opt.batchSize, nz, 1, 1)
+    fixed_noise = ya.randn(opt.batchSize, nz, 1, 1, device=device)
     real_label = 1
     fake_label = 0
 
@@ -189,7 +189,7 @@ def main(argv=None, init=None, steps=None):
             real_cpu = data[0].to(device)
             batch_size = real_cpu.size(0)
             label = ya.full((batch_size,), real_label,
-                               dtype=real_cpu.dtype)
+                               dtype=real_cpu.dtype, device=device)
 
             output = netD(real_cpu)
             errD_real = criterion(output, label)
@@ -197,7 +197,7 @@ def main(argv=None, init=None, steps=None):
             D_x = output.mean().item()
 
             # train with fake
-            noise = ya.randn(batch_size, nz, 1, 1)
+            noise = ya.randn(batch_size, nz, 1, 1, device=device)
             fake = netG(noise)
             label.fill_(fake_label)
             output = netD(fake.detach())

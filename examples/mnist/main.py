@@ -109,7 +109,7 @@ def main(argv=None, init=None, steps=None):
 
     ya.manual_seed(args.seed)
 
-    device = "cpu"
+    device = ya.device("cpu")
 
     train_kwargs = {'batch_size': args.batch_size}
     test_kwargs = {'batch_size': args.test_batch_size}

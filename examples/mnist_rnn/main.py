@@ -117,7 +117,7 @@ def main(argv=None, init=None, steps=None):
 
     device = "cpu"
 
-    device = device
+    device = ya.device(device)
 
     ya.manual_seed(args.seed)
 

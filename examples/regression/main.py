@@ -31,8 +31,8 @@ def poly_desc(W, b):
     """Creates a string description of a polynomial."""
     result = 'y = '
     for i, w in enumerate(W):
-        result += '{:+.2f} x^{} '.format(w.item(), i + 1)
-    result += '{:+.2f}'.format(b[0].item())
+        result += '{:+.2f} x^{} '.format(w, i + 1)
+    result += '{:+.2f}'.format(b[0])
     return result
 
 

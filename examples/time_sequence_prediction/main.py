@@ -55,7 +55,7 @@ def main(argv=None, init=None, steps=None):
     opt = parser.parse_args(argv)
     # training device
     device_name = opt.device
-    device = device_name
+    device = ya.device(device_name)
     # set random seed to 0
     np.random.seed(0)
     ya.manual_seed(0)

@@ -135,7 +135,7 @@ def main(argv=None, init=None, steps=None):
 
     ya.manual_seed(args.seed)
 
-    device = "cpu"
+    device = ya.device("cpu")
 
     digits = load_digits()  # data: scikit-learn's 8x8 digits in [0, 1], shuffled once
     X = ya.tensor(digits.images[np.random.default_rng(args.seed).permutation(1797), None] / 16.0, dtype=ya.get_default_dtype())  # data

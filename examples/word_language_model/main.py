@@ -183,7 +183,7 @@ def main(argv=None, init=None, steps=None):
     # Set the random seed manually for reproducibility.
     ya.manual_seed(args.seed)
 
-    device = "cpu"
+    device = ya.device("cpu")
 
     if not os.path.exists(args.data):  # data
         data.write_synthetic(args.data)  # data
