@@ -80,3 +80,10 @@ def test_hinted_formulas_are_right():
                          (x * ya.clip(x / 6 + 0.5, 0, 1), torch.nn.functional.hardswish(t)),
                          (x - ya.tanh(x), torch.nn.functional.tanhshrink(t))]:
         np.testing.assert_allclose(np.asarray(ya.tensor(ours).data), theirs.numpy(), atol=1e-12)
+
+
+def test_no_hint_for_a_name_that_exists():
+    # the hook only runs for missing names: a hint for a name yaae now has is dead text
+    import yaae._hints as h
+    for table, mod in ((HINTS, ya), (h.NN_HINTS, ya.nn), (h.F_HINTS, ya.nn.functional)):
+        assert not [k for k in table if k in vars(mod)]

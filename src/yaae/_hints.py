@@ -21,16 +21,6 @@ HINTS = {
     "numpy": "ya itself has NumPy's names (ya.sin, ya.sum, ya.linalg.svd); for a Tensor's values "
              "use t.numpy() or t.data",
     # PyTorch
-    "cat": "ya.concatenate([a, b], axis=0) (NumPy's name)",
-    "mm": "ya.matmul(a, b) or a @ b",
-    "bmm": "ya.matmul(a, b) or a @ b (batched over leading dimensions)",
-    "randn": "ya.tensor(np.random.default_rng().standard_normal(shape)) "
-             "(or ya.manual_seed(0).standard_normal(shape))",
-    "rand": "ya.tensor(np.random.default_rng().random(shape))",
-    "randint": "ya.tensor(np.random.default_rng().integers(low, high, shape), dtype='int64')",
-    "randperm": "ya.tensor(np.random.default_rng().permutation(n), dtype='int64')",
-    "from_numpy": "ya.tensor(array) (float arrays keep their dtype)",
-    "array_equal": "a.shape == b.shape and bool((a == b).data.all())",
     "unsqueeze": "ya.expand_dims(x, dim) or x[:, None]",
     "permute": "ya.transpose(x, axes) (NumPy's transpose takes the whole permutation)",
     "movedim": "ya.moveaxis(x, source, destination)",
@@ -49,15 +39,8 @@ HINTS = {
     "chunk": "ya.array_split(x, chunks, axis=dim)",
     "dist": "ya.linalg.norm(a - b)",
     "norm": "ya.linalg.norm(x, ord, axis) or ya.linalg.vector_norm",
-    "device": "yaae runs on the CPU only; tensors need no device",
     "cuda": "yaae runs on the CPU only; there is no CUDA",
     "Size": "a tuple: x.shape is a tuple of ints",
-    "float32": "the string 'float32' or np.float32 (dtype=... accepts either)",
-    "float64": "the string 'float64' or np.float64 (dtype=... accepts either)",
-    "float": "np.float32 (torch.float is float32)",
-    "double": "np.float64",
-    "long": "np.int64",
-    "int64": "np.int64",
     "utils": "torch.utils.data is ya.data (DataLoader, TensorDataset, Dataset)",
     "Generator": "np.random.default_rng(seed), a NumPy Generator (DataLoader(generator=...) and "
                  "random_split take one); ya.manual_seed(seed) seeds yaae's default generator",
