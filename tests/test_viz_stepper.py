@@ -11,7 +11,7 @@ import pytest
 
 import yaae as ya
 from yaae.tensor import GradNode
-from yaae.viz_stepper import _trace
+from yaae.viz_stepper import _root, _trace
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 ARTIFACTS = os.path.join(ROOT, "test-artifacts")
@@ -52,8 +52,25 @@ def nonfinite(x, y):                               # log(0) = -inf; y does not r
         return ya.log(x * 0.0) + x
 
 
+def odd_args(x):                                   # an index, axis=None, a keepdims (1,) scalar
+    return ya.sum(x[1:] * x[:-1]) + ya.sum(ya.maximum(x, 0.1) ** 3) / ya.logsumexp(x, axis=0)
+
+
+def ce(z):                                         # integer targets: a constant, not a number
+    return ya.nn.functional.cross_entropy(z, ya.tensor(np.array([0, 2])))
+
+
+def identity(x):
+    return x
+
+
+def vector_out(x):
+    return ya.exp(x) * 2
+
+
 CASES = [(ex1, (2.0, 3.0)), (ex2, (1.0, 2.0)), (two_outputs, (0.7, 1.3)), (mlp_loss, tuple(P)),
-         (net_loss, (X,)), (nonfinite, (2.0, np.ones(2)))]
+         (net_loss, (X,)), (nonfinite, (2.0, np.ones(2))), (odd_args, (_R.standard_normal(5),)),
+         (ce, (_R.standard_normal((2, 3)),)), (identity, (1.5,)), (vector_out, (X[0],))]
 
 
 def _replay(nodes, inputs, target=None, upto=None):
@@ -127,10 +144,10 @@ def test_steps_match_jvp_and_vjp_node_by_node(f, args):
         for k, a in final.items():
             v = nodes[k]
             x0 = np.asarray(v._data if not isinstance(v, GradNode) else v.ans)
-            _, pull = ya.vjp(_replay(nodes, inputs, target=v, upto=o._node), x0)
+            _, pull = ya.vjp(_replay(nodes, inputs, target=v, upto=_root(o)), x0)
             (expect,) = pull(np.ones(o.shape))
             _close(a, expect)
-    if len(outs) == 1:                                         # the gradient: ya.grad
+    if len(outs) == 1 and outs[0]._data.size == 1:             # the gradient: ya.grad
         g = ya.grad(f, argnums=tuple(range(len(args))))(*args)
         for k, gk in enumerate(g):
             _close(final.get(k, np.zeros_like(prim[k]).tolist()), gk)
