@@ -162,6 +162,24 @@ def test_write_up_example_against_finite_differences():
     step = rec["sweeps"][0]["steps"][2]
     assert step["text"] == f"ẇ4 = cos(w1)·ẇ1 = {np.cos(2.0):.4g}·1 = {np.cos(2.0):.4g}"
     assert "reverse mode needed fewer sweeps" in rec["final"]["verdict"]
+    texts = [s["text"] for s in rec["sweeps"][-1]["steps"]]       # w̄·∂, numbers in that order
+    c = f"{np.cos(2.0):.4g}"
+    assert f"w̄1 += w̄4·cos(w1) = 1·({c})  →  w̄1 = {c}" in texts
+    assert f"w̄1 += w̄3·w2 = 1·3  →  w̄1 = {np.cos(2.0) + 3:.4g}" in texts
+
+
+def test_page_embeds_the_record_as_json(tmp_path):
+    path = ya.viz.stepper(ex2, 1.0, 2.0, path=str(tmp_path / "p.html"), modes=("rev",))
+    text = open(path, encoding="utf-8").read()
+    m = re.search(r'<script type="application/json" id="data">(.*?)</script>', text, re.S)
+    page = json.loads(m.group(1))
+    assert page.pop("title")
+    assert page == json.loads(json.dumps(ya.viz.record(ex2, 1.0, 2.0, modes=("rev",))))
+    g = ya.grad(ex2, argnums=(0, 1))(1.0, 2.0)
+    assert page["final"]["gradient"] == (f"gradient: ∂w9/∂x1 = {float(g[0]):.10g}, "
+                                         f"∂w9/∂x2 = {float(g[1]):.10g}")
+    rec = ya.viz.record(vector_out, X[0])             # a seed of ones: the gradient of the sum
+    assert rec["final"]["gradient"].startswith("gradient: ∂sum(w3)/∂x = [")
 
 
 def test_seeds_modes_and_errors(tmp_path):
