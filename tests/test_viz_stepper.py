@@ -362,6 +362,23 @@ def test_large_graph_page_collapses_and_expands(browser, tmp_path):
     assert len(browser.find_elements(By.CSS_SELECTOR, ".active")) == 1
 
 
+def test_wide_graph_scrolls_inside_its_view(browser, tmp_path):
+    from selenium.webdriver.common.by import By
+    from yaae.demos.stepper import mlp_problem
+    loss, params = mlp_problem()
+    path = ya.viz.stepper(loss, *params, modes=("rev",), path=str(tmp_path / "mlp.html"))
+    browser.get("file://" + path)
+    assert browser.execute_script("return document.getElementById('graph').width.baseVal.value"
+                                  " > document.getElementById('view').clientWidth")
+    for _ in range(7):
+        browser.find_element(By.ID, "step").click()
+    inside = browser.execute_script(
+        "const a = document.querySelector('g.node.active').getBoundingClientRect(),"
+        " v = document.getElementById('view').getBoundingClientRect();"
+        "return [window.scrollX, a.left >= v.left && a.right <= v.right]")
+    assert inside == [0, True]                           # the controls stay on screen
+
+
 def test_demo_writes_three_pages(tmp_path):
     from yaae.cli import run_demo
     m = run_demo("stepper", out=str(tmp_path), quiet=True)

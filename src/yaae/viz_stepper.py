@@ -616,7 +616,8 @@ body{font-family:Helvetica,Arial,sans-serif;margin:12px;color:#222}
 #slider{width:320px}
 #rule{font-family:Menlo,Consolas,monospace;font-size:15px;min-height:22px;padding:6px;background:#f4f4f4;border-radius:4px}
 #final{margin-top:8px;padding:6px;border-left:4px solid #2a7;display:none}
-svg{border:1px solid #ddd;margin-top:8px;background:#fff}
+#view{overflow:auto;max-height:75vh;border:1px solid #ddd;margin-top:8px}
+svg{display:block;background:#fff}
 .node rect{fill:#dae8fc;stroke:#555;stroke-width:1}
 .node.op rect{fill:#fff2cc}
 .node.done rect{stroke:#2a7;stroke-width:2}
@@ -639,7 +640,7 @@ svg{border:1px solid #ddd;margin-top:8px;background:#fff}
 </div>
 <div id="rule"></div>
 <div id="final"><div id="grad"></div><div id="full"></div><div id="verdict"></div></div>
-<svg id="graph" xmlns="http://www.w3.org/2000/svg"></svg>
+<div id="view"><svg id="graph" xmlns="http://www.w3.org/2000/svg"></svg></div>
 <script>%DAGRE%</script>
 <script type="application/json" id="data">%DATA%</script>
 <script>%APP%</script>
@@ -769,7 +770,11 @@ function render() {
     if (d.group !== undefined) e.addEventListener("click", () => { closed.delete(d.group); render(); });
   }
   const act = svg.querySelector(".active");
-  if (act && act.scrollIntoView) act.scrollIntoView({block: "nearest", inline: "nearest"});
+  if (act) {                       // keep the active node in view; the controls stay put
+    const v = $("view"), b = act.getBBox();
+    if (b.x < v.scrollLeft || b.x + b.width > v.scrollLeft + v.clientWidth) v.scrollLeft = b.x + b.width / 2 - v.clientWidth / 2;
+    if (b.y < v.scrollTop || b.y + b.height > v.scrollTop + v.clientHeight) v.scrollTop = b.y + b.height / 2 - v.clientHeight / 2;
+  }
   $("rule").textContent = cur ? cur.text : "press step (or play) to start the " + R.sweeps[sw].label;
   $("slider").max = steps.length; $("slider").value = frame;
   $("frame").textContent = "step " + frame + " / " + steps.length;
