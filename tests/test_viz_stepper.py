@@ -316,6 +316,8 @@ def test_page_in_chromium(browser, tmp_path):
     active = browser.find_elements(By.CSS_SELECTOR, "g.node.active")[0]
     assert active.get_attribute("id") == "node-0"                       # w̄1 += w̄4·cos(w1)
     assert f"w̄ = {np.cos(2.0):.4g}" in active.text
+    reads = browser.find_elements(By.CSS_SELECTOR, "path.edge.read")      # the edge w1 -> w4
+    assert [r.get_attribute("id") for r in reads] == ["edge-n0-n3"]
     for _ in range(n - 4):
         step.click()
     assert browser.find_element(By.ID, "frame").text == f"step {n} / {n}"

@@ -739,7 +739,8 @@ function render() {
     t.textContent = "▾ " + gr.name;
     e.addEventListener("click", ev => { if (ev.target === t) { closed.add(gr.id); render(); } });
   });
-  const reads = new Set(cur ? cur.reads.map(r => rep(r) + ">" + rep(cur.node)) : []);
+  const reads = new Set();          // the edges of the step: into the node (forward) or out of it (reverse)
+  if (cur) cur.reads.forEach(r => { reads.add(rep(r) + ">" + rep(cur.node)); reads.add(rep(cur.node) + ">" + rep(r)); });
   edges.forEach(([a, b]) => {
     const pts = g.edge(a, b).points;
     el("path", {class: "edge" + (reads.has(a + ">" + b) ? " read" : ""), id: "edge-" + a + "-" + b,
