@@ -187,6 +187,8 @@ def test_seeds_modes_and_errors(tmp_path):
     assert [s["mode"] for s in rec["sweeps"]] == ["fwd"]
     _, t = ya.jvp(ex1, (2.0, 3.0), (1.0, 1.0))
     assert rec["sweeps"][0]["steps"][-1]["data"] == pytest.approx(float(t), rel=1e-12)
+    g = ya.grad(ex1, argnums=(0, 1))(2.0, 3.0)                 # the full gradient all the same
+    assert rec["final"]["gradient"] == f"gradient: ∂w5/∂w1 = {float(g[0]):.10g}, ∂w5/∂w2 = 2"
     with pytest.raises(ValueError, match="modes"):
         ya.viz.record(ex1, 2.0, 3.0, modes=("sideways",))
     with pytest.raises(ValueError, match="one tangent per input"):
@@ -308,6 +310,13 @@ def test_page_in_chromium(browser, tmp_path):
     # back one step, then the reverse sweep to its end
     browser.find_element(By.ID, "back").click()
     assert browser.find_elements(By.CSS_SELECTOR, "g.node.active")[0].get_attribute("id") == "node-2"
+    n0 = len(rec["sweeps"][0]["steps"])                # the forward sweep's last frame: the gradient too
+    browser.execute_script(f"const s = document.getElementById('slider'); s.value = {n0};"
+                           "s.dispatchEvent(new Event('input'));")
+    g = ya.grad(ex1, argnums=(0, 1))(2.0, 3.0)
+    nums = [float(x) for x in re.findall(r"= (-?[\d.]+)", browser.find_element(By.ID, "grad").text)]
+    np.testing.assert_allclose(nums, [float(v) for v in g], rtol=1e-9)
+    assert browser.find_element(By.ID, "full").text == "this sweep: " + rec["sweeps"][0]["final"]
     from selenium.webdriver.support.ui import Select
     Select(sel).select_by_index(len(rec["sweeps"]) - 1)
     n = len(rec["sweeps"][-1]["steps"])

@@ -454,7 +454,9 @@ def record(f, *args, modes=("fwd", "rev"), seeds=None, names=None):
     The dict has ``nodes`` (name, op, parents, value summary, module group),
     ``groups``, ``sweeps`` (each a list of ``steps``: node index, edges read,
     rule text with numbers, tangent or adjoint summary and full ``data``) and
-    ``final`` (the gradient text and the sweep counts).
+    ``final`` (the gradient text, by the reverse rules even when ``modes`` is
+    ``("fwd",)``, with 10 digits up to 64 numbers per input; for an output
+    that is not a scalar, the gradient of its sum; and the sweep counts).
 
     Example::
 
@@ -504,29 +506,32 @@ def record(f, *args, modes=("fwd", "rev"), seeds=None, names=None):
                            "steps": steps,
                            "final": "; ".join(f"ẇ{_dotname(nm[id(_root(o))])} = "
                                               f"{_full(t)}" for o, t in zip(outs, outt))})
-    if "rev" in modes:
-        for o in outs:
+    for o in outs:                     # (without "rev" in modes: for the gradient text only)
+        try:
             steps, adj = _reverse(nodes, o, nm, val)
-            for s in steps:
-                s["node"] = index[s.pop("id")]
-                s["reads"] = [index[r] for r in s["reads"]]
-            g = [adj.get(id(x), np.zeros_like(x._data)) for x in inputs]
-            grads.append(g)
-            on = nm[id(_root(o))]
-            of = on if o._data.size == 1 else f"sum({on})"     # a seed of ones: sum's gradient
+        except TypeError:
+            if "rev" in modes:
+                raise
+            grads = None                   # no reverse rule: the forward sweeps' results instead
+            break
+        for s in steps:
+            s["node"] = index[s.pop("id")]
+            s["reads"] = [index[r] for r in s["reads"]]
+        on = nm[id(_root(o))]
+        of = on if o._data.size == 1 else f"sum({on})"         # a seed of ones: sum's gradient
+        grads.append("gradient: " + ", ".join(
+            f"∂{of}/∂{a} = {_full(adj.get(id(x), np.zeros_like(x._data)))}"
+            for a, x in zip(arg_names, inputs)))
+        if "rev" in modes:
             sweeps.append({"mode": "rev", "label": f"reverse sweep from output {on}", "steps": steps,
-                           "final": "gradient: " + ", ".join(
-                               f"∂{of}/∂{a} = {_full(gj)}" for a, gj in zip(arg_names, g))})
+                           "final": grads[-1]})
     n_in = sum(int(x._data.size) for x in inputs)
     n_out = sum(int(o._data.size) for o in outs)
     fewer = ("reverse mode needed fewer sweeps" if n_out < n_in else
              "forward mode needed fewer sweeps" if n_in < n_out else "both needed the same number")
     verdict = (f"For the full Jacobian, forward mode needs one sweep per input component "
                f"({n_in}) and reverse mode one per output component ({n_out}): {fewer} for this f.")
-    if grads:
-        gtext = " ".join(sw["final"] for sw in sweeps if sw["mode"] == "rev")
-    else:
-        gtext = " ".join(sw["final"] for sw in sweeps)
+    gtext = " ".join(grads if grads is not None else [sw["final"] for sw in sweeps])
     return {"nodes": rec_nodes, "groups": groups, "collapse": len(nodes) > GROUP_OVER,
             "inputs": arg_names, "sweeps": sweeps,
             "final": {"gradient": gtext, "verdict": verdict, "n_in": n_in, "n_out": n_out}}
@@ -556,8 +561,9 @@ def stepper(f, *args, path="sweeps.html", modes=("fwd", "rev"), seeds=None, titl
     reverse sweeps (one per output, seeded with ones).  Each step highlights
     the node being computed and the edges it reads, shows the local rule with
     the numbers substituted (``ẇ4 = cos(w1)·ẇ1 = -0.4161·1 = -0.4161``,
-    ``w̄1 += w̄4·cos(w1) = ...``) and fills in the value; the final frame shows
-    the gradient and which mode needed fewer sweeps for this ``f``.  Tensors
+    ``w̄1 += w̄4·cos(w1) = 1·(-0.4161) ...``) and fills in the value; the last
+    frame of every sweep shows the full gradient and which mode needed fewer
+    sweeps for this ``f``.  Tensors
     show their shape and min/mean/max (a small heatmap for 2-D); graphs of more
     than 60 nodes start with module internals collapsed into boxes, one per
     module call (or, in code without ``nn`` modules, per call of your own Python
@@ -781,8 +787,8 @@ function render() {
   $("frame").textContent = "step " + frame + " / " + steps.length;
   const fin = frame === steps.length;
   $("final").style.display = fin ? "block" : "none";
-  $("grad").textContent = fin ? R.sweeps[sw].final : "";
-  $("full").textContent = fin && R.sweeps[sw].mode === "fwd" ? "all sweeps together: " + R.final.gradient : "";
+  $("grad").textContent = fin ? R.final.gradient : "";
+  $("full").textContent = fin && R.sweeps[sw].final !== R.final.gradient ? "this sweep: " + R.sweeps[sw].final : "";
   $("verdict").textContent = fin ? R.final.verdict : "";
 }
 function go(k) { frame = Math.max(0, Math.min(R.sweeps[sw].steps.length, k)); render(); }
