@@ -11,7 +11,7 @@ import pytest
 
 import yaae as ya
 from yaae.tensor import GradNode
-from yaae.viz_stepper import _trace
+from yaae.viz_stepper import _root, _trace
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 ARTIFACTS = os.path.join(ROOT, "test-artifacts")
@@ -52,8 +52,25 @@ def nonfinite(x, y):                               # log(0) = -inf; y does not r
         return ya.log(x * 0.0) + x
 
 
+def odd_args(x):                                   # an index, axis=None, a keepdims (1,) scalar
+    return ya.sum(x[1:] * x[:-1]) + ya.sum(ya.maximum(x, 0.1) ** 3) / ya.logsumexp(x, axis=0)
+
+
+def ce(z):                                         # integer targets: a constant, not a number
+    return ya.nn.functional.cross_entropy(z, ya.tensor(np.array([0, 2])))
+
+
+def identity(x):
+    return x
+
+
+def vector_out(x):
+    return ya.exp(x) * 2
+
+
 CASES = [(ex1, (2.0, 3.0)), (ex2, (1.0, 2.0)), (two_outputs, (0.7, 1.3)), (mlp_loss, tuple(P)),
-         (net_loss, (X,)), (nonfinite, (2.0, np.ones(2)))]
+         (net_loss, (X,)), (nonfinite, (2.0, np.ones(2))), (odd_args, (_R.standard_normal(5),)),
+         (ce, (_R.standard_normal((2, 3)),)), (identity, (1.5,)), (vector_out, (X[0],))]
 
 
 def _replay(nodes, inputs, target=None, upto=None):
@@ -127,10 +144,10 @@ def test_steps_match_jvp_and_vjp_node_by_node(f, args):
         for k, a in final.items():
             v = nodes[k]
             x0 = np.asarray(v._data if not isinstance(v, GradNode) else v.ans)
-            _, pull = ya.vjp(_replay(nodes, inputs, target=v, upto=o._node), x0)
+            _, pull = ya.vjp(_replay(nodes, inputs, target=v, upto=_root(o)), x0)
             (expect,) = pull(np.ones(o.shape))
             _close(a, expect)
-    if len(outs) == 1:                                         # the gradient: ya.grad
+    if len(outs) == 1 and outs[0]._data.size == 1:             # the gradient: ya.grad
         g = ya.grad(f, argnums=tuple(range(len(args))))(*args)
         for k, gk in enumerate(g):
             _close(final.get(k, np.zeros_like(prim[k]).tolist()), gk)
@@ -145,6 +162,24 @@ def test_write_up_example_against_finite_differences():
     step = rec["sweeps"][0]["steps"][2]
     assert step["text"] == f"ẇ4 = cos(w1)·ẇ1 = {np.cos(2.0):.4g}·1 = {np.cos(2.0):.4g}"
     assert "reverse mode needed fewer sweeps" in rec["final"]["verdict"]
+    texts = [s["text"] for s in rec["sweeps"][-1]["steps"]]       # w̄·∂, numbers in that order
+    c = f"{np.cos(2.0):.4g}"
+    assert f"w̄1 += w̄4·cos(w1) = 1·({c})  →  w̄1 = {c}" in texts
+    assert f"w̄1 += w̄3·w2 = 1·3  →  w̄1 = {np.cos(2.0) + 3:.4g}" in texts
+
+
+def test_page_embeds_the_record_as_json(tmp_path):
+    path = ya.viz.stepper(ex2, 1.0, 2.0, path=str(tmp_path / "p.html"), modes=("rev",))
+    text = open(path, encoding="utf-8").read()
+    m = re.search(r'<script type="application/json" id="data">(.*?)</script>', text, re.S)
+    page = json.loads(m.group(1))
+    assert page.pop("title")
+    assert page == json.loads(json.dumps(ya.viz.record(ex2, 1.0, 2.0, modes=("rev",))))
+    g = ya.grad(ex2, argnums=(0, 1))(1.0, 2.0)
+    assert page["final"]["gradient"] == (f"gradient: ∂w9/∂x1 = {float(g[0]):.10g}, "
+                                         f"∂w9/∂x2 = {float(g[1]):.10g}")
+    rec = ya.viz.record(vector_out, X[0])             # a seed of ones: the gradient of the sum
+    assert rec["final"]["gradient"].startswith("gradient: ∂sum(w3)/∂x = [")
 
 
 def test_seeds_modes_and_errors(tmp_path):
@@ -152,6 +187,8 @@ def test_seeds_modes_and_errors(tmp_path):
     assert [s["mode"] for s in rec["sweeps"]] == ["fwd"]
     _, t = ya.jvp(ex1, (2.0, 3.0), (1.0, 1.0))
     assert rec["sweeps"][0]["steps"][-1]["data"] == pytest.approx(float(t), rel=1e-12)
+    g = ya.grad(ex1, argnums=(0, 1))(2.0, 3.0)                 # the full gradient all the same
+    assert rec["final"]["gradient"] == f"gradient: ∂w5/∂w1 = {float(g[0]):.10g}, ∂w5/∂w2 = 2"
     with pytest.raises(ValueError, match="modes"):
         ya.viz.record(ex1, 2.0, 3.0, modes=("sideways",))
     with pytest.raises(ValueError, match="one tangent per input"):
@@ -273,6 +310,13 @@ def test_page_in_chromium(browser, tmp_path):
     # back one step, then the reverse sweep to its end
     browser.find_element(By.ID, "back").click()
     assert browser.find_elements(By.CSS_SELECTOR, "g.node.active")[0].get_attribute("id") == "node-2"
+    n0 = len(rec["sweeps"][0]["steps"])                # the forward sweep's last frame: the gradient too
+    browser.execute_script(f"const s = document.getElementById('slider'); s.value = {n0};"
+                           "s.dispatchEvent(new Event('input'));")
+    g = ya.grad(ex1, argnums=(0, 1))(2.0, 3.0)
+    nums = [float(x) for x in re.findall(r"= (-?[\d.]+)", browser.find_element(By.ID, "grad").text)]
+    np.testing.assert_allclose(nums, [float(v) for v in g], rtol=1e-9)
+    assert browser.find_element(By.ID, "full").text == "this sweep: " + rec["sweeps"][0]["final"]
     from selenium.webdriver.support.ui import Select
     Select(sel).select_by_index(len(rec["sweeps"]) - 1)
     n = len(rec["sweeps"][-1]["steps"])
@@ -281,6 +325,8 @@ def test_page_in_chromium(browser, tmp_path):
     active = browser.find_elements(By.CSS_SELECTOR, "g.node.active")[0]
     assert active.get_attribute("id") == "node-0"                       # w̄1 += w̄4·cos(w1)
     assert f"w̄ = {np.cos(2.0):.4g}" in active.text
+    reads = browser.find_elements(By.CSS_SELECTOR, "path.edge.read")      # the edge w1 -> w4
+    assert [r.get_attribute("id") for r in reads] == ["edge-n0-n3"]
     for _ in range(n - 4):
         step.click()
     assert browser.find_element(By.ID, "frame").text == f"step {n} / {n}"
@@ -325,6 +371,23 @@ def test_large_graph_page_collapses_and_expands(browser, tmp_path):
     for _ in range(3):
         browser.find_element(By.ID, "step").click()
     assert len(browser.find_elements(By.CSS_SELECTOR, ".active")) == 1
+
+
+def test_wide_graph_scrolls_inside_its_view(browser, tmp_path):
+    from selenium.webdriver.common.by import By
+    from yaae.demos.stepper import mlp_problem
+    loss, params = mlp_problem()
+    path = ya.viz.stepper(loss, *params, modes=("rev",), path=str(tmp_path / "mlp.html"))
+    browser.get("file://" + path)
+    assert browser.execute_script("return document.getElementById('graph').width.baseVal.value"
+                                  " > document.getElementById('view').clientWidth")
+    for _ in range(7):
+        browser.find_element(By.ID, "step").click()
+    inside = browser.execute_script(
+        "const a = document.querySelector('g.node.active').getBoundingClientRect(),"
+        " v = document.getElementById('view').getBoundingClientRect();"
+        "return [window.scrollX, a.left >= v.left && a.right <= v.right]")
+    assert inside == [0, True]                           # the controls stay on screen
 
 
 def test_demo_writes_three_pages(tmp_path):

@@ -40,7 +40,8 @@ _PARTIALS = {
 
 
 def _num(x):
-    return f"{float(x):.4g}"
+    """A single number (any shape of size 1, the real part of a complex) to 4 digits."""
+    return f"{float(np.real(np.asarray(x)).reshape(())):.4g}"
 
 
 def _summary(a):
@@ -150,6 +151,11 @@ class _Scopes:
                     self.names[id(m)] = f"{name} ({type(m).__name__})" if name else type(m).__name__
 
 
+def _root(out):
+    """The graph node of an output Tensor: its GradNode, or the input itself."""
+    return out._node if out._node is not None else out
+
+
 def _trace(f, args):
     """Run ``f`` once on fresh Tensors: (inputs, outputs, nodes in topological
     order oldest first, scopes: the module calls, or the user's function calls when
@@ -169,11 +175,11 @@ def _trace(f, args):
         out = f(*inputs)
     outs = list(out) if isinstance(out, (tuple, list)) else [out]
     for k, o in enumerate(outs):
-        if not isinstance(o, Tensor) or o._node is None:
+        if not isinstance(o, Tensor) or (o._node is None and not any(o is x for x in inputs)):
             raise TypeError(f"stepper: output {k} of f is not a Tensor computed from the inputs "
                             f"(got {type(o).__name__}); f must return a Tensor (or a tuple of "
                             f"Tensors) that depends on its arguments")
-    seen, nodes, stack = set(), [], [o._node for o in outs]
+    seen, nodes, stack = set(), [], [_root(o) for o in outs]
     while stack:
         v = stack.pop()
         if id(v) in seen:
@@ -230,7 +236,7 @@ def _sym(v, i, names, raw):
     for a, p in itertools.zip_longest(raw, v.parents):
         if p is not None:
             ops.append(names[id(p)])
-        elif np.size(a) == 1 and not isinstance(a, _Meta):
+        elif _is_number(a):
             ops.append(_num(np.asarray(a).reshape(())))
         else:
             ops.append("c")
@@ -238,6 +244,16 @@ def _sym(v, i, names, raw):
     if t is not None and i < len(t) and len(ops) >= len(t):
         return t[i].format(*ops)
     return f"∂{v.prim.name}/∂{ops[i]}"
+
+
+def _is_number(a):
+    """Whether a non-Tensor argument is a single number (not an index, axis None, slice...)."""
+    if isinstance(a, (_Meta, bool)) or a is None:
+        return False
+    try:
+        return np.asarray(a).dtype.kind in "iufc" and np.size(a) == 1
+    except Exception:                                   # not array-like: an index, a slice
+        return False
 
 
 def _term(sym, var):
@@ -257,11 +273,20 @@ def _rule(v, kind, i):
     return rule
 
 
-def _numterm(sym, d, x, otherwise):
-    """``d·x`` with the numbers (``x`` alone for a partial of 1), or ``otherwise`` for tensors."""
+def _factor(s):
+    """``s`` as the right factor of a product: negatives in parentheses."""
+    return f"({s})" if s.startswith("-") else s
+
+
+def _numterm(sym, d, x, otherwise, rev=False):
+    """``d·x`` with the numbers (``x·d`` in a reverse sweep, in the order of
+    ``w̄·∂``; ``x`` alone for a partial of ±1), or ``otherwise`` for tensors."""
     if d is None:
         return otherwise
-    return _term(sym, _num(x)) if sym in ("1", "-1") else f"{_num(d)}·{_num(x)}"
+    if sym in ("1", "-1"):
+        return _term(sym, _factor(_num(x)) if sym == "-1" else _num(x))
+    a, b = (x, d) if rev else (d, x)
+    return f"{_num(a)}·{_factor(_num(b))}"
 
 
 def _local(v, i, args, scalar, kind="jvps"):
@@ -310,8 +335,10 @@ def _forward(nodes, n_inputs, seed, names, val):
             continue
         total = np.asarray(total).astype(np.asarray(val[id(v)]).dtype, copy=False)
         tan[id(v)] = total
-        text = (f"ẇ{_dotname(nm)} = " + " + ".join(syms) + " = " + " + ".join(nums)
-                + " = " + _summary(total)["text"])
+        shown = _summary(total)["text"]
+        nums = " + ".join(nums)
+        text = f"ẇ{_dotname(nm)} = " + " + ".join(syms) + ("" if nums == shown else " = " + nums) \
+            + " = " + shown
         steps.append({"node": None, "id": id(v), "reads": reads, "text": text.replace("+ -", "- "),
                       "tangent": _summary(total), "data": _plain(total)})
     return steps, tan
@@ -324,7 +351,7 @@ def _dotname(nm):
 def _reverse(nodes, out, names, val):
     """One reverse sweep from ``out`` (seeded with ones): a step per edge, newest node first."""
     adj, steps = {}, []
-    root = out._node
+    root = _root(out)
     adj[id(root)] = np.ones_like(val[id(root)])
     steps.append({"id": id(root), "reads": [], "adjoint": _summary(adj[id(root)]),
                   "data": _plain(adj[id(root)]),
@@ -348,8 +375,8 @@ def _reverse(nodes, out, names, val):
             pn, vn = _dotname(names[id(p)]), _dotname(names[id(v)])
             sym = _sym(v, i, names, v.raw)
             d = _local(v, i, args, scalar, "vjps")
-            num = _numterm(sym, d, g, _summary(gi)["text"])
-            rhs = f"w̄{vn}" if sym == "1" else (f"-w̄{vn}" if sym == "-1" else f"w̄{vn}·{sym}")
+            num = _numterm(sym, d, g, _summary(gi)["text"], rev=True)
+            rhs = f"w̄{vn}" if sym == "1" else (f"-w̄{vn}" if sym == "-1" else f"w̄{vn}·{_factor(sym)}")
             steps.append({"id": id(p), "reads": [id(v)], "adjoint": _summary(adj[id(p)]),
                           "data": _plain(adj[id(p)]),
                           "text": f"w̄{pn} += {rhs} = {num}  →  w̄{pn} = "
@@ -427,7 +454,9 @@ def record(f, *args, modes=("fwd", "rev"), seeds=None, names=None):
     The dict has ``nodes`` (name, op, parents, value summary, module group),
     ``groups``, ``sweeps`` (each a list of ``steps``: node index, edges read,
     rule text with numbers, tangent or adjoint summary and full ``data``) and
-    ``final`` (the gradient text and the sweep counts).
+    ``final`` (the gradient text, by the reverse rules even when ``modes`` is
+    ``("fwd",)``, with 10 digits up to 64 numbers per input; for an output
+    that is not a scalar, the gradient of its sum; and the sweep counts).
 
     Example::
 
@@ -447,7 +476,7 @@ def record(f, *args, modes=("fwd", "rev"), seeds=None, names=None):
     nm = {id(v): f"w{k + 1}" for k, v in enumerate(nodes)}
     index = {id(v): k for k, v in enumerate(nodes)}
     groups, group_of = _groups(nodes, calls)
-    out_ids = {id(o._node) for o in outs}
+    out_ids = {id(_root(o)) for o in outs}
     rec_nodes = []
     for k, v in enumerate(nodes):
         is_op = isinstance(v, GradNode)
@@ -471,47 +500,51 @@ def record(f, *args, modes=("fwd", "rev"), seeds=None, names=None):
                 if s["node"] is None:
                     s["node"] = index[s.pop("id")]
             seeded = [arg_names[j] for j, t in enumerate(row) if t is not None]
-            outt = [tan.get(id(o._node)) for o in outs]
+            outt = [tan.get(id(_root(o))) for o in outs]
             sweeps.append({"mode": "fwd", "label": "forward sweep, seed ẇ = 1 on " + ", ".join(seeded)
                            if seeds is None else "forward sweep, seed " + ", ".join(seeded),
                            "steps": steps,
-                           "final": "; ".join(f"ẇ{_dotname(nm[id(o._node)])} = "
+                           "final": "; ".join(f"ẇ{_dotname(nm[id(_root(o))])} = "
                                               f"{_full(t)}" for o, t in zip(outs, outt))})
-    if "rev" in modes:
-        for o in outs:
+    for o in outs:                     # (without "rev" in modes: for the gradient text only)
+        try:
             steps, adj = _reverse(nodes, o, nm, val)
-            for s in steps:
-                s["node"] = index[s.pop("id")]
-                s["reads"] = [index[r] for r in s["reads"]]
-            g = [adj.get(id(x), np.zeros_like(x._data)) for x in inputs]
-            grads.append(g)
-            on = nm[id(o._node)]
+        except TypeError:
+            if "rev" in modes:
+                raise
+            grads = None                   # no reverse rule: the forward sweeps' results instead
+            break
+        for s in steps:
+            s["node"] = index[s.pop("id")]
+            s["reads"] = [index[r] for r in s["reads"]]
+        on = nm[id(_root(o))]
+        of = on if o._data.size == 1 else f"sum({on})"         # a seed of ones: sum's gradient
+        grads.append("gradient: " + ", ".join(
+            f"∂{of}/∂{a} = {_full(adj.get(id(x), np.zeros_like(x._data)))}"
+            for a, x in zip(arg_names, inputs)))
+        if "rev" in modes:
             sweeps.append({"mode": "rev", "label": f"reverse sweep from output {on}", "steps": steps,
-                           "final": "gradient: " + ", ".join(
-                               f"∂{on}/∂{a} = {_full(gj)}" for a, gj in zip(arg_names, g))})
+                           "final": grads[-1]})
     n_in = sum(int(x._data.size) for x in inputs)
     n_out = sum(int(o._data.size) for o in outs)
     fewer = ("reverse mode needed fewer sweeps" if n_out < n_in else
              "forward mode needed fewer sweeps" if n_in < n_out else "both needed the same number")
     verdict = (f"For the full Jacobian, forward mode needs one sweep per input component "
                f"({n_in}) and reverse mode one per output component ({n_out}): {fewer} for this f.")
-    if grads:
-        gtext = " ".join(sw["final"] for sw in sweeps if sw["mode"] == "rev")
-    else:
-        gtext = " ".join(sw["final"] for sw in sweeps)
+    gtext = " ".join(grads if grads is not None else [sw["final"] for sw in sweeps])
     return {"nodes": rec_nodes, "groups": groups, "collapse": len(nodes) > GROUP_OVER,
             "inputs": arg_names, "sweeps": sweeps,
             "final": {"gradient": gtext, "verdict": verdict, "n_in": n_in, "n_out": n_out}}
 
 
 def _full(a):
-    """A gradient in full (10 significant digits) when small, else its summary."""
+    """A gradient in full (10 significant digits) up to 64 numbers, else its summary."""
     if a is None:
         return "0"
     a = np.asarray(a)
     if a.size == 1:
         return f"{float(np.real(a.reshape(()))):.10g}"
-    if a.size <= 12:
+    if a.size <= 64:
         return "[" + ", ".join(f"{float(x):.10g}" for x in np.real(a).ravel()) + "]" + \
             (f" (shape {'×'.join(map(str, a.shape))})" if a.ndim > 1 else "")
     return _summary(a)["text"]
@@ -528,8 +561,9 @@ def stepper(f, *args, path="sweeps.html", modes=("fwd", "rev"), seeds=None, titl
     reverse sweeps (one per output, seeded with ones).  Each step highlights
     the node being computed and the edges it reads, shows the local rule with
     the numbers substituted (``ẇ4 = cos(w1)·ẇ1 = -0.4161·1 = -0.4161``,
-    ``w̄1 += w̄4·cos(w1) = ...``) and fills in the value; the final frame shows
-    the gradient and which mode needed fewer sweeps for this ``f``.  Tensors
+    ``w̄1 += w̄4·cos(w1) = 1·(-0.4161) ...``) and fills in the value; the last
+    frame of every sweep shows the full gradient and which mode needed fewer
+    sweeps for this ``f``.  Tensors
     show their shape and min/mean/max (a small heatmap for 2-D); graphs of more
     than 60 nodes start with module internals collapsed into boxes, one per
     module call (or, in code without ``nn`` modules, per call of your own Python
@@ -537,6 +571,22 @@ def stepper(f, *args, path="sweeps.html", modes=("fwd", "rev"), seeds=None, titl
     tuples of tangents, one per input (None for zero).  The numbers are
     yaae's own: each primitive's JVP and VJP rules on the recorded values
     (see ``record``).  Not in PyTorch or JAX.
+
+    The recorded step sequence, exactly ``record(f, *args, modes=modes,
+    seeds=seeds)`` plus a ``title``, is embedded in the page as JSON in
+    ``<script type="application/json" id="data">``, so it can be checked from
+    Python::
+
+        text = open(path, encoding="utf-8").read()
+        m = re.search(r'<script type="application/json" id="data">(.*?)</script>', text, re.S)
+        rec = json.loads(m.group(1))           # ("<\\/" in strings is JSON for "</")
+
+    In the page, node ``i`` (``rec["nodes"][i]``) is the SVG group
+    ``id="node-i"`` (class ``active`` at its step), the edges of the current
+    step have class ``read``, the buttons are ``#play``, ``#back`` and
+    ``#step``, the slider ``#slider``, the sweep switch ``#sweep``; at the
+    last frame ``#grad`` holds the gradient and ``#verdict`` which mode needed
+    fewer sweeps.
 
     Example::
 
@@ -572,7 +622,8 @@ body{font-family:Helvetica,Arial,sans-serif;margin:12px;color:#222}
 #slider{width:320px}
 #rule{font-family:Menlo,Consolas,monospace;font-size:15px;min-height:22px;padding:6px;background:#f4f4f4;border-radius:4px}
 #final{margin-top:8px;padding:6px;border-left:4px solid #2a7;display:none}
-svg{border:1px solid #ddd;margin-top:8px;background:#fff}
+#view{overflow:auto;max-height:75vh;border:1px solid #ddd;margin-top:8px}
+svg{display:block;background:#fff}
 .node rect{fill:#dae8fc;stroke:#555;stroke-width:1}
 .node.op rect{fill:#fff2cc}
 .node.done rect{stroke:#2a7;stroke-width:2}
@@ -595,7 +646,7 @@ svg{border:1px solid #ddd;margin-top:8px;background:#fff}
 </div>
 <div id="rule"></div>
 <div id="final"><div id="grad"></div><div id="full"></div><div id="verdict"></div></div>
-<svg id="graph" xmlns="http://www.w3.org/2000/svg"></svg>
+<div id="view"><svg id="graph" xmlns="http://www.w3.org/2000/svg"></svg></div>
 <script>%DAGRE%</script>
 <script type="application/json" id="data">%DATA%</script>
 <script>%APP%</script>
@@ -694,7 +745,8 @@ function render() {
     t.textContent = "▾ " + gr.name;
     e.addEventListener("click", ev => { if (ev.target === t) { closed.add(gr.id); render(); } });
   });
-  const reads = new Set(cur ? cur.reads.map(r => rep(r) + ">" + rep(cur.node)) : []);
+  const reads = new Set();          // the edges of the step: into the node (forward) or out of it (reverse)
+  if (cur) cur.reads.forEach(r => { reads.add(rep(r) + ">" + rep(cur.node)); reads.add(rep(cur.node) + ">" + rep(r)); });
   edges.forEach(([a, b]) => {
     const pts = g.edge(a, b).points;
     el("path", {class: "edge" + (reads.has(a + ">" + b) ? " read" : ""), id: "edge-" + a + "-" + b,
@@ -725,14 +777,18 @@ function render() {
     if (d.group !== undefined) e.addEventListener("click", () => { closed.delete(d.group); render(); });
   }
   const act = svg.querySelector(".active");
-  if (act && act.scrollIntoView) act.scrollIntoView({block: "nearest", inline: "nearest"});
+  if (act) {                       // keep the active node in view; the controls stay put
+    const v = $("view"), b = act.getBBox();
+    if (b.x < v.scrollLeft || b.x + b.width > v.scrollLeft + v.clientWidth) v.scrollLeft = b.x + b.width / 2 - v.clientWidth / 2;
+    if (b.y < v.scrollTop || b.y + b.height > v.scrollTop + v.clientHeight) v.scrollTop = b.y + b.height / 2 - v.clientHeight / 2;
+  }
   $("rule").textContent = cur ? cur.text : "press step (or play) to start the " + R.sweeps[sw].label;
   $("slider").max = steps.length; $("slider").value = frame;
   $("frame").textContent = "step " + frame + " / " + steps.length;
   const fin = frame === steps.length;
   $("final").style.display = fin ? "block" : "none";
-  $("grad").textContent = fin ? R.sweeps[sw].final : "";
-  $("full").textContent = fin && R.sweeps[sw].mode === "fwd" ? "all sweeps together: " + R.final.gradient : "";
+  $("grad").textContent = fin ? R.final.gradient : "";
+  $("full").textContent = fin && R.sweeps[sw].final !== R.final.gradient ? "this sweep: " + R.sweeps[sw].final : "";
   $("verdict").textContent = fin ? R.final.verdict : "";
 }
 function go(k) { frame = Math.max(0, Math.min(R.sweeps[sw].steps.length, k)); render(); }
