@@ -24,6 +24,17 @@ import yaae as ya
 import yaae.nn as nn
 import yaae.nn.functional as F
 
+
+@pytest.fixture
+def torch_float32_default():
+    """torch's float32 default for the float32 cases: other test files set torch's default
+    dtype to float64 at import, and torch's masks and modules made here must stay float32
+    (the cases passed alone and failed in the full suite)."""
+    before = torch.get_default_dtype()
+    torch.set_default_dtype(torch.float32)
+    yield
+    torch.set_default_dtype(before)
+
 TDT = {np.float64: torch.float64, np.float32: torch.float32}
 TOL = {np.float64: 1e-10, np.float32: 1e-5}
 
@@ -186,7 +197,7 @@ def test_mha_kdim_vdim_bias_kv_zero_attn_with_padding():
         close(p.grad, pt.grad)
 
 
-def test_mha_self_attention_causal_float32():
+def test_mha_self_attention_causal_float32(torch_float32_default):
     t, y = _mha_pair(np.float32)
     x = rnd(4, 2, 8, dtype=np.float32)
     xt, xy = torch.tensor(x, requires_grad=True), ya.tensor(x, requires_grad=True)
@@ -276,7 +287,7 @@ def test_full_transformer_all_masks_norm_first_gelu_train_and_eval():
         close(p.grad, pt.grad)
 
 
-def test_transformer_encoder_float32_eval_padding_and_causal():
+def test_transformer_encoder_float32_eval_padding_and_causal(torch_float32_default):
     torch.manual_seed(0)
     t = tnn.TransformerEncoder(tnn.TransformerEncoderLayer(8, 2, 16, batch_first=True), 2,
                                norm=tnn.LayerNorm(8))
@@ -975,7 +986,8 @@ def _jax_style_loop(jnp):
 
 
 @pytest.mark.parametrize("need_weights", [True, False])
-def test_float32_mha_keeps_float32_with_yaae_default_float64_mask(need_weights):
+def test_float32_mha_keeps_float32_with_yaae_default_float64_mask(need_weights,
+                                                                  torch_float32_default):
     """yaae's generate_square_subsequent_mask() is float64 (yaae's default dtype); a
     float32 model given it must still compute and return float32 (it used to return
     float64 on the need_weights=True path), with torch's float32 values."""
