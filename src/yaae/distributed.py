@@ -229,10 +229,8 @@ def allreduce(x, op="mean"):
     array([1., 2.])
     """
     _check_op(op, "allreduce")
-    if isinstance(x, Tensor):
-        if x.requires_grad and is_grad_enabled():
-            return _allreduce_prim(x, op=op)
-        return Tensor(_allreduce_array(x._data, op), dtype=x.dtype)
+    if isinstance(x, Tensor):      # (the primitive: gradients and forward-mode tangents)
+        return _allreduce_prim(x, op=op)
     return _allreduce_array(x, op)
 
 
