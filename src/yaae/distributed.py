@@ -518,6 +518,14 @@ class DistributedDataParallel(Module):
     def _on_grad(self, p):
         if not self._require_sync:
             return
+        if p.grad is not None and p.grad.requires_grad:
+            self._reset_step()
+            raise RuntimeError(
+                f"DistributedDataParallel: backward(create_graph=True) is not supported: the "
+                f"averaged gradient of {self._names[id(p)]!r} would not be differentiable "
+                f"through the allreduce. Differentiate the gradients with ya.distributed."
+                f"allreduce(..., op='mean') on the module's own gradients instead, or use "
+                f"no_sync()")
         if not self._queued:
             try:
                 _queue_callback(self._finalize)
@@ -582,3 +590,6 @@ def _ddp_hook(ref, p):
 def _remove_handles(handles):
     for h in handles:
         h.remove()
+
+
+from .nn import parallel as _parallel  # noqa: E402,F401 - ya.nn.parallel.DistributedDataParallel
