@@ -337,7 +337,7 @@ def test_ddp_create_graph_is_refused(fresh_world):
     d.init()
     X, Y = C.data("mlp", 1)
     ddp = d.DistributedDataParallel(C.make("mlp"))
-    with pytest.raises(RuntimeError, match=r"create_graph=True is not supported: .*'fc3\."):
+    with pytest.raises(RuntimeError, match=r"create_graph=True\) is not supported: .*'fc3\."):
         C.loss_fn(ddp(X[0]), Y[0]).backward(create_graph=True)
     ddp.module.zero_grad()
     C.loss_fn(ddp(X[0]), Y[0]).backward()      # the next step works
