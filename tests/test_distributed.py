@@ -345,3 +345,23 @@ def test_ddp_create_graph_is_refused(fresh_world):
 
 def test_nn_parallel_alias():
     assert ya.nn.parallel.DistributedDataParallel is ya.distributed.DistributedDataParallel
+
+
+@pytest.mark.parametrize("size,ok", [("2", False), ("1", True)])
+def test_launcher_without_mpi4py(size, ok):
+    # mpi4py made unimportable: under a launcher that started 2 processes init() must
+    # not pretend to be a world of 1 (each would train alone); with 1 process it may
+    code = ("import sys; sys.modules['mpi4py'] = None; import yaae as ya\n"
+            "try:\n    ya.distributed.init(); print('world', ya.distributed.world_size())\n"
+            "except ImportError as e:\n    print('ImportError', e)\n")
+    env = {k: v for k, v in os.environ.items() if k not in _LAUNCHER}
+    env.update(PYTHONPATH=SRC, OMPI_COMM_WORLD_SIZE=size)
+    p = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env,
+                       timeout=120)
+    assert p.returncode == 0, p.stderr
+    if ok:
+        assert p.stdout.strip() == "world 1"
+    else:
+        assert p.stdout.startswith("ImportError") and "world size 2" in p.stdout
+        assert "apt-get install openmpi-bin libopenmpi-dev" in p.stdout
+        assert "pip install yaae[mpi]" in p.stdout
