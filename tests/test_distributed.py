@@ -127,6 +127,24 @@ def test_unused_parameter_error_names_it(run):
         msg = str(res[r]["unused#error"])
         assert "never" in msg and "find_unused_parameters=True" in msg, msg
         assert "fc1" not in msg and "fc2" not in msg
+        for q in range(n):
+            assert f"rank {q}: ['never." in msg, msg
+        # 'extra' unused on ranks 1..n-1 only: every rank raises, and names those ranks
+        msg = str(res[r]["unused_some#error"])
+        assert "find_unused_parameters=True" in msg and "rank 0:" not in msg, msg
+        for q in range(1, n):
+            assert f"rank {q}: ['extra.weight', 'extra.bias'" in msg or \
+                f"rank {q}: ['extra.bias', 'extra.weight'" in msg, msg
+    # ... after which a step where every rank uses every parameter averages as usual
+    X, Y = C.data("partly", n)
+    grads = []
+    for q in range(n):
+        model = C.make("partly")
+        model.never = None
+        C.loss_fn(model(C.shard(X[1], q), True), C.shard(Y[1], q)).backward()
+        grads.append(_flat_grads(model))
+    for r in range(n):
+        np.testing.assert_allclose(res[r]["unused_some#after"], sum(grads) / n, rtol=0, atol=1e-14)
 
 
 def test_find_unused_parameters(run):

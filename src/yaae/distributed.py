@@ -538,20 +538,33 @@ class DistributedDataParallel(Module):
         self._mark_ready(p)
 
     def _finalize(self):
-        """End of backward: check for unused parameters, wait, average, write back."""
+        """End of backward: check for unused parameters, wait, average, write back.
+
+        Parameters without a gradient count as zeros, so every rank starts the same
+        allreduces in the same order whatever it used; then one more small allreduce
+        (the used-bitmap, or the count of missing parameters) tells every rank
+        whether any rank missed one: with ``find_unused_parameters=False`` all ranks
+        raise together, none is left waiting in a collective."""
         w = self._world
         missing = [p for b in self._buckets for p in b.params if id(p) not in self._ready]
-        if missing and not self.find_unused_parameters:
-            names = [self._names[id(p)] for p in missing]
-            self._reset_step()
-            raise RuntimeError(
-                f"DistributedDataParallel: parameters that received no gradient in this "
-                f"backward on rank {w.rank}: {names}. Every parameter must take part in "
-                f"producing the loss; to allow unused parameters, pass "
-                f"find_unused_parameters=True to DistributedDataParallel (as PyTorch's)")
-        for p in missing:      # reached by the forward but given no gradient
+        for p in missing:      # no gradient in this backward: zeros in its bucket slot
             self._mark_ready(p)
         self._launch_ready()
+        multi = w.comm is not None and w.size > 1
+        if not self.find_unused_parameters:
+            flag = np.array([len(missing)], dtype=np.int64)
+            if multi:
+                w.comm.Allreduce(w.MPI.IN_PLACE, flag, op=w.MPI.SUM)
+            if flag[0]:
+                names = [self._names[id(p)] for p in missing]
+                per_rank = w.comm.allgather(names) if multi else [names]
+                self._reset_step()
+                which = "; ".join(f"rank {r}: {ns}" for r, ns in enumerate(per_rank) if ns)
+                raise RuntimeError(
+                    f"DistributedDataParallel: parameters that received no gradient in this "
+                    f"backward ({which}). Every parameter must take part in producing the "
+                    f"loss; to allow unused parameters, pass find_unused_parameters=True to "
+                    f"DistributedDataParallel (as PyTorch's)")
         params = [p for b in self._buckets for p in b.params]
         used = None
         if self.find_unused_parameters:

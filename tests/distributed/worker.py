@@ -66,6 +66,20 @@ def main(outdir):
     except RuntimeError as e:
         out["unused#error"] = np.array(str(e))
 
+    # without 'never', 'extra' used on rank 0 only: every rank raises (none is left
+    # waiting for the others), naming the ranks that missed it; the next step runs
+    model = C.make("partly")
+    model.never = None
+    ddp = dist.DistributedDataParallel(model)
+    try:
+        C.loss_fn(ddp(C.shard(X[0], r), C.uses_extra(r)), C.shard(Y[0], r)).backward()
+        out["unused_some#error"] = np.array("no error")
+    except RuntimeError as e:
+        out["unused_some#error"] = np.array(str(e))
+    model.zero_grad()
+    C.loss_fn(ddp(C.shard(X[1], r), True), C.shard(Y[1], r)).backward()
+    out["unused_some#after"] = np.concatenate([p.grad.numpy().ravel() for p in model.parameters()])
+
     # find_unused_parameters=True: 'extra' used on rank 0 only, 'never' nowhere
     model, ddp, _ = ddp_train("partly", bucket_mb=0.0002, find_unused=True)
     for k, v in C.params(model).items():
