@@ -219,6 +219,13 @@ def test_broadcast_parameters_and_buffers(run):
             np.testing.assert_array_equal(res[r][f"bcast/{k}"], np.array(v), err_msg=k)
 
 
+def test_ddp_broadcasts_buffers_before_forward(run):
+    n, res = run
+    for r in range(n):
+        np.testing.assert_array_equal(res[r]["bbuf/running_var"], [2.0, 2.0])
+        np.testing.assert_array_equal(res[r]["bbuf/y"], res[0]["bbuf/y"])
+
+
 def test_save_on_rank0_load_everywhere(run):
     n, res = run
     for r in range(n):

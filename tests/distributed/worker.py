@@ -134,6 +134,14 @@ def main(outdir):
     for k, v in m.state_dict().items():
         out[f"bcast/{k}"] = np.array(v)
 
+    # DDP broadcasts rank 0's buffers before every forward (broadcast_buffers=True)
+    m = ya.nn.Sequential(ya.nn.Linear(3, 2), ya.nn.BatchNorm1d(2)).eval()
+    ddp = dist.DistributedDataParallel(m)
+    m[1].running_var.data[:] = r + 2.0
+    y = ddp(ya.ones((2, 3)))
+    out["bbuf/running_var"] = np.array(m[1].running_var)
+    out["bbuf/y"] = y.numpy()
+
     # save on rank 0, load on every rank right after
     path = os.path.join(outdir, "ckpt.npz")
     dist.save({"w": ya.tensor(np.arange(3.0) + r), "rank": r}, path)
