@@ -158,22 +158,25 @@ def _values(*args):
     return np.broadcast_arrays(*(np.asarray(_data(v), dtype=np.float64) for v in args))
 
 
-def _params_error(op, arg, v, why, todo):
+def _params_error(op, wrt, arg, v, why, todo):
+    """The ValueError of a parameter derivative (in ``wrt``) that is not computed at the
+    values ``v`` of ``arg``."""
     bad = np.asarray(v)
     return ValueError(
-        f"ya.scipy.special.{op}: no derivative with respect to {arg} here: {why} (shape "
-        f"{bad.shape}, e.g. {arg} = {bad.flat[0] if bad.size else '?'}). {todo}")
+        f"ya.scipy.special.{op}: no derivative with respect to {wrt} here: {why} (shape "
+        f"{bad.shape} of such elements, e.g. {arg} = {bad.flat[0] if bad.size else '?'}). "
+        f"{todo}")
 
 
-def _check_param(op, arg, v, need):
+def _check_param(op, wrt, arg, v, need):
     """The derivative in a parameter is computed for 0 < v <= _MAX_PARAM only (beyond,
     the rounding of gammaln(v) ~ v log v alone costs more than 1e-11 relative)."""
     bad = need & ~((v > 0) & (v <= _MAX_PARAM))
     if np.any(bad):
-        raise _params_error(op, arg, v[bad], f"{arg} must be > 0 and <= {_MAX_PARAM:g} "
+        raise _params_error(op, wrt, arg, v[bad], f"{arg} must be > 0 and <= {_MAX_PARAM:g} "
                             f"({int(bad.sum())} element(s) are not)",
-                            f"Pass {arg} in (0, {_MAX_PARAM:g}], or {arg} as a constant (a "
-                            f"NumPy array or tensor.detach()) where it is not.")
+                            f"Pass {arg} in (0, {_MAX_PARAM:g}], or {wrt} as a constant (a "
+                            f"NumPy array or tensor.detach()).")
 
 
 def _terms_needed(log_term, log_ratio, log_factor, op, arg, v):
@@ -191,9 +194,9 @@ def _terms_needed(log_term, log_ratio, log_factor, op, arg, v):
         if np.all(ok):
             return n
         if n >= _MAX_TERMS:
-            raise _params_error(op, arg, v[~ok], f"its series needs more than {_MAX_TERMS} "
+            raise _params_error(op, arg, arg, v[~ok], f"its series needs more than {_MAX_TERMS} "
                                 f"terms at {int((~ok).sum())} element(s)",
-                                "Treat this parameter as a constant.")
+                                f"Pass {arg} as a constant (tensor.detach()).")
         n *= 2
 
 
@@ -230,9 +233,9 @@ def _cf_depth(av, xv, op, arg):
                 return 2 * k
             k *= 2
             if k >= _MAX_TERMS:
-                raise _params_error(op, arg, av[~ok], "its continued fraction does not "
+                raise _params_error(op, arg, arg, av[~ok], "its continued fraction does not "
                                     f"converge within {_MAX_TERMS} terms",
-                                    "Treat a as a constant.")
+                                    "Pass a as a constant (tensor.detach()).")
             g, dg = g2, dg2
 
 
@@ -243,7 +246,7 @@ def _dgammainc_da(op):
     def d(ans, a, x):
         av, xv = _values(a, x)
         shape = av.shape
-        _check_param(op, "a", av, ~np.isnan(xv))
+        _check_param(op, "a", "a", av, ~np.isnan(xv))
         ser = (xv > 0) & (xv <= av + 1)
         cf = (xv > av + 1) & (xv < np.inf)
         a, x = broadcast_to(a, shape), broadcast_to(x, shape)
@@ -287,8 +290,8 @@ def _dbetainc(wrt):
         av, bv, xv = _values(a, b, x)
         shape = av.shape
         live = ~np.isnan(xv)
-        _check_param("betainc", "a", av, live)
-        _check_param("betainc", "b", bv, live)
+        _check_param("betainc", arg, "a", av, live)
+        _check_param("betainc", arg, "b", bv, live)
         inside = (xv > 0) & (xv < 1)
         flip = inside & (xv > (av + 1) / (av + bv + 2))
         a, b, x = (broadcast_to(v, shape) for v in (a, b, x))
