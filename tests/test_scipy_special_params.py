@@ -251,9 +251,14 @@ def test_derivative_in_a_is_zero_at_the_edges_to_every_order():
                 return S.betainc(*args)
             assert ya.grad(f)(1.5) == 0.0
             assert ya.grad(ya.grad(f))(1.5) == 0.0
-    # SciPy's NaN outside the domain stays NaN in the derivative
-    assert np.isnan(ya.grad(lambda a: S.gammainc(a, -1.0))(2.0))
-    assert np.isnan(ya.grad(lambda a: S.betainc(a, 2.0, 1.5))(2.0))
+    # SciPy's NaN outside the domain stays NaN in the derivatives, and stays there
+    for f in (lambda a: S.gammainc(a, -1.0), lambda a: S.gammaincc(a, np.nan),
+              lambda a: S.betainc(a, 2.0, 1.5), lambda b: S.betainc(2.0, b, -0.5)):
+        assert np.isnan(ya.grad(f)(2.0))
+        assert np.isnan(ya.grad(ya.grad(f))(2.0))
+    g2 = ya.grad(lambda a: ya.sum(ya.grad(lambda a: ya.sum(S.gammainc(a, [np.nan, 2.0])))(a)))
+    h = g2(np.array([2.0, 2.0]))
+    assert np.isnan(h[0]) and np.isfinite(h[1])
 
 
 def test_finite_near_the_edges():

@@ -29,7 +29,7 @@ import scipy.special as sc
 
 from ..tensor import _data
 from .registry import defop, defcomposite
-from .elementwise import (exp, log, log1p, abs, sign, sin, cos, where, quietly,
+from .elementwise import (exp, log, log1p, abs, sign, sin, cos, sqrt, where, quietly,
                           zeros_like_g, sinc as _sinc)
 from .reductions import sum, _axes
 from .shape import reshape, broadcast_to, expand_dims
@@ -179,6 +179,13 @@ def _check_param(op, wrt, arg, v, need):
                             f"NumPy array or tensor.detach()).")
 
 
+def _nan_where(bad, p):
+    """NaN where ``bad`` (SciPy's NaN outside the domain), else 0, as a function of the
+    parameter ``p`` whose derivatives of every order are NaN there too (sqrt of a
+    negative number) and 0 elsewhere."""
+    return 0.0 * sqrt(where(bad, -1.0 - p * p, 1.0))
+
+
 def _terms_needed(log_term, log_ratio, log_factor, op, arg, v):
     """The smallest N <= _MAX_TERMS (a power of two times 8, over every element) with
     term_N * factor_N^3 / (1 - ratio_N) < 1e-17 term_0: a bound on the neglected tail of a
@@ -250,7 +257,7 @@ def _dgammainc_da(op):
         ser = (xv > 0) & (xv <= av + 1)
         cf = (xv > av + 1) & (xv < np.inf)
         a, x = broadcast_to(a, shape), broadcast_to(x, shape)
-        out = where(np.isnan(xv) | (xv < 0), np.nan, 0.0)
+        out = _nan_where(np.isnan(xv) | (xv < 0), a)
         if np.any(ser):
             sa, sx = av[ser], xv[ser]
             n = _terms_needed(lambda n: (sa + n) * np.log(sx) - sx - sc.gammaln(sa + n + 1),
@@ -295,7 +302,7 @@ def _dbetainc(wrt):
         inside = (xv > 0) & (xv < 1)
         flip = inside & (xv > (av + 1) / (av + bv + 2))
         a, b, x = (broadcast_to(v, shape) for v in (a, b, x))
-        out = where(np.isnan(xv) | (xv < 0) | (xv > 1), np.nan, 0.0)
+        out = _nan_where(np.isnan(xv) | (xv < 0) | (xv > 1), b if wrt else a)
         if not np.any(inside):
             return out
         # the series is for I_y(p, q): (a, b, x) directly, (b, a, 1 - x) flipped, where
