@@ -109,10 +109,6 @@ _FAMILIES = {
 # in their shape parameters, finite differences do
 _INC = {"t.cdf", "t.logcdf", "gamma.cdf", "chi2.cdf", "beta.cdf"}
 _NO_JAX = {"t.cdf", "t.logcdf"}
-# JAX's own algorithm is less accurate than SciPy's (and yaae's, which calls SciPy's), at
-# these samples (measured; the SciPy value check= holds them to 1e-10):
-# ... filled in below, per (function, sample) with the reason.
-_JAX_RTOL = {}
 _SHAPE_SHAPES = ((3,), (4, 1))
 
 
@@ -120,7 +116,6 @@ def _ls_samples(dist, method):
     methods, (xl, xh), shapes, (ll, lh), (sl, sh) = _FAMILIES[dist]
     key = f"{dist}.{method}"
     jax = None if key in _NO_JAX else jst(dist, method)
-    rtol = _JAX_RTOL.get(key, 1e-10)
     nshape = len(shapes)
     check = scipy_value(dist, method)
     # x, loc, scale inside the support; differentiated: x, loc, scale, and the shape
@@ -133,14 +128,14 @@ def _ls_samples(dist, method):
                 + (U(ll, lh, *lshape), U(sl, sh, *scshape)))
     out = [
         Sample(*args((4, 3), _SHAPE_SHAPES, (3,), (4, 1)), diff=keep, jax=jax,
-               oracle_rtol=rtol, order2=True, check=check, name="bcast"),
+               order2=True, check=check, name="bcast"),
         Sample(*(np.asarray(a) for a in args((), [()] * nshape, (), ())), diff=keep, jax=jax,
-               oracle_rtol=rtol, order2=True, check=check, name="0d"),
+               order2=True, check=check, name="0d"),
         Sample(*args((20, 15), [(15,)] * nshape, (1, 15), (20, 1)), diff=keep, jax=jax,
-               oracle_rtol=rtol, check=check, name="big"),
+               check=check, name="big"),
         # scalars for loc and scale (Python numbers: not differentiated)
         Sample(U(xl, xh, 5), *(U(lo, hi, 5) for lo, hi in shapes), float(U(ll, lh)),
-               float(U(sl, sh)), jax=jax, oracle_rtol=rtol, check=check, name="numbers",
+               float(U(sl, sh)), jax=jax, check=check, name="numbers",
                diff=(0,) if key in _INC else None),
     ]
     if key in _INC:   # the shape parameters too: finite differences (and SciPy's values)
@@ -236,14 +231,13 @@ def _k_refused(method):
 
 for _m in ("pmf", "logpmf", "cdf"):
     _j, _c = jst("poisson", _m), scipy_value("poisson", _m)
-    _rt = _JAX_RTOL.get(f"poisson.{_m}", 1e-10)
     add(_name("poisson", _m),
-        Sample(np.floor(U(0, 7, 4, 3)), U(0.5, 4.0, 3), np.array([[0.0], [1.0], [0.0], [2.0]]),
-               diff=(1,), jax=_j, oracle_rtol=_rt, order2=True, check=_c, name="bcast"),
-        Sample(np.array(3.0), U0(0.5, 4.0), diff=(1,), jax=_j, oracle_rtol=_rt, order2=True,
+        Sample(np.floor(U(2, 8, 4, 3)), U(0.5, 4.0, 3), np.array([[0.0], [1.0], [0.0], [2.0]]),
+               diff=(1,), jax=_j, order2=True, check=_c, name="bcast"),
+        Sample(np.array(3.0), U0(0.5, 4.0), diff=(1,), jax=_j, order2=True,
                check=_c, name="0d"),
         Sample(np.floor(U(0, 9, 20, 15)), U(0.5, 6.0, 20, 15), diff=(1,), jax=_j,
-               oracle_rtol=_rt, check=_c, name="big"),
+               check=_c, name="big"),
         # k negative or not an integer (pmf 0, logpmf -inf); mu -> 0 at k == 0
         Sample(np.array([-1.0, 0.0, 1.5, 3.0, 0.0, 2.0]),
                np.array([2.0, 1e-3, 2.0, 2.0, 0.7, 0.7]), diff=(1,), fd=False,
@@ -301,3 +295,69 @@ add(_name("multivariate_normal", "entropy"),
     Sample(np.zeros(1), np.asarray(U0(0.5, 2.0)), torch=lambda m, c: torch.distributions.Normal(
         m[0], torch.sqrt(c)).entropy(), order2=True, name="1-d"),
     Sample(U(-0.5, 0.5, 17), _spd(17), torch=_t_entropy, name="big"))
+
+
+# ---- multivariate_normal, a singular cov (allow_singular=True) -------------------------------------
+# cov = B S B' of rank 2 in 3-D (B orthonormal 3 x 2); x = mean + B z on the support and two
+# points off it (-inf).  JAX has no allow_singular: SciPy's values, and finite differences
+# along directions that stay in the support (x and mean moved within the range of cov, cov
+# within B . B'), in both modes, are the oracles.
+_B = np.linalg.qr(_r.standard_normal((3, 2)))[0]
+_S2 = np.array([[1.5, 0.4], [0.4, 0.8]])
+_COV_SING = _B @ _S2 @ _B.T
+_MEAN_SING = U(-0.5, 0.5, 3)
+_X_SING = np.concatenate([_MEAN_SING + U(-1.5, 1.5, 5, 2) @ _B.T,
+                          _MEAN_SING + np.cross(_B[:, 0], _B[:, 1]) * np.array([[0.3], [-1.0]])])
+
+
+def _in_support_directions(npoints):
+    """Tangents (x, mean, cov) that keep x - mean in the range of cov and cov's range."""
+    r = np.random.default_rng(5)
+    ds = r.standard_normal((2, 2))
+    return (r.standard_normal((npoints, 2)) @ _B.T, _B @ r.standard_normal(2),
+            _B @ (ds + ds.T) @ _B.T)
+
+
+def singular(method, diff):
+    value = scipy_value("multivariate_normal", method, {"allow_singular": True}
+                        if method != "entropy" else None)
+
+    def check(out, *args):
+        value(out, *args)
+        f = _public("multivariate_normal", method)
+        kw = {"allow_singular": True} if method != "entropy" else {}
+
+        def g(*xs):
+            a = list(args)
+            for i, v in zip(diff, xs):
+                a[i] = v
+            return f(*a, **kw)
+        xs = tuple(args[i] for i in diff)
+        dirs = _in_support_directions(len(args[0]))
+        ts = tuple(dirs[i + (method == "entropy")] for i in diff)   # (entropy: mean, cov)
+        ok = np.isfinite(out.data)
+        u = np.where(ok, np.random.default_rng(9).standard_normal(out.shape), 0.0)
+        _, jt = ya.jvp(g, xs, ts)
+        jt = np.asarray(jt)
+        assert np.all(np.isfinite(jt[ok])) and np.all(jt[~ok] == 0), jt
+        eps = 1e-6
+        fp = np.asarray(g(*[v + eps * t for v, t in zip(xs, ts)]).data)[ok]
+        fm = np.asarray(g(*[v - eps * t for v, t in zip(xs, ts)]).data)[ok]
+        np.testing.assert_allclose(jt[ok], (fp - fm) / (2 * eps), rtol=1e-6, atol=1e-8)
+        # reverse mode: the adjoint of the forward mode
+        grads = ya.vjp(g, *xs)[1](u)
+        lhs = float(np.sum(u * jt))
+        rhs = float(sum(np.sum(np.asarray(d) * t) for d, t in zip(grads, ts)))
+        assert abs(lhs - rhs) <= 1e-10 * (1 + abs(lhs)), (lhs, rhs)
+        assert all(np.all(np.isfinite(np.asarray(d))) for d in grads)
+    check.__doc__ = f"multivariate_normal.{method}, singular cov"
+    return check
+
+
+for _m in ("pdf", "logpdf"):
+    add(_name("multivariate_normal", _m),
+        Sample(_X_SING, _MEAN_SING, _COV_SING, kw={"allow_singular": True}, fd=False,
+               check=singular(_m, (0, 1, 2)), name="singular"))
+add(_name("multivariate_normal", "entropy"),
+    Sample(_MEAN_SING, _COV_SING, diff=(0, 1), fd=False, check=singular("entropy", (0, 1)),
+           name="singular"))
