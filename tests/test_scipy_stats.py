@@ -8,8 +8,8 @@ float64, with parameters in broadcasting shapes:
 * finite differences everywhere (``ya.testing.gradcheck``, reverse and forward
   mode, order 2), also at the points where the formulas switch branches.
 
-Also: derivatives SciPy's incomplete gamma/beta functions lack raise a
-TypeError, the real ``scipy.stats.norm.logpdf`` on a Tensor that requires grad
+Also: the cdfs built on the incomplete gamma/beta functions are differentiable
+in their shape parameters, the real ``scipy.stats.norm.logpdf`` on a Tensor that requires grad
 names ``ya.scipy.stats.norm.logpdf``, and every public function has a docstring.
 """
 import zlib
@@ -183,9 +183,8 @@ def test_outside_the_support_as_scipy_with_finite_derivatives(name, x, params):
     params = tuple(np.asarray(p, dtype=float) for p in params)
     out = _get(S, name)(x, *params)
     _close(out, _get(sst, name)(x, *params))
-    # (poisson: k is discrete; the incomplete gamma/beta cdfs: in x only, see below)
-    diff = ((1,) if name.startswith("poisson") else (0,) if name.endswith("cdf")
-            else range(1 + len(params)))
+    # (poisson: k is discrete)
+    diff = (1,) if name.startswith("poisson") else range(1 + len(params))
     finite = np.isfinite(out.data)
     for i in diff:
         g = ya.grad(lambda v: ya.sum(_get(S, name)(*[v if j == i else a for j, a in
@@ -205,11 +204,14 @@ def test_smooth_through_branch_switches():
         assert gradcheck(f, x, modes=("rev", "fwd"), order=2, rtol=1e-5, atol=1e-6)
 
 
-def test_shape_parameter_of_an_incomplete_gamma_or_beta_cdf_raises():
-    for f in (lambda df: S.t.cdf(0.7, df), lambda a: S.gamma.cdf(0.7, a),
-              lambda a: S.beta.cdf(0.3, a, 2.0), lambda df: S.chi2.cdf(0.7, df)):
-        with pytest.raises(TypeError, match="no derivative with respect to"):
-            ya.grad(f)(np.array(2.5))
+def test_shape_parameter_of_an_incomplete_gamma_or_beta_cdf_is_differentiable():
+    # (was a TypeError before issue #12; tests/test_scipy_special_params.py checks these
+    # against JAX and finite differences with loc, scale and broadcasting)
+    for f in (lambda df: S.t.cdf(0.7, df), lambda df: S.t.logcdf(-2.5, df),
+              lambda a: S.gamma.cdf(0.7, a), lambda a: S.beta.cdf(0.3, a, 2.0),
+              lambda b: S.beta.cdf(0.3, 2.0, b), lambda df: S.chi2.cdf(0.7, df)):
+        assert gradcheck(f, np.array([2.5, 0.8]), modes=("rev", "fwd"), order=2, rtol=1e-5,
+                         atol=1e-7)
 
 
 def test_multivariate_normal_singular_and_scipy_errors():

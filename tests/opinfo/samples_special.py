@@ -4,8 +4,10 @@ parameters in broadcasting shapes (order 2), a 0-d one, and one of more than
 256 differentiated elements; PyTorch oracles wherever PyTorch has the function
 with derivatives accurate to 1e-10 (``tests/test_scipy_special.py`` checks
 every one against JAX, mpmath and PyTorch in more detail).  Integer orders and
-parameters with no derivative (polygamma's n, gammainc's a, ...) are left out
-of ``diff``."""
+parameters with no derivative (polygamma's n, iv's v, ...) are left out of
+``diff``; gammainc/gammaincc are differentiated in a and betainc in a and b
+too (PyTorch has no derivative in a: its oracle is on the samples in x only;
+``tests/test_scipy_special_params.py`` checks them against JAX and mpmath)."""
 import numpy as np
 import scipy.special as sc
 import torch
@@ -84,6 +86,18 @@ with_param("gammaincc", U(0.5, 4.0, 3, 1), 0.2, 5.0, torch.special.gammaincc, p_
 add(_name("betainc"),
     Sample(U(0.8, 3.0, 3, 1), U(0.8, 3.0, 1, 4), U(0.1, 0.9, 4), diff=(2,), order2=True),
     Sample(2.5, 1.5, U(0.1, 0.9, 20, 15), diff=(2,)))
+# in the parameters too: both sides of the switch between the series and the continued
+# fraction (x = a + 1) and of the symmetry I_x(a, b) = 1 - I_(1-x)(b, a)
+for _n in ("gammainc", "gammaincc"):
+    add(_name(_n),
+        Sample(U(0.3, 6.0, 3, 1), U(0.05, 9.0, 4), order2=True),
+        Sample(np.asarray(U(0.3, 4.0, 1)[0]), np.asarray(U(0.2, 6.0, 1)[0]), order2=True),
+        Sample(U(0.3, 8.0, 20, 15), U(0.05, 12.0, 15)))
+add(_name("betainc"),
+    Sample(U(0.3, 5.0, 3, 1), U(0.3, 5.0, 1, 4), U(0.05, 0.95, 4), order2=True),
+    Sample(np.asarray(U(0.3, 4.0, 1)[0]), np.asarray(U(0.3, 4.0, 1)[0]),
+           np.asarray(U(0.1, 0.9, 1)[0]), order2=True),
+    Sample(U(0.3, 6.0, 20, 1), U(0.3, 6.0, 15), U(0.05, 0.95, 20, 15)))
 
 
 def _betaln_t(a, b):

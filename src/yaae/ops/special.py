@@ -10,10 +10,14 @@ ones that are NumPy ufuncs in SciPy (``scipy.special.gammaln``, ...) are
 declared with ``numpy=``: called on a Tensor they dispatch here through
 ``__array_ufunc__`` and keep the gradient.
 
-An argument that is an integer order or a parameter SciPy's function is
-not differentiated in (polygamma's ``n``, jn/yn's ``n``, iv/ive's ``v``,
-gammainc/gammaincc's ``a``, betainc's ``a`` and ``b``) has no derivative
-here: asking for one raises a TypeError naming the op and the argument,
+The incomplete gamma and beta functions are differentiable in their
+parameters too (gammainc/gammaincc in ``a``, betainc in ``a`` and ``b``):
+the derivative is a series (or continued fraction) of yaae ops whose number
+of terms is chosen from the data, accurate to about 1e-13 relative for
+parameters in (0, 1e3] and 1e-11 up to 1e4; outside (0, 1e4] it raises a
+ValueError naming the op and the argument.  An argument that is an integer
+order or a parameter with no derivative here (polygamma's ``n``, jn/yn's
+``n``, iv/ive's ``v``) raises a TypeError naming the op and the argument,
 never a silent zero.  logsumexp, softmax, log_softmax and multigammaln are
 composites of primitives; ``sinc`` is ``ya.sinc`` (NumPy's, as SciPy's is).
 """
@@ -28,7 +32,7 @@ from .registry import defop, defcomposite
 from .elementwise import (exp, log, log1p, abs, sign, sin, cos, where, quietly,
                           zeros_like_g, sinc as _sinc)
 from .reductions import sum, _axes
-from .shape import reshape, broadcast_to
+from .shape import reshape, broadcast_to, expand_dims
 from .composite import (logsumexp as _logsumexp, softmax as _softmax,
                         log_softmax as _log_softmax, _finite_max, stack)
 
@@ -125,24 +129,220 @@ def multigammaln(a, d):
     return sum(stack(terms), axis=0) + d * (d - 1) / 4 * math.log(math.pi)
 
 
-# ---- incomplete gamma and beta (in x) -----------------------------------------------------
+# ---- incomplete gamma and beta ---------------------------------------------------------------
+# In x the derivatives are the densities.  In the parameters they are series and a continued
+# fraction written in yaae ops, so each order's derivative is the derivative of the last:
+#
+# * P(a, x) = sum_n exp((a + n) log x - x - gammaln(a + n + 1)) for 0 < x <= a + 1 (each term
+#   at most the one before; term 0 the largest), differentiated term by term in a;
+# * Q(a, x) = exp(a log x - x - gammaln(a)) / f_0 for x > a + 1, with Legendre's continued
+#   fraction f_k = x + 2k + 1 - a - (k + 1)(k + 1 - a) / f_(k+1) evaluated from a depth K down
+#   (a rational function of a and x), carried with its derivative in a;
+# * I_y(p, q) = sum_n exp((p + n) log y + q log(1 - y) + gammaln(p + q + n) - gammaln(q)
+#   - gammaln(p + n + 1)) for y <= (p + 1) / (p + q + 2), and I_x(a, b) = 1 - I_(1-x)(b, a)
+#   above, differentiated term by term in p and q.
+#
+# The number of terms (the depth) is chosen from the data: a bound on the neglected tail
+# (the depth doubled past the point where the fraction stops changing) is below 1e-17 of
+# the sum, with a margin for the log factors of higher derivatives.  Past _MAX_TERMS, and
+# for parameters outside (0, 1e4], the rule raises a ValueError rather than return an
+# unconverged or inaccurate number (measured: 1e-13 relative for parameters up to 1e3,
+# 1e-11 at 1e4, against mpmath).
+_TAIL = math.log(1e-17)
+_MAX_TERMS = 1 << 14
+_MAX_PARAM = 1e4
+
+
+def _values(*args):
+    """The float64 values of ``args`` broadcast together (for masks and term counts)."""
+    return np.broadcast_arrays(*(np.asarray(_data(v), dtype=np.float64) for v in args))
+
+
+def _params_error(op, wrt, arg, v, why, todo):
+    """The ValueError of a parameter derivative (in ``wrt``) that is not computed at the
+    values ``v`` of ``arg``."""
+    bad = np.asarray(v)
+    return ValueError(
+        f"ya.scipy.special.{op}: no derivative with respect to {wrt} here: {why} (shape "
+        f"{bad.shape} of such elements, e.g. {arg} = {bad.flat[0] if bad.size else '?'}). "
+        f"{todo}")
+
+
+def _check_param(op, wrt, arg, v, need):
+    """The derivative in a parameter is computed for 0 < v <= _MAX_PARAM only (beyond,
+    the rounding of gammaln(v) ~ v log v alone costs more than 1e-11 relative)."""
+    bad = need & ~((v > 0) & (v <= _MAX_PARAM))
+    if np.any(bad):
+        raise _params_error(op, wrt, arg, v[bad], f"{arg} must be > 0 and <= {_MAX_PARAM:g} "
+                            f"({int(bad.sum())} element(s) are not)",
+                            f"Pass {arg} in (0, {_MAX_PARAM:g}], or {wrt} as a constant (a "
+                            f"NumPy array or tensor.detach()).")
+
+
+def _terms_needed(log_term, log_ratio, log_factor, op, arg, v):
+    """The smallest N <= _MAX_TERMS (a power of two times 8, over every element) with
+    term_N * factor_N^3 / (1 - ratio_N) < 1e-17 term_0: a bound on the neglected tail of a
+    series whose terms shrink by at most ratio_N < 1 from N on."""
+    if v.size == 0:
+        return 1
+    lt0 = log_term(0)
+    n = 8
+    while True:
+        lr = log_ratio(n)
+        ok = (lr < 0) & (log_term(n) + 3 * log_factor(n) - np.log1p(-np.exp(np.minimum(lr, 0)))
+                         < _TAIL + lt0)
+        if np.all(ok):
+            return n
+        if n >= _MAX_TERMS:
+            raise _params_error(op, arg, arg, v[~ok], f"its series needs more than {_MAX_TERMS} "
+                                f"terms at {int((~ok).sum())} element(s)",
+                                f"Pass {arg} as a constant (tensor.detach()).")
+        n *= 2
+
+
+def _gammainc_series_da(a, x, lx, n):
+    """dP/da, the series of P(a, x) differentiated term by term (n terms; lx = log x)."""
+    (a, lx), k = (expand_dims(a, -1), expand_dims(lx, -1)), np.arange(n, dtype=np.float64)
+    t = exp((a + k) * lx - expand_dims(x, -1) - gammaln(a + k + 1))
+    return sum(t * (lx - digamma(a + k + 1)), axis=-1)
+
+
+def _gammaincc_cf(a, x, depth):
+    """(1 / f_0, d(1 / f_0)/da): Legendre's continued fraction for Q(a, x) e^x x^-a
+    gamma(a), evaluated from ``depth`` down with its derivative in a."""
+    f, df = x + (2 * depth + 1) - a, -1.0
+    for k in range(depth - 1, -1, -1):
+        c = (k + 1) * (k + 1 - a)
+        f, df = x + (2 * k + 1) - a - c / f, -1.0 + ((k + 1) * f + c * df) / (f * f)
+    return 1 / f, -df / (f * f)
+
+
+def _cf_depth(av, xv, op, arg):
+    """A depth for ``_gammaincc_cf`` at the values av, xv: doubled until the fraction and
+    its derivative change by < 1e-16 relative, then doubled once more."""
+    if av.size == 0:
+        return 1
+    k = 8
+    with np.errstate(all="ignore"):
+        g, dg = _gammaincc_cf(av, xv, k)
+        while True:
+            g2, dg2 = _gammaincc_cf(av, xv, 2 * k)
+            ok = ((np.abs(g2 - g) <= 1e-16 * np.abs(g2))
+                  & (np.abs(dg2 - dg) <= 1e-16 * np.abs(dg2) + 1e-300))
+            if np.all(ok):
+                return 2 * k
+            k *= 2
+            if k >= _MAX_TERMS:
+                raise _params_error(op, arg, arg, av[~ok], "its continued fraction does not "
+                                    f"converge within {_MAX_TERMS} terms",
+                                    "Pass a as a constant (tensor.detach()).")
+            g, dg = g2, dg2
+
+
+def _dgammainc_da(op):
+    """The derivative of P(a, x) (``op`` gammainc) or of Q = 1 - P (gammaincc) in a."""
+    sgn = 1.0 if op == "gammainc" else -1.0
+
+    def d(ans, a, x):
+        av, xv = _values(a, x)
+        shape = av.shape
+        _check_param(op, "a", "a", av, ~np.isnan(xv))
+        ser = (xv > 0) & (xv <= av + 1)
+        cf = (xv > av + 1) & (xv < np.inf)
+        a, x = broadcast_to(a, shape), broadcast_to(x, shape)
+        out = where(np.isnan(xv) | (xv < 0), np.nan, 0.0)
+        if np.any(ser):
+            sa, sx = av[ser], xv[ser]
+            n = _terms_needed(lambda n: (sa + n) * np.log(sx) - sx - sc.gammaln(sa + n + 1),
+                              lambda n: np.log(sx / (sa + n + 1)),
+                              lambda n: np.log(1 + np.abs(np.log(sx)) + np.log(sa + n + 2)),
+                              op, "a", sa)
+            xs = where(ser, x, 0.5)
+            out = where(ser, sgn * _gammainc_series_da(where(ser, a, 1.0), xs, log(xs), n),
+                        out)
+        if np.any(cf):
+            depth = _cf_depth(av[cf], xv[cf], op, "a")
+            ac, xc = where(cf, a, 1.0), where(cf, x, 3.0)
+            g, dg = _gammaincc_cf(ac, xc, depth)
+            lx = log(xc)
+            pre = exp(ac * lx - xc - gammaln(ac))
+            out = where(cf, -sgn * pre * ((lx - digamma(ac)) * g + dg), out)
+        return out
+    return d
+
+
+def _betainc_series_d(p, q, ly, l1y, n, in_p):
+    """The series of I_y(p, q) (n terms; ly = log y, l1y = log(1 - y)) differentiated term
+    by term: in p where ``in_p``, in q elsewhere."""
+    (p, q, ly, l1y), k = [expand_dims(v, -1) for v in (p, q, ly, l1y)], \
+        np.arange(n, dtype=np.float64)
+    pqk = p + q + k
+    t = exp((p + k) * ly + q * l1y + gammaln(pqk) - gammaln(q) - gammaln(p + k + 1))
+    f = where(in_p[..., None], ly - digamma(p + k + 1), l1y - digamma(q))
+    return sum(t * (f + digamma(pqk)), axis=-1)
+
+
+def _dbetainc(wrt):
+    """The derivative of I_x(a, b) in a (``wrt`` 0) or b (1)."""
+    arg = "ab"[wrt]
+
+    def d(ans, a, b, x):
+        av, bv, xv = _values(a, b, x)
+        shape = av.shape
+        live = ~np.isnan(xv)
+        _check_param("betainc", arg, "a", av, live)
+        _check_param("betainc", arg, "b", bv, live)
+        inside = (xv > 0) & (xv < 1)
+        flip = inside & (xv > (av + 1) / (av + bv + 2))
+        a, b, x = (broadcast_to(v, shape) for v in (a, b, x))
+        out = where(np.isnan(xv) | (xv < 0) | (xv > 1), np.nan, 0.0)
+        if not np.any(inside):
+            return out
+        # the series is for I_y(p, q): (a, b, x) directly, (b, a, 1 - x) flipped, where
+        # d/da I = -d/dq I_(1-x)(b, a) and d/db I = -d/dp I_(1-x)(b, a)
+        pv, qv = np.where(flip, bv, av)[inside], np.where(flip, av, bv)[inside]
+        yv = np.where(flip, 1 - xv, xv)[inside]
+        lyv, l1yv = np.log(yv), np.log1p(-yv)
+        big = np.log(1 + np.abs(lyv) + np.abs(l1yv) + np.abs(sc.digamma(qv)))
+        n = _terms_needed(
+            lambda n: ((pv + n) * lyv + qv * l1yv + sc.gammaln(pv + qv + n) - sc.gammaln(qv)
+                       - sc.gammaln(pv + n + 1)),
+            lambda n: np.maximum(np.log(yv * (pv + qv + n) / (pv + n + 1)), lyv),
+            lambda n: big + np.log(2 + 2 * np.log(pv + qv + n + 1)), "betainc", arg,
+            (bv if wrt else av)[inside])
+        xs = where(inside, x, 0.5)
+        lx, l1x = log(xs), log1p(-xs)
+        p, q = where(inside & flip, b, where(inside, a, 1.0)), \
+            where(inside & flip, a, where(inside, b, 1.0))
+        ly, l1y = where(flip, l1x, lx), where(flip, lx, l1x)
+        in_p = flip if wrt else ~flip
+        d = _betainc_series_d(p, q, ly, l1y, n, in_p)
+        return where(inside, where(flip, -d, d), out)
+    return d
+
+
 def _gammainc_dx(ans, a, x):
     """x^(a-1) e^(-x) / gamma(a), as one exp (xlogy: right at x = 0 for a = 1)."""
     return exp(xlogy(a - 1, x) - x - gammaln(a))
 
 
-gammainc = _op("gammainc", sc.gammainc, (_nodiff("gammainc", "a", 0, "x"), _gammainc_dx),
+_IN_A = ("in a, the series of P (x <= a + 1) or Legendre's continued fraction for Q "
+         "(x > a + 1) differentiated in yaae ops, to every order (a ValueError for a outside "
+         "(0, 1e4])")
+gammainc = _op("gammainc", sc.gammainc, (_dgammainc_da("gammainc"), _gammainc_dx),
                "(a, x)", "the regularized lower incomplete gamma function P(a, x)",
-               "in x, d/dx = x^(a-1) e^(-x) / gamma(a); none in a (a TypeError)")
+               f"in x, d/dx = x^(a-1) e^(-x) / gamma(a); {_IN_A}")
 gammaincc = _op("gammaincc", sc.gammaincc,
-                (_nodiff("gammaincc", "a", 0, "x"), lambda ans, a, x: -_gammainc_dx(ans, a, x)),
+                (_dgammainc_da("gammaincc"), lambda ans, a, x: -_gammainc_dx(ans, a, x)),
                 "(a, x)", "the regularized upper incomplete gamma function Q(a, x)",
-                "in x, d/dx = -x^(a-1) e^(-x) / gamma(a); none in a (a TypeError)")
+                f"in x, d/dx = -x^(a-1) e^(-x) / gamma(a); {_IN_A}, with the sign of Q = 1 - P")
 betainc = _op("betainc", sc.betainc,
-              (_nodiff("betainc", "a", 0, "x"), _nodiff("betainc", "b", 1, "x"),
+              (_dbetainc(0), _dbetainc(1),
                lambda ans, a, b, x: exp(xlogy(a - 1, x) + xlog1py(b - 1, -x) - betaln(a, b))),
               "(a, b, x)", "the regularized incomplete beta function I_x(a, b)",
-              "in x, d/dx = x^(a-1) (1-x)^(b-1) / beta(a, b); none in a and b (a TypeError)")
+              "in x, d/dx = x^(a-1) (1-x)^(b-1) / beta(a, b); in a and b, the power series of "
+              "I_x(a, b) (x <= (a + 1) / (a + b + 2)) or of 1 - I_(1-x)(b, a) (above) "
+              "differentiated in yaae ops, to every order (a ValueError for a or b outside (0, 1e4])")
 
 # ---- error function and normal distribution ---------------------------------------------
 erf = _op("erf", sc.erf, lambda ans, x: _2_SQRT_PI * exp(-(x * x)), "(z)",

@@ -10,9 +10,10 @@ every parameter (``loc``, ``scale``, ``df``, ``a``, ``b``, ``mu``, ``alpha``,
 with finite derivatives wherever SciPy's value is finite.
 
 The cdfs built on the incomplete gamma and beta functions (``t``, ``gamma``,
-``beta``, ``chi2``) are differentiable in ``x``, ``loc`` and ``scale``; in their
-shape parameters (``df``, ``a``, ``b``) ``ya.scipy.special.gammainc``/``betainc``
-have no derivative and asking for one raises their TypeError, never a zero.
+``beta``, ``chi2``) are differentiable in ``x``, ``loc``, ``scale`` and their
+shape parameters (``df``, ``a``, ``b``), through the parameter derivatives of
+``ya.scipy.special.gammainc``/``betainc`` (shape parameters up to 1e4; beyond,
+their ValueError, never an inaccurate number).
 
 Example::
 
@@ -106,24 +107,13 @@ _WHAT = {"pdf": "the probability density", "logpdf": "the log of the probability
          "entropy": "the differential entropy"}
 
 
-_NO_SHAPE_DERIV = ("Not differentiable in {}: ya.scipy.special.{} has no derivative in its "
-                   "parameters, and asking for one raises its TypeError (never a zero).")
-_NOTES = {
-    "t.cdf": _NO_SHAPE_DERIV.format("df", "betainc"),
-    "t.logcdf": _NO_SHAPE_DERIV.format("df", "betainc"),
-    "gamma.cdf": _NO_SHAPE_DERIV.format("a", "gammainc"),
-    "chi2.cdf": _NO_SHAPE_DERIV.format("df", "gammainc"),
-    "beta.cdf": _NO_SHAPE_DERIV.format("a and b", "betainc"),
-}
-
-
 def _method_doc(dist, method, sig, extra):
     args_ = _EXAMPLES.get(f"{dist}.{method}", _EXAMPLES.get(dist, "0.5"))
     example = f"ya.scipy.stats.{dist}.{method}({args_})"
     return (f"``ya.scipy.stats.{dist}.{method}{sig}``: {_WHAT[method]} of SciPy's "
             f"``scipy.stats.{dist}``, with SciPy's signature, broadcasting and values, "
             f"differentiable in every argument that is not discrete or a flag; returns a "
-            f"Tensor. {_NOTES.get(f'{dist}.{method}', '')}{' '.join((extra or '').split())}"
+            f"Tensor. {' '.join((extra or '').split())}"
             f"\n\n    >>> {example}\n")
 
 
