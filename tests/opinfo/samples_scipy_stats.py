@@ -11,10 +11,11 @@ Every function gets, in float64:
   ``t.logcdf`` and ``multivariate_normal.entropy``; PyTorch's
   ``MultivariateNormal.entropy`` is the oracle of the last), and ``check=`` SciPy's
   ``scipy.stats`` value (the value oracle of the functions JAX lacks);
-* where JAX does not differentiate an argument (the shape parameters of the cdfs built
-  on the incomplete gamma and beta functions: ``t.cdf``/``t.logcdf`` in ``df``,
-  ``gamma.cdf`` in ``a``, ``chi2.cdf`` in ``df``, ``beta.cdf`` in ``a``, ``b``), a
-  separate sample without ``jax=``: finite differences are its oracle;
+* the shape parameters of the cdfs built on the incomplete gamma and beta functions
+  (``t.cdf``/``t.logcdf`` in ``df``, ``gamma.cdf`` in ``a``, ``chi2.cdf`` in ``df``,
+  ``beta.cdf`` in ``a``, ``b``) in separate samples: finite differences (order 2) are
+  their oracle, and JAX too for ``gamma``/``chi2`` (JAX has no derivative of betainc in
+  ``a``, ``b``, and no ``t.cdf``);
 * for the distributions with a bounded support, a sample with ``x`` outside it (and on
   its boundary): SciPy's -inf logpdf / 0 pdf / 0 or 1 cdf, finite derivatives wherever
   SciPy's value is finite, exactly 0 where it is constant (``check=``).
@@ -138,11 +139,13 @@ def _ls_samples(dist, method):
                float(U(sl, sh)), jax=jax, check=check, name="numbers",
                diff=(0,) if key in _INC else None),
     ]
-    if key in _INC:   # the shape parameters too: finite differences (and SciPy's values)
-        out.append(Sample(*args((4, 3), _SHAPE_SHAPES, (3,), (4, 1)), order2=True,
+    if key in _INC:   # the shape parameters too: finite differences, SciPy's values, and
+        # JAX for gamma and chi2 (whose gammainc has a derivative in a; its betainc has none)
+        jax = jst(dist, method) if dist in ("gamma", "chi2") else None
+        out.append(Sample(*args((4, 3), _SHAPE_SHAPES, (3,), (4, 1)), order2=True, jax=jax,
                           check=check, name="shape-params"))
         out.append(Sample(*(np.asarray(a) for a in args((), [()] * nshape, (), ())),
-                          order2=True, check=check, name="shape-params-0d"))
+                          order2=True, jax=jax, check=check, name="shape-params-0d"))
     return out
 
 

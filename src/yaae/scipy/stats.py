@@ -7,7 +7,10 @@ Everything is composed of yaae ops and ``ya.scipy.special``, so reverse mode,
 forward mode and higher orders come from the primitives' rules, in ``x`` and in
 every parameter (``loc``, ``scale``, ``df``, ``a``, ``b``, ``mu``, ``alpha``,
 ``mean``, ``cov``).  Values outside the support are SciPy's (-inf logpdf, 0 pdf)
-with finite derivatives wherever SciPy's value is finite.
+with finite derivatives wherever SciPy's value is finite.  ``poisson``'s ``k`` and
+``loc`` are discrete: asking for a derivative in them raises a TypeError.  Each
+function is declared in the op registry as ``"scipy.stats.<dist>.<method>"``
+(a composite), so ``tests/opinfo`` holds samples for every one.
 
 The cdfs built on the incomplete gamma and beta functions (``t``, ``gamma``,
 ``beta``, ``chi2``) are differentiable in ``x``, ``loc``, ``scale`` and their
