@@ -106,8 +106,8 @@ _FAMILIES = {
     "logistic": ("pdf logpdf cdf", (-3.0, 3.0), (), (-0.5, 0.5), (0.5, 2.0)),
     "cauchy": ("pdf logpdf cdf", (-3.0, 3.0), (), (-0.5, 0.5), (0.5, 2.0)),
 }
-# the cdfs on the incomplete gamma/beta functions: JAX does not differentiate (t: has) them
-# in their shape parameters, finite differences do
+# the cdfs on the incomplete gamma/beta functions: their shape parameters have samples of
+# their own (JAX has no t.cdf, t.logcdf, and no derivative of betainc in a and b)
 _INC = {"t.cdf", "t.logcdf", "gamma.cdf", "chi2.cdf", "beta.cdf"}
 _NO_JAX = {"t.cdf", "t.logcdf"}
 _SHAPE_SHAPES = ((3,), (4, 1))
@@ -120,7 +120,7 @@ def _ls_samples(dist, method):
     nshape = len(shapes)
     check = scipy_value(dist, method)
     # x, loc, scale inside the support; differentiated: x, loc, scale, and the shape
-    # parameters where JAX differentiates them
+    # parameters (but those of the _INC cdfs: in their own samples)
     keep = tuple(i for i in range(2 + nshape + 1) if key not in _INC or not 1 <= i <= nshape)
 
     def args(xshape, sshapes, lshape, scshape):
