@@ -154,7 +154,7 @@ for _dist, (_methods, *_) in _FAMILIES.items():
         add(_name(_dist, _m), *_ls_samples(_dist, _m))
 
 
-# ---- outside the support ----------------------------------------------------------------------
+# ---- outside the support ---------------------------------------------------------------------
 def outside(dist, method, diff, strict):
     """check=: SciPy's values (-inf, 0, 1 off the support), and the derivatives in the
     arguments ``diff``: finite wherever SciPy's value is finite, and 0 in ``x`` (argument 0)
@@ -215,7 +215,7 @@ for _dist, (_x, _shapes) in _OUT.items():
                    name="support"))
 
 
-# ---- poisson: k discrete, mu differentiable -----------------------------------------------------
+# ---- poisson: k discrete, mu differentiable --------------------------------------------------
 def _k_refused(method):
     def check(out, k, mu, *rest):
         f = _public("poisson", method)
@@ -249,7 +249,7 @@ for _m in ("pmf", "logpmf", "cdf"):
                check=_k_refused(_m), name="k-refused"))
 
 
-# ---- dirichlet ------------------------------------------------------------------------------------
+# ---- dirichlet -------------------------------------------------------------------------------
 def _simplex(k, n):
     """``n`` points inside the simplex, as SciPy's layout: components along the first axis."""
     return _r.dirichlet(np.full(k, 2.0), n).T
@@ -269,7 +269,7 @@ for _m in ("pdf", "logpdf"):
         Sample(_simplex(4, 90)[:3], U(0.5, 3.0, 4), jax=_j, check=_c, name="big"))
 
 
-# ---- multivariate_normal --------------------------------------------------------------------------
+# ---- multivariate_normal ---------------------------------------------------------------------
 def _spd(n):
     a = _r.standard_normal((n, n))
     return a @ a.T / n + np.eye(n)
@@ -300,7 +300,7 @@ add(_name("multivariate_normal", "entropy"),
     Sample(U(-0.5, 0.5, 17), _spd(17), torch=_t_entropy, name="big"))
 
 
-# ---- multivariate_normal, a singular cov (allow_singular=True) -------------------------------------
+# ---- multivariate_normal, a singular cov (allow_singular=True) -------------------------------
 # cov = B S B' of rank 2 in 3-D (B orthonormal 3 x 2); x = mean + B z on the support and two
 # points off it (-inf).  JAX has no allow_singular: SciPy's values, and finite differences
 # along directions that stay in the support (x and mean moved within the range of cov, cov

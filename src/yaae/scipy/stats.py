@@ -124,7 +124,8 @@ _COV3 = "[[2.0, 0.3, 0.0], [0.3, 1.0, 0.1], [0.0, 0.1, 1.5]]"
 # The arguments in the registry's generated docstrings (``ops.docs``), whose example input
 # ``x`` is a 2 x 3 Tensor of values in [0.5, 3] that requires grad.
 _REGISTRY_ARGS = {"t": "x, 3.0", "gamma": "x, 2.0", "chi2": "x, 3.0", "beta": "x / 4, 2.0, 3.0",
-                  "uniform": "x, 0.0, 4.0", "poisson": "2.0, x", "dirichlet": "[0.2, 0.3, 0.5], x[0]",
+                  "uniform": "x, 0.0, 4.0", "poisson": "2.0, x",
+                  "dirichlet": "[0.2, 0.3, 0.5], x[0]",
                   "multivariate_normal": f"[0.5, -0.2, 0.1], x[0], {_COV3}",
                   "multivariate_normal.entropy": "x[0], ya.diag(x[1])"}
 
