@@ -70,6 +70,15 @@ def test_gamma_derivative_in_a_against_jax(name):
     _rel(f(A_G, X_G), getattr(sc, name)(A_G, X_G), 1e-15)
 
 
+def test_gamma_derivative_at_large_a_against_jax():
+    # up to the cap 1e4 (the error grows as the rounding of gammaln(a): 1e-11 at 1e4)
+    a = np.array([300.0, 1000.0, 1000.0, 5000.0, 5000.0, 9000.0, 1e4])
+    x = np.array([290.0, 1000.0, 1040.0, 4950.0, 5100.0, 9000.0, 1.02e4])
+    for name in ("gammainc", "gammaincc"):
+        want = _jax(jax.vmap(jax.grad(getattr(js, name))), jnp.array(a), jnp.array(x))
+        _rel(ya.grad(lambda a: ya.sum(getattr(S, name)(a, x)))(a), want, 1e-9)
+
+
 def test_gamma_derivative_broadcasting_and_0d_against_jax():
     a, x = U(0.2, 30.0, 5, 1), U(0.01, 60.0, 7)
     for name in ("gammainc", "gammaincc"):
@@ -159,7 +168,7 @@ def _second(f, args, i, j, mode):
     return ya.jvp(dfi, tuple(args), t)[1]
 
 
-SECOND_GAMMA = np.array([(0.3, 0.2), (0.3, 4.0), (1.0, 0.05), (2.5, 3.0), (2.5, 3.6),
+SECOND_GAMMA = np.array([(0.3, 0.2), (0.3, 4.0), (0.1, 1.2), (0.1, 5.5), (1.0, 0.05), (2.5, 3.0), (2.5, 3.6),
                          (7.0, 2.0), (7.0, 15.0), (20.0, 20.5), (20.0, 22.0), (50.0, 40.0),
                          (50.0, 70.0)]).T
 
@@ -251,9 +260,14 @@ def test_derivative_in_a_is_zero_at_the_edges_to_every_order():
                 return S.betainc(*args)
             assert ya.grad(f)(1.5) == 0.0
             assert ya.grad(ya.grad(f))(1.5) == 0.0
-    # SciPy's NaN outside the domain stays NaN in the derivative
-    assert np.isnan(ya.grad(lambda a: S.gammainc(a, -1.0))(2.0))
-    assert np.isnan(ya.grad(lambda a: S.betainc(a, 2.0, 1.5))(2.0))
+    # SciPy's NaN outside the domain stays NaN in the derivatives, and stays there
+    for f in (lambda a: S.gammainc(a, -1.0), lambda a: S.gammaincc(a, np.nan),
+              lambda a: S.betainc(a, 2.0, 1.5), lambda b: S.betainc(2.0, b, -0.5)):
+        assert np.isnan(ya.grad(f)(2.0))
+        assert np.isnan(ya.grad(ya.grad(f))(2.0))
+    g2 = ya.grad(lambda a: ya.sum(ya.grad(lambda a: ya.sum(S.gammainc(a, [np.nan, 2.0])))(a)))
+    h = g2(np.array([2.0, 2.0]))
+    assert np.isnan(h[0]) and np.isfinite(h[1])
 
 
 def test_finite_near_the_edges():
