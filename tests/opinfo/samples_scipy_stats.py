@@ -153,6 +153,15 @@ for _dist, (_methods, *_) in _FAMILIES.items():
     for _m in _methods.split():
         add(_name(_dist, _m), *_ls_samples(_dist, _m))
 
+# t.cdf switches formulas per element: at x == loc, and where (x - loc)^2 == df scale^2
+# (centre and tails); smooth through both, to order 2, in x, df, loc and scale
+_SQ3 = np.sqrt(3.0)
+for _m in ("cdf", "logcdf"):
+    add(_name("t", _m),
+        Sample(0.5 + np.array([0.0, _SQ3, -_SQ3, 0.0, -1.0, 2.5]),
+               np.array([3.0, 3.0, 3.0, 1.5, 3.0, 3.0]), np.array(0.5), np.array(1.0),
+               order2=True, check=scipy_value("t", _m), name="branch-switch"))
+
 
 # ---- outside the support ---------------------------------------------------------------------
 def outside(dist, method, diff, strict):
