@@ -81,7 +81,7 @@ class Distribution(types.ModuleType):
     ``"scipy.stats.<dist>.<method>"`` (so the sample table ``tests/opinfo`` covers
     it); the function in the module is the registered one, with its hand-written
     docstring, and the registry's generated docstring (``ops.docs.op_doc``) gets a
-    runnable example from ``_EXAMPLES``.
+    runnable example from ``_REGISTRY_ARGS``.
 
     >>> ya.scipy.stats.norm.cdf(0.0)
     """
