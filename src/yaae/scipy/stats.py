@@ -7,7 +7,10 @@ Everything is composed of yaae ops and ``ya.scipy.special``, so reverse mode,
 forward mode and higher orders come from the primitives' rules, in ``x`` and in
 every parameter (``loc``, ``scale``, ``df``, ``a``, ``b``, ``mu``, ``alpha``,
 ``mean``, ``cov``).  Values outside the support are SciPy's (-inf logpdf, 0 pdf)
-with finite derivatives wherever SciPy's value is finite.
+with finite derivatives wherever SciPy's value is finite.  ``poisson``'s ``k`` and
+``loc`` are discrete: asking for a derivative in them raises a TypeError.  Each
+function is declared in the op registry as ``"scipy.stats.<dist>.<method>"``
+(a composite), so ``tests/opinfo`` holds samples for every one.
 
 The cdfs built on the incomplete gamma and beta functions (``t``, ``gamma``,
 ``beta``, ``chi2``) are differentiable in ``x``, ``loc``, ``scale`` and their
@@ -30,6 +33,8 @@ import numpy as np
 
 import yaae as ya
 from ..tensor import _data
+from ..ops import docs as _docs
+from ..ops.registry import defcomposite, defop
 from . import special as sp
 
 _LOG_2PI = math.log(2 * math.pi)
@@ -72,6 +77,11 @@ def _support(lp, inside):
 class Distribution(types.ModuleType):
     """A module holding one distribution's functions (``pdf``, ``logpdf``, ``cdf``,
     ...), as ``jax.scipy.stats.norm`` is: ``import yaae.scipy.stats.norm`` works too.
+    Each function is declared in the op registry as a composite named
+    ``"scipy.stats.<dist>.<method>"`` (so the sample table ``tests/opinfo`` covers
+    it); the function in the module is the registered one, with its hand-written
+    docstring, and the registry's generated docstring (``ops.docs.op_doc``) gets a
+    runnable example from ``_REGISTRY_ARGS``.
 
     >>> ya.scipy.stats.norm.cdf(0.0)
     """
@@ -85,6 +95,8 @@ class Distribution(types.ModuleType):
             fn.__qualname__ = f"{name}.{method}"
             fn.__module__ = self.__name__
             fn.__doc__ = _method_doc(name, method, sig, fn.__doc__)
+            defcomposite(name=method, module=f"scipy.stats.{name}")(fn)
+            _docs._CALL[f"scipy.stats.{name}.{method}"] = _registry_example(name, method)
             setattr(self, method, fn)
 
     def __repr__(self):
@@ -106,6 +118,22 @@ def _method_doc(dist, method, sig, extra):
             f"differentiable in every argument that is not discrete or a flag; returns a "
             f"Tensor. {' '.join((extra or '').split())}"
             f"\n\n    >>> {example}\n")
+
+
+_COV3 = "[[2.0, 0.3, 0.0], [0.3, 1.0, 0.1], [0.0, 0.1, 1.5]]"
+# The arguments in the registry's generated docstrings (``ops.docs``), whose example input
+# ``x`` is a 2 x 3 Tensor of values in [0.5, 3] that requires grad.
+_REGISTRY_ARGS = {"t": "x, 3.0", "gamma": "x, 2.0", "chi2": "x, 3.0", "beta": "x / 4, 2.0, 3.0",
+                  "uniform": "x, 0.0, 4.0", "poisson": "2.0, x",
+                  "dirichlet": "[0.2, 0.3, 0.5], x[0]",
+                  "multivariate_normal": f"[0.5, -0.2, 0.1], x[0], {_COV3}",
+                  "multivariate_normal.entropy": "x[0], ya.diag(x[1])"}
+
+
+def _registry_example(dist, method):
+    """The call shown by the registry's generated docstring of ``dist.method``."""
+    args_ = _REGISTRY_ARGS.get(f"{dist}.{method}", _REGISTRY_ARGS.get(dist, "x"))
+    return f"ya.scipy.stats.{dist}.{method}({args_})"
 
 
 _EXAMPLES = {"t": "0.5, 3.0", "gamma": "0.5, 2.0", "beta": "0.3, 2.0, 3.0", "chi2": "1.5, 3.0",
@@ -240,22 +268,41 @@ cauchy = _loc_scale("cauchy", "the Cauchy distribution",
 
 
 # poisson
+def _no_k_deriv(ans, k):
+    kd = _d(k)
+    raise TypeError(
+        f"ya.scipy.stats.poisson: no derivative with respect to k or loc (k - loc: shape "
+        f"{kd.shape}, dtype {kd.dtype}): k is discrete (the pmf is 0 off the integers, the "
+        f"cdf a step function). Pass k and loc as constants (NumPy arrays, numbers, or "
+        f"tensor.detach()); mu is differentiable")
+
+
+# k - loc as it is, refusing a derivative: a TypeError, never a zero or the derivative
+# of a continuous extension
+_discrete_k = defop("poisson_k", lambda k: k, deriv=_no_k_deriv, bcast=True, register=False)
+
+
 def _poisson_logpmf(k, mu, loc=0):
-    """No derivative in the discrete ``k``; a non-integer or negative ``k`` has
-    probability 0, as SciPy's."""
-    k = _t(k) - loc
+    """Differentiable in ``mu``; none in the discrete ``k`` and ``loc`` (asking for one
+    raises a TypeError); a non-integer or negative ``k - loc`` has probability 0, as
+    SciPy's."""
+    k = _discrete_k(_t(k) - loc)
     kd = _d(k)
     ok = (kd >= 0) & (kd == np.floor(kd))
-    pos = _d(k) > 0
+    pos = kd > 0
     kl = ya.where(pos, sp.xlogy(_or_one(k, pos), ya.where(pos, mu, 1.0)), 0.0)
     return _support(kl - mu - sp.gammaln(ya.where(ok, k, 0.0) + 1), ok)
 
 
 def _poisson_cdf(k, mu, loc=0):
-    """gammaincc(floor(k) + 1, mu): differentiable in ``mu``, none in the discrete ``k``."""
-    kd = np.floor(_d(k - loc))
+    """gammaincc(floor(k - loc) + 1, mu): differentiable in ``mu``; a step function of
+    the discrete ``k`` and ``loc``, with no derivative in them (asking for one raises a
+    TypeError: ``k - loc`` stays in the graph through a ``where`` that never picks it)."""
+    k = _discrete_k(_t(k) - loc)
+    kd = np.floor(_d(k))
     ok = kd >= 0
-    return ya.where(ok, sp.gammaincc(np.where(ok, kd, 0.0) + 1, mu), 0.0)
+    out = ya.where(ok, sp.gammaincc(np.where(ok, kd, 0.0) + 1, mu), 0.0)
+    return ya.where(np.zeros(np.shape(kd), bool), k, out)
 
 
 poisson = Distribution(
@@ -350,6 +397,8 @@ def _mvn_params(mean, cov, allow_singular):
                                     "symmetric positive definite.")
     null = u[:, ~keep]          # SciPy's null space (eigh of the values): a constant
     if null.size:               # cov restricted to its range, plus V V'
+        low = ya.tril(cov, -1)  # cov as SciPy's eigh and Cholesky read it: its lower triangle
+        cov = low + ya.transpose(low) + ya.diag(ya.diagonal(cov))
         proj = np.eye(dim) - null @ null.T
         cov = ya.matmul(ya.matmul(proj, cov), proj) + null @ null.T
     chol = ya.linalg.cholesky(cov)
