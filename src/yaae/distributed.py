@@ -387,7 +387,10 @@ class DistributedDataParallel(Module):
     names them; with ``True`` the forward walks the output's graph and marks the
     parameters it does not reach as ready (they count as zeros), and after the
     reduction a parameter that has no ``.grad`` on any rank keeps ``.grad`` None,
-    the others get the average (a rank without a ``.grad`` contributes zeros).
+    the others get the average (a rank without a ``.grad`` contributes zeros).  A
+    parameter the forward's output does not lead to but that gets a gradient all the
+    same (used outside the forward) is then a RuntimeError naming it on every rank,
+    as PyTorch's.
     ``broadcast_buffers``: rank 0's buffers are broadcast before every forward.
     ``state_dict()`` keys carry the ``module.`` prefix, as PyTorch's.  With one
     process the wrapper changes nothing.
@@ -452,6 +455,8 @@ class DistributedDataParallel(Module):
                 b.req = None
             b.pending = len(b.params)
         d["_ready"] = set()        # ids of the parameters whose gradient is complete
+        d["_unreached"] = set()    # ids the forward found unused (find_unused_parameters)
+        d["_late"] = []            # ... that got a gradient all the same (an error)
         d["_next"] = 0             # the next bucket to start (they start in order)
         d["_queued"] = False       # the end-of-backward callback is queued
 
@@ -485,6 +490,7 @@ class DistributedDataParallel(Module):
             for b in self._buckets:
                 for p in b.params:
                     if id(p) not in reached:
+                        self._unreached.add(id(p))
                         self._mark_ready(p, during_backward=False)
         return out
 
@@ -535,6 +541,11 @@ class DistributedDataParallel(Module):
                     "a running backward() (backward(inputs=...) or ya.autograd.backward with "
                     "inputs=); call loss.backward() without inputs=") from None
             self.__dict__["_queued"] = True
+        if id(p) in self._unreached:
+            # marked ready (its zeros perhaps already sent) by the forward, which did not
+            # reach it: its gradient comes from outside the forward; reported in _finalize
+            self._late.append(self._names[id(p)])
+            return
         self._mark_ready(p)
 
     def _finalize(self):
@@ -568,9 +579,25 @@ class DistributedDataParallel(Module):
         params = [p for b in self._buckets for p in b.params]
         used = None
         if self.find_unused_parameters:
-            used = np.array([p.grad is not None for p in params], dtype=np.int64)
-            if w.comm is not None and w.size > 1:
+            # the last entry: how many parameters got a gradient the forward did not lead to
+            used = np.array([p.grad is not None for p in params] + [len(self._late)],
+                            dtype=np.int64)
+            if multi:
                 w.comm.Allreduce(w.MPI.IN_PLACE, used, op=w.MPI.SUM)
+            if used[-1]:
+                late = self._late
+                per_rank = w.comm.allgather(late) if multi else [late]
+                self._reset_step()
+                which = "; ".join(f"rank {r}: {ns}" for r, ns in enumerate(per_rank) if ns)
+                raise RuntimeError(
+                    f"DistributedDataParallel: parameters received a gradient in this backward "
+                    f"that the forward's output does not lead to ({which}): they are used "
+                    f"outside DistributedDataParallel's forward (e.g. a regularizer on "
+                    f"ddp.module's parameters, or an output of an earlier forward), so with "
+                    f"find_unused_parameters=True they were already reduced as unused (as "
+                    f"PyTorch's 'Expected to mark a variable ready only once'). Compute that "
+                    f"term inside the module's forward, use one forward per backward, or pass "
+                    f"find_unused_parameters=False")
         k = 0
         for b in self._buckets:
             if b.req is not None:
