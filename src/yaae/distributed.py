@@ -61,6 +61,8 @@ __all__ = ["init", "is_initialized", "rank", "world_size", "barrier", "allreduce
 _LAUNCHER_VARS = ("OMPI_COMM_WORLD_SIZE", "PMI_SIZE", "PMI_RANK", "PMIX_RANK",
                   "MV2_COMM_WORLD_SIZE", "MPI_LOCALNRANKS")
 _OPS = ("mean", "sum")
+# dtypes MPI has no datatype for, reduced in a wider one and rounded back
+_WIRE = {np.dtype(np.float16): np.dtype(np.float32)}
 _INSTALL = ("install Open MPI and mpi4py: apt-get install openmpi-bin libopenmpi-dev; "
             "pip install yaae[mpi] (or pip install mpi4py)")
 
@@ -197,12 +199,12 @@ def _allreduce_array(a, op, who="allreduce"):
     if op == "mean" and a.dtype.kind in "iu":
         raise TypeError(f"yaae.distributed.{who}: op='mean' of an integer array ({a.dtype}, shape "
                         f"{a.shape}) would change its dtype; use op='sum' or a float array")
-    out = np.array(a, order="C", copy=True)
+    out = np.array(a, dtype=_WIRE.get(a.dtype, a.dtype), order="C", copy=True)
     if w.comm is not None and w.size > 1:
         w.comm.Allreduce(w.MPI.IN_PLACE, out, op=w.MPI.SUM)
         if op == "mean":
             out /= w.size
-    return out
+    return out.astype(a.dtype, copy=False)
 
 
 @primitive(name="allreduce")
@@ -242,13 +244,14 @@ def _named_state(module):
 
 
 def _bcast_into(w, t, root):
-    """Overwrite ``t``'s values by root's, in place (the array keeps its identity)."""
+    """Overwrite ``t``'s values by root's, in place (the array keeps its identity).
+    Sent as bytes: a copy needs no MPI datatype (MPI has none for float16)."""
     arr = t._data
     if arr.flags.c_contiguous and arr.flags.writeable:
-        w.comm.Bcast(arr, root=root)
+        w.comm.Bcast(arr.reshape(-1).view(np.uint8), root=root)
     else:
         tmp = np.ascontiguousarray(arr).copy()
-        w.comm.Bcast(tmp, root=root)
+        w.comm.Bcast(tmp.reshape(-1).view(np.uint8), root=root)
         if arr.flags.writeable:
             np.copyto(arr, tmp)
         else:
@@ -327,7 +330,8 @@ class _Bucket:
         for p in params:
             self.offsets.append(n)
             n += p._data.size
-        self.buf = np.zeros(n, dtype=params[0]._data.dtype)
+        dt = params[0]._data.dtype
+        self.buf = np.zeros(n, dtype=_WIRE.get(dt, dt))
         self.pending = len(params)
         self.req = None
 
@@ -611,6 +615,8 @@ class DistributedDataParallel(Module):
                     continue
                 k += 1
                 avg = b.buf[off:off + p._data.size].reshape(p._data.shape)
+                if avg.dtype != p._data.dtype:      # a _WIRE dtype: back to the parameter's
+                    avg = avg.astype(p._data.dtype)
                 g = p.grad
                 if (g is not None and g._data.shape == avg.shape and g._data.dtype == avg.dtype
                         and g._data.flags.writeable and g._data.flags.c_contiguous
