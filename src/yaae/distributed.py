@@ -376,7 +376,8 @@ class DistributedDataParallel(Module):
 
     At construction rank 0's parameters and buffers are broadcast to every rank.
     Gradients go into flat buckets of at most ``bucket_mb`` MiB (one dtype each; a
-    parameter larger than that gets a bucket of its own), filled in reverse
+    parameter larger than that gets a bucket of its own, so ``bucket_mb=0`` gives one
+    bucket per parameter, as PyTorch's ``bucket_cap_mb=0``), filled in reverse
     parameter order (the order backward completes them); as soon as a bucket's
     last gradient is accumulated its non-blocking allreduce starts, while the
     rest of the backward runs.  Buckets start in the same order on every rank
@@ -414,8 +415,9 @@ class DistributedDataParallel(Module):
         if not isinstance(module, Module):
             raise TypeError(f"DistributedDataParallel: expected a yaae.nn.Module, got "
                             f"{type(module).__name__}")
-        if not bucket_mb > 0:
-            raise ValueError(f"DistributedDataParallel: bucket_mb must be > 0, got {bucket_mb}")
+        if not bucket_mb >= 0:
+            raise ValueError(f"DistributedDataParallel: bucket_mb must be >= 0 (0: one "
+                             f"parameter per bucket), got {bucket_mb}")
         self.module = module
         d = self.__dict__
         d["_world"] = w
