@@ -398,7 +398,9 @@ class DistributedDataParallel(Module):
     as PyTorch's.
     ``broadcast_buffers``: rank 0's buffers are broadcast before every forward.
     ``state_dict()`` keys carry the ``module.`` prefix, as PyTorch's.  With one
-    process the wrapper changes nothing.
+    process the wrapper changes nothing.  PyTorch's other keywords are accepted
+    (``bucket_cap_mb`` as ``bucket_mb``; ``device_ids``, ``static_graph``, ... change
+    nothing; ``process_group`` must be None); an unknown keyword is a TypeError.
 
     Example::
 
@@ -412,6 +414,7 @@ class DistributedDataParallel(Module):
                  broadcast_buffers=True, **torch_only):
         super().__init__()
         w = _get("DistributedDataParallel")
+        bucket_mb = _torch_kwargs(bucket_mb, torch_only)
         if not isinstance(module, Module):
             raise TypeError(f"DistributedDataParallel: expected a yaae.nn.Module, got "
                             f"{type(module).__name__}")
@@ -627,6 +630,37 @@ class DistributedDataParallel(Module):
                 else:
                     p.grad = _wrap(avg.copy())
         self._reset_step()
+
+
+# torch.nn.parallel.DistributedDataParallel's other keywords: accepted (CUDA placement,
+# performance hints) and without effect here, except bucket_cap_mb (bucket_mb's name
+# there) and process_group (only the whole world exists)
+_TORCH_IGNORED = ("device_ids", "output_device", "dim", "init_sync", "check_reduction",
+                  "gradient_as_bucket_view", "static_graph", "delay_all_reduce_named_params",
+                  "param_to_hook_all_reduce", "mixed_precision", "device_mesh",
+                  "skip_all_reduce_unused_params", "bucket_cap_mb_list", "batched_grad_copy",
+                  "forward_sync_buffers")
+
+
+def _torch_kwargs(bucket_mb, kw):
+    """``bucket_mb`` after PyTorch's keywords in ``kw``; a TypeError for unknown ones
+    (a misspelt ``find_unused_parameters`` must not pass silently)."""
+    kw = dict(kw)
+    if kw.get("bucket_cap_mb") is not None:
+        if bucket_mb != 25:
+            raise TypeError("DistributedDataParallel: pass bucket_mb or bucket_cap_mb, not both")
+        bucket_mb = kw["bucket_cap_mb"]
+    kw.pop("bucket_cap_mb", None)
+    if kw.pop("process_group", None) is not None:
+        raise NotImplementedError("DistributedDataParallel: process_group is not supported; "
+                                  "yaae reduces over the whole MPI world (process_group=None)")
+    unknown = sorted(k for k in kw if k not in _TORCH_IGNORED)
+    if unknown:
+        raise TypeError(f"DistributedDataParallel: unexpected keyword argument(s) "
+                        f"{', '.join(unknown)}; valid: bucket_mb, find_unused_parameters, "
+                        f"broadcast_buffers (and PyTorch's bucket_cap_mb, process_group=None, "
+                        f"{', '.join(_TORCH_IGNORED)}, which change nothing here)")
+    return bucket_mb
 
 
 def _ddp_hook(ref, p):
