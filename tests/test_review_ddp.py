@@ -33,7 +33,7 @@ INSTALL = ("Open MPI and mpi4py are needed: apt-get install openmpi-bin libopenm
 TIMEOUT = 120
 
 
-def _mpirun(n, script, *args, timeout=TIMEOUT):
+def _mpirun(n, script, *args, timeout=TIMEOUT, python=()):
     exe = shutil.which("mpirun")
     if exe is None:
         pytest.fail(f"mpirun not found. {INSTALL}")
@@ -44,7 +44,7 @@ def _mpirun(n, script, *args, timeout=TIMEOUT):
     env = dict(os.environ)
     env["PYTHONPATH"] = SRC + os.pathsep + env.get("PYTHONPATH", "")
     cmd = [exe, "-n", str(n), "--allow-run-as-root", "--oversubscribe", sys.executable,
-           os.path.join(WORKERS, script), *args]
+           *python, os.path.join(WORKERS, script), *args]
     return subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=timeout)
 
 
@@ -351,6 +351,16 @@ def test_a_failing_rank_ends_the_job(n, mode, who, text):
     assert p.returncode != 0
     assert f"[rank {who}]" in p.stderr and text in p.stderr, p.stderr
     assert "unreachable" not in p.stdout
+
+
+def test_sys_exit_on_one_rank_under_python_m_mpi4py():
+    # sys.exit is no uncaught exception (no excepthook): under plain `python` the
+    # exiting rank waits in MPI_Finalize and the others in their collective (a hang,
+    # documented); `python -m mpi4py`, the launch the docstring recommends, aborts
+    p = _mpirun(2, "review_exit.py", timeout=60, python=("-m", "mpi4py"))
+    assert p.returncode == 3, (p.returncode, p.stderr)
+    assert "unreachable" not in p.stdout
+    assert "python -m mpi4py" in ya.distributed.__doc__
 
 
 # ---- a world of one, without mpirun ---------------------------------------------

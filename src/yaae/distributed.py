@@ -29,7 +29,10 @@ The API follows ``torch.distributed`` / ``torch.nn.parallel``:
   it installs a ``sys.excepthook`` that prints the uncaught exception, every
   line prefixed with ``[rank R]``, and calls ``COMM_WORLD.Abort(1)``: the job
   exits non-zero instead of the other ranks hanging in their next collective
-  (what ``python -m mpi4py`` does).
+  (what ``python -m mpi4py`` does).  ``sys.exit(code)`` on one rank is not an
+  uncaught exception: that rank waits in ``MPI_Finalize`` and the others in their
+  next collective, forever; launch with ``mpirun -n N python -m mpi4py train.py``,
+  which turns a non-zero ``sys.exit`` into an abort of the job with that code.
 * ``rank()``, ``world_size()``, ``barrier()``, ``allreduce``,
   ``broadcast_parameters``, ``save`` and ``DistributedDataParallel`` raise a
   RuntimeError naming ``init()`` when called before it (as PyTorch's
