@@ -276,6 +276,26 @@ def test_parameter_used_outside_forward_with_find_unused(run, order):
                                    rtol=0, atol=1e-14)
 
 
+def test_unfreezing_after_wrapping_is_refused(run):
+    # a parameter made trainable after wrapping has no bucket: its gradient would
+    # silently stay each rank's own (the ranks drift apart); now the forward refuses
+    n, res = run
+    X, Y = M.data("frozen", n, steps=1, seed=9)
+    grads = []
+    for q in range(n):
+        model = M.make("frozen", seed=M.seed_of(0))
+        for p in model.feat.parameters():
+            p.requires_grad = True
+        M.loss_fn("frozen", model(M.shard(X[0], q)), M.shard(Y[0], q)).backward()
+        grads.append(M.flat_grads(model))
+    for r in range(n):
+        msg = str(res[r]["unfreeze#error"])
+        assert msg.startswith("RuntimeError") and "['feat.weight', 'feat.bias']" in msg, msg
+        assert "wrap the module again" in msg, msg
+        np.testing.assert_allclose(res[r]["unfreeze#grads"], sum(grads) / n, rtol=0,
+                                   atol=1e-14)
+
+
 def test_float16_parameters(run):
     n, res = run
     ya.manual_seed(0)

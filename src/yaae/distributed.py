@@ -400,6 +400,9 @@ class DistributedDataParallel(Module):
     same (used outside the forward) is then a RuntimeError naming it on every rank,
     as PyTorch's.
     ``broadcast_buffers``: rank 0's buffers are broadcast before every forward.
+    The parameters reduced are those requiring grad at construction: a forward
+    (with grad enabled) after another one was unfrozen or added is a RuntimeError
+    naming it (its gradient would stay each rank's own).
     ``state_dict()`` keys carry the ``module.`` prefix, as PyTorch's.  With one
     process the wrapper changes nothing.  PyTorch's other keywords are accepted
     (``bucket_cap_mb`` as ``bucket_mb``; ``device_ids``, ``static_graph``, ... change
@@ -496,6 +499,16 @@ class DistributedDataParallel(Module):
                 if b is not None:
                     _bcast_into(w, b, 0)
         self._reset_step()
+        if self._require_sync and is_grad_enabled():
+            slot = self._slot
+            new = [n for n, p in self.module.named_parameters()
+                   if p.requires_grad and id(p) not in slot]
+            if new:
+                raise RuntimeError(
+                    f"DistributedDataParallel: parameters {new} require grad but were not "
+                    f"trainable (or not there) when the module was wrapped, so their gradients "
+                    f"would not be averaged and the ranks would drift apart; wrap the module "
+                    f"again after changing requires_grad or adding parameters")
         out = self.module(*args, **kwargs)
         if self.find_unused_parameters and self._require_sync and is_grad_enabled():
             reached = _reachable_leaves(list(_tensors_in(out)))

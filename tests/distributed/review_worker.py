@@ -155,6 +155,19 @@ def main(outdir):
         out[f"outside_{order}#next_aux_none"] = np.array(model.aux.weight.grad is None)
         out[f"outside_{order}#next_grad"] = model.body.weight.grad.numpy()
 
+    # ---- unfreezing after wrapping: refused (the gradient would stay per rank) ------
+    model = M.make("frozen", seed=M.seed_of(r))
+    ddp = dist.DistributedDataParallel(model)
+    for p in model.feat.parameters():
+        p.requires_grad = True
+    X, Y = M.data("frozen", n, steps=1, seed=9)
+    out["unfreeze#error"] = np.array(error_of(
+        lambda: M.loss_fn("frozen", ddp(M.shard(X[0], r)), M.shard(Y[0], r)).backward()))
+    ddp = dist.DistributedDataParallel(model)          # wrapped again: all four reduced
+    model.zero_grad()
+    M.loss_fn("frozen", ddp(M.shard(X[0], r)), M.shard(Y[0], r)).backward()
+    out["unfreeze#grads"] = M.flat_grads(model)
+
     # ---- float16 parameters (MPI has no float16: reduced in float32) ---------------
     ya.manual_seed(0)
     lin = ya.nn.Linear(5, 3, dtype=np.float16)
