@@ -424,6 +424,9 @@ def test_world_of_one_everything_works(world1):
     ref, _ = _torch_train("mlp", 1)
     for k, v in ref.items():
         np.testing.assert_allclose(M.params(m)[k], v, rtol=0, atol=1e-12, err_msg=k)
+    # train() / eval() reach the wrapped module, as torch's DDP
+    assert ddp.eval() is ddp and not ddp.module.training and not ddp.training
+    assert ddp.train() is ddp and ddp.module.training
 
 
 def test_torch_keywords(world1):
