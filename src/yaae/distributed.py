@@ -29,7 +29,10 @@ The API follows ``torch.distributed`` / ``torch.nn.parallel``:
   it installs a ``sys.excepthook`` that prints the uncaught exception, every
   line prefixed with ``[rank R]``, and calls ``COMM_WORLD.Abort(1)``: the job
   exits non-zero instead of the other ranks hanging in their next collective
-  (what ``python -m mpi4py`` does).
+  (what ``python -m mpi4py`` does).  ``sys.exit(code)`` on one rank is not an
+  uncaught exception: that rank waits in ``MPI_Finalize`` and the others in their
+  next collective, forever; launch with ``mpirun -n N python -m mpi4py train.py``,
+  which turns a non-zero ``sys.exit`` into an abort of the job with that code.
 * ``rank()``, ``world_size()``, ``barrier()``, ``allreduce``,
   ``broadcast_parameters``, ``save`` and ``DistributedDataParallel`` raise a
   RuntimeError naming ``init()`` when called before it (as PyTorch's
@@ -61,6 +64,8 @@ __all__ = ["init", "is_initialized", "rank", "world_size", "barrier", "allreduce
 _LAUNCHER_VARS = ("OMPI_COMM_WORLD_SIZE", "PMI_SIZE", "PMI_RANK", "PMIX_RANK",
                   "MV2_COMM_WORLD_SIZE", "MPI_LOCALNRANKS")
 _OPS = ("mean", "sum")
+# dtypes MPI has no datatype for, reduced in a wider one and rounded back
+_WIRE = {np.dtype(np.float16): np.dtype(np.float32)}
 _INSTALL = ("install Open MPI and mpi4py: apt-get install openmpi-bin libopenmpi-dev; "
             "pip install yaae[mpi] (or pip install mpi4py)")
 
@@ -197,12 +202,12 @@ def _allreduce_array(a, op, who="allreduce"):
     if op == "mean" and a.dtype.kind in "iu":
         raise TypeError(f"yaae.distributed.{who}: op='mean' of an integer array ({a.dtype}, shape "
                         f"{a.shape}) would change its dtype; use op='sum' or a float array")
-    out = np.array(a, order="C", copy=True)
+    out = np.array(a, dtype=_WIRE.get(a.dtype, a.dtype), order="C", copy=True)
     if w.comm is not None and w.size > 1:
         w.comm.Allreduce(w.MPI.IN_PLACE, out, op=w.MPI.SUM)
         if op == "mean":
             out /= w.size
-    return out
+    return out.astype(a.dtype, copy=False)
 
 
 @primitive(name="allreduce")
@@ -242,13 +247,14 @@ def _named_state(module):
 
 
 def _bcast_into(w, t, root):
-    """Overwrite ``t``'s values by root's, in place (the array keeps its identity)."""
+    """Overwrite ``t``'s values by root's, in place (the array keeps its identity).
+    Sent as bytes: a copy needs no MPI datatype (MPI has none for float16)."""
     arr = t._data
     if arr.flags.c_contiguous and arr.flags.writeable:
-        w.comm.Bcast(arr, root=root)
+        w.comm.Bcast(arr.reshape(-1).view(np.uint8), root=root)
     else:
         tmp = np.ascontiguousarray(arr).copy()
-        w.comm.Bcast(tmp, root=root)
+        w.comm.Bcast(tmp.reshape(-1).view(np.uint8), root=root)
         if arr.flags.writeable:
             np.copyto(arr, tmp)
         else:
@@ -327,7 +333,8 @@ class _Bucket:
         for p in params:
             self.offsets.append(n)
             n += p._data.size
-        self.buf = np.zeros(n, dtype=params[0]._data.dtype)
+        dt = params[0]._data.dtype
+        self.buf = np.zeros(n, dtype=_WIRE.get(dt, dt))
         self.pending = len(params)
         self.req = None
 
@@ -372,7 +379,8 @@ class DistributedDataParallel(Module):
 
     At construction rank 0's parameters and buffers are broadcast to every rank.
     Gradients go into flat buckets of at most ``bucket_mb`` MiB (one dtype each; a
-    parameter larger than that gets a bucket of its own), filled in reverse
+    parameter larger than that gets a bucket of its own, so ``bucket_mb=0`` gives one
+    bucket per parameter, as PyTorch's ``bucket_cap_mb=0``), filled in reverse
     parameter order (the order backward completes them); as soon as a bucket's
     last gradient is accumulated its non-blocking allreduce starts, while the
     rest of the backward runs.  Buckets start in the same order on every rank
@@ -387,10 +395,18 @@ class DistributedDataParallel(Module):
     names them; with ``True`` the forward walks the output's graph and marks the
     parameters it does not reach as ready (they count as zeros), and after the
     reduction a parameter that has no ``.grad`` on any rank keeps ``.grad`` None,
-    the others get the average (a rank without a ``.grad`` contributes zeros).
+    the others get the average (a rank without a ``.grad`` contributes zeros).  A
+    parameter the forward's output does not lead to but that gets a gradient all the
+    same (used outside the forward) is then a RuntimeError naming it on every rank,
+    as PyTorch's.
     ``broadcast_buffers``: rank 0's buffers are broadcast before every forward.
+    The parameters reduced are those requiring grad at construction: a forward
+    (with grad enabled) after another one was unfrozen or added is a RuntimeError
+    naming it (its gradient would stay each rank's own).
     ``state_dict()`` keys carry the ``module.`` prefix, as PyTorch's.  With one
-    process the wrapper changes nothing.
+    process the wrapper changes nothing.  PyTorch's other keywords are accepted
+    (``bucket_cap_mb`` as ``bucket_mb``; ``device_ids``, ``static_graph``, ... change
+    nothing; ``process_group`` must be None); an unknown keyword is a TypeError.
 
     Example::
 
@@ -404,11 +420,13 @@ class DistributedDataParallel(Module):
                  broadcast_buffers=True, **torch_only):
         super().__init__()
         w = _get("DistributedDataParallel")
+        bucket_mb = _torch_kwargs(bucket_mb, torch_only)
         if not isinstance(module, Module):
             raise TypeError(f"DistributedDataParallel: expected a yaae.nn.Module, got "
                             f"{type(module).__name__}")
-        if not bucket_mb > 0:
-            raise ValueError(f"DistributedDataParallel: bucket_mb must be > 0, got {bucket_mb}")
+        if not bucket_mb >= 0:
+            raise ValueError(f"DistributedDataParallel: bucket_mb must be >= 0 (0: one "
+                             f"parameter per bucket), got {bucket_mb}")
         self.module = module
         d = self.__dict__
         d["_world"] = w
@@ -452,6 +470,8 @@ class DistributedDataParallel(Module):
                 b.req = None
             b.pending = len(b.params)
         d["_ready"] = set()        # ids of the parameters whose gradient is complete
+        d["_unreached"] = set()    # ids the forward found unused (find_unused_parameters)
+        d["_late"] = []            # ... that got a gradient all the same (an error)
         d["_next"] = 0             # the next bucket to start (they start in order)
         d["_queued"] = False       # the end-of-backward callback is queued
 
@@ -479,12 +499,23 @@ class DistributedDataParallel(Module):
                 if b is not None:
                     _bcast_into(w, b, 0)
         self._reset_step()
+        if self._require_sync and is_grad_enabled():
+            slot = self._slot
+            new = [n for n, p in self.module.named_parameters()
+                   if p.requires_grad and id(p) not in slot]
+            if new:
+                raise RuntimeError(
+                    f"DistributedDataParallel: parameters {new} require grad but were not "
+                    f"trainable (or not there) when the module was wrapped, so their gradients "
+                    f"would not be averaged and the ranks would drift apart; wrap the module "
+                    f"again after changing requires_grad or adding parameters")
         out = self.module(*args, **kwargs)
         if self.find_unused_parameters and self._require_sync and is_grad_enabled():
             reached = _reachable_leaves(list(_tensors_in(out)))
             for b in self._buckets:
                 for p in b.params:
                     if id(p) not in reached:
+                        self._unreached.add(id(p))
                         self._mark_ready(p, during_backward=False)
         return out
 
@@ -535,6 +566,11 @@ class DistributedDataParallel(Module):
                     "a running backward() (backward(inputs=...) or ya.autograd.backward with "
                     "inputs=); call loss.backward() without inputs=") from None
             self.__dict__["_queued"] = True
+        if id(p) in self._unreached:
+            # marked ready (its zeros perhaps already sent) by the forward, which did not
+            # reach it: its gradient comes from outside the forward; reported in _finalize
+            self._late.append(self._names[id(p)])
+            return
         self._mark_ready(p)
 
     def _finalize(self):
@@ -568,9 +604,25 @@ class DistributedDataParallel(Module):
         params = [p for b in self._buckets for p in b.params]
         used = None
         if self.find_unused_parameters:
-            used = np.array([p.grad is not None for p in params], dtype=np.int64)
-            if w.comm is not None and w.size > 1:
+            # the last entry: how many parameters got a gradient the forward did not lead to
+            used = np.array([p.grad is not None for p in params] + [len(self._late)],
+                            dtype=np.int64)
+            if multi:
                 w.comm.Allreduce(w.MPI.IN_PLACE, used, op=w.MPI.SUM)
+            if used[-1]:
+                late = self._late
+                per_rank = w.comm.allgather(late) if multi else [late]
+                self._reset_step()
+                which = "; ".join(f"rank {r}: {ns}" for r, ns in enumerate(per_rank) if ns)
+                raise RuntimeError(
+                    f"DistributedDataParallel: parameters received a gradient in this backward "
+                    f"that the forward's output does not lead to ({which}): they are used "
+                    f"outside DistributedDataParallel's forward (e.g. a regularizer on "
+                    f"ddp.module's parameters, or an output of an earlier forward), so with "
+                    f"find_unused_parameters=True they were already reduced as unused (as "
+                    f"PyTorch's 'Expected to mark a variable ready only once'). Compute that "
+                    f"term inside the module's forward, use one forward per backward, or pass "
+                    f"find_unused_parameters=False")
         k = 0
         for b in self._buckets:
             if b.req is not None:
@@ -584,6 +636,8 @@ class DistributedDataParallel(Module):
                     continue
                 k += 1
                 avg = b.buf[off:off + p._data.size].reshape(p._data.shape)
+                if avg.dtype != p._data.dtype:      # a _WIRE dtype: back to the parameter's
+                    avg = avg.astype(p._data.dtype)
                 g = p.grad
                 if (g is not None and g._data.shape == avg.shape and g._data.dtype == avg.dtype
                         and g._data.flags.writeable and g._data.flags.c_contiguous
@@ -592,6 +646,37 @@ class DistributedDataParallel(Module):
                 else:
                     p.grad = _wrap(avg.copy())
         self._reset_step()
+
+
+# torch.nn.parallel.DistributedDataParallel's other keywords: accepted (CUDA placement,
+# performance hints) and without effect here, except bucket_cap_mb (bucket_mb's name
+# there) and process_group (only the whole world exists)
+_TORCH_IGNORED = ("device_ids", "output_device", "dim", "init_sync", "check_reduction",
+                  "gradient_as_bucket_view", "static_graph", "delay_all_reduce_named_params",
+                  "param_to_hook_all_reduce", "mixed_precision", "device_mesh",
+                  "skip_all_reduce_unused_params", "bucket_cap_mb_list", "batched_grad_copy",
+                  "forward_sync_buffers")
+
+
+def _torch_kwargs(bucket_mb, kw):
+    """``bucket_mb`` after PyTorch's keywords in ``kw``; a TypeError for unknown ones
+    (a misspelt ``find_unused_parameters`` must not pass silently)."""
+    kw = dict(kw)
+    if kw.get("bucket_cap_mb") is not None:
+        if bucket_mb != 25:
+            raise TypeError("DistributedDataParallel: pass bucket_mb or bucket_cap_mb, not both")
+        bucket_mb = kw["bucket_cap_mb"]
+    kw.pop("bucket_cap_mb", None)
+    if kw.pop("process_group", None) is not None:
+        raise NotImplementedError("DistributedDataParallel: process_group is not supported; "
+                                  "yaae reduces over the whole MPI world (process_group=None)")
+    unknown = sorted(k for k in kw if k not in _TORCH_IGNORED)
+    if unknown:
+        raise TypeError(f"DistributedDataParallel: unexpected keyword argument(s) "
+                        f"{', '.join(unknown)}; valid: bucket_mb, find_unused_parameters, "
+                        f"broadcast_buffers (and PyTorch's bucket_cap_mb, process_group=None, "
+                        f"{', '.join(_TORCH_IGNORED)}, which change nothing here)")
+    return bucket_mb
 
 
 def _ddp_hook(ref, p):
