@@ -23,6 +23,7 @@ from .io import save, load
 from numpy import pi, e, inf, nan, newaxis  # noqa: F401,E402 - NumPy's (and torch's) constants
 from . import viz
 from . import autograd, tree_util
+from . import distributed
 
 # PyTorch's dtype names, as NumPy dtypes (usable as dtype= everywhere; ya.float is
 # float32 and ya.int int32, as torch.float and torch.int)

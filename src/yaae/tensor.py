@@ -52,13 +52,14 @@ class _State:
     levels visible to ops, outermost first (``fwd``), how many function
     transforms are active (``depth``), and whether a tangent rule is running
     (``quiet``: NumPy's floating-point warnings are already off)."""
-    __slots__ = ("grad", "fwd", "depth", "quiet")
+    __slots__ = ("grad", "fwd", "depth", "quiet", "callbacks")
 
     def __init__(self):
         self.grad = True
         self.fwd = ()
         self.depth = 0
         self.quiet = False      # inside a tangent rule (NumPy's FP warnings already off)
+        self.callbacks = None   # the running backward's end callbacks (``_queue_callback``)
 
 
 class _PerThread(threading.local):
@@ -1241,6 +1242,11 @@ def backward_sweep(roots, grads, inputs=None, retain_graph=False,
     push = heapq.heappush
     pop = heapq.heappop
     nxt = None      # a pending node kept out of the heap while it is the only one
+    add_leaf = _add_leaf
+    if _POST_HOOKS and targets is None and accumulate:
+        add_leaf = _early_leaf_adder(roots, create_graph, owned)
+    prev_callbacks = st.callbacks
+    callbacks = st.callbacks = []
     # rules at edge inputs (0, inf, NaN) may divide by zero: their values are
     # PyTorch's, and NumPy's RuntimeWarnings from inside them are not the user's
     quiet = np.errstate(all="ignore")
@@ -1254,7 +1260,7 @@ def backward_sweep(roots, grads, inputs=None, retain_graph=False,
             nb = g.ndim - r._data.ndim
             n = r._node
             if n is None:
-                _add_leaf(leaves, r, g)
+                add_leaf(leaves, r, g)
                 continue
             if n.g is None:
                 n.g = g
@@ -1349,7 +1355,7 @@ def backward_sweep(roots, grads, inputs=None, retain_graph=False,
                     else:
                         p.g = p.g + gi
                 else:
-                    _add_leaf(leaves, p, gi)
+                    add_leaf(leaves, p, gi)
             if not retain_graph:
                 node.args = node.raw = node.ans = node.kw = None
         for key, (leaf, g) in leaves.items():
@@ -1365,6 +1371,10 @@ def backward_sweep(roots, grads, inputs=None, retain_graph=False,
                         found[k] = g
             elif accumulate:
                 _accumulate(leaf, g, create_graph, owned)
+                if _POST_HOOKS:
+                    _fire_post_hooks(leaf)
+        while callbacks:    # queued by hooks during this sweep (DDP's finalisation)
+            callbacks.pop(0)()
     except BaseException:
         for item in heap:  # leave no half-accumulated gradients behind
             item[1].g = None
@@ -1374,7 +1384,107 @@ def backward_sweep(roots, grads, inputs=None, retain_graph=False,
     finally:
         quiet.__exit__(None, None, None)
         st.grad = prev_grad
+        st.callbacks = prev_callbacks
     return found
+
+
+# --------------------------------------------------------------------------
+# post-accumulate-grad hooks (fired as soon as a leaf's gradient is complete)
+# and end-of-backward callbacks: what DistributedDataParallel builds on
+# --------------------------------------------------------------------------
+_POST_HOOKS = {}    # id(leaf) -> [weakref to the leaf, [hook, ...]]; empty: the sweep pays nothing
+
+
+def _post_hook_entry(t):
+    k = id(t)
+    e = _POST_HOOKS.get(k)
+    if e is None or e[0]() is not t:
+        def gone(_ref, k=k):
+            e = _POST_HOOKS.get(k)
+            if e is not None and e[0] is _ref:
+                del _POST_HOOKS[k]
+        e = _POST_HOOKS[k] = [weakref.ref(t, gone), []]
+    return e
+
+
+def _fire_post_hooks(t):
+    """Call ``t``'s post-accumulate-grad hooks (after its ``.grad`` is updated)."""
+    e = _POST_HOOKS.get(id(t))
+    if e is not None and e[0]() is t:
+        for h in tuple(e[1]):
+            h(t)
+
+
+def _early_leaf_adder(roots, create_graph, owned):
+    """The sweep's leaf-add function when post-accumulate hooks exist: counts, for
+    every hooked leaf, the edges that reach it from the nodes this sweep visits
+    (a walk over ``_par``), then accumulates and fires a leaf's hooks as soon as
+    its last edge has delivered (instead of at the end of the sweep)."""
+    counts = {}
+    seen = set()
+    stack = []
+    hooked = _POST_HOOKS
+
+    def edge(p):
+        if type(p) is GradNode:
+            if id(p) not in seen:
+                seen.add(id(p))
+                stack.append(p)
+        elif p is not None:
+            k = id(p)
+            e = hooked.get(k)
+            if e is not None and e[0]() is p:
+                counts[k] = counts.get(k, 0) + 1
+
+    for r in roots:
+        edge(r._node if r._node is not None else r)
+    while stack:
+        ps = stack.pop()._par
+        for p in ps if ps.__class__ is tuple else (ps,):
+            edge(p)
+
+    def add_leaf(leaves, leaf, g):
+        k = id(leaf)
+        c = counts.get(k)
+        if c is None:
+            return _add_leaf(leaves, leaf, g)
+        e = leaves.get(k)
+        if e is not None:
+            g = e[1] + g
+        if c > 1:
+            counts[k] = c - 1
+            leaves[k] = [leaf, g]
+            return
+        del counts[k]
+        if e is not None:
+            del leaves[k]
+        if leaf._hooks:
+            for h in leaf._hooks:
+                r = h(g if create_graph else _wrap(g))
+                if r is not None:
+                    g = r if create_graph else (r._data if isinstance(r, Tensor) else np.asarray(r))
+        _accumulate(leaf, g, create_graph, owned)
+        _fire_post_hooks(leaf)
+    return add_leaf
+
+
+def _queue_callback(fn):
+    """``_queue_callback(fn)``: run ``fn()`` once the running backward has finished
+    accumulating every gradient (PyTorch's
+    ``Variable._execution_engine.queue_callback``); called from a hook.
+
+    >>> from yaae.tensor import _queue_callback
+    >>> x = ya.tensor(1.0, requires_grad=True); seen = []
+    >>> h = x.register_post_accumulate_grad_hook(
+    ...     lambda t: _queue_callback(lambda: seen.append(float(t.grad))))
+    >>> (3 * x).backward(); seen
+    [3.0]
+    """
+    cbs = _tls.s.callbacks
+    if cbs is None:
+        raise RuntimeError("_queue_callback: no backward is running; queue the callback from a "
+                           "hook that runs during backward()")
+    cbs.append(fn)
 
 
 def _run_node_hooks(node, g, create_graph, owned):
@@ -1895,6 +2005,28 @@ class Tensor:
             lst = self._node.hooks
         lst.append(fn)
         return _HookHandle(lst, fn)
+
+    def register_post_accumulate_grad_hook(self, hook):
+        """``register_post_accumulate_grad_hook(hook)``: call ``hook(tensor)`` after a
+        backward has accumulated this leaf's ``.grad``, as PyTorch's; it fires as
+        soon as the gradient is complete (while the rest of the backward still runs),
+        once per ``backward()``, and not for ``ya.autograd.grad`` (which touches no
+        ``.grad``).  Returns a handle with ``remove()``.
+
+        >>> w = ya.tensor([1.0, 2.0], requires_grad=True); seen = []
+        >>> h = w.register_post_accumulate_grad_hook(lambda t: seen.append(t.grad.tolist()))
+        >>> (w * w).sum().backward(); seen
+        [[2.0, 4.0]]
+        """
+        if not self.requires_grad:
+            raise RuntimeError("register_post_accumulate_grad_hook: cannot register a hook on "
+                               "a tensor that does not require grad")
+        if self._node is not None:
+            raise RuntimeError("register_post_accumulate_grad_hook: post accumulate grad hooks "
+                               "cannot be registered on non-leaf tensors (use register_hook)")
+        lst = _post_hook_entry(self)[1]
+        lst.append(hook)
+        return _PostHookHandle(self, lst, hook)
 
     def zero_grad(self):
         """Set ``.grad`` to None (PyTorch's ``set_to_none`` behaviour).
@@ -2508,6 +2640,23 @@ class _HookHandle:
     def remove(self):
         if self.fn in self.lst:
             self.lst.remove(self.fn)
+
+
+class _PostHookHandle:
+    __slots__ = ("ref", "lst", "fn")
+
+    def __init__(self, t, lst, fn):
+        self.ref, self.lst, self.fn = weakref.ref(t), lst, fn
+
+    def remove(self):
+        """Unregister the hook (the leaf's entry goes when its last hook does)."""
+        if self.fn in self.lst:
+            self.lst.remove(self.fn)
+        t = self.ref()
+        if not self.lst and t is not None:
+            e = _POST_HOOKS.get(id(t))
+            if e is not None and e[1] is self.lst:
+                del _POST_HOOKS[id(t)]
 
 
 def tensor(data, requires_grad=False, dtype=None, *, device=None):

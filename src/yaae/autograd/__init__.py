@@ -26,6 +26,7 @@ import numpy as np
 from ..tensor import (Tensor, _GradMode, _st, _wrap, _accumulate, no_grad, enable_grad,
                       is_grad_enabled, detect_anomaly)
 from ..tensor import backward_sweep as _sweep
+from ..tensor import _fire_post_hooks
 from .function import Function, FunctionCtx, once_differentiable
 from . import function, functional
 
@@ -267,6 +268,7 @@ def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False,
         for x, g in zip(ins, found):
             if g is not None:
                 _accumulate(x, g, create_graph, owned)
+                _fire_post_hooks(x)     # (a leaf's post-accumulate-grad hooks, as PyTorch)
 
 
 def gradcheck(func, inputs, *, eps=1e-6, atol=1e-5, rtol=1e-3, raise_exception=True,

@@ -1,0 +1,586 @@
+"""Data-parallel training over MPI: ``ya.distributed``.
+
+Several processes (on one machine or many), each with a shard of the data,
+run the same model; after every backward the gradients are averaged over the
+processes with an allreduce, so every process takes the same optimizer step.
+The transport is MPI (mpi4py over Open MPI or MPICH), started by the MPI
+launcher::
+
+    mpirun -n 4 python train.py
+
+and in ``train.py``::
+
+    import yaae as ya
+    dist = ya.distributed
+    dist.init()
+    model = dist.DistributedDataParallel(Net())     # rank 0's parameters everywhere
+    for x, y in my_shard_of_the_data:
+        opt.zero_grad(); loss_fn(model(x), y).backward(); opt.step()
+    dist.save(model.module.state_dict(), "ckpt.npz")   # written by rank 0 only
+
+The API follows ``torch.distributed`` / ``torch.nn.parallel``:
+
+* ``init()`` reads the MPI world.  Without an MPI launcher in the environment
+  (``OMPI_COMM_WORLD_SIZE``, ``PMI_SIZE``, ``PMIX_RANK``, ...) it makes a world
+  of size 1 where every collective is the identity, and mpi4py is not even
+  imported; under a launcher that started several processes it imports mpi4py
+  (an ImportError saying how to install it when it is missing: a silent world
+  of size 1 in each of N processes would train N unrelated models).  Under MPI
+  it installs a ``sys.excepthook`` that prints the uncaught exception, every
+  line prefixed with ``[rank R]``, and calls ``COMM_WORLD.Abort(1)``: the job
+  exits non-zero instead of the other ranks hanging in their next collective
+  (what ``python -m mpi4py`` does).
+* ``rank()``, ``world_size()``, ``barrier()``, ``allreduce``,
+  ``broadcast_parameters``, ``save`` and ``DistributedDataParallel`` raise a
+  RuntimeError naming ``init()`` when called before it (as PyTorch's
+  uninitialised process group); ``is_initialized()`` says whether it ran.
+* ``allreduce(x, op="mean")`` is differentiable (its VJP is the allreduce of
+  the cotangent with the same op, as Horovod's): every rank must then run the
+  backward through it, in the same order.
+* ``DistributedDataParallel`` averages gradients with non-blocking allreduces
+  on flat per-dtype buckets, started during backward as soon as a bucket's
+  gradients are complete (``Tensor.register_post_accumulate_grad_hook``), so
+  communication overlaps the rest of the backward.
+
+mpi4py is imported only inside ``init()``: ``import yaae`` never loads MPI.
+"""
+import contextlib
+import os
+import sys
+import traceback
+import weakref
+
+import numpy as np
+
+from .tensor import Tensor, primitive, mark_modified, _queue_callback, _wrap, is_grad_enabled
+from .nn.module import Module
+
+__all__ = ["init", "is_initialized", "rank", "world_size", "barrier", "allreduce",
+           "broadcast_parameters", "save", "DistributedDataParallel"]
+
+_LAUNCHER_VARS = ("OMPI_COMM_WORLD_SIZE", "PMI_SIZE", "PMI_RANK", "PMIX_RANK",
+                  "MV2_COMM_WORLD_SIZE", "MPI_LOCALNRANKS")
+_OPS = ("mean", "sum")
+_INSTALL = ("install Open MPI and mpi4py: apt-get install openmpi-bin libopenmpi-dev; "
+            "pip install yaae[mpi] (or pip install mpi4py)")
+
+
+class _World:
+    """The process group: ``comm`` is mpi4py's COMM_WORLD (None for the size-1 world)."""
+
+    def __init__(self, comm=None, mpi=None):
+        self.comm, self.MPI = comm, mpi
+        self.rank = comm.Get_rank() if comm is not None else 0
+        self.size = comm.Get_size() if comm is not None else 1
+
+
+_world = None
+
+
+def _launched_size():
+    """The world size the launcher announced (None: no launcher variable; 0: one
+    that gives no size)."""
+    if not any(v in os.environ for v in _LAUNCHER_VARS):
+        return None
+    for v in ("OMPI_COMM_WORLD_SIZE", "PMI_SIZE", "MV2_COMM_WORLD_SIZE"):
+        if v in os.environ:
+            try:
+                return int(os.environ[v])
+            except ValueError:
+                pass
+    return 0
+
+
+def _excepthook(r, comm, previous):
+    def hook(etype, value, tb):
+        text = "".join(traceback.format_exception(etype, value, tb))
+        sys.stderr.write("".join(f"[rank {r}] {line}\n" for line in text.rstrip("\n").split("\n")))
+        sys.stderr.write(f"[rank {r}] yaae.distributed: uncaught exception, aborting the MPI job\n")
+        sys.stderr.flush()
+        try:
+            comm.Abort(1)
+        finally:
+            previous(etype, value, tb)
+    return hook
+
+
+def init():
+    """``init()``: set up the process group from the MPI launcher (idempotent).
+
+    A world of size 1 (every collective the identity, mpi4py not imported) when
+    no MPI launcher started this process; else mpi4py's ``COMM_WORLD``, with an
+    excepthook that aborts the whole job when one rank raises.  Returns None.
+
+    >>> ya.distributed.init(); ya.distributed.world_size()
+    1
+    """
+    global _world
+    if _world is not None:
+        return
+    n = _launched_size()
+    if n is None:
+        _world = _World()
+        return
+    try:
+        from mpi4py import MPI
+    except ImportError as e:
+        if n == 1:
+            _world = _World()
+            return
+        raise ImportError(f"yaae.distributed.init: this process was started by an MPI launcher "
+                          f"({'world size ' + str(n) if n else 'size unknown'}) but mpi4py cannot "
+                          f"be imported ({e}); {_INSTALL}") from None
+    comm = MPI.COMM_WORLD
+    _world = _World(comm, MPI)
+    if _world.size > 1:
+        sys.excepthook = _excepthook(_world.rank, comm, sys.excepthook)
+
+
+def is_initialized():
+    """``is_initialized()``: True once ``init()`` has run.
+
+    >>> ya.distributed.init(); ya.distributed.is_initialized()
+    True
+    """
+    return _world is not None
+
+
+def _get(who):
+    if _world is None:
+        raise RuntimeError(f"yaae.distributed.{who}: the process group is not initialized; "
+                           f"call ya.distributed.init() first (as torch.distributed."
+                           f"init_process_group)")
+    return _world
+
+
+def rank():
+    """``rank()``: this process's rank in the world, 0 ... ``world_size() - 1``.
+
+    >>> ya.distributed.init(); ya.distributed.rank()
+    0
+    """
+    return _get("rank").rank
+
+
+def world_size():
+    """``world_size()``: the number of processes (1 without an MPI launcher).
+
+    >>> ya.distributed.init(); ya.distributed.world_size()
+    1
+    """
+    return _get("world_size").size
+
+
+def barrier():
+    """``barrier()``: wait until every rank has called it.
+
+    >>> ya.distributed.init(); ya.distributed.barrier()
+    """
+    w = _get("barrier")
+    if w.comm is not None:
+        w.comm.Barrier()
+
+
+def _check_op(op, who):
+    if op not in _OPS:
+        raise ValueError(f"yaae.distributed.{who}: unknown op {op!r}; valid ops: "
+                         f"{', '.join(repr(o) for o in _OPS)}")
+
+
+def _allreduce_array(a, op, who="allreduce"):
+    """A new C-contiguous array: the elementwise sum (or mean) of ``a`` over the ranks."""
+    w = _get(who)
+    a = np.asarray(a)
+    if a.dtype.kind not in "fciu":
+        raise TypeError(f"yaae.distributed.{who}: cannot reduce an array of dtype {a.dtype} "
+                        f"(shape {a.shape}); use a numeric array")
+    if op == "mean" and a.dtype.kind in "iu":
+        raise TypeError(f"yaae.distributed.{who}: op='mean' of an integer array ({a.dtype}, shape "
+                        f"{a.shape}) would change its dtype; use op='sum' or a float array")
+    out = np.array(a, order="C", copy=True)
+    if w.comm is not None and w.size > 1:
+        w.comm.Allreduce(w.MPI.IN_PLACE, out, op=w.MPI.SUM)
+        if op == "mean":
+            out /= w.size
+    return out
+
+
+@primitive(name="allreduce")
+def _allreduce_prim(x, op="mean"):
+    return _allreduce_array(x, op)
+
+
+# linear in x: its VJP and JVP are the same allreduce of the cotangent / tangent
+_allreduce_prim.defvjp(lambda g, ans, x, op="mean": allreduce(g, op))
+_allreduce_prim.defjvp(lambda t, ans, x, op="mean": allreduce(t, op))
+
+
+def allreduce(x, op="mean"):
+    """``allreduce(x, op="mean")``: the sum (``op="sum"``) or mean (``"mean"``) of
+    ``x`` over all ranks, on every rank; a new array, ``x`` is not changed.
+
+    An ndarray (or number) gives an ndarray, a Tensor a Tensor, of the same dtype
+    (``"mean"`` of integers is a TypeError).  A Tensor that requires grad gives a
+    differentiable result: the gradient is the allreduce of the cotangent with the
+    same op (Horovod's convention), so every rank must run that backward.
+
+    >>> ya.distributed.init()
+    >>> ya.distributed.allreduce(np.array([1.0, 2.0]), op="sum")   # one process
+    array([1., 2.])
+    """
+    _check_op(op, "allreduce")
+    if isinstance(x, Tensor):
+        if x.requires_grad and is_grad_enabled():
+            return _allreduce_prim(x, op=op)
+        return Tensor(_allreduce_array(x._data, op), dtype=x.dtype)
+    return _allreduce_array(x, op)
+
+
+def _named_state(module):
+    """(name, tensor) for every parameter and buffer of ``module``."""
+    out = [(n, p) for n, p in module.named_parameters()]
+    out += [(n, b) for n, b in module.named_buffers() if b is not None]
+    return out
+
+
+def _bcast_into(w, t, root):
+    """Overwrite ``t``'s values by root's, in place (the array keeps its identity)."""
+    arr = t._data
+    if arr.flags.c_contiguous and arr.flags.writeable:
+        w.comm.Bcast(arr, root=root)
+    else:
+        tmp = np.ascontiguousarray(arr).copy()
+        w.comm.Bcast(tmp, root=root)
+        if arr.flags.writeable:
+            np.copyto(arr, tmp)
+        else:
+            t.data = tmp
+    mark_modified(t)
+
+
+def broadcast_parameters(module, root=0):
+    """``broadcast_parameters(module, root=0)``: copy rank ``root``'s parameters and
+    buffers into ``module`` on every rank, in place (each ``.data`` array keeps its
+    identity, so optimizers built on the module stay valid).  Raises on every rank,
+    naming the first difference, when the ranks' modules differ in names, shapes
+    or dtypes.
+
+    >>> ya.distributed.init(); ya.distributed.broadcast_parameters(nn.Linear(2, 1))
+    """
+    w = _get("broadcast_parameters")
+    if w.comm is None or w.size == 1:
+        return
+    state = _named_state(module)
+    mine = [(n, tuple(t.shape), str(t.dtype)) for n, t in state]
+    theirs = w.comm.bcast(mine, root=root)
+    problem = None
+    if mine != theirs:
+        for a, b in zip(mine + [None] * len(theirs), theirs + [None] * len(mine)):
+            if a != b:
+                problem = f"rank {w.rank} has {a}, rank {root} has {b}"
+                break
+    bad = w.comm.allgather(problem)
+    errs = [(r, p) for r, p in enumerate(bad) if p is not None]
+    if errs:
+        raise RuntimeError(f"yaae.distributed.broadcast_parameters: the modules differ between "
+                           f"ranks (name, shape, dtype): {errs[0][1]}; build the same model on "
+                           f"every rank")
+    for _, t in state:
+        _bcast_into(w, t, root)
+
+
+def save(obj, f, **kwargs):
+    """``save(obj, f, **kwargs)``: ``ya.save(obj, f)`` on rank 0 only, then every rank
+    waits for it, so each may ``ya.load(f)`` right after.  If rank 0's write fails,
+    every rank raises (no rank is left waiting).
+
+    >>> import io
+    >>> ya.distributed.init(); ya.distributed.save({"w": ya.ones(2)}, io.BytesIO())
+    """
+    from .io import save as _save
+    w = _get("save")
+    err = None
+    if w.rank == 0:
+        try:
+            _save(obj, f, **kwargs)
+        except Exception as e:      # reported on every rank below
+            err = e
+    if w.comm is not None and w.size > 1:
+        msg = w.comm.bcast(None if err is None else f"{type(err).__name__}: {err}", root=0)
+        if msg is not None and err is None:
+            raise RuntimeError(f"yaae.distributed.save: rank 0 failed to write the checkpoint: "
+                               f"{msg}")
+    if err is not None:
+        raise err
+
+
+# --------------------------------------------------------------------------
+# DistributedDataParallel
+# --------------------------------------------------------------------------
+class _Bucket:
+    """One flat buffer: ``params`` (in the order gradients become ready), their
+    ``offsets`` in ``buf``, how many are still ``pending`` this step, the MPI request."""
+    __slots__ = ("params", "offsets", "buf", "pending", "req")
+
+    def __init__(self, params):
+        self.params = params
+        self.offsets = []
+        n = 0
+        for p in params:
+            self.offsets.append(n)
+            n += p._data.size
+        self.buf = np.zeros(n, dtype=params[0]._data.dtype)
+        self.pending = len(params)
+        self.req = None
+
+
+def _tensors_in(out):
+    if isinstance(out, Tensor):
+        yield out
+    elif isinstance(out, (tuple, list)):
+        for o in out:
+            yield from _tensors_in(o)
+    elif isinstance(out, dict):
+        for o in out.values():
+            yield from _tensors_in(o)
+
+
+def _reachable_leaves(outputs):
+    """ids of the leaf tensors the graphs of ``outputs`` lead to (a walk over ``_par``)."""
+    from .tensor import GradNode
+    found, seen, stack = set(), set(), []
+    for t in outputs:
+        if t._node is not None:
+            stack.append(t._node)
+        else:
+            found.add(id(t))
+    while stack:
+        node = stack.pop()
+        ps = node._par
+        for p in ps if ps.__class__ is tuple else (ps,):
+            if type(p) is GradNode:
+                if id(p) not in seen:
+                    seen.add(id(p))
+                    stack.append(p)
+            elif p is not None:
+                found.add(id(p))
+    return found
+
+
+class DistributedDataParallel(Module):
+    """``DistributedDataParallel(module, bucket_mb=25, find_unused_parameters=False,
+    broadcast_buffers=True)``: ``module`` whose backward leaves every rank with the
+    gradients averaged over the ranks, as ``torch.nn.parallel.DistributedDataParallel``.
+
+    At construction rank 0's parameters and buffers are broadcast to every rank.
+    Gradients go into flat buckets of at most ``bucket_mb`` MiB (one dtype each; a
+    parameter larger than that gets a bucket of its own), filled in reverse
+    parameter order (the order backward completes them); as soon as a bucket's
+    last gradient is accumulated its non-blocking allreduce starts, while the
+    rest of the backward runs.  Buckets start in the same order on every rank
+    (bucket k only after bucket k-1), so ranks cannot mismatch their
+    collectives.  At the end of the backward the results are averaged and
+    written into each ``p.grad`` (same dtype).  What is averaged is each rank's
+    ``.grad`` after the backward: gradients accumulated over several backwards
+    (``no_sync()``, or ``retain_graph``) are averaged once they are synced.
+
+    Parameters that get no gradient in a backward: with
+    ``find_unused_parameters=False`` a RuntimeError at the end of that backward
+    names them; with ``True`` the forward walks the output's graph and marks the
+    parameters it does not reach as ready (they count as zeros), and after the
+    reduction a parameter that has no ``.grad`` on any rank keeps ``.grad`` None,
+    the others get the average (a rank without a ``.grad`` contributes zeros).
+    ``broadcast_buffers``: rank 0's buffers are broadcast before every forward.
+    ``state_dict()`` keys carry the ``module.`` prefix, as PyTorch's.  With one
+    process the wrapper changes nothing.
+
+    Example::
+
+        >>> ya.distributed.init()
+        >>> net = ya.distributed.DistributedDataParallel(nn.Linear(3, 1))
+        >>> net(ya.ones((2, 3))).sum().backward(); net.module.weight.grad.shape
+        (1, 3)
+    """
+
+    def __init__(self, module, bucket_mb=25, find_unused_parameters=False,
+                 broadcast_buffers=True, **torch_only):
+        super().__init__()
+        w = _get("DistributedDataParallel")
+        if not isinstance(module, Module):
+            raise TypeError(f"DistributedDataParallel: expected a yaae.nn.Module, got "
+                            f"{type(module).__name__}")
+        if not bucket_mb > 0:
+            raise ValueError(f"DistributedDataParallel: bucket_mb must be > 0, got {bucket_mb}")
+        self.module = module
+        d = self.__dict__
+        d["_world"] = w
+        d["bucket_mb"] = bucket_mb
+        d["find_unused_parameters"] = bool(find_unused_parameters)
+        d["broadcast_buffers"] = bool(broadcast_buffers)
+        d["_require_sync"] = True
+        broadcast_parameters(module, root=0)
+        named = [(n, p) for n, p in module.named_parameters() if p.requires_grad]
+        d["_names"] = {id(p): n for n, p in named}
+        d["_buckets"] = self._make_buckets([p for _, p in named], bucket_mb * 2 ** 20)
+        d["_slot"] = {id(p): (b, i) for b in self._buckets for i, p in enumerate(b.params)}
+        d["_handles"] = []
+        me = weakref.ref(self)
+        for _, p in named:
+            self._handles.append(p.register_post_accumulate_grad_hook(
+                lambda t, me=me: _ddp_hook(me, t)))
+        # the hooks hold the wrapper weakly; when it goes, so do they
+        weakref.finalize(self, _remove_handles, list(self._handles))
+        self._reset_step()
+
+    @staticmethod
+    def _make_buckets(params, cap):
+        buckets, cur, nbytes = [], [], 0
+        for p in reversed(params):
+            if cur and (p._data.dtype != cur[0]._data.dtype or nbytes + p._data.nbytes > cap):
+                buckets.append(_Bucket(cur))
+                cur, nbytes = [], 0
+            cur.append(p)
+            nbytes += p._data.nbytes
+        if cur:
+            buckets.append(_Bucket(cur))
+        return buckets
+
+    def _reset_step(self):
+        """Forget this step's bookkeeping (waiting for any request still in flight)."""
+        d = self.__dict__
+        for b in self._buckets:
+            if b.req is not None:
+                b.req.Wait()
+                b.req = None
+            b.pending = len(b.params)
+        d["_ready"] = set()        # ids of the parameters whose gradient is complete
+        d["_next"] = 0             # the next bucket to start (they start in order)
+        d["_queued"] = False       # the end-of-backward callback is queued
+
+    @contextlib.contextmanager
+    def no_sync(self):
+        """``with ddp.no_sync():`` backwards inside accumulate gradients locally, with no
+        communication; the first backward after it averages the accumulated ``.grad``.
+
+        >>> ya.distributed.init(); net = ya.distributed.DistributedDataParallel(nn.Linear(2, 1))
+        >>> with net.no_sync():
+        ...     net(ya.ones((1, 2))).sum().backward()
+        """
+        old = self._require_sync
+        self.__dict__["_require_sync"] = False
+        try:
+            yield
+        finally:
+            self.__dict__["_require_sync"] = old
+
+    def forward(self, *args, **kwargs):
+        """Calls the wrapped module (after broadcasting rank 0's buffers)."""
+        w = self._world
+        if self.broadcast_buffers and w.size > 1:
+            for _, b in self.module.named_buffers():
+                if b is not None:
+                    _bcast_into(w, b, 0)
+        self._reset_step()
+        out = self.module(*args, **kwargs)
+        if self.find_unused_parameters and self._require_sync and is_grad_enabled():
+            reached = _reachable_leaves(list(_tensors_in(out)))
+            for b in self._buckets:
+                for p in b.params:
+                    if id(p) not in reached:
+                        self._mark_ready(p, during_backward=False)
+        return out
+
+    # ---- the reducer --------------------------------------------------------
+    def _mark_ready(self, p, during_backward=True):
+        if id(p) in self._ready:
+            return
+        self._ready.add(id(p))
+        b, _ = self._slot[id(p)]
+        b.pending -= 1
+        if during_backward:
+            self._launch_ready()
+
+    def _launch_ready(self):
+        """Start the allreduce of every complete bucket, in bucket order."""
+        bs = self._buckets
+        while self._next < len(bs) and bs[self._next].pending == 0:
+            b = bs[self._next]
+            for p, off in zip(b.params, b.offsets):
+                g = p.grad
+                seg = b.buf[off:off + p._data.size]
+                if g is None:
+                    seg[...] = 0
+                else:
+                    seg[...] = g._data.reshape(-1)
+            w = self._world
+            if w.comm is not None and w.size > 1:
+                b.req = w.comm.Iallreduce(w.MPI.IN_PLACE, b.buf, op=w.MPI.SUM)
+            self.__dict__["_next"] += 1
+
+    def _on_grad(self, p):
+        if not self._require_sync:
+            return
+        if not self._queued:
+            try:
+                _queue_callback(self._finalize)
+            except RuntimeError:
+                raise RuntimeError(
+                    "DistributedDataParallel: a parameter's gradient was accumulated outside "
+                    "a running backward() (backward(inputs=...) or ya.autograd.backward with "
+                    "inputs=); call loss.backward() without inputs=") from None
+            self.__dict__["_queued"] = True
+        self._mark_ready(p)
+
+    def _finalize(self):
+        """End of backward: check for unused parameters, wait, average, write back."""
+        w = self._world
+        missing = [p for b in self._buckets for p in b.params if id(p) not in self._ready]
+        if missing and not self.find_unused_parameters:
+            names = [self._names[id(p)] for p in missing]
+            self._reset_step()
+            raise RuntimeError(
+                f"DistributedDataParallel: parameters that received no gradient in this "
+                f"backward on rank {w.rank}: {names}. Every parameter must take part in "
+                f"producing the loss; to allow unused parameters, pass "
+                f"find_unused_parameters=True to DistributedDataParallel (as PyTorch's)")
+        for p in missing:      # reached by the forward but given no gradient
+            self._mark_ready(p)
+        self._launch_ready()
+        params = [p for b in self._buckets for p in b.params]
+        used = None
+        if self.find_unused_parameters:
+            used = np.array([p.grad is not None for p in params], dtype=np.int64)
+            if w.comm is not None and w.size > 1:
+                w.comm.Allreduce(w.MPI.IN_PLACE, used, op=w.MPI.SUM)
+        k = 0
+        for b in self._buckets:
+            if b.req is not None:
+                b.req.Wait()
+                b.req = None
+            if w.size > 1:
+                b.buf /= w.size
+            for p, off in zip(b.params, b.offsets):
+                if used is not None and not used[k]:
+                    k += 1
+                    continue
+                k += 1
+                avg = b.buf[off:off + p._data.size].reshape(p._data.shape)
+                g = p.grad
+                if (g is not None and g._data.shape == avg.shape and g._data.dtype == avg.dtype
+                        and g._data.flags.writeable and g._data.flags.c_contiguous
+                        and g._data.base is None):
+                    np.copyto(g._data, avg)
+                else:
+                    p.grad = _wrap(avg.copy())
+        self._reset_step()
+
+
+def _ddp_hook(ref, p):
+    ddp = ref()
+    if ddp is not None:
+        ddp._on_grad(p)
+
+
+def _remove_handles(handles):
+    for h in handles:
+        h.remove()
