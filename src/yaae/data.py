@@ -476,7 +476,8 @@ class DistributedSampler(Sampler):
     non-negative (NumPy seeds are).
 
     ``num_replicas`` and ``rank`` default to ``ya.distributed.world_size()``
-    and ``ya.distributed.rank()``; a ``rank`` outside ``0 .. num_replicas-1``
+    and ``ya.distributed.rank()`` (a RuntimeError before ``ya.distributed.init()``,
+    as PyTorch's before ``init_process_group``); a ``rank`` outside ``0 .. num_replicas-1``
     is a ValueError.  Pass it to ``DataLoader(dataset, batch_size,
     sampler=sampler)`` (not with ``shuffle=True``: the sampler shuffles).
 
@@ -489,12 +490,7 @@ class DistributedSampler(Sampler):
     def __init__(self, dataset, num_replicas=None, rank=None, shuffle=True, seed=0,
                  drop_last=False):
         if num_replicas is None or rank is None:
-            try:
-                from . import distributed as _dist
-            except ImportError as e:                       # pragma: no cover
-                raise RuntimeError(f"DistributedSampler: num_replicas and rank default to "
-                                   f"ya.distributed's world, which cannot be imported ({e}); "
-                                   f"pass num_replicas= and rank=") from None
+            from . import distributed as _dist      # RuntimeError naming init() before it
             if num_replicas is None:
                 num_replicas = _dist.world_size()
             if rank is None:
