@@ -36,7 +36,7 @@ install openmpi-bin libopenmpi-dev``) and mpi4py (``pip install "yaae[mpi]"``).
 At the end every rank checks that all ranks hold the same parameters, bit for
 bit (a RuntimeError otherwise).
 
-Default epochs: 12: test accuracy 0.980-0.991 for seeds 0..4 at 2 ranks
+Default epochs: 12: test accuracy 0.980-0.993 for seeds 0..4 at 2 ranks
 (half the optimizer steps of ``yaae demo digits``, whose 12 epochs give
 0.984-0.996).  Fewer epochs, seeds 0..4: 0.924-0.964 at 2, 0.953-0.976 at 3,
 0.962-0.989 at 4, 0.973-0.987 at 6 (``TEST_EPOCHS``; the test asks >= 0.95).
