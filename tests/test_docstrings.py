@@ -22,7 +22,7 @@ from yaae.ops.registry import OPS
 
 NAMESPACES = ["", "linalg", "fft", "nn", "nn.functional", "nn.init", "nn.utils", "optim",
               "optim.lr_scheduler", "data", "testing", "viz", "io", "autograd",
-              "autograd.functional", "tree_util", "scipy", "scipy.special", "scipy.linalg",
+              "autograd.functional", "tree_util", "distributed", "scipy", "scipy.special", "scipy.linalg",
               "scipy.signal", "scipy.integrate", "scipy.optimize"]
 MIN_CHARS = 40
 

@@ -229,10 +229,8 @@ def allreduce(x, op="mean"):
     array([1., 2.])
     """
     _check_op(op, "allreduce")
-    if isinstance(x, Tensor):
-        if x.requires_grad and is_grad_enabled():
-            return _allreduce_prim(x, op=op)
-        return Tensor(_allreduce_array(x._data, op), dtype=x.dtype)
+    if isinstance(x, Tensor):      # (the primitive: gradients and forward-mode tangents)
+        return _allreduce_prim(x, op=op)
     return _allreduce_array(x, op)
 
 
@@ -520,6 +518,14 @@ class DistributedDataParallel(Module):
     def _on_grad(self, p):
         if not self._require_sync:
             return
+        if p.grad is not None and p.grad.requires_grad:
+            self._reset_step()
+            raise RuntimeError(
+                f"DistributedDataParallel: backward(create_graph=True) is not supported: the "
+                f"averaged gradient of {self._names[id(p)]!r} would not be differentiable "
+                f"through the allreduce. Differentiate the gradients with ya.distributed."
+                f"allreduce(..., op='mean') on the module's own gradients instead, or use "
+                f"no_sync()")
         if not self._queued:
             try:
                 _queue_callback(self._finalize)
@@ -532,20 +538,33 @@ class DistributedDataParallel(Module):
         self._mark_ready(p)
 
     def _finalize(self):
-        """End of backward: check for unused parameters, wait, average, write back."""
+        """End of backward: check for unused parameters, wait, average, write back.
+
+        Parameters without a gradient count as zeros, so every rank starts the same
+        allreduces in the same order whatever it used; then one more small allreduce
+        (the used-bitmap, or the count of missing parameters) tells every rank
+        whether any rank missed one: with ``find_unused_parameters=False`` all ranks
+        raise together, none is left waiting in a collective."""
         w = self._world
         missing = [p for b in self._buckets for p in b.params if id(p) not in self._ready]
-        if missing and not self.find_unused_parameters:
-            names = [self._names[id(p)] for p in missing]
-            self._reset_step()
-            raise RuntimeError(
-                f"DistributedDataParallel: parameters that received no gradient in this "
-                f"backward on rank {w.rank}: {names}. Every parameter must take part in "
-                f"producing the loss; to allow unused parameters, pass "
-                f"find_unused_parameters=True to DistributedDataParallel (as PyTorch's)")
-        for p in missing:      # reached by the forward but given no gradient
+        for p in missing:      # no gradient in this backward: zeros in its bucket slot
             self._mark_ready(p)
         self._launch_ready()
+        multi = w.comm is not None and w.size > 1
+        if not self.find_unused_parameters:
+            flag = np.array([len(missing)], dtype=np.int64)
+            if multi:
+                w.comm.Allreduce(w.MPI.IN_PLACE, flag, op=w.MPI.SUM)
+            if flag[0]:
+                names = [self._names[id(p)] for p in missing]
+                per_rank = w.comm.allgather(names) if multi else [names]
+                self._reset_step()
+                which = "; ".join(f"rank {r}: {ns}" for r, ns in enumerate(per_rank) if ns)
+                raise RuntimeError(
+                    f"DistributedDataParallel: parameters that received no gradient in this "
+                    f"backward ({which}). Every parameter must take part in producing the "
+                    f"loss; to allow unused parameters, pass find_unused_parameters=True to "
+                    f"DistributedDataParallel (as PyTorch's)")
         params = [p for b in self._buckets for p in b.params]
         used = None
         if self.find_unused_parameters:
@@ -584,3 +603,6 @@ def _ddp_hook(ref, p):
 def _remove_handles(handles):
     for h in handles:
         h.remove()
+
+
+from .nn import parallel as _parallel  # noqa: E402,F401 - ya.nn.parallel.DistributedDataParallel

@@ -2011,7 +2011,9 @@ class Tensor:
         backward has accumulated this leaf's ``.grad``, as PyTorch's; it fires as
         soon as the gradient is complete (while the rest of the backward still runs),
         once per ``backward()``, and not for ``ya.autograd.grad`` (which touches no
-        ``.grad``).  Returns a handle with ``remove()``.
+        ``.grad``).  Returns a handle with ``remove()``.  As in PyTorch, a hooked leaf's
+        ``.grad`` is final once its hook ran, even if the backward fails later (other
+        leaves' gradients are still accumulated only when the whole sweep succeeds).
 
         >>> w = ya.tensor([1.0, 2.0], requires_grad=True); seen = []
         >>> h = w.register_post_accumulate_grad_hook(lambda t: seen.append(t.grad.tolist()))
