@@ -291,8 +291,29 @@ def test_defaults_come_from_ya_distributed_under_mpirun(tmp_path):
     assert all(d["len"] == 6 for d in results)
 
 
-def test_defaults_in_a_world_of_one():
-    ya.distributed.init()
+@pytest.fixture
+def fresh_world(monkeypatch):
+    """ya.distributed as before init(), outside any MPI launcher (restored afterwards)."""
+    for v in ("OMPI_COMM_WORLD_SIZE", "PMI_SIZE", "PMI_RANK", "PMIX_RANK",
+              "MV2_COMM_WORLD_SIZE", "MPI_LOCALNRANKS"):
+        monkeypatch.delenv(v, raising=False)
+    monkeypatch.setattr(ya.distributed, "_world", None)
+    return ya.distributed
+
+
+def test_defaults_before_init_raise_naming_init(fresh_world):
+    # torch: RuntimeError before init_process_group; explicit num_replicas/rank need no world
+    with pytest.raises(RuntimeError, match=r"init\(\)"):
+        DistributedSampler(range(5))
+    with pytest.raises(RuntimeError, match=r"init\(\)"):
+        DistributedSampler(range(5), num_replicas=2)
+    assert list(DistributedSampler(range(5), num_replicas=2, rank=1, shuffle=False)) == [1, 3, 0]
+
+
+def test_defaults_in_a_world_of_one(fresh_world):
+    fresh_world.init()
     s = DistributedSampler(range(5), shuffle=False)
     assert (s.num_replicas, s.rank) == (1, 0)
     assert list(s) == list(range(5))
+    assert list(DistributedSampler(range(5), seed=2)) == \
+        np.random.default_rng(2).permutation(5).tolist()
