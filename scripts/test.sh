@@ -30,7 +30,8 @@ if ! command -v chromium >/dev/null 2>&1 || ! command -v chromedriver >/dev/null
   fi
 fi
 # the distributed tests (ya.distributed, the ddp demo) run under Open MPI's mpirun, and
-# mpi4py (in the test extra) is built with its mpicc: openmpi-bin and libopenmpi-dev
+# mpi4py (in the test extra) loads its libmpi (or, with no wheel for this platform, is
+# compiled with its mpicc): openmpi-bin and libopenmpi-dev
 if ! command -v mpirun >/dev/null 2>&1 || ! command -v mpicc >/dev/null 2>&1; then
   if command -v apt-get >/dev/null 2>&1 && [ "$(id -u)" = 0 ]; then
     echo "installing Open MPI with apt-get ..."

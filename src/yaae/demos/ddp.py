@@ -77,8 +77,8 @@ def mpirun_command(nproc, args, python=None):
                         "(apt-get install openmpi-bin libopenmpi-dev; brew install open-mpi) "
                         "and mpi4py (pip install \"yaae[mpi]\")")
     if importlib.util.find_spec("mpi4py") is None:
-        raise DemoError("the ddp demo needs mpi4py: pip install \"yaae[mpi]\" (it builds "
-                        "against Open MPI's mpicc: apt-get install openmpi-bin libopenmpi-dev)")
+        raise DemoError("the ddp demo needs mpi4py: pip install \"yaae[mpi]\" (with an MPI "
+                        "library: apt-get install openmpi-bin libopenmpi-dev)")
     cmd = [mpirun, "-n", str(int(nproc))]
     if os.path.basename(mpirun) == "mpirun" or _is_openmpi(mpirun):
         cmd.append("--oversubscribe")
@@ -135,8 +135,9 @@ class _NoProgress:
 
 
 def _check_in_sync(model):
-    """Raise unless every rank ended with the same parameters, bit for bit (the mean
-    over ranks of identical float values is that value exactly)."""
+    """Raise unless every rank ended with the same parameters, bit for bit: the
+    float32 parameters are compared in float64 with their mean over the ranks, which
+    is exact for identical values (their sum needs at most 24 + log2(ranks) bits)."""
     import yaae as ya
     flat = np.concatenate([p.data.ravel().astype(np.float64) for p in model.parameters()])
     mean = ya.distributed.allreduce(flat, op="mean")
