@@ -112,3 +112,16 @@ def test_cli_reports_the_missing_launcher(tmp_path):
     assert p.returncode == 1, p.stdout + p.stderr
     assert "no mpirun was found" in p.stderr and "openmpi-bin" in p.stderr, p.stderr
     assert "Traceback" not in p.stderr
+
+
+def test_scaling_benchmark_runs():
+    # bench/bench_ddp.py (the RESULTS.md entry) stays runnable: a smoke run, no timing asserted
+    p = subprocess.run([sys.executable, os.path.join(ROOT, "bench", "bench_ddp.py"), "--steps",
+                        "3", "--rounds", "1", "--warmup", "1", "--repeat", "1"],
+                       capture_output=True, text=True, timeout=600, env=env())
+    assert p.returncode == 0, p.stdout + p.stderr
+    for row in ("1 proc, batch 64", "1 proc, batch 32", "2 proc x 32, DDP ",
+                "2 proc x 32, DDP, yield", "2 proc x 32, no comm"):
+        assert re.search(rf"^  {re.escape(row)}\s+\d+\s+\d+\s+[\d.]+$", p.stdout, re.M), p.stdout
+    assert re.search(r"best rounds, ddp: strong scaling .* efficiency \d\.\d\d; weak scaling",
+                     p.stdout), p.stdout
