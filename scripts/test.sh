@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The whole test suite, on a fresh machine: installs Graphviz if missing (the graph
 # pictures are rendered with `dot`) and Chromium + chromedriver (the stepper page's
-# browser tests), sets up .venv with yaae[test,demos], runs pytest.
+# browser tests) and Open MPI (the distributed tests), sets up .venv with
+# yaae[test,demos], runs pytest.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 if ! command -v dot >/dev/null 2>&1; then
@@ -28,5 +29,23 @@ if ! command -v chromium >/dev/null 2>&1 || ! command -v chromedriver >/dev/null
     exit 1
   fi
 fi
+# the distributed tests (ya.distributed, the ddp demo) run under Open MPI's mpirun, and
+# mpi4py (in the test extra) loads its libmpi (or, with no wheel for this platform, is
+# compiled with its mpicc): openmpi-bin and libopenmpi-dev
+if ! command -v mpirun >/dev/null 2>&1 || ! command -v mpicc >/dev/null 2>&1; then
+  if command -v apt-get >/dev/null 2>&1 && [ "$(id -u)" = 0 ]; then
+    echo "installing Open MPI with apt-get ..."
+    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq openmpi-bin libopenmpi-dev) >/dev/null
+  elif command -v apt-get >/dev/null 2>&1 && command -v sudo >/dev/null 2>&1; then
+    (sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq openmpi-bin libopenmpi-dev) >/dev/null
+  else
+    echo "error: the distributed tests need Open MPI; install it (apt-get install openmpi-bin libopenmpi-dev, brew install open-mpi)" >&2
+    exit 1
+  fi
+fi
+# Open MPI refuses to start as root without --allow-run-as-root, and more ranks than
+# cores without --oversubscribe: the tests pass both flags; these variables say the
+# same for any mpirun started under this script (CI runs as root on 2 cores)
+export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OMPI_MCA_rmaps_base_oversubscribe=1
 bash scripts/setup.sh test,demos
 exec .venv/bin/python -m pytest "$@"

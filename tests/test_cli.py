@@ -12,7 +12,8 @@ from PIL import Image
 
 from yaae.demos import DEMOS
 
-ALL_DEMOS = ["classification", "regression", "surface", "digits", "gan", "modes", "graph", "stepper"]
+ALL_DEMOS = ["classification", "regression", "surface", "digits", "gan", "modes", "graph", "stepper",
+             "ddp"]
 CONSOLE = Path(sys.executable).parent / "yaae"
 
 
@@ -46,7 +47,7 @@ def valid_png(path):
         im.load()
 
 
-def test_registry_has_the_eight_demos():
+def test_registry_has_the_nine_demos():
     assert list(DEMOS) == ALL_DEMOS
 
 

@@ -127,6 +127,11 @@ def main(argv=None):
         print(f"yaae demo: --data applies to the classification demo only\n{_demo_list()}",
               file=sys.stderr)
         return 2
+    if args.name == "ddp":      # runs on several MPI ranks: rank 0 writes the files (demos/ddp.py)
+        from .demos import ddp
+        return ddp.main(["--out", args.out or os.path.join("yaae-out", "ddp"), "--seed",
+                         str(args.seed)] + (["--epochs", str(args.epochs)] if args.epochs else [])
+                        + (["--quiet"] if args.quiet else []))
     try:
         kw = {"data": args.data} if args.data else {}
         metrics = run_demo(args.name, args.out, args.seed, args.epochs, args.quiet, **kw)

@@ -13,7 +13,8 @@
   lists of samples, in the order of the sampler; ``num_workers > 0`` makes
   them in forked worker processes (see ``DataLoader``).
 * Samplers: ``Sampler``, ``SequentialSampler``, ``RandomSampler``,
-  ``SubsetRandomSampler``, ``BatchSampler``; any iterable of indices (or, as
+  ``SubsetRandomSampler``, ``BatchSampler``, ``DistributedSampler`` (one
+  rank's shard for data-parallel training); any iterable of indices (or, as
   ``batch_sampler``, of lists of indices) works as well.
 
 Shuffling draws a fresh permutation at every epoch (every ``iter(loader)``).
@@ -47,7 +48,7 @@ from .tensor import Tensor, _wrap, get_default_dtype
 
 __all__ = ["Dataset", "TensorDataset", "Subset", "random_split", "DataLoader", "Sampler",
            "SequentialSampler", "RandomSampler", "SubsetRandomSampler", "BatchSampler",
-           "default_collate", "default_convert", "get_worker_info"]
+           "DistributedSampler", "default_collate", "default_convert", "get_worker_info"]
 
 
 class Dataset:
@@ -447,6 +448,116 @@ class BatchSampler(Sampler):
         return -(-len(self.sampler) // self.batch_size)
 
 
+class DistributedSampler(Sampler):
+    """``DistributedSampler(dataset, num_replicas=None, rank=None, shuffle=True,
+    seed=0, drop_last=False)``: the share of ``dataset`` that one process of a
+    data-parallel job loads (PyTorch's ``DistributedSampler``).
+
+    Every rank computes the same order of all indices -- a permutation drawn
+    from ``numpy.random.default_rng(seed + epoch)`` when ``shuffle``, else
+    ``0 .. n-1`` -- and takes every ``num_replicas``-th index starting at
+    ``rank``.  The shards are disjoint and cover the dataset; all have
+    ``len(sampler)`` indices:
+
+    * ``drop_last=False``: ``ceil(n / num_replicas)`` each; the order is padded
+      by repeating its first indices (cyclically when it is shorter than the
+      padding), so a few samples appear twice in an epoch;
+    * ``drop_last=True``: ``floor(n / num_replicas)`` each; the tail of the
+      order is dropped.
+
+    These are PyTorch's sizes, padding and interleaving: with ``shuffle=False``
+    the indices are identical to ``torch.utils.data.distributed.DistributedSampler``'s.
+    With ``shuffle=True`` the permutation differs from torch's (``torch.randperm``
+    with a ``torch.Generator`` seeded ``seed + epoch``; yaae's core does not
+    depend on torch), but it is just as deterministic: the same ``seed`` and
+    epoch give the same permutation on every rank and in every run.  Call
+    ``set_epoch(epoch)`` before each epoch to get a new order (without it every
+    epoch repeats epoch 0's order, as in PyTorch).  ``seed + epoch`` must be
+    non-negative (NumPy seeds are).
+
+    ``num_replicas`` and ``rank`` default to ``ya.distributed.world_size()``
+    and ``ya.distributed.rank()`` (a RuntimeError before ``ya.distributed.init()``,
+    as PyTorch's before ``init_process_group``); a ``rank`` outside ``0 .. num_replicas-1``
+    is a ValueError.  Pass it to ``DataLoader(dataset, batch_size,
+    sampler=sampler)`` (not with ``shuffle=True``: the sampler shuffles).
+
+    >>> s = ya.data.DistributedSampler(range(10), num_replicas=3, rank=1, shuffle=False)
+    >>> list(s), len(s)
+    ([1, 4, 7, 0], 4)
+    >>> s.set_epoch(1)
+    """
+
+    def __init__(self, dataset, num_replicas=None, rank=None, shuffle=True, seed=0,
+                 drop_last=False):
+        if num_replicas is None or rank is None:
+            from . import distributed as _dist      # RuntimeError naming init() before it
+            if num_replicas is None:
+                num_replicas = _dist.world_size()
+            if rank is None:
+                rank = _dist.rank()
+        for name, v in (("num_replicas", num_replicas), ("rank", rank), ("seed", seed)):
+            if isinstance(v, bool) or not isinstance(v, numbers.Integral):
+                raise TypeError(f"DistributedSampler: {name} must be an int, got {v!r}")
+        if num_replicas < 1:
+            raise ValueError(f"DistributedSampler: num_replicas must be at least 1, "
+                             f"got {num_replicas}")
+        if rank >= num_replicas or rank < 0:
+            raise ValueError(f"DistributedSampler: Invalid rank {rank}, rank should be in the "
+                             f"interval [0, {num_replicas - 1}]")
+        if not isinstance(shuffle, bool):
+            raise TypeError(f"DistributedSampler: shuffle must be a bool, got {shuffle!r}")
+        if not isinstance(drop_last, bool):
+            raise TypeError(f"DistributedSampler: drop_last must be a bool, got {drop_last!r}")
+        self.dataset = dataset
+        self.num_replicas = int(num_replicas)
+        self.rank = int(rank)
+        self.epoch = 0
+        self.drop_last = drop_last
+        n = len(dataset)
+        if drop_last and n % self.num_replicas:
+            self.num_samples = n // self.num_replicas        # torch: ceil((n - r) / r)
+        else:
+            self.num_samples = -(-n // self.num_replicas)
+        self.total_size = self.num_samples * self.num_replicas
+        self.shuffle = shuffle
+        self.seed = int(seed)
+
+    def _order(self):
+        """This rank's indices for the current epoch, an int64 array."""
+        n = len(self.dataset)
+        if self.shuffle:
+            s = self.seed + self.epoch
+            if s < 0:
+                raise ValueError(f"DistributedSampler: seed + epoch must be non-negative (a "
+                                 f"NumPy seed), got seed={self.seed}, epoch={self.epoch}")
+            order = np.random.default_rng(s).permutation(n)
+        else:
+            order = np.arange(n, dtype=np.int64)
+        if self.total_size > n:          # pad by repeating the start (cyclically), as torch
+            order = np.resize(order, self.total_size)
+        else:
+            order = order[:self.total_size]
+        return order[self.rank:self.total_size:self.num_replicas].astype(np.int64, copy=False)
+
+    def __iter__(self):
+        return iter(self._order().tolist())
+
+    def __len__(self):
+        return self.num_samples
+
+    def set_epoch(self, epoch):
+        """``set_epoch(epoch)``: use epoch ``epoch``'s order from the next ``iter()`` on
+        (shuffle=True: the permutation seeded ``seed + epoch``).
+
+        >>> s = ya.data.DistributedSampler(range(4), num_replicas=1, rank=0)
+        >>> a = list(s); s.set_epoch(1); sorted(s) == sorted(a)
+        True
+        """
+        if isinstance(epoch, bool) or not isinstance(epoch, numbers.Integral):
+            raise TypeError(f"DistributedSampler.set_epoch: epoch must be an int, got {epoch!r}")
+        self.epoch = int(epoch)
+
+
 class Subset(Dataset):
     """``Subset(dataset, indices)``: the samples of ``dataset`` at ``indices``
     (``Subset(ds, idx)[i] == ds[idx[i]]``).
@@ -684,7 +795,7 @@ class DataLoader:
             return False
         if type(s) is SequentialSampler and s.data_source is self.dataset:
             return None
-        if type(s) is RandomSampler:
+        if type(s) in (RandomSampler, DistributedSampler):
             return s._order()
         return False
 

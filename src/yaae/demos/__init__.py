@@ -16,6 +16,7 @@ DEMOS = {
     "modes": "forward vs reverse mode: jacfwd and jacrev timed as n and m vary",
     "graph": "the write-ups' example graph drawn before and after backward",
     "stepper": "step-through HTML pages of the forward and reverse sweeps (two examples, an MLP's loss)",
+    "ddp": "the digits CNN trained data-parallel on 2 MPI processes (relaunches itself under mpirun)",
 }
 
 DEFAULT = "classification"
