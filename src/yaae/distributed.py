@@ -57,8 +57,9 @@ import numpy as np
 
 from .tensor import Tensor, primitive, mark_modified, _queue_callback, _wrap, is_grad_enabled
 from .nn.module import Module
+from .data import DistributedSampler   # torch.utils.data.distributed.DistributedSampler
 
-__all__ = ["init", "is_initialized", "rank", "world_size", "barrier", "allreduce",
+__all__ = ["init", "is_initialized", "rank", "world_size", "barrier", "allreduce", "DistributedSampler",
            "broadcast_parameters", "save", "DistributedDataParallel"]
 
 _LAUNCHER_VARS = ("OMPI_COMM_WORLD_SIZE", "PMI_SIZE", "PMI_RANK", "PMIX_RANK",
