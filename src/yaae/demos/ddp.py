@@ -17,10 +17,10 @@ Adam (3e-3) is annealed to 0 by ``CosineAnnealingLR`` over the run.
 After every epoch the train and test accuracy are computed data-parallel too
 (each rank scores a slice of the set, the counts are summed with
 ``ya.distributed.allreduce``), after rank 0's BatchNorm statistics have been
-broadcast to every rank.  Each rank prints its training throughput (its
-samples per second over the timed training steps: forward, backward with
-the gradient allreduce, optimizer step); rank 0 prints the total and the
-final accuracy.  Only rank 0 writes files, into ``--out``:
+broadcast to every rank.  Rank 0 prints every rank's training throughput
+(its samples per second over the timed training steps: forward, backward
+with the gradient allreduce, optimizer step; gathered with an allreduce, so
+the lines don't interleave), the total and the final accuracy.  Only rank 0 writes files, into ``--out``:
 ``training_curves.png`` (loss, train/test accuracy per epoch),
 ``confusion_matrix.png`` and ``metrics.json``.
 
@@ -211,12 +211,16 @@ def train(out, seed=0, epochs=None, quiet=False):
     bar.close()
 
     _check_in_sync(model)
-    rate = seen / busy
-    print(f"rank {rank}/{world}: {seen} samples in {busy:.2f} s of training steps: "
-          f"{rate:.0f} samples/s", flush=True)
-    onehot = np.zeros(world)
-    onehot[rank] = rate
-    rates = dist.allreduce(onehot, op="sum")
+    # every rank's (samples, seconds) gathered to rank 0, which prints one line per
+    # rank (lines printed by several ranks at once interleave in mpirun's output)
+    mine = np.zeros((world, 2))
+    mine[rank] = seen, busy
+    per_rank = dist.allreduce(mine, op="sum")
+    rates = per_rank[:, 0] / per_rank[:, 1]
+    if rank == 0:
+        for r, (n_r, t_r) in enumerate(per_rank):
+            print(f"rank {r}/{world}: {n_r:.0f} samples in {t_r:.2f} s of training steps: "
+                  f"{rates[r]:.0f} samples/s", flush=True)
     metrics = {"test_accuracy": hist["test_acc"][-1], "train_accuracy": hist["train_acc"][-1],
                "train_loss": hist["loss"][-1], "epochs": epochs, "world_size": world,
                "samples_per_s": float(np.sum(rates)),
