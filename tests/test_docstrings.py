@@ -23,7 +23,12 @@ from yaae.ops.registry import OPS
 NAMESPACES = ["", "linalg", "fft", "nn", "nn.functional", "nn.init", "nn.utils", "optim",
               "optim.lr_scheduler", "data", "testing", "viz", "io", "autograd",
               "autograd.functional", "tree_util", "distributed", "scipy", "scipy.special", "scipy.linalg",
-              "scipy.signal", "scipy.integrate", "scipy.optimize"]
+              "scipy.signal", "scipy.integrate", "scipy.optimize", "scipy.stats"]
+# ya.scipy loads lazily: load every submodule, so that the walk and the registry's
+# generated docstrings (OPS) are the same whichever tests run first
+for _sub in ("special", "stats", "signal", "linalg", "integrate", "optimize"):
+    getattr(ya.scipy, _sub)
+NAMESPACES += [f"scipy.stats.{d}" for d in ya.scipy.stats.__all__]
 MIN_CHARS = 40
 
 

@@ -84,6 +84,7 @@ class Distribution(types.ModuleType):
     runnable example from ``_REGISTRY_ARGS``.
 
     >>> ya.scipy.stats.norm.cdf(0.0)
+    tensor(0.5, dtype=float64)
     """
 
     def __init__(self, name, what, **fns):
@@ -112,12 +113,14 @@ _WHAT = {"pdf": "the probability density", "logpdf": "the log of the probability
 
 def _method_doc(dist, method, sig, extra):
     args_ = _EXAMPLES.get(f"{dist}.{method}", _EXAMPLES.get(dist, "0.5"))
-    example = f"ya.scipy.stats.{dist}.{method}({args_})"
     return (f"``ya.scipy.stats.{dist}.{method}{sig}``: {_WHAT[method]} of SciPy's "
             f"``scipy.stats.{dist}``, with SciPy's signature, broadcasting and values, "
             f"differentiable in every argument that is not discrete or a flag; returns a "
             f"Tensor. {' '.join((extra or '').split())}"
-            f"\n\n    >>> {example}\n")
+            f"\n\n    >>> import scipy.stats"
+            f"\n    >>> y = ya.scipy.stats.{dist}.{method}({args_})"
+            f"\n    >>> bool(np.allclose(y, scipy.stats.{dist}.{method}({args_})))"
+            f"\n    True\n")
 
 
 _COV3 = "[[2.0, 0.3, 0.0], [0.3, 1.0, 0.1], [0.0, 0.1, 1.5]]"
@@ -447,3 +450,8 @@ multivariate_normal = Distribution(
 
 __all__ = ["norm", "t", "gamma", "beta", "chi2", "poisson", "dirichlet", "multivariate_normal",
            "laplace", "expon", "uniform", "logistic", "cauchy"]
+
+
+def __dir__():
+    """The distributions (``dir(ya.scipy.stats)``), not the module's helpers."""
+    return sorted(__all__)
