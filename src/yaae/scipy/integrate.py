@@ -21,7 +21,7 @@ import scipy.integrate as _si
 
 from .. import ops
 from ..autograd import grad as _autograd_grad
-from ..ops.registry import defop as _defop
+from ..ops.registry import defop as _defop, defcomposite as _defcomposite
 from ..ops import stats as _stats
 from ..ops.composite import array as _array
 from ..transforms import jvp as _transform_jvp
@@ -406,6 +406,7 @@ def _swapped(fun):
 
 
 # ---- quadrature of samples ------------------------------------------------------------------
+@_defcomposite(module="scipy.integrate")
 def trapezoid(y, x=None, dx=1.0, axis=-1):
     """``scipy.integrate.trapezoid``: the trapezoidal rule along ``axis``, with the
     sample points ``x`` (1-D, or shaped like ``y``) or the spacing ``dx``;
@@ -439,6 +440,7 @@ def _simpson_pairs(y, x, dx, stop):
     return ops.sum(tmp, axis=-1)
 
 
+@_defcomposite(module="scipy.integrate")
 def simpson(y, *, x=None, dx=1.0, axis=-1):
     """``scipy.integrate.simpson`` (SciPy >= 1.11): composite Simpson's rule along
     ``axis``, with the sample points ``x`` (1-D, or shaped like ``y``) or the
