@@ -84,6 +84,8 @@ def _check(x=None, dx=1.0, axis=-1):
     def check(out, y):
         want = si.simpson(y, x=x, dx=dx, axis=axis)
         np.testing.assert_allclose(np.asarray(out.data), want, rtol=1e-12, atol=1e-14)
+        if y.size > 30:           # the big samples: the values and the PyTorch oracle
+            return
         if x is not None:
             f = (lambda y, x: ya.scipy.integrate.simpson(y, x=x, axis=axis))
             assert ya.testing.gradcheck(f, y, x, modes=("rev", "fwd"), order=2)

@@ -118,6 +118,7 @@ add(_name("solve_triangular"),
     # stacks of matrices (SciPy batches a and b), and a batch of b against one a
     Sample(_tri(3, (2,)), randn(2, 3, 2), kw=dict(lower=True), jax=st),
     Sample(_tri(2, (2, 1), lower=False), randn(3, 2, 1), kw=dict(trans="T"), jax=st),
+    Sample(_tri(3, (2,)), randn(3), kw=dict(lower=True), jax=st),      # a vector b
     Sample(_tri(3, c=True), crandn(3, 2), kw=dict(lower=True, trans="C"), jax=st),
     Sample(_tri(3, lower=False, c=True), crandn(3), kw=dict(trans=1), jax=st),
     Sample(_tri(16), randn(16, 8), kw=dict(lower=True), jax=st))
@@ -137,9 +138,8 @@ def t_solve_banded(l_and_u, ab, b):
     inside = torch.tensor((i - j <= l) & (j - i <= u))
     a = torch.where(inside, ab[..., np.where(inside, u + i - j, 0), j],
                     torch.zeros((), dtype=ab.dtype))
-    bb = b[..., None] if b.dim() == a.dim() - 1 else b
-    x = torch.linalg.solve(a, bb)
-    return x[..., 0] if b.dim() == a.dim() - 1 else x
+    x = torch.linalg.solve(a, b[:, None] if b.dim() == 1 else b)
+    return x[..., 0] if b.dim() == 1 else x
 
 
 add(_name("solve_banded"),
@@ -148,6 +148,9 @@ add(_name("solve_banded"),
     Sample((0, 0), _banded(0, 0, 4), randn(4, 3), torch=t_solve_banded),
     Sample((2, 0), _banded(2, 0, 5), randn(5, 2), torch=t_solve_banded),
     Sample((0, 3), _banded(0, 3, 5), randn(5), torch=t_solve_banded),
+    # a stack of band matrices (SciPy batches ab), b a vector or a stack of matrices
+    Sample((1, 1), _banded(1, 1, 4, (2,)), randn(4), torch=t_solve_banded),
+    Sample((1, 0), _banded(1, 0, 4, (2,)), randn(2, 4, 2), torch=t_solve_banded),
     Sample((2, 3), _banded(2, 3, 48), randn(48, 2), torch=t_solve_banded))
 
 
@@ -259,6 +262,7 @@ add(_name("cho_solve"),
     _cho(spd(3), randn(3), lower=True, order2=True),
     _cho(spd(3, (2,)), randn(2, 3, 2), lower=True),
     _cho(spd(3), randn(2, 3, 2)),                     # a batch of b against one factor
+    _cho(spd(3, (2,)), randn(3)),                     # one vector b against a stack
     _cho(spd(16), randn(16, 17)))
 
 
@@ -283,6 +287,7 @@ add(_name("lu_solve"),
     _lu(randn(3, 3) + np.eye(3) + 1j * randn(3, 3), crandn(3), trans=2),
     _lu(randn(2, 3, 3) + np.eye(3), randn(2, 3, 2)),
     _lu(randn(3, 3) + 2 * np.eye(3), randn(2, 3, 2)),          # a batch of b against one a
+    _lu(randn(2, 3, 3) + 2 * np.eye(3), randn(3), trans=1),    # one vector b against a stack
     _lu(randn(16, 16) + 3 * np.eye(16), randn(16, 17)))
 
 
@@ -367,6 +372,28 @@ def j_eigh(a, b=None, lower=True, eigvals_only=False):
     return jsl("eigh")(_sym(a, lower), lower=lower, eigvals_only=eigvals_only)
 
 
+def _subset(f, lo, hi):
+    def g(*a, subset_by_index=None, **k):
+        w, v = f(*a, **k)
+        return w[..., lo:hi], v[..., lo:hi]
+    return g
+
+
+def _eigh_like_scipy(eigvals_only=False):
+    """``check=``: SciPy's eigenvalues (and eigenvectors up to sign)."""
+    import scipy.linalg as sl
+
+    def check(out, a, b):
+        w, v = sl.eigh(a, b)
+        got_w = out if eigvals_only else out[0]
+        np.testing.assert_allclose(np.asarray(got_w.data), w, rtol=1e-10, atol=1e-12)
+        if not eigvals_only:
+            got_v = np.asarray(out[1].data)
+            np.testing.assert_allclose(got_v * np.sign(np.sum(got_v * v, axis=0)), v,
+                                       rtol=1e-8, atol=1e-10)
+    return check
+
+
 add(_name("eigh"),
     Sample(spd(3), jax=j_eigh, order2=True),
     Sample(spd(3), kw=dict(eigvals_only=True), jax=j_eigh, order2=True),
@@ -374,6 +401,11 @@ add(_name("eigh"),
            jax=j_eigh),
     Sample(spd(3, (2,)), jax=j_eigh),
     Sample(spd(17), kw=dict(eigvals_only=True), jax=j_eigh),
+    Sample(spd(4), kw=dict(subset_by_index=(1, 2)), jax=_subset(j_eigh, 1, 3)),
+    # the generalised problem (JAX has none): SciPy's values, finite differences
+    Sample(spd(3), spd(3), kw=dict(eigvals_only=True), check=_eigh_like_scipy(True),
+           order2=True),
+    Sample(spd(3), spd(3), check=_eigh_like_scipy()),
     Sample(spd(17), jax=j_eigh))
 
 add(_name("det"),

@@ -104,10 +104,18 @@ _bsolve_p = _defop("scipy.linalg.band_solve", _bsolve, saves=True, register=Fals
 
 
 def _band_solve(a, b, l, u):
-    """``_bsolve_p`` for a vector or matrix ``b``."""
+    """``_bsolve_p`` for a vector or matrix ``b`` (a vector against a stack of
+    matrices gives a stack of vectors, as SciPy's)."""
+    col, vec = _columns(b)
+    x = _bsolve_p(a, col, l=l, u=u)
+    return _reshape(x, x.shape[:-1]) if vec else x
+
+
+def _columns(b):
+    """``(b as a matrix, was it a vector)``: a 1-D ``b`` as one column."""
     if np.ndim(_data(b)) == 1:
-        return _reshape(_bsolve_p(a, _expand_dims(b, -1), l=l, u=u), (-1,))
-    return _bsolve_p(a, b, l=l, u=u)
+        return _expand_dims(b, -1), True
+    return b, False
 
 
 _TRANS = {0: 0, 1: 1, 2: 2, "N": 0, "T": 1, "C": 2}
@@ -211,11 +219,14 @@ def cho_solve(c_and_lower, b, overwrite_b=False, check_finite=True):
     """
     c, lower = c_and_lower
     _check_finite(check_finite, c, b)
+    b, vec = _columns(b)
     if lower:     # L L^H x = b
         y = solve_triangular(c, b, lower=True, check_finite=False)
-        return solve_triangular(c, y, trans=2, lower=True, check_finite=False)
-    y = solve_triangular(c, b, trans=2, lower=False, check_finite=False)   # U^H U x = b
-    return solve_triangular(c, y, lower=False, check_finite=False)
+        x = solve_triangular(c, y, trans=2, lower=True, check_finite=False)
+    else:         # U^H U x = b
+        y = solve_triangular(c, b, trans=2, lower=False, check_finite=False)
+        x = solve_triangular(c, y, lower=False, check_finite=False)
+    return _reshape(x, x.shape[:-1]) if vec else x
 
 
 # ---- LU --------------------------------------------------------------------------------
@@ -298,13 +309,17 @@ def lu_solve(lu_and_piv, b, trans=0, overwrite_b=False, check_finite=True):
     t = _TRANS[trans]
     _check_finite(check_finite, lu, b)
     pt = _perm_t(piv)
+    b, vec = _columns(b)
     if t == 0:
         y = solve_triangular(lu, _matmul(pt, b), lower=True, unit_diagonal=True,
                              check_finite=False)
-        return solve_triangular(lu, y, check_finite=False)
-    y = solve_triangular(lu, b, trans=t, check_finite=False)
-    z = solve_triangular(lu, y, trans=t, lower=True, unit_diagonal=True, check_finite=False)
-    return _matmul(_mT(pt), z)
+        x = solve_triangular(lu, y, check_finite=False)
+    else:
+        y = solve_triangular(lu, b, trans=t, check_finite=False)
+        z = solve_triangular(lu, y, trans=t, lower=True, unit_diagonal=True,
+                             check_finite=False)
+        x = _matmul(_mT(pt), z)
+    return _reshape(x, x.shape[:-1]) if vec else x
 
 
 # ---- matrix functions ------------------------------------------------------------------
