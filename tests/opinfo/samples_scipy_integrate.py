@@ -19,6 +19,7 @@ import scipy.integrate as si
 import torch
 
 import yaae as ya
+from yaae.scipy import integrate as _integrate  # noqa: F401 - loading it declares the ops
 
 from . import Sample, add
 

@@ -17,6 +17,7 @@ import numpy as np
 import scipy.signal as ss
 
 import yaae as ya
+from yaae.scipy import signal as _signal  # noqa: F401 - loading it declares the ops
 
 from . import Sample, add
 
