@@ -29,10 +29,12 @@ the derivatives with respect to the factor and through the pair
 
 Inputs are well conditioned (SPD as ``A A^T / n + I``; triangular and band
 matrices with a dominant diagonal); batched samples use stacks of matrices
-where SciPy batches the function (SciPy >= 1.15 batches them all except
-``solve_banded`` and ``block_diag``), and ``b`` with several columns.
+where SciPy batches the function (SciPy 1.17 batches every one of them
+but ``block_diag``), a vector ``b`` against a stack, and ``b`` with several
+columns.
 """
 import numpy as np
+import scipy.linalg as sl
 import torch
 
 import yaae as ya
@@ -83,11 +85,7 @@ def jsl(name):
 
 
 def _sym(a, lower=True):
-    """The Hermitian matrix read from one triangle of ``a`` (jax.numpy or torch)."""
-    if isinstance(a, torch.Tensor):
-        t = torch.tril(a, -1) if lower else torch.triu(a, 1)
-        return t + t.mT.conj() + torch.diag_embed(torch.diagonal(a, dim1=-2, dim2=-1).real
-                                                  .to(a.dtype))
+    """The Hermitian matrix read from one triangle of ``a`` (jax.numpy)."""
     import jax.numpy as jnp
     t = jnp.tril(a, -1) if lower else jnp.triu(a, 1)
     # LAPACK reads the real part of the diagonal only
@@ -178,8 +176,6 @@ def _float_rest(f):
 
 def _types(name):
     """``check=``: ``lower`` a Python bool (cho_factor), the pivots SciPy's (lu_factor)."""
-    import scipy.linalg as sl
-
     def check(out, a, **kw):
         want = getattr(sl, name)(a)
         if name == "cho_factor":
@@ -337,6 +333,14 @@ add(_name("logm"),
 
 
 # ---- Sylvester and Lyapunov: the Kronecker system in PyTorch -----------------------------
+def _equals_scipy(name):
+    """``check=``: the values are SciPy's."""
+    def check(out, *args):
+        np.testing.assert_allclose(np.asarray(out.data), getattr(sl, name)(*args), rtol=1e-10,
+                                   atol=1e-12)
+    return check
+
+
 def t_solve_sylvester(a, b, q):
     n, m = a.shape[-1], b.shape[-1]
     a, b, q = (torch.as_tensor(v) for v in (a, b, q))
@@ -353,6 +357,10 @@ add(_name("solve_sylvester"),
     Sample(wellcond(2), wellcond(2), randn(2, 2), torch=t_solve_sylvester, order2=True),
     Sample(wellcond(3), -wellcond(3) + 5 * np.eye(3), randn(3, 3), torch=t_solve_sylvester),
     Sample(wellcond(12), wellcond(10), randn(12, 10), torch=t_solve_sylvester))
+
+add(_name("solve_sylvester"),     # stacks: SciPy's values (the Kronecker oracle is 2-d)
+    Sample(wellcond(2, (2,)), wellcond(3, (2,)), randn(2, 2, 3),
+           check=_equals_scipy("solve_sylvester")))
 
 add(_name("solve_continuous_lyapunov"),
     Sample(-wellcond(3), randn(3, 3), torch=t_lyapunov, order2=True),
@@ -381,8 +389,6 @@ def _subset(f, lo, hi):
 
 def _eigh_like_scipy(eigvals_only=False):
     """``check=``: SciPy's eigenvalues (and eigenvectors up to sign)."""
-    import scipy.linalg as sl
-
     def check(out, a, b):
         w, v = sl.eigh(a, b)
         got_w = out if eigvals_only else out[0]

@@ -243,7 +243,8 @@ def op_doc(op):
         parts.append(("SciPy's " if scipy else "NumPy's ")
                      + ", ".join(_np_signature(f, op.module if scipy else "numpy")
                                  for f in op.numpy) + " on Tensors.")
-    parts.append(_SENTENCE[kind].format(name=op.name) + " Differentiable in reverse mode (``backward``, ``ya.grad``) "
+    parts.append(_SENTENCE[kind].format(name=op.name) + " Differentiable in reverse mode "
+                 "(``backward``, ``ya.grad``) "
                  "and forward mode (``ya.jvp``), to any order.")
     meth = [m for m in op.methods if not m.startswith("_")]
     if meth or op.aliases:

@@ -15,6 +15,10 @@ another adjoint solve: second-order reverse mode works.
 Parameters that ``func`` closes over (a ``ya.nn.Module``'s) are
 differentiated as in torchdiffeq's ``odeint_adjoint``: pass them as
 ``adjoint_params=`` (the default for a Module ``func`` is its parameters).
+
+``trapezoid`` and ``simpson`` are declared in the op registry as composites
+(``defcomposite(module="scipy.integrate")``), so the sample table
+``tests/opinfo`` checks them.
 """
 import numpy as np
 import scipy.integrate as _si

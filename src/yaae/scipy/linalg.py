@@ -19,7 +19,9 @@ composition of those primitives and of ``ya.linalg``.
   gradients with respect to ``a`` and ``b``.
 
 Complex inputs follow JAX's convention (the VJP is the transpose of the JVP,
-with no conjugation of the cotangent).  Importing this module imports SciPy;
+with no conjugation of the cotangent).  Every public function is declared in
+the op registry as a composite (``defcomposite(module="scipy.linalg")``), so
+the sample table ``tests/opinfo`` checks each one.  Importing this module imports SciPy;
 ``import yaae`` never does.
 """
 import numpy as np

@@ -8,7 +8,9 @@ differentiable padding for ``convolve2d``'s boundaries).  A convolution is
 linear in each input: its VJP is the correlation of the cotangent with the
 other input, computed by the same primitive on a flipped input, so it
 differentiates again.  Complex inputs follow JAX's convention (no
-conjugation of the cotangent).
+conjugation of the cotangent).  Every public function is declared in the op
+registry as a composite (``defcomposite(module="scipy.signal")``), so the
+sample table ``tests/opinfo`` checks each one.
 """
 import numpy as np
 import scipy.signal as _ss
