@@ -108,6 +108,26 @@ _CALL.update({   # ya.scipy.special: orders, parameters and domains
 })
 _INPUT.update({q: _INPUT["arcsin"] for q in ("scipy.special.erfinv", "scipy.special.erfcinv",
                                                "scipy.special.ndtri", "scipy.special.logit")})
+# ya.scipy.linalg / signal / integrate (composites of private primitives; ``x`` is _SQUARE,
+# SPD, for linalg): calls whose result is one differentiable array
+_SL, _SS, _SI = "ya.scipy.linalg.", "ya.scipy.signal.", "ya.scipy.integrate."
+_CALL.update({"scipy.linalg." + n: _SL + c for n, c in {
+    "solve_triangular": "solve_triangular(x, x[0], lower=True)",
+    "solve_banded": "solve_banded((1, 0), x, x[0])",
+    "cholesky": "cholesky(x)", "cho_factor": "cho_factor(x)[0]",
+    "cho_solve": "cho_solve(ya.scipy.linalg.cho_factor(x), x[0])",
+    "lu_factor": "lu_factor(x)[0]", "lu_solve": "lu_solve(ya.scipy.linalg.lu_factor(x), x[0])",
+    "expm": "expm(x)", "sqrtm": "sqrtm(x)", "logm": "logm(x)",
+    "solve_sylvester": "solve_sylvester(x, 2 * x, x)",
+    "solve_continuous_lyapunov": "solve_continuous_lyapunov(x, x)",
+    "block_diag": "block_diag(x, x[0])", "eigh": "eigh(x, eigvals_only=True)",
+    "det": "det(x)", "inv": "inv(x)"}.items()})
+_CALL.update({"scipy.signal." + n: _SS + c for n, c in {
+    "convolve": "convolve(x[0], x[1])", "correlate": "correlate(x[0], x[1], 'same')",
+    "fftconvolve": "fftconvolve(x[0], x[1])", "convolve2d": "convolve2d(x, x[:, :2])",
+    "correlate2d": "correlate2d(x, x[:, :2], boundary='wrap')"}.items()})
+_CALL.update({"scipy.integrate." + n: _SI + c for n, c in {
+    "trapezoid": "trapezoid(x, dx=0.5, axis=1)", "simpson": "simpson(x, x=x[0], axis=1)"}.items()})
 _TUPLE_OUT = {"split", "array_split", "vsplit", "hsplit", "dsplit", "linalg.svd", "linalg.eigh",
               "linalg.eig", "linalg.qr", "linalg.slogdet", "linalg.lstsq", "atleast_1d",
               "atleast_2d", "atleast_3d", "linalg.cholesky"}
@@ -132,7 +152,7 @@ def _np_signature(f, home="numpy"):
 
 def _kind(op):
     p = op.prim
-    if op.module in ("linalg", "fft"):
+    if op.module in ("linalg", "fft", "scipy.linalg", "scipy.signal", "scipy.integrate"):
         return op.module
     if p is not None and p.bcast and isinstance(p.vjps, tuple):
         return {1: "unary", 2: "binary"}.get(len(p.vjps), "elementwise")
@@ -153,12 +173,19 @@ _SENTENCE = {
     "array": "NumPy's semantics: the same arguments, the same result shape and dtype.",
     "linalg": "NumPy's ``numpy.linalg`` semantics, batched over leading dimensions.",
     "fft": "NumPy's ``numpy.fft`` semantics (norm=\"backward\" by default).",
+    "scipy.linalg": "SciPy's ``scipy.linalg.{name}`` semantics: the same arguments (keywords "
+                    "that only tune SciPy's memory use are accepted and ignored) and results, "
+                    "batched over leading dimensions where SciPy batches.",
+    "scipy.signal": "SciPy's ``scipy.signal.{name}`` semantics: the same arguments and results.",
+    "scipy.integrate": "SciPy's ``scipy.integrate.{name}`` semantics: the same arguments and "
+                       "results.",
 }
 
 
 def _example(op, kind):
     q = op.qualname
-    x = _INPUT.get(q, _SQUARE if kind == "linalg" else _VECTOR if kind == "fft" else _MATRIX)
+    x = _INPUT.get(q, _SQUARE if kind in ("linalg", "scipy.linalg")
+                   else _VECTOR if kind == "fft" else _MATRIX)
     if q in _CALL:
         call = _CALL[q]
     elif kind == "binary":
@@ -216,7 +243,8 @@ def op_doc(op):
         parts.append(("SciPy's " if scipy else "NumPy's ")
                      + ", ".join(_np_signature(f, op.module if scipy else "numpy")
                                  for f in op.numpy) + " on Tensors.")
-    parts.append(_SENTENCE[kind] + " Differentiable in reverse mode (``backward``, ``ya.grad``) "
+    parts.append(_SENTENCE[kind].format(name=op.name) + " Differentiable in reverse mode "
+                 "(``backward``, ``ya.grad``) "
                  "and forward mode (``ya.jvp``), to any order.")
     meth = [m for m in op.methods if not m.startswith("_")]
     if meth or op.aliases:

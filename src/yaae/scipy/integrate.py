@@ -15,13 +15,17 @@ another adjoint solve: second-order reverse mode works.
 Parameters that ``func`` closes over (a ``ya.nn.Module``'s) are
 differentiated as in torchdiffeq's ``odeint_adjoint``: pass them as
 ``adjoint_params=`` (the default for a Module ``func`` is its parameters).
+
+``trapezoid`` and ``simpson`` are declared in the op registry as composites
+(``defcomposite(module="scipy.integrate")``), so the sample table
+``tests/opinfo`` checks them.
 """
 import numpy as np
 import scipy.integrate as _si
 
 from .. import ops
 from ..autograd import grad as _autograd_grad
-from ..ops.registry import defop as _defop
+from ..ops.registry import defop as _defop, defcomposite as _defcomposite
 from ..ops import stats as _stats
 from ..ops.composite import array as _array
 from ..transforms import jvp as _transform_jvp
@@ -406,6 +410,7 @@ def _swapped(fun):
 
 
 # ---- quadrature of samples ------------------------------------------------------------------
+@_defcomposite(module="scipy.integrate")
 def trapezoid(y, x=None, dx=1.0, axis=-1):
     """``scipy.integrate.trapezoid``: the trapezoidal rule along ``axis``, with the
     sample points ``x`` (1-D, or shaped like ``y``) or the spacing ``dx``;
@@ -439,6 +444,7 @@ def _simpson_pairs(y, x, dx, stop):
     return ops.sum(tmp, axis=-1)
 
 
+@_defcomposite(module="scipy.integrate")
 def simpson(y, *, x=None, dx=1.0, axis=-1):
     """``scipy.integrate.simpson`` (SciPy >= 1.11): composite Simpson's rule along
     ``axis``, with the sample points ``x`` (1-D, or shaped like ``y``) or the

@@ -19,14 +19,16 @@ composition of those primitives and of ``ya.linalg``.
   gradients with respect to ``a`` and ``b``.
 
 Complex inputs follow JAX's convention (the VJP is the transpose of the JVP,
-with no conjugation of the cotangent).  Importing this module imports SciPy;
+with no conjugation of the cotangent).  Every public function is declared in
+the op registry as a composite (``defcomposite(module="scipy.linalg")``), so
+the sample table ``tests/opinfo`` checks each one.  Importing this module imports SciPy;
 ``import yaae`` never does.
 """
 import numpy as np
 import scipy.linalg as _sl
 
 from ..tensor import _data
-from ..ops.registry import defop as _defop
+from ..ops.registry import defop as _defop, defcomposite as _defcomposite
 from ..ops import decomp as _decomp
 from ..ops.linalg import (matmul as _matmul, mT as _mT, mH as _mH, tril_ as _tril_, triu_ as _triu_,
                           eye_like as _eye_like, hermitian_from as _hermitian_from,
@@ -104,15 +106,24 @@ _bsolve_p = _defop("scipy.linalg.band_solve", _bsolve, saves=True, register=Fals
 
 
 def _band_solve(a, b, l, u):
-    """``_bsolve_p`` for a vector or matrix ``b``."""
+    """``_bsolve_p`` for a vector or matrix ``b`` (a vector against a stack of
+    matrices gives a stack of vectors, as SciPy's)."""
+    col, vec = _columns(b)
+    x = _bsolve_p(a, col, l=l, u=u)
+    return _reshape(x, x.shape[:-1]) if vec else x
+
+
+def _columns(b):
+    """``(b as a matrix, was it a vector)``: a 1-D ``b`` as one column."""
     if np.ndim(_data(b)) == 1:
-        return _reshape(_bsolve_p(a, _expand_dims(b, -1), l=l, u=u), (-1,))
-    return _bsolve_p(a, b, l=l, u=u)
+        return _expand_dims(b, -1), True
+    return b, False
 
 
 _TRANS = {0: 0, 1: 1, 2: 2, "N": 0, "T": 1, "C": 2}
 
 
+@_defcomposite(module="scipy.linalg")
 def solve_triangular(a, b, trans=0, lower=False, unit_diagonal=False, overwrite_b=False,
                      check_finite=True):
     """Solve ``a x = b`` for triangular ``a``, as SciPy's: ``trans`` 0/'N'
@@ -142,6 +153,7 @@ def solve_triangular(a, b, trans=0, lower=False, unit_diagonal=False, overwrite_
     return _band_solve(a, b, n - 1 if lower else 0, 0 if lower else n - 1)
 
 
+@_defcomposite(module="scipy.linalg")
 def solve_banded(l_and_u, ab, b, overwrite_ab=False, overwrite_b=False, check_finite=True):
     """Solve ``a x = b`` for a banded ``a`` given in LAPACK band storage, as
     SciPy's: ``ab[u + i - j, j] == a[i, j]`` for the ``l`` sub- and ``u``
@@ -169,6 +181,7 @@ def solve_banded(l_and_u, ab, b, overwrite_ab=False, overwrite_b=False, check_fi
 
 
 # ---- Cholesky --------------------------------------------------------------------------
+@_defcomposite(module="scipy.linalg")
 def cholesky(a, lower=False, overwrite_a=False, check_finite=True):
     """The Cholesky factor of a Hermitian positive-definite ``a``, as SciPy's:
     upper (``a = U^H U``) by default, lower with ``lower=True``.  Only that
@@ -182,6 +195,7 @@ def cholesky(a, lower=False, overwrite_a=False, check_finite=True):
     return _decomp.cholesky(a, upper=not lower)
 
 
+@_defcomposite(module="scipy.linalg")
 def cho_factor(a, lower=False, overwrite_a=False, check_finite=True):
     """``(c, lower)`` for ``cho_solve``, as SciPy's: ``c`` holds the Cholesky
     factor in its ``lower`` (default: upper) triangle and, like SciPy's, the
@@ -196,6 +210,7 @@ def cho_factor(a, lower=False, overwrite_a=False, check_finite=True):
     return f + (_triu_(a, 1) if lower else _tril_(a, -1)), bool(lower)
 
 
+@_defcomposite(module="scipy.linalg")
 def cho_solve(c_and_lower, b, overwrite_b=False, check_finite=True):
     """Solve ``a x = b`` given ``cho_factor(a)`` (two triangular solves),
     as SciPy's; differentiable in the factor and ``b``.
@@ -206,11 +221,14 @@ def cho_solve(c_and_lower, b, overwrite_b=False, check_finite=True):
     """
     c, lower = c_and_lower
     _check_finite(check_finite, c, b)
+    b, vec = _columns(b)
     if lower:     # L L^H x = b
         y = solve_triangular(c, b, lower=True, check_finite=False)
-        return solve_triangular(c, y, trans=2, lower=True, check_finite=False)
-    y = solve_triangular(c, b, trans=2, lower=False, check_finite=False)   # U^H U x = b
-    return solve_triangular(c, y, lower=False, check_finite=False)
+        x = solve_triangular(c, y, trans=2, lower=True, check_finite=False)
+    else:         # U^H U x = b
+        y = solve_triangular(c, b, trans=2, lower=False, check_finite=False)
+        x = solve_triangular(c, y, lower=False, check_finite=False)
+    return _reshape(x, x.shape[:-1]) if vec else x
 
 
 # ---- LU --------------------------------------------------------------------------------
@@ -261,6 +279,7 @@ _lu_p = _defop("scipy.linalg.lu_factor", lambda a, lu, piv: lu, saves=True, regi
              vjp=_lu_vjp, jvp=_lu_jvp)
 
 
+@_defcomposite(module="scipy.linalg")
 def lu_factor(a, overwrite_a=False, check_finite=True):
     """``(lu, piv)``, the LU factorisation ``a = P L U`` with partial
     pivoting, as SciPy's (square ``a``, batched).  ``lu`` is differentiable
@@ -276,6 +295,7 @@ def lu_factor(a, overwrite_a=False, check_finite=True):
     return _lu_p(a, lu=lu, piv=piv), piv
 
 
+@_defcomposite(module="scipy.linalg")
 def lu_solve(lu_and_piv, b, trans=0, overwrite_b=False, check_finite=True):
     """Solve ``a x = b`` (``trans`` 0), ``a^T x = b`` (1) or ``a^H x = b``
     (2) given ``lu_factor(a)``, as SciPy's: triangular solves with the
@@ -291,13 +311,17 @@ def lu_solve(lu_and_piv, b, trans=0, overwrite_b=False, check_finite=True):
     t = _TRANS[trans]
     _check_finite(check_finite, lu, b)
     pt = _perm_t(piv)
+    b, vec = _columns(b)
     if t == 0:
         y = solve_triangular(lu, _matmul(pt, b), lower=True, unit_diagonal=True,
                              check_finite=False)
-        return solve_triangular(lu, y, check_finite=False)
-    y = solve_triangular(lu, b, trans=t, check_finite=False)
-    z = solve_triangular(lu, y, trans=t, lower=True, unit_diagonal=True, check_finite=False)
-    return _matmul(_mT(pt), z)
+        x = solve_triangular(lu, y, check_finite=False)
+    else:
+        y = solve_triangular(lu, b, trans=t, check_finite=False)
+        z = solve_triangular(lu, y, trans=t, lower=True, unit_diagonal=True,
+                             check_finite=False)
+        x = _matmul(_mT(pt), z)
+    return _reshape(x, x.shape[:-1]) if vec else x
 
 
 # ---- matrix functions ------------------------------------------------------------------
@@ -320,6 +344,7 @@ _expm_p = _block_rules("scipy.linalg.expm", _sl.expm)
 _logm_p = _block_rules("scipy.linalg.logm", _sl.logm)
 
 
+@_defcomposite(module="scipy.linalg")
 def expm(A):
     """The matrix exponential, as SciPy's (batched over leading axes).  Its
     derivative is the Fréchet derivative ``expm([[A, E], [0, A]])[:n, n:]``,
@@ -333,6 +358,7 @@ def expm(A):
     return _expm_p(A)
 
 
+@_defcomposite(module="scipy.linalg")
 def logm(A, disp=True):
     """The principal matrix logarithm, as SciPy's (complex when ``A`` has
     negative real eigenvalues).  Differentiable where ``A`` has no
@@ -364,6 +390,7 @@ _sylvester_p = _defop(
          lambda t, ans, a, b, q: _sylvester_p(a, b, t)))
 
 
+@_defcomposite(module="scipy.linalg")
 def solve_sylvester(a, b, q):
     """``X`` with ``a X + X b = q``, as SciPy's; differentiable in ``a``,
     ``b`` and ``q`` (each derivative is another Sylvester solve).  Needs
@@ -376,6 +403,7 @@ def solve_sylvester(a, b, q):
     return _sylvester_p(a, b, q)
 
 
+@_defcomposite(module="scipy.linalg")
 def solve_continuous_lyapunov(a, q):
     """``X`` with ``a X + X a^H = q``, as SciPy's (a Sylvester equation);
     differentiable in ``a`` and ``q``.
@@ -392,6 +420,7 @@ _sqrtm_p = _defop("scipy.linalg.sqrtm", _sl.sqrtm, saves="ans", register=False,
                 jvp=lambda t, ans, a: _sylvester_p(ans, ans, t))
 
 
+@_defcomposite(module="scipy.linalg")
 def sqrtm(A, disp=True, blocksize=64):
     """The principal matrix square root, as SciPy's (complex when ``A`` has
     negative real eigenvalues).  Its derivative solves ``X dS + dS X = dA``
@@ -408,6 +437,7 @@ def sqrtm(A, disp=True, blocksize=64):
 
 
 # ---- block_diag, eigh, det, inv ----------------------------------------------------------
+@_defcomposite(module="scipy.linalg")
 def block_diag(*arrs):
     """The block-diagonal matrix of ``arrs``, as SciPy's: scalars and 1-D
     arrays count as ``(1, n)`` blocks, empty blocks take rows or columns
@@ -437,6 +467,7 @@ def block_diag(*arrs):
     return rows[0] * 1 if len(rows) == 1 else _concatenate_p(*rows, axis=0)
 
 
+@_defcomposite(module="scipy.linalg")
 def eigh(a, b=None, *, lower=True, eigvals_only=False, overwrite_a=False, overwrite_b=False,
          type=1, check_finite=True, subset_by_index=None, subset_by_value=None, driver=None):
     """Eigenvalues (ascending) and eigenvectors of the Hermitian ``a`` (its
@@ -478,6 +509,7 @@ def eigh(a, b=None, *, lower=True, eigvals_only=False, overwrite_a=False, overwr
     return w if eigvals_only else (w, v)
 
 
+@_defcomposite(module="scipy.linalg")
 def det(a, overwrite_a=False, check_finite=True):
     """The determinant, as SciPy's (batched over leading axes);
     differentiable (``det * inv(a).T``, the adjugate where ``a`` is
@@ -491,6 +523,7 @@ def det(a, overwrite_a=False, check_finite=True):
     return _det(a)
 
 
+@_defcomposite(module="scipy.linalg")
 def inv(a, overwrite_a=False, check_finite=True, *, assume_a=None, lower=False):
     """The inverse, as SciPy's (batched); differentiable (``-inv @ dA @ inv``).
     ``assume_a`` other than general ('gen'/None) reads one triangle:

@@ -8,13 +8,15 @@ differentiable padding for ``convolve2d``'s boundaries).  A convolution is
 linear in each input: its VJP is the correlation of the cotangent with the
 other input, computed by the same primitive on a flipped input, so it
 differentiates again.  Complex inputs follow JAX's convention (no
-conjugation of the cotangent).
+conjugation of the cotangent).  Every public function is declared in the op
+registry as a composite (``defcomposite(module="scipy.signal")``), so the
+sample table ``tests/opinfo`` checks each one.
 """
 import numpy as np
 import scipy.signal as _ss
 
 from ..tensor import _data
-from ..ops.registry import defop as _defop
+from ..ops.registry import defop as _defop, defcomposite as _defcomposite
 from ..ops.shape import pad as _pad
 from ..ops.composite import flip as _flip
 from ..ops.complex import conjugate as _conjugate
@@ -79,6 +81,7 @@ def _check(in1, in2, mode, who):
     return s1, s2
 
 
+@_defcomposite(module="scipy.signal")
 def convolve(in1, in2, mode="full", method="auto"):
     """The N-d convolution of ``in1`` and ``in2`` (same number of
     dimensions), as SciPy's: ``mode`` 'full', 'valid' or 'same' (the size
@@ -102,6 +105,7 @@ def _reverse(in2):
     return _conjugate(r) if np.iscomplexobj(_data(in2)) else r
 
 
+@_defcomposite(module="scipy.signal")
 def correlate(in1, in2, mode="full", method="auto"):
     """The N-d cross-correlation of ``in1`` and ``in2``, as SciPy's
     (``in2`` conjugated, modes and methods as ``convolve``).
@@ -153,6 +157,7 @@ def _conv2d(in1, in2, mode, boundary, fillvalue, who, corr=False):
     return _mode(full, s1, s2, (0, 1), mode, who)
 
 
+@_defcomposite(module="scipy.signal")
 def convolve2d(in1, in2, mode="full", boundary="fill", fillvalue=0):
     """The 2-D convolution of ``in1`` and ``in2``, as SciPy's: ``mode``
     'full', 'valid' or 'same'; ``boundary`` 'fill' (_pad with ``fillvalue``),
@@ -168,6 +173,7 @@ def convolve2d(in1, in2, mode="full", boundary="fill", fillvalue=0):
     return _conv2d(in1, in2, mode, boundary, fillvalue, "convolve2d")
 
 
+@_defcomposite(module="scipy.signal")
 def correlate2d(in1, in2, mode="full", boundary="fill", fillvalue=0):
     """The 2-D cross-correlation of ``in1`` and ``in2`` (``in2``
     conjugated), as SciPy's, with ``convolve2d``'s modes and boundaries.
@@ -186,6 +192,7 @@ def correlate2d(in1, in2, mode="full", boundary="fill", fillvalue=0):
     return _conv2d(in1, _reverse(in2), mode, boundary, fillvalue, "correlate2d", corr=True)
 
 
+@_defcomposite(module="scipy.signal")
 def fftconvolve(in1, in2, mode="full", axes=None):
     """The N-d convolution of ``in1`` and ``in2`` by FFT, as SciPy's:
     over ``axes`` (default: all), the other axes broadcast (equal sizes or
