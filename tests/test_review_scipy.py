@@ -369,3 +369,171 @@ def test_import_isolation():
                         "if m.split('.')[0] == 'scipy'])"], capture_output=True, text=True,
                        timeout=120)
     assert r.returncode == 0 and r.stdout.strip() == "[]", (r.stdout, r.stderr)
+
+
+# =============================================================================================
+# ya.scipy.stats
+# =============================================================================================
+def _xs(lo, hi):
+    return U(lo, hi, 2, 3)
+
+
+LOC, SCALE = U(-0.5, 0.5, 3), U(0.5, 2.0, 2, 1)
+# dist, method, positional args (x first, then shapes), shapes are differentiable?
+STATS = [("norm", m, [_xs(-2, 2)], True) for m in ("pdf", "cdf", "sf", "logpdf", "logcdf",
+                                                    "logsf")]
+STATS += [("t", m, [_xs(-2, 2), U(1.5, 6, 3)], m in ("pdf", "logpdf"))
+          for m in ("pdf", "cdf", "logpdf", "logcdf")]
+STATS += [("gamma", m, [_xs(0.7, 4), U(0.8, 3, 3)], m != "cdf") for m in ("pdf", "logpdf", "cdf")]
+STATS += [("chi2", m, [_xs(0.7, 4), U(1.5, 5, 3)], m != "cdf") for m in ("pdf", "logpdf", "cdf")]
+STATS += [("beta", m, [U(0.55, 0.9, 2, 3), U(0.8, 3, 3), U(0.8, 3, 2, 1)], m != "cdf")
+          for m in ("pdf", "logpdf", "cdf")]
+STATS += [(d, m, [_xs(0.6, 2.4)], True) for d in ("laplace", "expon", "uniform", "logistic",
+                                                  "cauchy") for m in ("pdf", "logpdf", "cdf")]
+
+
+def _stats_call(mod, dist, method, args, loc, scale):
+    return getattr(getattr(mod, dist), method)(*args, loc=loc, scale=scale)
+
+
+@pytest.mark.parametrize("case", STATS, ids=[f"{c[0]}.{c[1]}" for c in STATS])
+def test_stats_values_and_grads(case):
+    dist, method, args, shapes_diff = case
+    loc, scale = LOC, SCALE
+    if dist == "uniform":      # every x inside [loc, loc + scale] (derivatives of -inf differ)
+        args, scale = [U(0.55, 0.95, 2, 3)], U(1.5, 2.0, 2, 1)
+    close(_stats_call(S.stats, dist, method, [ya.tensor(a) for a in args], ya.tensor(loc),
+                      ya.tensor(scale)),
+          _stats_call(ss, dist, method, args, loc, scale), rtol=1e-10)
+    allargs = args + [loc, scale]
+    nums = tuple(i for i in range(len(allargs)) if shapes_diff or i == 0 or i >= len(args))
+
+    def mine(*a):
+        return _stats_call(S.stats, dist, method, list(a[:len(args)]), a[-2], a[-1])
+    jd = getattr(jst, dist, None)
+    if jd is not None and hasattr(jd, method):
+        def theirs(*a):
+            return _stats_call(jst, dist, method, list(a[:len(args)]), a[-2], a[-1])
+        with jax.disable_jit():
+            want = jgrad(theirs, allargs, nums)
+        for g, w in zip(ygrad(mine, allargs, nums), want):
+            close(g, w, rtol=1e-8, atol=1e-10)
+    const = {i: a for i, a in enumerate(allargs) if i not in nums}
+
+    def g(*d):
+        it = iter(d)
+        return mine(*[const[i] if i in const else next(it) for i in range(len(allargs))])
+    gradcheck(g, *[allargs[i] for i in nums], modes=("rev", "fwd"), order=2, rtol=1e-4)
+
+
+@pytest.mark.parametrize("dist", ["uniform", "expon", "gamma", "beta", "chi2"])
+def test_stats_outside_the_support(dist):
+    # SciPy's values (0 pdf, -inf logpdf, cdf 0 or 1) and, where the value is finite, the
+    # derivative in x is 0 (a constant), as JAX's
+    shapes = {"gamma": (2.0,), "beta": (2.0, 3.0), "chi2": (3.0,)}.get(dist, ())
+    x = np.array([-0.5, -0.1, 1.5, 3.0]) if dist != "beta" else np.array([-0.5, -0.1, 1.5, 3.0])
+    if dist in ("gamma", "chi2", "expon"):
+        x = np.array([-3.0, -0.5, -0.1])
+    for method in ("pdf", "logpdf", "cdf"):
+        f = getattr(getattr(S.stats, dist), method)
+        close(f(ya.tensor(x), *shapes), getattr(getattr(ss, dist), method)(x, *shapes))
+        if method != "logpdf":
+            g = ygrad(lambda x: f(x, *shapes), [x], 0)[0]
+            np.testing.assert_array_equal(g, np.zeros_like(x))
+
+
+def test_stats_keyword_names_are_scipys():
+    for dist, method in [("norm", "logpdf"), ("t", "logpdf"), ("gamma", "pdf"), ("beta", "cdf"),
+                         ("chi2", "logpdf"), ("laplace", "cdf")]:
+        ref = getattr(getattr(ss, dist), method)
+        params = list(inspect.signature(getattr(getattr(S.stats, dist), method)).parameters)
+        shapes = getattr(ss, dist).shapes
+        want = ["x"] + (shapes.split(", ") if shapes else []) + ["loc", "scale"]
+        assert params == want, (dist, method, params, ref)
+    assert list(inspect.signature(S.stats.poisson.logpmf).parameters) == ["k", "mu", "loc"]
+    assert list(inspect.signature(S.stats.multivariate_normal.logpdf).parameters)[:4] == [
+        "x", "mean", "cov", "allow_singular"]
+
+
+@pytest.mark.parametrize("method", ["pmf", "logpmf", "cdf"])
+def test_poisson_in_mu(method):
+    k = np.array([[0.0, 1.0, 4.0, 7.0]])
+    mu = U(0.5, 5.0, 3, 1)
+    close(getattr(S.stats.poisson, method)(k, ya.tensor(mu)), getattr(ss.poisson, method)(k, mu),
+          rtol=1e-10)
+    got = ygrad(lambda m: getattr(S.stats.poisson, method)(k, m), [mu], 0)[0]
+    want = jgrad(lambda m: getattr(jst.poisson, method)(k, m), [mu], 0)[0]
+    close(got, want, rtol=1e-8)
+    gradcheck(lambda m: getattr(S.stats.poisson, method)(k, m), mu, modes=("rev", "fwd"),
+              order=2)
+
+
+@pytest.mark.parametrize("method", ["pdf", "logpdf"])
+def test_dirichlet_in_x_and_alpha(method):
+    x = np.array([0.2, 0.5, 0.3])
+    alpha = np.array([1.5, 2.0, 3.0])
+    close(getattr(S.stats.dirichlet, method)(ya.tensor(x), ya.tensor(alpha)),
+          getattr(ss.dirichlet, method)(x, alpha), rtol=1e-10)
+    got = ygrad(getattr(S.stats.dirichlet, method), [x, alpha], (0, 1))
+    want = jgrad(getattr(jst.dirichlet, method), [x, alpha], (0, 1))
+    for a, b in zip(got, want):
+        close(a, b, rtol=1e-9)
+
+
+def _spd(n, seed=0):
+    m = np.random.default_rng(seed).normal(size=(n, n))
+    return m @ m.T + n * np.eye(n)
+
+
+@pytest.mark.parametrize("method", ["pdf", "logpdf"])
+def test_multivariate_normal_full_cov_vs_jax(method):
+    x = RNG.normal(size=(4, 3))
+    mean, cov = RNG.normal(size=3), _spd(3, 1) / 3
+    close(getattr(S.stats.multivariate_normal, method)(ya.tensor(x), ya.tensor(mean),
+                                                       ya.tensor(cov)),
+          getattr(ss.multivariate_normal, method)(x, mean, cov), rtol=1e-10)
+    got = ygrad(lambda x, m, c: getattr(S.stats.multivariate_normal, method)(x, m, c),
+                [x, mean, cov], (0, 1, 2))
+    want = jgrad(lambda x, m, c: getattr(jst.multivariate_normal, method)(x, m, c),
+                 [x, mean, cov], (0, 1, 2))
+    for a, b in zip(got[:2], want[:2]):
+        close(a, b, rtol=1e-9)
+    # the cov gradient: both libraries' conventions agree on symmetric directions
+    close(got[2] + got[2].T, want[2] + want[2].T, rtol=1e-9)
+    gradcheck(lambda m, c: getattr(S.stats.multivariate_normal, method)(x, m, (c + c.T) / 2),
+              mean, cov, modes=("rev", "fwd"), order=2)
+
+
+def test_multivariate_normal_entropy_and_allow_singular():
+    cov = _spd(3, 2)
+    close(S.stats.multivariate_normal.entropy(cov=ya.tensor(cov)),
+          ss.multivariate_normal.entropy(cov=cov), rtol=1e-12)
+    gradcheck(lambda c: S.stats.multivariate_normal.entropy(np.zeros(3), (c + c.T) / 2), cov,
+              modes=("rev", "fwd"), order=2)
+    # a singular covariance (rank 2): SciPy's pseudo-determinant density on its support
+    v = np.random.default_rng(3).normal(size=(3, 2))
+    sing = v @ v.T
+    mean = np.array([0.1, -0.2, 0.3])
+    x = mean + (v @ np.random.default_rng(4).normal(size=(2, 4))).T
+    want = ss.multivariate_normal.logpdf(x, mean, sing, allow_singular=True)
+    got = S.stats.multivariate_normal.logpdf(ya.tensor(x), ya.tensor(mean), ya.tensor(sing),
+                                             allow_singular=True)
+    close(got, want, rtol=1e-8)
+    close(S.stats.multivariate_normal.pdf(x, mean, sing, allow_singular=True),
+          ss.multivariate_normal.pdf(x, mean, sing, allow_singular=True), rtol=1e-8)
+
+    # the derivative in x along the support, and in v (cov = v v' stays rank 2)
+    def f(x, v):
+        return S.stats.multivariate_normal.logpdf(x, mean, v @ v.T, allow_singular=True)
+
+    def f_sp(x, v):
+        return ss.multivariate_normal.logpdf(x, mean, v @ v.T, allow_singular=True)
+    gv = ygrad(f, [x, v], 1)[0]
+    eps = 1e-6
+    num = np.zeros_like(v)
+    for i in np.ndindex(v.shape):
+        vp, vm = v.copy(), v.copy()
+        vp[i] += eps
+        vm[i] -= eps
+        num[i] = (f_sp(x, vp).sum() - f_sp(x, vm).sum()) / (2 * eps)
+    close(gv, num, rtol=1e-5, atol=1e-6)
