@@ -537,3 +537,77 @@ def test_multivariate_normal_entropy_and_allow_singular():
         vm[i] -= eps
         num[i] = (f_sp(x, vp).sum() - f_sp(x, vm).sum()) / (2 * eps)
     close(gv, num, rtol=1e-5, atol=1e-6)
+
+
+# =============================================================================================
+# ya.scipy.signal
+# =============================================================================================
+MODES = ["full", "valid", "same"]
+
+
+def _sig_check(name, a, b, kw, jax_ok=True, rtol=1e-10):
+    mine = lambda x, y: getattr(S.signal, name)(x, y, **kw)   # noqa: E731
+    close(mine(ya.tensor(a), ya.tensor(b)), getattr(sg, name)(a, b, **kw), rtol=rtol, atol=1e-10)
+    w = RNG.normal(size=np.shape(getattr(sg, name)(a, b, **kw)))
+    got = ygrad(lambda x, y: mine(x, y) * w, [a, b], (0, 1))
+    if jax_ok:
+        want = jgrad(lambda x, y: getattr(jsig, name)(x, y, **kw) * w, [a, b], (0, 1))
+        for g, v in zip(got, want):
+            close(g, v, rtol=1e-8, atol=1e-10)
+    gradcheck(mine, a, b, modes=("rev", "fwd"), order=2)
+
+
+@pytest.mark.parametrize("mode", MODES)
+@pytest.mark.parametrize("name", ["convolve", "correlate", "fftconvolve"])
+@pytest.mark.parametrize("shapes", [((7,), (3,)), ((3,), (6,)), ((4, 5), (2, 3))])
+def test_nd_convolutions_vs_scipy_and_jax(name, mode, shapes):
+    a, b = RNG.normal(size=shapes[0]), RNG.normal(size=shapes[1])
+    _sig_check(name, a, b, dict(mode=mode))
+
+
+@pytest.mark.parametrize("mode", MODES)
+@pytest.mark.parametrize("name", ["convolve2d", "correlate2d"])
+@pytest.mark.parametrize("shapes", [((5, 6), (2, 3)), ((2, 3), (4, 4))])
+def test_2d_convolutions_vs_scipy_and_jax(name, mode, shapes):
+    a, b = RNG.normal(size=shapes[0]), RNG.normal(size=shapes[1])
+    _sig_check(name, a, b, dict(mode=mode))
+
+
+@pytest.mark.parametrize("boundary", ["wrap", "symm", "fill"])
+@pytest.mark.parametrize("mode", ["full", "same"])
+@pytest.mark.parametrize("name", ["convolve2d", "correlate2d"])
+def test_2d_boundaries_vs_scipy_and_fd(name, mode, boundary):
+    a, b = RNG.normal(size=(4, 5)), RNG.normal(size=(3, 2))
+    kw = dict(mode=mode, boundary=boundary)
+    if boundary == "fill":
+        kw["fillvalue"] = 0.7
+    _sig_check(name, a, b, kw, jax_ok=False)
+
+
+def test_correlate_complex_conjugates_in2():
+    a = RNG.normal(size=5) + 1j * RNG.normal(size=5)
+    b = RNG.normal(size=3) + 1j * RNG.normal(size=3)
+    for mode in MODES:
+        close(S.signal.correlate(ya.tensor(a), ya.tensor(b), mode=mode),
+              sg.correlate(a, b, mode=mode), rtol=1e-12)
+        close(S.signal.correlate2d(ya.tensor(a[None]), ya.tensor(b[None]), mode=mode),
+              sg.correlate2d(a[None], b[None], mode=mode), rtol=1e-12)
+    gradcheck(lambda x, y: S.signal.correlate(x, y), a, b, modes=("rev", "fwd"))
+
+
+@pytest.mark.parametrize("axes", [0, 1, (1,), None])
+@pytest.mark.parametrize("mode", MODES)
+def test_fftconvolve_axes(axes, mode):
+    a, b = RNG.normal(size=(3, 6)), RNG.normal(size=(1, 4) if axes in (1, (1,)) else (2, 3))
+    if axes == 0:
+        b = RNG.normal(size=(2, 6))
+    # JAX does not broadcast the other axes (SciPy does): values vs SciPy and FD there
+    _sig_check("fftconvolve", a, b, dict(mode=mode, axes=axes), jax_ok=axes not in (1, (1,)))
+
+
+def test_signal_signatures_are_scipys():
+    for name in ["convolve2d", "correlate2d", "fftconvolve"]:
+        assert inspect.signature(getattr(S.signal, name)) == inspect.signature(getattr(sg, name))
+    for name in ["convolve", "correlate"]:
+        got = list(inspect.signature(getattr(S.signal, name)).parameters)
+        assert got == list(inspect.signature(getattr(sg, name)).parameters)
