@@ -611,3 +611,211 @@ def test_signal_signatures_are_scipys():
     for name in ["convolve", "correlate"]:
         got = list(inspect.signature(getattr(S.signal, name)).parameters)
         assert got == list(inspect.signature(getattr(sg, name)).parameters)
+
+
+# =============================================================================================
+# ya.scipy.linalg
+# =============================================================================================
+LINALG = ("solve_triangular solve_banded cholesky cho_factor cho_solve lu_factor lu_solve expm "
+          "sqrtm logm solve_sylvester solve_continuous_lyapunov block_diag eigh det inv").split()
+
+
+@pytest.mark.parametrize("name", LINALG)
+def test_linalg_signatures_are_scipys(name):
+    mine = inspect.signature(getattr(S.linalg, name))
+    ref = inspect.signature(getattr(sl, name))
+    assert list(mine.parameters) == list(ref.parameters), (name, mine, ref)
+    for p in ref.parameters.values():
+        if p.default is not inspect.Parameter.empty and not repr(p.default).startswith("<object"):
+            assert mine.parameters[p.name].default == p.default, (name, p.name)
+        assert mine.parameters[p.name].kind == p.kind, (name, p.name)
+
+
+def _w(shape):
+    return np.random.default_rng(7).normal(size=shape)
+
+
+def _la_check(mine, theirs, xs, nums, ref=None, rtol=1e-9, order2=True):
+    """Values vs SciPy's ``ref``; reverse-mode gradient of a weighted sum vs JAX's
+    (``theirs``); both modes to order 2 vs finite differences."""
+    out = mine(*[ya.tensor(x) for x in xs])
+    if ref is not None:
+        close(out, ref(*xs), rtol=rtol, atol=1e-11)
+    w = _w(np.shape(D(out)))
+    if theirs is not None:
+        got = ygrad(lambda *a: mine(*a) * w, xs, nums)
+        want = jgrad(lambda *a: theirs(*a) * w, xs, nums)
+        for g, v in zip(got, want):
+            close(g, v, rtol=1e-8, atol=1e-10)
+    const = {i: x for i, x in enumerate(xs) if i not in nums}
+
+    def g(*d):
+        it = iter(d)
+        return mine(*[const[i] if i in const else next(it) for i in range(len(xs))])
+    gradcheck(g, *[xs[i] for i in nums], modes=("rev", "fwd"), order=2 if order2 else 1)
+
+
+def _tri_input(n=3):
+    return RNG.normal(size=(n, n)) + 3 * np.eye(n)
+
+
+@pytest.mark.parametrize("lower", [False, True])
+@pytest.mark.parametrize("trans", [0, 1, 2, "T"])
+@pytest.mark.parametrize("unit_diagonal", [False, True])
+def test_solve_triangular(lower, trans, unit_diagonal):
+    a, b = _tri_input(), RNG.normal(size=(3, 2))
+    kw = dict(trans=trans, lower=lower, unit_diagonal=unit_diagonal)
+    _la_check(lambda a, b: S.linalg.solve_triangular(a, b, **kw),
+              lambda a, b: jl.solve_triangular(a, b, **kw), [a, b], (0, 1),
+              ref=lambda a, b: sl.solve_triangular(a, b, **kw),
+              order2=trans == 0 and not unit_diagonal)
+
+
+def test_solve_triangular_complex_trans_c_and_vector_b():
+    a = _tri_input() + 1j * RNG.normal(size=(3, 3))
+    b = RNG.normal(size=3) + 1j * RNG.normal(size=3)
+    for trans in (0, 1, 2, "C"):
+        close(S.linalg.solve_triangular(ya.tensor(a), ya.tensor(b), trans=trans, lower=True),
+              sl.solve_triangular(a, b, trans=trans, lower=True), rtol=1e-12)
+    gradcheck(lambda a, b: S.linalg.solve_triangular(a, b, trans="C", lower=True), a, b,
+              modes=("rev", "fwd"))
+
+
+def test_solve_triangular_hessian_vs_jax():
+    a, b = _tri_input(), RNG.normal(size=3)
+
+    def f(b):
+        x = S.linalg.solve_triangular(a, b, lower=True, trans=1)
+        return ya.sum(ya.sin(x) * x)
+
+    def fj(b):
+        x = jl.solve_triangular(a, b, lower=True, trans=1)
+        return jnp.sum(jnp.sin(x) * x)
+    with jax.disable_jit():
+        want = np.asarray(jax.hessian(fj)(jnp.asarray(b)))
+    close(ya.hessian(f)(ya.tensor(b)), want, rtol=1e-9)
+    close(ya.jacfwd(ya.jacrev(f))(ya.tensor(b)), want, rtol=1e-9)
+
+
+def _spd_from(m):
+    return m @ m.T + 3 * np.eye(m.shape[0])
+
+
+@pytest.mark.parametrize("lower", [False, True])
+def test_cholesky_and_cho_factor_cho_solve_round_trip(lower):
+    m, b = RNG.normal(size=(3, 3)), RNG.normal(size=(3, 2))
+    a = _spd_from(m)
+    close(S.linalg.cholesky(ya.tensor(a), lower=lower), sl.cholesky(a, lower=lower), rtol=1e-12)
+    c, low = S.linalg.cho_factor(ya.tensor(a), lower=lower)
+    rc, rlow = sl.cho_factor(a, lower=lower)
+    assert low == rlow
+    tri = np.tril if lower else np.triu
+    close(tri(D(c)), tri(rc), rtol=1e-12)
+    close(S.linalg.cho_solve((c, low), ya.tensor(b)), np.linalg.solve(a, b), rtol=1e-10)
+    # gradients through an SPD parametrisation (no convention about the unread triangle)
+    _la_check(lambda m, b: S.linalg.cho_solve(S.linalg.cho_factor(
+                  m @ m.T + 3 * np.eye(3), lower=lower), b),
+              lambda m, b: jl.cho_solve(jl.cho_factor(m @ m.T + 3 * jnp.eye(3), lower=lower), b),
+              [m, b], (0, 1), ref=lambda m, b: sl.cho_solve(sl.cho_factor(_spd_from(m),
+                                                                          lower=lower), b))
+    _la_check(lambda m: S.linalg.cholesky(m @ m.T + 3 * np.eye(3), lower=lower),
+              lambda m: jl.cholesky(m @ m.T + 3 * jnp.eye(3), lower=lower), [m], (0,),
+              order2=False)
+
+
+@pytest.mark.parametrize("trans", [0, 1, 2])
+def test_lu_factor_lu_solve_round_trip(trans):
+    a, b = RNG.normal(size=(4, 4)), RNG.normal(size=(4, 2))
+    lu, piv = S.linalg.lu_factor(ya.tensor(a))
+    rlu, rpiv = sl.lu_factor(a)
+    close(lu, rlu, rtol=1e-12)
+    np.testing.assert_array_equal(piv, rpiv)
+    _la_check(lambda a, b: S.linalg.lu_solve(S.linalg.lu_factor(a), b, trans=trans),
+              lambda a, b: jl.lu_solve(jl.lu_factor(a), b, trans=trans), [a, b], (0, 1),
+              ref=lambda a, b: sl.lu_solve(sl.lu_factor(a), b, trans=trans))
+    # the packed factor itself: its derivative vs JAX's
+    _la_check(lambda a: S.linalg.lu_factor(a)[0], lambda a: jl.lu_factor(a)[0], [a], (0,),
+              order2=False)
+
+
+def test_lu_solve_complex_trans_2():
+    a = RNG.normal(size=(3, 3)) + 1j * RNG.normal(size=(3, 3))
+    b = RNG.normal(size=3) + 1j * RNG.normal(size=3)
+    for t in (0, 1, 2):
+        close(S.linalg.lu_solve(S.linalg.lu_factor(ya.tensor(a)), ya.tensor(b), trans=t),
+              sl.lu_solve(sl.lu_factor(a), b, trans=t), rtol=1e-11)
+    gradcheck(lambda a, b: S.linalg.lu_solve(S.linalg.lu_factor(a), b, trans=2), a, b)
+
+
+def test_matrix_functions():
+    a = RNG.normal(size=(3, 3)) * 0.5
+    spd = _spd_from(RNG.normal(size=(3, 3)))
+    _la_check(S.linalg.expm, jl.expm, [a], (0,), ref=sl.expm)
+    _la_check(S.linalg.sqrtm, None, [spd], (0,), ref=sl.sqrtm)
+    _la_check(S.linalg.logm, None, [spd], (0,), ref=sl.logm)
+    # sqrtm and logm inverse each other's functions: sqrtm(A)^2 = A, expm(logm(A)) = A
+    s = S.linalg.sqrtm(ya.tensor(spd))
+    close(s @ s, spd, rtol=1e-10)
+    close(S.linalg.expm(S.linalg.logm(ya.tensor(spd))), spd, rtol=1e-10)
+
+
+def test_sylvester_and_lyapunov():
+    a, b, q = (RNG.normal(size=(3, 3)) + 3 * np.eye(3), RNG.normal(size=(2, 2)) + 3 * np.eye(2),
+               RNG.normal(size=(3, 2)))
+    def kron_sylvester(a, b, q):       # vec(X) of A X + X B = Q, by a dense solve (JAX)
+        n, m = q.shape
+        k = jnp.kron(jnp.eye(m), a) + jnp.kron(b.T, jnp.eye(n))
+        return jnp.linalg.solve(k, q.T.reshape(-1)).reshape(m, n).T
+    _la_check(S.linalg.solve_sylvester, kron_sylvester, [a, b, q], (0, 1, 2),
+              ref=sl.solve_sylvester, rtol=1e-8)
+    a2, q2 = RNG.normal(size=(3, 3)) - 3 * np.eye(3), RNG.normal(size=(3, 3))
+    _la_check(S.linalg.solve_continuous_lyapunov,
+              lambda a, q: kron_sylvester(a, a.conj().T, q), [a2, q2], (0, 1),
+              ref=sl.solve_continuous_lyapunov, rtol=1e-8)
+
+
+def test_solve_banded_vs_dense_solve():
+    l, u, n = 1, 2, 5
+    ab = RNG.normal(size=(l + u + 1, n))
+    ab[u] += 4.0
+    b = RNG.normal(size=(n, 2))
+
+    def dense(ab):
+        a = jnp.zeros((n, n))
+        for i in range(n):
+            for j in range(max(0, i - l), min(n, i + u + 1)):
+                a = a.at[i, j].set(ab[u + i - j, j])
+        return a
+    _la_check(lambda ab, b: S.linalg.solve_banded((l, u), ab, b),
+              lambda ab, b: jnp.linalg.solve(dense(ab), b), [ab, b], (0, 1),
+              ref=lambda ab, b: sl.solve_banded((l, u), ab, b))
+
+
+def test_block_diag_det_inv():
+    a, b = RNG.normal(size=(2, 2)), RNG.normal(size=(1, 3))
+    _la_check(lambda a, b: S.linalg.block_diag(a, b, 2.0),
+              lambda a, b: jl.block_diag(a, b, jnp.array([[2.0]])), [a, b], (0, 1),
+              ref=lambda a, b: sl.block_diag(a, b, 2.0))
+    m = RNG.normal(size=(2, 3, 3))
+    _la_check(S.linalg.det, jl.det, [m], (0,), ref=sl.det)
+    _la_check(S.linalg.inv, jl.inv, [m[0]], (0,), ref=sl.inv)
+
+
+@pytest.mark.parametrize("lower", [True, False])
+def test_eigh_eigvals_only_and_vectors(lower):
+    m = RNG.normal(size=(4, 4))
+    a = m + m.T
+    w = S.linalg.eigh(ya.tensor(a), eigvals_only=True, lower=lower)
+    close(w, sl.eigh(a, eigvals_only=True, lower=lower), rtol=1e-12)
+    # through a symmetric parametrisation (no triangle convention)
+    _la_check(lambda m: S.linalg.eigh(m + m.T, eigvals_only=True, lower=lower),
+              lambda m: jl.eigh(m + m.T, eigvals_only=True, lower=lower), [m], (0,))
+    # the eigenvectors up to sign: a gauge-invariant loss
+    _la_check(lambda m: S.linalg.eigh(m + m.T, lower=lower)[1] ** 2,
+              lambda m: jl.eigh(m + m.T, lower=lower)[1] ** 2, [m], (0,), order2=False)
+    # the generalised problem b=
+    bm = _spd_from(RNG.normal(size=(4, 4)))
+    close(S.linalg.eigh(ya.tensor(a), ya.tensor(bm), eigvals_only=True),
+          sl.eigh(a, bm, eigvals_only=True), rtol=1e-10)
+    gradcheck(lambda m, c: S.linalg.eigh(m + m.T, c @ c.T + 3 * np.eye(4), eigvals_only=True),
+              m, RNG.normal(size=(4, 4)), modes=("rev", "fwd"))
