@@ -819,3 +819,308 @@ def test_eigh_eigvals_only_and_vectors(lower):
           sl.eigh(a, bm, eigvals_only=True), rtol=1e-10)
     gradcheck(lambda m, c: S.linalg.eigh(m + m.T, c @ c.T + 3 * np.eye(4), eigvals_only=True),
               m, RNG.normal(size=(4, 4)), modes=("rev", "fwd"))
+
+
+# =============================================================================================
+# ya.scipy.integrate
+# =============================================================================================
+A_LIN = np.array([[-0.5, 1.0], [-1.0, -0.3]])
+Y0 = np.array([1.0, 0.5])
+TS = np.array([0.0, 0.4, 1.1, 2.0])
+TIGHT = dict(rtol=1e-12, atol=1e-12)
+W_ODE = np.random.default_rng(5).normal(size=(len(TS), 2))
+
+
+def rel(a, b, rtol=1e-6):
+    b = np.asarray(b)
+    np.testing.assert_allclose(D(a), b, rtol=rtol, atol=rtol * np.abs(b).max())
+
+
+def lin(y, t, a):
+    return ya.matmul(a, y)
+
+
+def jax_linear_loss(y0, t, a):
+    """The same loss from the closed form y(t) = expm(A (t - t0)) y0, in JAX."""
+    return sum(jnp.dot(W_ODE[i], jl.expm(a * (t[i] - t[0])) @ y0) for i in range(len(TS)))
+
+
+def test_odeint_signature_is_scipys_plus_adjoint_params():
+    mine = inspect.signature(S.integrate.odeint).parameters
+    ref = inspect.signature(si.odeint).parameters
+    assert list(mine)[:len(ref)] == list(ref)
+    for n, p in ref.items():
+        assert mine[n].default == p.default and mine[n].kind == p.kind, n
+    assert list(mine)[:4] == ["func", "y0", "t", "args"] and mine["args"].default == ()
+    assert mine["adjoint_params"].kind == inspect.Parameter.KEYWORD_ONLY
+    ivp = inspect.signature(S.integrate.solve_ivp).parameters
+    ref = inspect.signature(si.solve_ivp).parameters
+    assert [n for n in ref if n != "options"] == list(ivp)[:len(ref) - 1]
+
+
+def test_odeint_linear_closed_form_values_and_gradients():
+    ys = S.integrate.odeint(lin, ya.tensor(Y0), ya.tensor(TS), (ya.tensor(A_LIN),), **TIGHT)
+    rel(ys, [sl.expm(A_LIN * t) @ Y0 for t in TS], 1e-9)
+    close(ys, si.odeint(lambda y, t: A_LIN @ y, Y0, TS, **TIGHT), rtol=1e-9, atol=1e-12)
+    got = ya.grad(lambda y0, t, a: ya.sum(S.integrate.odeint(lin, y0, t, (a,), **TIGHT) * W_ODE),
+                  argnums=(0, 1, 2))(ya.tensor(Y0), ya.tensor(TS), ya.tensor(A_LIN))
+    with jax.disable_jit():
+        want = jax.grad(jax_linear_loss, argnums=(0, 1, 2))(jnp.asarray(Y0), jnp.asarray(TS),
+                                                           jnp.asarray(A_LIN))
+    for g, w in zip(got, want):
+        rel(g, np.asarray(w), 1e-6)
+
+
+def test_odeint_linear_forward_mode_and_second_order():
+    # forward mode (jvp) along y0 and A, and the Hessian in (y0, A) by reverse-over-reverse
+    ty0, ta = np.array([0.3, -0.7]), np.array([[0.1, -0.2], [0.4, 0.05]])
+
+    def f(y0, a):
+        return ya.sum(S.integrate.odeint(lin, y0, TS, (a,), **TIGHT) * W_ODE)
+
+    def fj(y0, a):
+        return jax_linear_loss(y0, jnp.asarray(TS), a)
+    _, tan = ya.jvp(f, (ya.tensor(Y0), ya.tensor(A_LIN)), (ya.tensor(ty0), ya.tensor(ta)))
+    with jax.disable_jit():
+        _, jtan = jax.jvp(fj, (jnp.asarray(Y0), jnp.asarray(A_LIN)),
+                          (jnp.asarray(ty0), jnp.asarray(ta)))
+        jh = jax.grad(lambda a: jnp.vdot(jax.grad(fj, argnums=0)(jnp.asarray(Y0), a), ty0))(
+            jnp.asarray(A_LIN))
+    rel(tan, float(jtan), 1e-6)
+    # d/dA <grad_y0 f, ty0>: second-order reverse through the adjoint
+    g2 = ya.grad(lambda a: ya.sum(ya.grad(f, argnums=0)(ya.tensor(Y0), a) * ty0))(
+        ya.tensor(A_LIN))
+    rel(g2, np.asarray(jh), 1e-6)
+
+
+def test_odeint_scalar_decay_hessian_in_k_closed_form():
+    # y = y0 exp(-k t): loss = sum_t y(t); d2/dk2 = sum t^2 y0 exp(-k t)
+    t = np.array([0.0, 0.5, 1.5])
+    k0, y0 = 0.7, 2.0
+
+    def loss(k):
+        return ya.sum(S.integrate.odeint(lambda y, t, k: -k * y, ya.tensor([y0]), t, (k,),
+                                         **TIGHT))
+    want1 = float(np.sum(-t * y0 * np.exp(-k0 * t)))
+    want2 = float(np.sum(t * t * y0 * np.exp(-k0 * t)))
+    rel(ya.grad(loss)(ya.tensor(k0)), want1, 1e-7)
+    rel(ya.grad(ya.grad(loss))(ya.tensor(k0)), want2, 1e-6)
+    rel(ya.hessian(loss)(ya.tensor(k0)), want2, 1e-6)
+    rel(ya.jacfwd(ya.jacrev(loss))(ya.tensor(k0)), want2, 1e-6)
+
+
+def lv(y, t, p):
+    x, z = y[0], y[1]
+    return ya.stack([p[0] * x - p[1] * x * z, p[3] * x * z - p[2] * z])
+
+
+LV_P = np.array([1.1, 0.4, 0.4, 0.1])
+LV_Y0 = np.array([10.0, 5.0])
+LV_T = np.array([0.0, 1.0, 2.5, 4.0])
+LV_W = np.random.default_rng(9).normal(size=(4, 2))
+
+
+def _lv_np(y, t, p):
+    return np.array([p[0] * y[0] - p[1] * y[0] * y[1], p[3] * y[0] * y[1] - p[2] * y[1]])
+
+
+def _central(fun, x, eps):
+    x = np.array(x, dtype=np.float64)
+    g = np.zeros_like(x)
+    for i in np.ndindex(x.shape):
+        xp, xm = x.copy(), x.copy()
+        xp[i] += eps
+        xm[i] -= eps
+        g[i] = (fun(xp) - fun(xm)) / (2 * eps)
+    return g
+
+
+def test_odeint_lotka_volterra_vs_finite_differences():
+    def sp_loss(y0, t, p):
+        return float(np.sum(si.odeint(_lv_np, y0, t, (p,), rtol=1e-13, atol=1e-13) * LV_W))
+    got = ya.grad(lambda y0, t, p: ya.sum(S.integrate.odeint(lv, y0, t, (p,), rtol=1e-11,
+                                                             atol=1e-11) * LV_W),
+                  argnums=(0, 1, 2))(ya.tensor(LV_Y0), ya.tensor(LV_T), ya.tensor(LV_P))
+    rel(got[0], _central(lambda v: sp_loss(v, LV_T, LV_P), LV_Y0, 1e-4), 1e-6)
+    rel(got[1], _central(lambda v: sp_loss(LV_Y0, v, LV_P), LV_T, 1e-5), 1e-6)
+    rel(got[2], _central(lambda v: sp_loss(LV_Y0, LV_T, v), LV_P, 1e-5), 1e-6)
+
+
+def _torch_rk4_lv(y0, p, t, steps_per_unit=400):
+    """Lotka-Volterra by a fixed-step RK4, differentiated through its steps by torch."""
+    f = lambda y: torch.stack([p[0] * y[0] - p[1] * y[0] * y[1],        # noqa: E731
+                               p[3] * y[0] * y[1] - p[2] * y[1]])
+    out, y = [y0], y0
+    for a, b in zip(t[:-1], t[1:]):
+        n = int(np.ceil((b - a) * steps_per_unit))
+        h = (b - a) / n
+        for _ in range(n):
+            k1 = f(y)
+            k2 = f(y + h / 2 * k1)
+            k3 = f(y + h / 2 * k2)
+            k4 = f(y + h * k3)
+            y = y + h / 6 * (k1 + 2 * k2 + 2 * k3 + k4)
+        out.append(y)
+    return torch.stack(out)
+
+
+def test_adjoint_equals_differentiating_through_the_steps():
+    ty0 = torch.tensor(LV_Y0, requires_grad=True)
+    tp = torch.tensor(LV_P, requires_grad=True)
+    (_torch_rk4_lv(ty0, tp, LV_T) * torch.tensor(LV_W)).sum().backward()
+    got = ya.grad(lambda y0, p: ya.sum(S.integrate.odeint(lv, y0, LV_T, (p,), **TIGHT) * LV_W),
+                  argnums=(0, 1))(ya.tensor(LV_Y0), ya.tensor(LV_P))
+    rel(got[0], ty0.grad.numpy(), 1e-6)
+    rel(got[1], tp.grad.numpy(), 1e-6)
+
+
+@pytest.mark.parametrize("method", ["RK45", "DOP853", "LSODA"])
+def test_solve_ivp_methods_t_eval_args_and_gradients(method):
+    tol = dict(rtol=1e-10, atol=1e-12)
+    t_eval = TS[1:]
+    r = S.integrate.solve_ivp(lambda t, y, a: ya.matmul(a, y), (0.0, 2.0), ya.tensor(Y0),
+                              method=method, t_eval=t_eval, args=(ya.tensor(A_LIN),), **tol)
+    ref = si.solve_ivp(lambda t, y, a: a @ y, (0.0, 2.0), Y0, method=method, t_eval=t_eval,
+                       args=(A_LIN,), **tol)
+    assert r.success and r.y.shape == ref.y.shape == (2, 3)
+    close(r.t, ref.t, rtol=0)
+    rel(r.y, ref.y, 1e-8)
+
+    def loss(y0, te, a):
+        s = S.integrate.solve_ivp(lambda t, y, a: ya.matmul(a, y), (0.0, 2.0), y0,
+                                  method=method, t_eval=te, args=(a,), **tol)
+        return ya.sum(s.y.T * W_ODE[1:])
+    got = ya.grad(loss, argnums=(0, 1, 2))(ya.tensor(Y0), ya.tensor(t_eval), ya.tensor(A_LIN))
+
+    def jloss(y0, te, a):
+        return sum(jnp.dot(W_ODE[1 + i], jl.expm(a * te[i]) @ y0) for i in range(3))
+    with jax.disable_jit():
+        want = jax.grad(jloss, argnums=(0, 1, 2))(jnp.asarray(Y0), jnp.asarray(t_eval),
+                                                  jnp.asarray(A_LIN))
+    for g, w in zip(got, want):
+        rel(g, np.asarray(w), 1e-6)
+
+
+def test_solve_ivp_gradient_in_the_end_of_t_span():
+    # y(T) = y0 exp(-k T): d/dT = -k y(T), d/dt0 = +k y(T) (the solver's own output times)
+    def end(t0, tf):
+        r = S.integrate.solve_ivp(lambda t, y: -0.8 * y, ya.stack([t0, tf]), [2.0], **TIGHT)
+        return r.y[0, -1]
+    g0, gf = ya.grad(end, argnums=(0, 1))(ya.tensor(0.3), ya.tensor(1.7))
+    yT = 2.0 * np.exp(-0.8 * 1.4)
+    rel(gf, -0.8 * yT, 1e-7)
+    rel(g0, 0.8 * yT, 1e-7)
+
+
+class _Field(ya.nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.lin = ya.nn.Linear(2, 2)
+
+    def forward(self, y, t):
+        return ya.tanh(self.lin(y))
+
+
+def test_module_parameters_and_adjoint_params_vs_torch_through_steps():
+    torch.manual_seed(0)
+    m = _Field()
+    wt = np.random.default_rng(1).normal(size=(2, 2)) * 0.5
+    bt = np.array([0.1, -0.2])
+    m.lin.weight.data[...] = wt
+    m.lin.bias.data[...] = bt
+    t = np.array([0.0, 0.5, 1.0])
+    y0 = np.array([0.3, -0.6])
+    w = np.random.default_rng(2).normal(size=(3, 2))
+    ys = S.integrate.odeint(m, ya.tensor(y0), t, **TIGHT)
+    ya.sum(ys * w).backward()
+    # torch, through a fine fixed-step RK4
+    W, B = torch.tensor(wt, requires_grad=True), torch.tensor(bt, requires_grad=True)
+    f = lambda y: torch.tanh(W @ y + B)        # noqa: E731
+    y, out, n = torch.tensor(y0), [torch.tensor(y0)], 500
+    for a, b in zip(t[:-1], t[1:]):
+        h = (b - a) / n
+        for _ in range(n):
+            k1 = f(y)
+            k2 = f(y + h / 2 * k1)
+            k3 = f(y + h / 2 * k2)
+            k4 = f(y + h * k3)
+            y = y + h / 6 * (k1 + 2 * k2 + 2 * k3 + k4)
+        out.append(y)
+    (torch.stack(out) * torch.tensor(w)).sum().backward()
+    rel(m.lin.weight.grad, W.grad.numpy(), 1e-7)
+    rel(m.lin.bias.grad, B.grad.numpy(), 1e-7)
+    # the same through an explicit adjoint_params= of closed-over Tensors
+    Wy = ya.tensor(wt, requires_grad=True)
+    By = ya.tensor(bt, requires_grad=True)
+    ys = S.integrate.odeint(lambda y, t: ya.tanh(ya.matmul(Wy, y) + By), ya.tensor(y0), t,
+                            adjoint_params=(Wy, By), **TIGHT)
+    ya.sum(ys * w).backward()
+    rel(Wy.grad, W.grad.numpy(), 1e-7)
+    rel(By.grad, B.grad.numpy(), 1e-7)
+    # and with solve_ivp
+    Wy.grad = None
+    r = S.integrate.solve_ivp(lambda s, y: ya.tanh(ya.matmul(Wy, y) + By), (0.0, 1.0),
+                              ya.tensor(y0), t_eval=t[1:], adjoint_params=[Wy, By],
+                              method="DOP853", **TIGHT)
+    ya.sum(r.y.T * w[1:]).backward()
+    rel(Wy.grad, W.grad.numpy(), 1e-7)        # y(t0) = y0 does not depend on W
+
+
+def test_odeint_decreasing_times_and_tfirst():
+    t = np.array([2.0, 1.2, 0.0])
+    ys = S.integrate.odeint(lin, ya.tensor(Y0), t, (ya.tensor(A_LIN),), **TIGHT)
+    close(ys, si.odeint(lambda y, t: A_LIN @ y, Y0, t, **TIGHT), rtol=1e-8, atol=1e-12)
+    g = ya.grad(lambda a: ya.sum(S.integrate.odeint(lambda t, y, a: ya.matmul(a, y),
+                                                    ya.tensor(Y0), t, (a,), tfirst=True,
+                                                    **TIGHT)))(ya.tensor(A_LIN))
+    with jax.disable_jit():
+        want = jax.grad(lambda a: sum(jnp.sum(jl.expm(a * (s - 2.0)) @ Y0) for s in t))(
+            jnp.asarray(A_LIN))
+    rel(g, np.asarray(want), 1e-6)
+
+
+# ---- trapezoid and simpson -------------------------------------------------------------------
+def test_quadrature_signatures():
+    assert inspect.signature(S.integrate.trapezoid) == inspect.signature(si.trapezoid)
+    assert inspect.signature(S.integrate.simpson) == inspect.signature(si.simpson)
+
+
+@pytest.mark.parametrize("n", [2, 3, 4, 5, 6])
+@pytest.mark.parametrize("with_x", ["none", "1d", "nd"])
+def test_trapezoid_and_simpson_in_y_and_x(n, with_x):
+    y = RNG.normal(size=(3, n))
+    x = np.cumsum(RNG.uniform(0.2, 1.0, size=n))
+    if with_x == "nd":
+        x = np.cumsum(RNG.uniform(0.2, 1.0, size=(3, n)), axis=1)
+    kw = {} if with_x == "none" else {"x": x}
+    for name in ("trapezoid", "simpson"):
+        mine = getattr(S.integrate, name)
+        close(mine(ya.tensor(y), **{k: ya.tensor(v) for k, v in kw.items()}),
+              getattr(si, name)(y, **kw), rtol=1e-12)
+        # both are linear in y: d/dy_ij = SciPy's rule applied to the unit vector e_ij
+        g = ygrad(lambda y: mine(y, **kw), [y], 0)[0]
+        want = np.zeros_like(y)
+        for i in np.ndindex(y.shape):
+            e = np.zeros_like(y)
+            e[i] = 1.0
+            want[i] = getattr(si, name)(e, **kw).sum()
+        close(g, want, rtol=1e-12, atol=1e-13)
+        if with_x != "none":
+            gradcheck(lambda y, x: mine(y, x=x), y, x, modes=("rev", "fwd"), order=2)
+    if with_x != "nd":
+        wanted = jgrad(lambda y, x: jax.scipy.integrate.trapezoid(y, x=x),
+                       [y, x if with_x != "none" else np.arange(n, dtype=float)], (0, 1))
+        got = ygrad(lambda y, x: S.integrate.trapezoid(y, x=x),
+                    [y, x if with_x != "none" else np.arange(n, dtype=float)], (0, 1))
+        for g, w in zip(got, wanted):
+            close(g, w, rtol=1e-12, atol=1e-13)
+
+
+def test_simpson_x_positional_and_axis_dx():
+    y = RNG.normal(size=(5, 3))
+    x = np.cumsum(RNG.uniform(0.2, 1.0, size=5))
+    close(S.integrate.simpson(ya.tensor(y), x, axis=0), si.simpson(y, x, axis=0), rtol=1e-12)
+    close(S.integrate.trapezoid(ya.tensor(y), x, axis=0), si.trapezoid(y, x, axis=0), rtol=1e-12)
+    close(S.integrate.simpson(ya.tensor(y), dx=0.3, axis=0), si.simpson(y, dx=0.3, axis=0),
+          rtol=1e-12)
+    gradcheck(lambda d: S.integrate.simpson(y, dx=d, axis=0), np.array(0.3), modes=("rev", "fwd"))
