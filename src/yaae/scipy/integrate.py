@@ -442,9 +442,9 @@ def _simpson_pairs(y, x, dx, stop):
 def simpson(y, x=None, *, dx=1.0, axis=-1):
     """``scipy.integrate.simpson``, with SciPy's signature (``x`` positional or
     keyword): composite Simpson's rule along ``axis``, with the sample points
-    ``x`` (1-D, or shaped like ``y``) or the spacing ``dx``.  An even number of samples uses Simpson on the first N - 1
-    and Cartwright's correction for the last interval (two samples: the
-    trapezoid), as SciPy.  Differentiable in ``y``, ``x`` and ``dx``.
+    ``x`` (1-D, or shaped like ``y``) or the spacing ``dx``.  An even number of
+    samples uses Simpson on the first N - 1 and Cartwright's correction for the
+    last interval (two samples: the trapezoid), as SciPy.  Differentiable in ``y``, ``x`` and ``dx``.
 
     Example::
 
