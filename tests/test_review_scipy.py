@@ -1124,3 +1124,111 @@ def test_simpson_x_positional_and_axis_dx():
     close(S.integrate.simpson(ya.tensor(y), dx=0.3, axis=0), si.simpson(y, dx=0.3, axis=0),
           rtol=1e-12)
     gradcheck(lambda d: S.integrate.simpson(y, dx=d, axis=0), np.array(0.3), modes=("rev", "fwd"))
+
+
+# =============================================================================================
+# ya.scipy.optimize.minimize
+# =============================================================================================
+QA = _spd_from(np.random.default_rng(11).normal(size=(6, 6)))
+QB = np.random.default_rng(12).normal(size=6)
+
+
+def _tree_loss(p, scale=1.0):
+    """A convex loss over a pytree {"w": (2, 2), "b": [(1,), scalar]} (6 numbers)."""
+    v = ya.concatenate([ya.reshape(p["w"], (-1,)), ya.reshape(p["b"][0], (-1,)),
+                        ya.reshape(p["b"][1], (1,))])
+    return scale * (0.5 * ya.sum(v * ya.matmul(QA, v)) - ya.sum(QB * v)
+                    + 0.1 * ya.sum(ya.cosh(v)))
+
+
+def _jax_flat_loss(u, scale=1.0):
+    """The same loss of SciPy's flat vector, whose order is JAX's ravel_pytree's."""
+    from jax.flatten_util import ravel_pytree
+    p = ravel_pytree(jax.tree_util.tree_map(jnp.asarray, X0))[1](u)
+    v = jnp.concatenate([p["w"].ravel(), p["b"][0].ravel(), p["b"][1].ravel()])
+    return scale * (0.5 * v @ QA @ v - QB @ v + 0.1 * jnp.sum(jnp.cosh(v)))
+
+
+X0 = {"w": np.zeros((2, 2)), "b": [np.ones(1), 0.5]}
+
+
+@pytest.mark.parametrize("method", ["L-BFGS-B", "BFGS", "CG", "Newton-CG", "trust-ncg",
+                                    "trust-krylov", "trust-exact", "dogleg", "SLSQP",
+                                    "trust-constr", "Nelder-Mead"])
+def test_minimize_pytree_restored_and_exact_derivatives(method, monkeypatch):
+    seen = {}
+    real = so.minimize
+
+    def spy(fun, x0, *a, **kw):
+        seen.update(kw, fun=fun, x0=x0)
+        return real(fun, x0, *a, **kw)
+    monkeypatch.setattr(so, "minimize", spy)
+    opts = {"maxiter": 20000} if method == "Nelder-Mead" else None
+    res = S.optimize.minimize(_tree_loss, X0, args=(2.0,), method=method, options=opts,
+                              tol={"Nelder-Mead": None, "CG": 1e-6}.get(method, 1e-8))
+    # (CG at tol=1e-8 ends in "precision loss" by rounding alone: the same problem in NumPy
+    # with its exact gradient succeeds or not depending on the last bits of the sums)
+    assert isinstance(res, so.OptimizeResult)
+    assert res.success, res.message
+    # x restored to x0's structure
+    assert set(res.x) == {"w", "b"} and np.shape(res.x["w"]) == (2, 2)
+    assert np.shape(res.x["b"][0]) == (1,) and np.shape(res.x["b"][1]) == ()
+    # the minimiser, by an independent solve of grad = 0 with JAX's derivatives
+    with jax.disable_jit():
+        v = jnp.zeros(6)
+        for _ in range(30):    # Newton on the JAX gradient
+            v = v - jnp.linalg.solve(jax.hessian(_jax_flat_loss)(v, 2.0),
+                                     jax.grad(_jax_flat_loss)(v, 2.0))
+        p = np.random.default_rng(3).normal(size=6)
+        jg = np.asarray(jax.grad(_jax_flat_loss)(jnp.asarray(p), 2.0))
+        jh = np.asarray(jax.hessian(_jax_flat_loss)(jnp.asarray(p), 2.0))
+    from jax.flatten_util import ravel_pytree
+    flat = np.asarray(ravel_pytree(jax.tree_util.tree_map(jnp.asarray, res.x))[0])
+    close(flat, np.asarray(v), rtol=0, atol=1e-4 if method == "Nelder-Mead" else 1e-5)
+    # what SciPy was given: yaae's exact derivatives (compared at a random point)
+    jac, hess, hessp = seen.get("jac"), seen.get("hess"), seen.get("hessp")
+    if method == "Nelder-Mead":
+        assert jac in (None, False) and hess is None and hessp is None
+        return
+    if jac is True:
+        val, g = seen["fun"](p, 2.0)
+    else:
+        assert callable(jac), jac
+        g = jac(p, 2.0)
+    close(g, jg, rtol=1e-12)
+    if method in ("Newton-CG", "trust-ncg", "trust-krylov", "trust-constr"):
+        assert callable(hessp) or callable(hess), (hess, hessp)
+        u = np.random.default_rng(4).normal(size=6)
+        hu = hessp(p, u, 2.0) if callable(hessp) else hess(p, 2.0) @ u
+        close(hu, jh @ u, rtol=1e-11)
+    if method in ("trust-exact", "dogleg"):
+        assert callable(hess)
+        close(hess(p, 2.0), jh, rtol=1e-11)
+
+
+def test_minimize_user_jac_hessp_are_used_and_signature():
+    assert list(inspect.signature(S.optimize.minimize).parameters) == list(
+        inspect.signature(so.minimize).parameters)
+    calls = {"jac": 0, "hessp": 0}
+
+    def jac(p):
+        calls["jac"] += 1
+        return {"x": 2 * (p["x"] - 3.0)}
+
+    def hessp(p, u):
+        calls["hessp"] += 1
+        return {"x": 2 * u["x"]}
+    res = S.optimize.minimize(lambda p: ya.sum((p["x"] - 3.0) ** 2), {"x": np.zeros(3)},
+                              method="trust-ncg", jac=jac, hessp=hessp)
+    assert res.success and calls["jac"] > 0 and calls["hessp"] > 0
+    close(res.x["x"], np.full(3, 3.0), rtol=1e-8)
+
+
+def test_minimize_tensor_x0_bounds_and_callback():
+    xs = []
+    res = S.optimize.minimize(lambda x: ya.sum((x - ya.tensor([2.0, -3.0])) ** 2),
+                              ya.tensor([0.0, 0.0]), method="L-BFGS-B",
+                              bounds=[(-1.0, 1.0), (-1.0, 1.0)], callback=xs.append)
+    assert isinstance(res.x, ya.Tensor) and not res.x.requires_grad
+    close(res.x, [1.0, -1.0], rtol=1e-9)
+    assert xs and all(np.shape(D(x)) == (2,) for x in xs)
