@@ -70,41 +70,41 @@ def U(lo, hi, *shape):
 # =============================================================================================
 # name, inputs (broadcasting shapes), differentiable argnums, jax name (None: no jax)
 SPECIAL = [
-    ("gamma", [U(0.3, 4, 2, 3)], (0,), "gamma"),
+    ("gamma", [U(0.3, 4, 2, 2)], (0,), "gamma"),
     ("gamma", [np.array([-2.5, -0.5, 0.7, 3.3])], (0,), "gamma"),
-    ("gammaln", [U(0.2, 8, 4)], (0,), "gammaln"),
+    ("gammaln", [U(0.2, 8, 3)], (0,), "gammaln"),
     ("rgamma", [np.array([-2.5, -0.3, 0.4, 2.2, 5.0])], (0,), None),
     ("gammasgn", [np.array([-2.5, -1.5, 0.5, 2.0])], (0,), "gammasgn"),
     ("digamma", [U(0.3, 5, 3)], (0,), "digamma"),
     ("psi", [U(0.3, 5, 3)], (0,), "digamma"),
-    ("polygamma", [np.array([[0], [1], [3]]), U(0.5, 4, 4)], (1,), "polygamma"),
+    ("polygamma", [np.array([[0], [1], [3]]), U(0.5, 4, 3)], (1,), "polygamma"),
     ("beta", [U(0.5, 3, 3, 1), U(0.5, 3, 2)], (0, 1), "beta"),
     ("betaln", [U(0.5, 3, 3, 1), U(0.5, 3, 2)], (0, 1), "betaln"),
     ("gammainc", [U(0.5, 3, 2, 1), U(0.2, 4, 3)], (1,), "gammainc"),
     ("gammaincc", [U(0.5, 3, 2, 1), U(0.2, 4, 3)], (1,), "gammaincc"),
     ("betainc", [U(0.7, 3, 2, 1, 1), U(0.7, 3, 1, 2, 1), U(0.1, 0.9, 3)], (2,), "betainc"),
-    ("erf", [U(-2, 2, 5)], (0,), "erf"),
-    ("erfc", [U(-2, 2, 5)], (0,), "erfc"),
-    ("erfinv", [U(-0.95, 0.95, 5)], (0,), "erfinv"),
-    ("erfcinv", [U(0.05, 1.95, 5)], (0,), None),
-    ("ndtr", [U(-3, 3, 5)], (0,), "ndtr"),
-    ("ndtri", [U(0.02, 0.98, 5)], (0,), "ndtri"),
+    ("erf", [U(-2, 2, 3)], (0,), "erf"),
+    ("erfc", [U(-2, 2, 3)], (0,), "erfc"),
+    ("erfinv", [U(-0.95, 0.95, 3)], (0,), "erfinv"),
+    ("erfcinv", [U(0.05, 1.95, 3)], (0,), None),
+    ("ndtr", [U(-3, 3, 3)], (0,), "ndtr"),
+    ("ndtri", [U(0.02, 0.98, 3)], (0,), "ndtri"),
     ("log_ndtr", [np.array([-30.0, -8.0, -1.0, 0.0, 2.0, 9.0])], (0,), "log_ndtr"),
-    ("expit", [U(-5, 5, 5)], (0,), "expit"),
-    ("logit", [U(0.05, 0.95, 5)], (0,), "logit"),
-    ("xlogy", [U(-2, 2, 3, 1), U(0.2, 3, 4)], (0, 1), "xlogy"),
-    ("xlog1py", [U(-2, 2, 3, 1), U(-0.5, 3, 4)], (0, 1), "xlog1py"),
-    ("entr", [U(0.1, 3, 5)], (0,), "entr"),
-    ("i0", [U(-3, 3, 5)], (0,), "i0"),
-    ("i1", [U(-3, 3, 5)], (0,), "i1"),
-    ("iv", [np.array([[0.0], [1.5], [3.0]]), U(0.2, 4, 4)], (1,), None),
-    ("ive", [np.array([[0.0], [1.0], [3.0]]), U(-4, 4, 4)], (1,), None),
-    ("j0", [U(0, 10, 5)], (0,), None),
-    ("j1", [U(0, 10, 5)], (0,), None),
-    ("jn", [np.array([[0], [1], [4]]), U(0.1, 10, 4)], (1,), None),
-    ("y0", [U(0.3, 10, 5)], (0,), None),
-    ("y1", [U(0.3, 10, 5)], (0,), None),
-    ("yn", [np.array([[0], [1], [3]]), U(0.3, 10, 4)], (1,), None),
+    ("expit", [U(-5, 5, 3)], (0,), "expit"),
+    ("logit", [U(0.05, 0.95, 3)], (0,), "logit"),
+    ("xlogy", [U(-2, 2, 3, 1), U(0.2, 3, 3)], (0, 1), "xlogy"),
+    ("xlog1py", [U(-2, 2, 3, 1), U(-0.5, 3, 3)], (0, 1), "xlog1py"),
+    ("entr", [U(0.1, 3, 3)], (0,), "entr"),
+    ("i0", [U(-3, 3, 3)], (0,), "i0"),
+    ("i1", [U(-3, 3, 3)], (0,), "i1"),
+    ("iv", [np.array([[0.0], [1.5], [3.0]]), U(0.2, 4, 3)], (1,), None),
+    ("ive", [np.array([[0.0], [1.0], [3.0]]), U(-4, 4, 3)], (1,), None),
+    ("j0", [U(0, 10, 3)], (0,), None),
+    ("j1", [U(0, 10, 3)], (0,), None),
+    ("jn", [np.array([[0], [1], [4]]), U(0.1, 10, 3)], (1,), None),
+    ("y0", [U(0.3, 10, 3)], (0,), None),
+    ("y1", [U(0.3, 10, 3)], (0,), None),
+    ("yn", [np.array([[0], [1], [3]]), U(0.3, 10, 3)], (1,), None),
     ("sinc", [np.array([-1.5, -0.2, 0.0, 0.3, 2.5])], (0,), None),
 ]
 IDS = [f"{c[0]}-{i}" for i, c in enumerate(SPECIAL)]
@@ -400,8 +400,8 @@ def _stats_call(mod, dist, method, args, loc, scale):
 def test_stats_values_and_grads(case):
     dist, method, args, shapes_diff = case
     loc, scale = LOC, SCALE
-    if dist == "uniform":      # every x inside [loc, loc + scale] (derivatives of -inf differ)
-        args, scale = [U(0.55, 0.95, 2, 3)], U(1.5, 2.0, 2, 1)
+    if dist in ("uniform", "beta"):   # every x inside [loc, loc + scale] (JAX: NaN outside)
+        args, scale = [U(0.55, 0.95, 2, 3)] + args[1:], U(1.5, 2.0, 2, 1)
     close(_stats_call(S.stats, dist, method, [ya.tensor(a) for a in args], ya.tensor(loc),
                       ya.tensor(scale)),
           _stats_call(ss, dist, method, args, loc, scale), rtol=1e-10)
@@ -545,7 +545,7 @@ def test_multivariate_normal_entropy_and_allow_singular():
 MODES = ["full", "valid", "same"]
 
 
-def _sig_check(name, a, b, kw, jax_ok=True, rtol=1e-10):
+def _sig_check(name, a, b, kw, jax_ok=True, rtol=1e-10, order=1):
     mine = lambda x, y: getattr(S.signal, name)(x, y, **kw)   # noqa: E731
     close(mine(ya.tensor(a), ya.tensor(b)), getattr(sg, name)(a, b, **kw), rtol=rtol, atol=1e-10)
     w = RNG.normal(size=np.shape(getattr(sg, name)(a, b, **kw)))
@@ -554,30 +554,30 @@ def _sig_check(name, a, b, kw, jax_ok=True, rtol=1e-10):
         want = jgrad(lambda x, y: getattr(jsig, name)(x, y, **kw) * w, [a, b], (0, 1))
         for g, v in zip(got, want):
             close(g, v, rtol=1e-8, atol=1e-10)
-    gradcheck(mine, a, b, modes=("rev", "fwd"), order=2)
+    gradcheck(mine, a, b, modes=("rev", "fwd"), order=order)
 
 
-@pytest.mark.parametrize("mode", MODES)
 @pytest.mark.parametrize("name", ["convolve", "correlate", "fftconvolve"])
-@pytest.mark.parametrize("shapes", [((7,), (3,)), ((3,), (6,)), ((4, 5), (2, 3))])
-def test_nd_convolutions_vs_scipy_and_jax(name, mode, shapes):
+@pytest.mark.parametrize("shapes", [((6,), (3,)), ((3,), (5,)), ((3, 4), (2, 3))])
+def test_nd_convolutions_vs_scipy_and_jax(name, shapes):
     a, b = RNG.normal(size=shapes[0]), RNG.normal(size=shapes[1])
-    _sig_check(name, a, b, dict(mode=mode))
+    for mode in MODES:
+        _sig_check(name, a, b, dict(mode=mode), order=2 if mode == "same" else 1)
 
 
-@pytest.mark.parametrize("mode", MODES)
 @pytest.mark.parametrize("name", ["convolve2d", "correlate2d"])
-@pytest.mark.parametrize("shapes", [((5, 6), (2, 3)), ((2, 3), (4, 4))])
-def test_2d_convolutions_vs_scipy_and_jax(name, mode, shapes):
+@pytest.mark.parametrize("shapes", [((4, 5), (2, 3)), ((2, 3), (3, 4))])
+def test_2d_convolutions_vs_scipy_and_jax(name, shapes):
     a, b = RNG.normal(size=shapes[0]), RNG.normal(size=shapes[1])
-    _sig_check(name, a, b, dict(mode=mode))
+    for mode in MODES:
+        _sig_check(name, a, b, dict(mode=mode), order=2 if mode == "same" else 1)
 
 
 @pytest.mark.parametrize("boundary", ["wrap", "symm", "fill"])
 @pytest.mark.parametrize("mode", ["full", "same"])
 @pytest.mark.parametrize("name", ["convolve2d", "correlate2d"])
 def test_2d_boundaries_vs_scipy_and_fd(name, mode, boundary):
-    a, b = RNG.normal(size=(4, 5)), RNG.normal(size=(3, 2))
+    a, b = RNG.normal(size=(3, 4)), RNG.normal(size=(3, 2))
     kw = dict(mode=mode, boundary=boundary)
     if boundary == "fill":
         kw["fillvalue"] = 0.7
@@ -595,14 +595,12 @@ def test_correlate_complex_conjugates_in2():
     gradcheck(lambda x, y: S.signal.correlate(x, y), a, b, modes=("rev", "fwd"))
 
 
-@pytest.mark.parametrize("axes", [0, 1, (1,), None])
-@pytest.mark.parametrize("mode", MODES)
-def test_fftconvolve_axes(axes, mode):
-    a, b = RNG.normal(size=(3, 6)), RNG.normal(size=(1, 4) if axes in (1, (1,)) else (2, 3))
-    if axes == 0:
-        b = RNG.normal(size=(2, 6))
-    # JAX does not broadcast the other axes (SciPy does): values vs SciPy and FD there
-    _sig_check("fftconvolve", a, b, dict(mode=mode, axes=axes), jax_ok=axes not in (1, (1,)))
+@pytest.mark.parametrize("axes", [0, (1,), -1])
+def test_fftconvolve_axes(axes):
+    a, b = RNG.normal(size=(3, 5)), RNG.normal(size=(1, 3) if axes != 0 else (2, 5))
+    for mode in MODES:
+        # JAX does not broadcast the other axes (SciPy does): values vs SciPy and FD there
+        _sig_check("fftconvolve", a, b, dict(mode=mode, axes=axes), jax_ok=axes == 0)
 
 
 def test_signal_signatures_are_scipys():
@@ -659,9 +657,9 @@ def _tri_input(n=3):
     return RNG.normal(size=(n, n)) + 3 * np.eye(n)
 
 
-@pytest.mark.parametrize("lower", [False, True])
-@pytest.mark.parametrize("trans", [0, 1, 2, "T"])
-@pytest.mark.parametrize("unit_diagonal", [False, True])
+@pytest.mark.parametrize("lower,trans,unit_diagonal", [(False, 0, False), (True, 0, True),
+                                                       (True, 1, False), (False, "T", True),
+                                                       (True, 2, False), (False, "N", False)])
 def test_solve_triangular(lower, trans, unit_diagonal):
     a, b = _tri_input(), RNG.normal(size=(3, 2))
     kw = dict(trans=trans, lower=lower, unit_diagonal=unit_diagonal)
@@ -703,7 +701,7 @@ def _spd_from(m):
 
 @pytest.mark.parametrize("lower", [False, True])
 def test_cholesky_and_cho_factor_cho_solve_round_trip(lower):
-    m, b = RNG.normal(size=(3, 3)), RNG.normal(size=(3, 2))
+    m, b = RNG.normal(size=(3, 3)), RNG.normal(size=3)
     a = _spd_from(m)
     close(S.linalg.cholesky(ya.tensor(a), lower=lower), sl.cholesky(a, lower=lower), rtol=1e-12)
     c, low = S.linalg.cho_factor(ya.tensor(a), lower=lower)
@@ -717,7 +715,8 @@ def test_cholesky_and_cho_factor_cho_solve_round_trip(lower):
                   m @ m.T + 3 * np.eye(3), lower=lower), b),
               lambda m, b: jl.cho_solve(jl.cho_factor(m @ m.T + 3 * jnp.eye(3), lower=lower), b),
               [m, b], (0, 1), ref=lambda m, b: sl.cho_solve(sl.cho_factor(_spd_from(m),
-                                                                          lower=lower), b))
+                                                                          lower=lower), b),
+              order2=lower)
     _la_check(lambda m: S.linalg.cholesky(m @ m.T + 3 * np.eye(3), lower=lower),
               lambda m: jl.cholesky(m @ m.T + 3 * jnp.eye(3), lower=lower), [m], (0,),
               order2=False)
@@ -725,17 +724,17 @@ def test_cholesky_and_cho_factor_cho_solve_round_trip(lower):
 
 @pytest.mark.parametrize("trans", [0, 1, 2])
 def test_lu_factor_lu_solve_round_trip(trans):
-    a, b = RNG.normal(size=(4, 4)), RNG.normal(size=(4, 2))
+    a, b = RNG.normal(size=(3, 3)), RNG.normal(size=3)
     lu, piv = S.linalg.lu_factor(ya.tensor(a))
     rlu, rpiv = sl.lu_factor(a)
     close(lu, rlu, rtol=1e-12)
     np.testing.assert_array_equal(piv, rpiv)
     _la_check(lambda a, b: S.linalg.lu_solve(S.linalg.lu_factor(a), b, trans=trans),
               lambda a, b: jl.lu_solve(jl.lu_factor(a), b, trans=trans), [a, b], (0, 1),
-              ref=lambda a, b: sl.lu_solve(sl.lu_factor(a), b, trans=trans))
-    # the packed factor itself: its derivative vs JAX's
-    _la_check(lambda a: S.linalg.lu_factor(a)[0], lambda a: jl.lu_factor(a)[0], [a], (0,),
-              order2=False)
+              ref=lambda a, b: sl.lu_solve(sl.lu_factor(a), b, trans=trans), order2=trans == 0)
+    if trans == 1:     # the packed factor itself: its derivative vs JAX's
+        _la_check(lambda a: S.linalg.lu_factor(a)[0], lambda a: jl.lu_factor(a)[0], [a], (0,),
+                  order2=False)
 
 
 def test_lu_solve_complex_trans_2():
@@ -751,8 +750,12 @@ def test_matrix_functions():
     a = RNG.normal(size=(3, 3)) * 0.5
     spd = _spd_from(RNG.normal(size=(3, 3)))
     _la_check(S.linalg.expm, jl.expm, [a], (0,), ref=sl.expm)
-    _la_check(S.linalg.sqrtm, None, [spd], (0,), ref=sl.sqrtm)
-    _la_check(S.linalg.logm, None, [spd], (0,), ref=sl.logm)
+    _la_check(S.linalg.sqrtm, None, [spd], (0,), ref=sl.sqrtm, order2=False)
+    _la_check(S.linalg.logm, None, [spd], (0,), ref=sl.logm, order2=False)
+    # order 2 on 2 x 2 (non-normal: the Frechet derivatives are not trivial)
+    n2 = np.array([[2.0, 0.7], [0.1, 1.5]])
+    for f in (S.linalg.sqrtm, S.linalg.logm):
+        gradcheck(f, n2, modes=("rev", "fwd"), order=2)
     # sqrtm and logm inverse each other's functions: sqrtm(A)^2 = A, expm(logm(A)) = A
     s = S.linalg.sqrtm(ya.tensor(spd))
     close(s @ s, spd, rtol=1e-10)
@@ -767,7 +770,7 @@ def test_sylvester_and_lyapunov():
         k = jnp.kron(jnp.eye(m), a) + jnp.kron(b.T, jnp.eye(n))
         return jnp.linalg.solve(k, q.T.reshape(-1)).reshape(m, n).T
     _la_check(S.linalg.solve_sylvester, kron_sylvester, [a, b, q], (0, 1, 2),
-              ref=sl.solve_sylvester, rtol=1e-8)
+              ref=sl.solve_sylvester, rtol=1e-8, order2=False)
     a2, q2 = RNG.normal(size=(3, 3)) - 3 * np.eye(3), RNG.normal(size=(3, 3))
     _la_check(S.linalg.solve_continuous_lyapunov,
               lambda a, q: kron_sylvester(a, a.conj().T, q), [a2, q2], (0, 1),
@@ -798,7 +801,7 @@ def test_block_diag_det_inv():
               ref=lambda a, b: sl.block_diag(a, b, 2.0))
     m = RNG.normal(size=(2, 3, 3))
     _la_check(S.linalg.det, jl.det, [m], (0,), ref=sl.det)
-    _la_check(S.linalg.inv, jl.inv, [m[0]], (0,), ref=sl.inv)
+    _la_check(S.linalg.inv, jl.inv, [m[0]], (0,), ref=sl.inv, order2=False)
 
 
 @pytest.mark.parametrize("lower", [True, False])
@@ -1088,10 +1091,10 @@ def test_quadrature_signatures():
 @pytest.mark.parametrize("n", [2, 3, 4, 5, 6])
 @pytest.mark.parametrize("with_x", ["none", "1d", "nd"])
 def test_trapezoid_and_simpson_in_y_and_x(n, with_x):
-    y = RNG.normal(size=(3, n))
+    y = RNG.normal(size=(2, n))
     x = np.cumsum(RNG.uniform(0.2, 1.0, size=n))
     if with_x == "nd":
-        x = np.cumsum(RNG.uniform(0.2, 1.0, size=(3, n)), axis=1)
+        x = np.cumsum(RNG.uniform(0.2, 1.0, size=(2, n)), axis=1)
     kw = {} if with_x == "none" else {"x": x}
     for name in ("trapezoid", "simpson"):
         mine = getattr(S.integrate, name)
@@ -1106,7 +1109,8 @@ def test_trapezoid_and_simpson_in_y_and_x(n, with_x):
             want[i] = getattr(si, name)(e, **kw).sum()
         close(g, want, rtol=1e-12, atol=1e-13)
         if with_x != "none":
-            gradcheck(lambda y, x: mine(y, x=x), y, x, modes=("rev", "fwd"), order=2)
+            gradcheck(lambda y, x: mine(y, x=x), y, x, modes=("rev", "fwd"),
+                      order=2 if n in (4, 5) else 1)
     if with_x != "nd":
         wanted = jgrad(lambda y, x: jax.scipy.integrate.trapezoid(y, x=x),
                        [y, x if with_x != "none" else np.arange(n, dtype=float)], (0, 1))
@@ -1141,15 +1145,36 @@ def _tree_loss(p, scale=1.0):
                     + 0.1 * ya.sum(ya.cosh(v)))
 
 
-def _jax_flat_loss(u, scale=1.0):
-    """The same loss of SciPy's flat vector, whose order is JAX's ravel_pytree's."""
-    from jax.flatten_util import ravel_pytree
-    p = ravel_pytree(jax.tree_util.tree_map(jnp.asarray, X0))[1](u)
-    v = jnp.concatenate([p["w"].ravel(), p["b"][0].ravel(), p["b"][1].ravel()])
-    return scale * (0.5 * v @ QA @ v - QB @ v + 0.1 * jnp.sum(jnp.cosh(v)))
-
-
 X0 = {"w": np.zeros((2, 2)), "b": [np.ones(1), 0.5]}
+
+
+def _flat_oracle():
+    """SciPy's flat vector order (JAX's ravel_pytree of x0), and the loss's gradient and
+    Hessian over it in closed form: s (QA v - QB + 0.1 sinh v), s (QA + 0.1 diag cosh v)
+    with v the pytree in _tree_loss's order; the minimiser by Newton's method on them."""
+    from jax.flatten_util import ravel_pytree
+    unravel = ravel_pytree(jax.tree_util.tree_map(jnp.asarray, X0))[1]
+    idx = unravel(jnp.arange(6.0))
+    perm = np.concatenate([np.ravel(idx["w"]), np.ravel(idx["b"][0]),
+                           np.ravel(idx["b"][1])]).astype(int)     # v = u[perm]
+
+    def grad(u, s):
+        out = np.empty(6)
+        out[perm] = s * (QA @ u[perm] - QB + 0.1 * np.sinh(u[perm]))
+        return out
+
+    def hess(u, s):
+        h = s * (QA + 0.1 * np.diag(np.cosh(u[perm])))
+        out = np.empty((6, 6))
+        out[np.ix_(perm, perm)] = h
+        return out
+    u = np.zeros(6)
+    for _ in range(30):
+        u = u - np.linalg.solve(hess(u, 2.0), grad(u, 2.0))
+    return perm, grad, hess, u
+
+
+PERM, FLAT_GRAD, FLAT_HESS, FLAT_MIN = _flat_oracle()
 
 
 @pytest.mark.parametrize("method", ["L-BFGS-B", "BFGS", "CG", "Newton-CG", "trust-ncg",
@@ -1173,18 +1198,12 @@ def test_minimize_pytree_restored_and_exact_derivatives(method, monkeypatch):
     # x restored to x0's structure
     assert set(res.x) == {"w", "b"} and np.shape(res.x["w"]) == (2, 2)
     assert np.shape(res.x["b"][0]) == (1,) and np.shape(res.x["b"][1]) == ()
-    # the minimiser, by an independent solve of grad = 0 with JAX's derivatives
-    with jax.disable_jit():
-        v = jnp.zeros(6)
-        for _ in range(30):    # Newton on the JAX gradient
-            v = v - jnp.linalg.solve(jax.hessian(_jax_flat_loss)(v, 2.0),
-                                     jax.grad(_jax_flat_loss)(v, 2.0))
-        p = np.random.default_rng(3).normal(size=6)
-        jg = np.asarray(jax.grad(_jax_flat_loss)(jnp.asarray(p), 2.0))
-        jh = np.asarray(jax.hessian(_jax_flat_loss)(jnp.asarray(p), 2.0))
-    from jax.flatten_util import ravel_pytree
-    flat = np.asarray(ravel_pytree(jax.tree_util.tree_map(jnp.asarray, res.x))[0])
-    close(flat, np.asarray(v), rtol=0, atol=1e-4 if method == "Nelder-Mead" else 1e-5)
+    # the minimiser of the closed form; res.x in SciPy's flat order
+    flat = np.concatenate([np.ravel(res.x["w"]), np.ravel(res.x["b"][0]),
+                           np.ravel(res.x["b"][1])])
+    close(flat, FLAT_MIN[PERM], rtol=0, atol=1e-4 if method == "Nelder-Mead" else 1e-5)
+    p = np.random.default_rng(3).normal(size=6)
+    jg, jh = FLAT_GRAD(p, 2.0), FLAT_HESS(p, 2.0)
     # what SciPy was given: yaae's exact derivatives (compared at a random point)
     jac, hess, hessp = seen.get("jac"), seen.get("hess"), seen.get("hessp")
     if method == "Nelder-Mead":
