@@ -1012,6 +1012,50 @@ def test_solve_ivp_methods_t_eval_args_and_gradients(method):
         rel(g, np.asarray(w), 1e-6)
 
 
+def test_solve_ivp_method_may_be_an_ode_solver_class():
+    # SciPy's method= takes an OdeSolver subclass too (the backward solve uses it as well)
+    k = ya.tensor(0.5, requires_grad=True)
+    r = S.integrate.solve_ivp(lambda t, y, k: -k * y, (0.0, 1.0), [1.0], method=si.DOP853,
+                              t_eval=[1.0], args=(k,), **TIGHT)
+    ref = si.solve_ivp(lambda t, y: -0.5 * y, (0.0, 1.0), [1.0], method=si.DOP853,
+                       t_eval=[1.0], **TIGHT)
+    rel(r.y, ref.y, 1e-10)
+    r.y[0, -1].backward()
+    rel(k.grad, -np.exp(-0.5), 1e-8)
+
+
+def test_non_autonomous_gradients_and_tangents_in_t():
+    # y' = -k y + sin(3 t): the t-derivatives (the adjoint's a_t) vs finite differences of
+    # SciPy's solution; forward mode along t too
+    w = np.array([1.0, -2.0, 0.5])
+    ts = np.array([0.2, 0.9, 1.7])
+
+    def loss(t):
+        return ya.sum(S.integrate.odeint(lambda y, t, k: -k * y + ya.sin(3.0 * t),
+                                         ya.tensor([1.0]), t, (0.7,), **TIGHT)[:, 0] * w)
+
+    def sp(t):
+        return si.odeint(lambda y, t: -0.7 * y + np.sin(3.0 * t), [1.0], t, rtol=1e-13,
+                         atol=1e-13)[:, 0] @ w
+    fd = _central(sp, ts, 1e-5)
+    rel(ya.grad(loss)(ya.tensor(ts)), fd, 1e-6)
+    v = np.array([0.3, -0.1, 0.2])
+    rel(ya.jvp(loss, (ya.tensor(ts),), (ya.tensor(v),))[1], fd @ v, 1e-6)
+
+
+def test_jacrev_and_jacfwd_of_the_solution_in_y0_are_expm():
+    f = lambda y0: S.integrate.odeint(lin, y0, TS, (A_LIN,), **TIGHT)[-1]     # noqa: E731
+    rel(ya.jacrev(f)(ya.tensor(Y0)), sl.expm(A_LIN * TS[-1]), 1e-9)
+    rel(ya.jacfwd(f)(ya.tensor(Y0)), sl.expm(A_LIN * TS[-1]), 1e-9)
+
+
+def test_solve_ivp_t_eval_with_t0_and_backwards_in_time():
+    for span, te in [((0.0, 1.0), [0.0, 0.5, 1.0]), ((1.0, 0.0), [0.5, 0.0])]:
+        g = ya.grad(lambda y0: ya.sum(S.integrate.solve_ivp(
+            lambda t, y: -0.5 * y, span, y0, t_eval=te, **TIGHT).y))(ya.tensor([2.0]))
+        rel(g, [np.sum(np.exp(-0.5 * (np.array(te) - span[0])))], 1e-9)
+
+
 def test_solve_ivp_gradient_in_the_end_of_t_span():
     # y(T) = y0 exp(-k T): d/dT = -k y(T), d/dt0 = +k y(T) (the solver's own output times)
     def end(t0, tf):

@@ -369,8 +369,10 @@ def solve_ivp(fun, t_span, y0, method="RK45", t_eval=None, dense_output=False, e
         raise ValueError("ya.scipy.integrate.solve_ivp: dense_output, events and vectorized "
                          "are not supported (the adjoint needs the solution at fixed times); "
                          "use t_eval")
-    if method not in _IVP_METHODS:
-        raise ValueError(f"solve_ivp: method must be one of {_IVP_METHODS}, got {method!r}")
+    custom = isinstance(method, type) and issubclass(method, _si.OdeSolver)
+    if not custom and method not in _IVP_METHODS:
+        raise ValueError(f"solve_ivp: method must be one of {_IVP_METHODS} or an OdeSolver "
+                         f"subclass (as SciPy's), got {method!r}")
     params = _adjoint_params(fun, adjoint_params)
     args = () if args is None else (args if isinstance(args, tuple) else (args,))
     opts = dict(method=method, rtol=rtol, atol=atol, **options)
