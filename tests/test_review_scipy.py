@@ -1300,3 +1300,25 @@ def test_minimize_tensor_x0_bounds_and_callback():
     assert isinstance(res.x, ya.Tensor) and not res.x.requires_grad
     close(res.x, [1.0, -1.0], rtol=1e-9)
     assert xs and all(np.shape(D(x)) == (2,) for x in xs)
+
+
+def test_minimize_x0_a_list_of_numbers_is_an_array_as_scipy():
+    # SciPy users write minimize(f, [0, 0]): fun gets an array (arithmetic works on it)
+    seen = []
+
+    def f(x):
+        seen.append(type(x))
+        return ya.sum((x - np.array([2.0, -1.0])) ** 2)
+    res = S.optimize.minimize(f, [0, 0], method="BFGS")
+    ref = so.minimize(lambda x: np.sum((x - np.array([2.0, -1.0])) ** 2), [0, 0], method="BFGS",
+                      jac=lambda x: 2 * (x - np.array([2.0, -1.0])))
+    assert res.success
+    close(res.x, ref.x, rtol=1e-8)
+    assert np.shape(res.x) == (2,)
+    assert all(t is not list for t in seen), seen
+    # a list holding arrays stays a pytree
+    r2 = S.optimize.minimize(lambda p: ya.sum((p[0] - 1.0) ** 2) + (p[1] + 2.0) ** 2,
+                             [np.zeros(2), 0.0], method="BFGS")
+    assert isinstance(r2.x, list) and np.shape(r2.x[0]) == (2,)
+    close(r2.x[0], [1.0, 1.0], rtol=1e-7)
+    close(r2.x[1], -2.0, rtol=1e-7)
