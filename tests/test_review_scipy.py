@@ -1350,3 +1350,17 @@ def test_stats_nonpositive_python_scale_is_nan_as_scipy():
 def test_t_logpdf_infinite_df_is_the_normal():
     x = np.array([-3.0, 0.0, 2.0])
     close(S.stats.t.logpdf(ya.tensor(x), np.inf), ss.t.logpdf(x, np.inf), rtol=1e-12)
+
+
+@pytest.mark.xfail(strict=True, reason="BUG: ya.scipy.special.logsumexp(a, b=b) is nan when an "
+                   "entry with b == 0 is far above the others (b * exp(a - m) = 0 * inf); SciPy "
+                   "and JAX ignore it -- ops/special.py logsumexp")
+def test_logsumexp_b_zero_on_a_huge_entry():
+    a, b = np.array([1000.0, 1.0, 2.0]), np.array([0.0, 1.0, -0.5])
+    close(S.special.logsumexp(ya.tensor(a), b=b), sc.logsumexp(a, b=b), rtol=1e-12)
+    r, s = S.special.logsumexp(ya.tensor(a), b=b, return_sign=True)
+    rr, rs = sc.logsumexp(a, b=b, return_sign=True)
+    close(r, rr, rtol=1e-12)
+    assert D(s) == rs
+    close(ygrad(lambda a: S.special.logsumexp(a, b=b), [a], 0)[0],
+          jgrad(lambda a: js.logsumexp(a, b=b), [a], 0)[0], rtol=1e-12)
