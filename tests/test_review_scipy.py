@@ -1364,3 +1364,25 @@ def test_logsumexp_b_zero_on_a_huge_entry():
     assert D(s) == rs
     close(ygrad(lambda a: S.special.logsumexp(a, b=b), [a], 0)[0],
           jgrad(lambda a: js.logsumexp(a, b=b), [a], 0)[0], rtol=1e-12)
+
+
+@pytest.mark.xfail(strict=True, reason="BUG: the gradient of ya.scipy.linalg.det at a singular "
+                   "matrix raises LinAlgError 'inv: Singular matrix' (naming inv, not det); the "
+                   "derivative exists (the adjugate's transpose, as JAX gives) -- the det rule")
+def test_det_gradient_at_a_singular_matrix_is_the_adjugate():
+    sing = np.array([[1.0, 2.0], [2.0, 4.0]])
+    close(ygrad(S.linalg.det, [sing], 0)[0], jgrad(jl.det, [sing], 0)[0], rtol=1e-12)
+    close(ygrad(S.linalg.det, [sing], 0)[0], [[4.0, -2.0], [-2.0, 1.0]], rtol=1e-12)
+
+
+def test_unit_diagonal_and_triangle_get_no_gradient():
+    # only the strict lower triangle is read with lower=True, unit_diagonal=True (SciPy reads
+    # no diagonal, even a zero one): the gradient elsewhere is exactly 0, as JAX's
+    a = np.array([[2.0, 7.0, 7.0], [1.0, 0.0, 7.0], [1.0, 2.0, 3.0]])
+    b = np.array([1.0, -1.0, 0.5])
+    f = lambda a: S.linalg.solve_triangular(a, b, lower=True, unit_diagonal=True)  # noqa: E731
+    close(f(ya.tensor(a)), sl.solve_triangular(a, b, lower=True, unit_diagonal=True))
+    g = ygrad(f, [a], 0)[0]
+    assert np.all(np.triu(g) == 0), g
+    close(g, jgrad(lambda a: jl.solve_triangular(a, b, lower=True, unit_diagonal=True), [a],
+                   0)[0], rtol=1e-12)
