@@ -1056,6 +1056,25 @@ def test_solve_ivp_t_eval_with_t0_and_backwards_in_time():
         rel(g, [np.sum(np.exp(-0.5 * (np.array(te) - span[0])))], 1e-9)
 
 
+def test_tensors_inside_pytree_args_are_differentiated():
+    # SciPy passes any objects through args=; a Tensor inside a dict or tuple there must get
+    # its gradient (it was silently 0): d/dk sum(y(t)) for y' = -k y, y0 = 1
+    t = np.array([0.0, 0.5, 1.0])
+    want = float(np.sum(-t * np.exp(-0.5 * t)))
+    g = ya.grad(lambda k: ya.sum(S.integrate.odeint(lambda y, t, p: -p["k"] * y, [1.0], t,
+                                                    ({"k": k},), **TIGHT)))(ya.tensor(0.5))
+    rel(g, want, 1e-8)
+    g = ya.grad(lambda k: ya.sum(S.integrate.solve_ivp(
+        lambda t, y, p: -p[1][0] * y, (0.0, 1.0), [1.0], t_eval=t[1:], args=(("x", [k]),),
+        **TIGHT).y))(ya.tensor(0.5))
+    rel(g, want, 1e-8)
+    # forward mode too
+    _, tan = ya.jvp(lambda k: ya.sum(S.integrate.odeint(lambda y, t, p: -p["k"] * y, [1.0], t,
+                                                        ({"k": k},), **TIGHT)),
+                    (ya.tensor(0.5),), (ya.tensor(1.0),))
+    rel(tan, want, 1e-8)
+
+
 def test_solve_ivp_gradient_in_the_end_of_t_span():
     # y(T) = y0 exp(-k T): d/dT = -k y(T), d/dt0 = +k y(T) (the solver's own output times)
     def end(t0, tf):

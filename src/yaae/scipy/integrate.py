@@ -25,6 +25,7 @@ from ..ops.registry import defop as _defop
 from ..ops import stats as _stats
 from ..ops.composite import array as _array
 from ..transforms import jvp as _transform_jvp
+from ..tree_util import tree_flatten as _tree_flatten, tree_unflatten as _tree_unflatten
 from ..tensor import (Tensor as _Tensor, _data, _wrap, enable_grad as _enable_grad,
                       no_grad as _no_grad, tensor as _leaf_tensor)
 
@@ -270,13 +271,28 @@ def _tensor(x):
     return x if isinstance(x, _Tensor) else _wrap(np.asarray(x))
 
 
-def _call(func, y0, t, args, params, opts):
+def _flat_args(func, args):
+    """``(func', leaves)``: ``args`` may hold pytrees (``({"k": k},)``, as SciPy
+    passes any objects); their leaves become the primitive's arguments, so a
+    Tensor inside a dict or a tuple is differentiated like a top-level one, and
+    ``func'`` rebuilds the structure for ``func``."""
+    leaves, treedef = _tree_flatten(tuple(args))
+    if len(leaves) == len(args) and all(a is x for a, x in zip(args, leaves)):
+        return func, tuple(args)
+
+    def flat_func(y, t, *xs):
+        return func(y, t, *_tree_unflatten(treedef, list(xs)))
+    return flat_func, tuple(leaves)
+
+
+def _call(func, y0, t, args, params, opts, who="odeint"):
+    func, args = _flat_args(func, args)
     for i, a in enumerate(args):
         if np.asarray(_data(a)).dtype.kind == "c":
-            raise TypeError(f"ya.scipy.integrate: args[{i}] is complex; its gradient is not "
-                            f"supported (pass the real and imaginary parts as two args)")
+            raise TypeError(f"ya.scipy.integrate: args leaf {i} is complex; its gradient is "
+                            f"not supported (pass the real and imaginary parts as two args)")
     return _tensor(_odeint_p(y0, t, *args, *params, func=func, nargs=len(args), params=params,
-                     opts=opts))
+                             opts=opts))
 
 
 def odeint(func, y0, t, args=(), Dfun=None, col_deriv=0, full_output=0, ml=None, mu=None,
@@ -389,10 +405,10 @@ def solve_ivp(fun, t_span, y0, method="RK45", t_eval=None, dense_output=False, e
                             atol=atol, **options)
         inner = sol.t[1:-1]
         ts = ops.concatenate([ops.reshape(t0, (1,)), inner, ops.reshape(tf, (1,))])
-        ys = _call(func, y0, ts, args, params, opts)
+        ys = _call(func, y0, ts, args, params, opts, "solve_ivp")
     else:
         ts = ops.concatenate([ops.reshape(t0, (1,)), ops.reshape(t_eval, (-1,))])
-        ys = _call(func, y0, ts, args, params, opts)[1:]
+        ys = _call(func, y0, ts, args, params, opts, "solve_ivp")[1:]
         ts = t_eval if isinstance(t_eval, _Tensor) else np.asarray(t_eval, dtype=np.float64)
     return OdeResult(t=ts, y=ops.transpose(ys), sol=None, t_events=None, y_events=None,
                      success=True, status=0,
