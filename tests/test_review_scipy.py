@@ -1075,6 +1075,29 @@ def test_tensors_inside_pytree_args_are_differentiated():
     rel(tan, want, 1e-8)
 
 
+def test_a_closed_over_tensor_outside_adjoint_params_is_refused_not_zero():
+    # its gradient would silently be 0 (the adjoint differentiates only args/adjoint_params)
+    t = np.array([0.0, 1.0])
+    k = ya.tensor(0.5, requires_grad=True)
+    with pytest.raises(TypeError, match="adjoint_params"):
+        S.integrate.odeint(lambda y, t: -k * y, ya.tensor([1.0]), t)
+    with pytest.raises(TypeError, match="adjoint_params"):
+        ya.grad(lambda kk: ya.sum(S.integrate.odeint(lambda y, t: -kk * y, [1.0], t)))(
+            ya.tensor(0.5))
+    with pytest.raises(TypeError, match="adjoint_params"):
+        ya.jvp(lambda kk: ya.sum(S.integrate.solve_ivp(lambda t, y: -kk * y, (0.0, 1.0), [1.0],
+                                                       t_eval=[1.0]).y),
+               (ya.tensor(0.5),), (ya.tensor(1.0),))
+    # listed in adjoint_params it is differentiated; detached it is a constant
+    ys = S.integrate.odeint(lambda y, t: -k * y, ya.tensor([1.0]), t, adjoint_params=[k],
+                            **TIGHT)
+    ya.sum(ys).backward()
+    rel(k.grad, -np.exp(-0.5), 1e-8)
+    kd = k.detach()
+    close(S.integrate.odeint(lambda y, t: -kd * y, [1.0], t, **TIGHT)[-1], [np.exp(-0.5)],
+          rtol=1e-9)
+
+
 def test_solve_ivp_gradient_in_the_end_of_t_span():
     # y(T) = y0 exp(-k T): d/dT = -k y(T), d/dt0 = +k y(T) (the solver's own output times)
     def end(t0, tf):

@@ -15,6 +15,10 @@ another adjoint solve: second-order reverse mode works.
 Parameters that ``func`` closes over (a ``ya.nn.Module``'s) are
 differentiated as in torchdiffeq's ``odeint_adjoint``: pass them as
 ``adjoint_params=`` (the default for a Module ``func`` is its parameters).
+A Tensor that requires grad which ``func`` reaches otherwise (closed over,
+or inside an object in ``args``) is refused with a TypeError, never given a
+silent zero gradient; Tensors inside lists, tuples and dicts in ``args`` are
+differentiated like top-level ones.
 """
 import numpy as np
 import scipy.integrate as _si
@@ -285,8 +289,55 @@ def _flat_args(func, args):
     return flat_func, tuple(leaves)
 
 
+def _closure_leaves(f):
+    """The Tensors that require grad which the graph of ``f`` reaches at its leaves."""
+    from ..tensor import GradNode
+    found, stack, seen = [], [f], set()
+    while stack:
+        x = stack.pop()
+        if id(x) in seen:
+            continue
+        seen.add(id(x))
+        if isinstance(x, _Tensor):
+            if x.requires_grad and x._node is None:
+                found.append(x)
+            elif x._node is not None:
+                stack.append(x._node)
+        elif type(x) is GradNode:
+            stack.extend(p for p in x.parents if p is not None)
+    return found
+
+
+def _check_closure(func, y0, t, args, params, who):
+    """Refuse a ``func`` whose value depends on a Tensor that requires grad (or
+    is being differentiated by a transform) that it closes over and that is not
+    in ``adjoint_params``: its gradient would silently be 0."""
+    def detached(v):
+        return v.detach() if isinstance(v, _Tensor) else v
+    with _enable_grad():
+        f = _eval(func, _leaf_tensor(np.array(_data(y0), dtype=np.float64)),
+                  _leaf_tensor(np.asarray(_data(t), dtype=np.float64)[0]),
+                  [detached(a) for a in args])
+    if not isinstance(f, _Tensor):
+        return
+    own = {id(p) for p in params}
+    stray = [x for x in _closure_leaves(f) if id(x) not in own]
+    if getattr(f, "_tan", None) and not params:     # forward mode: a closed-over dual
+        stray.append(f)
+    if stray:
+        x = stray[0]
+        raise TypeError(
+            f"ya.scipy.integrate.{who}: func's value depends on a Tensor that requires grad "
+            f"or is being differentiated (shape {tuple(x.shape)}, dtype {x.dtype}) and is "
+            f"neither in args (as an array or inside a list/tuple/dict) nor in "
+            f"adjoint_params: one func closes over, or inside another object. Its gradient "
+            f"would silently be 0: pass it through args=, list it in adjoint_params= (as "
+            f"torchdiffeq's odeint_adjoint), or detach it")
+
+
 def _call(func, y0, t, args, params, opts, who="odeint"):
     func, args = _flat_args(func, args)
+    _check_closure(func, y0, t, args, params, who)
     for i, a in enumerate(args):
         if np.asarray(_data(a)).dtype.kind == "c":
             raise TypeError(f"ya.scipy.integrate: args leaf {i} is complex; its gradient is "
