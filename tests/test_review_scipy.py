@@ -1428,3 +1428,21 @@ def test_unit_diagonal_and_triangle_get_no_gradient():
     assert np.all(np.triu(g) == 0), g
     close(g, jgrad(lambda a: jl.solve_triangular(a, b, lower=True, unit_diagonal=True), [a],
                    0)[0], rtol=1e-12)
+
+
+def test_scipy_ufuncs_on_tensors_complex_forward_mode_and_mixed_args():
+    z = np.array([0.3 + 0.4j, -1.0 + 0.5j])
+    out = sc.erf(ya.tensor(z))
+    assert isinstance(out, ya.Tensor)
+    close(out, sc.erf(z), rtol=1e-13)
+    # forward mode through __array_ufunc__: the tangent along 1 is 2/sqrt(pi) exp(-z^2)
+    _, tan = ya.jvp(lambda t: sc.erf(t), (ya.tensor(z),), (ya.tensor(np.ones_like(z)),))
+    close(tan, 2 / np.sqrt(np.pi) * np.exp(-z * z), rtol=1e-12)
+    # a Tensor in the second place of a two-argument ufunc, a plain array in the first
+    x, y = np.array([0.0, 1.5, 2.0]), np.array([0.5, 2.0, 3.0])
+    g = ya.grad(lambda y: ya.sum(sc.xlogy(x, y) + sc.gammainc(1.5, y)))(ya.tensor(y))
+    want = jgrad(lambda y: js.xlogy(x, y) + js.gammainc(1.5, y), [y], 0)[0]
+    close(g, want, rtol=1e-10)
+    # second order through the real ufunc
+    close(ya.grad(ya.grad(lambda t: sc.gammaln(t)))(ya.tensor(2.5)), sc.polygamma(1, 2.5),
+          rtol=1e-12)
