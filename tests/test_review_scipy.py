@@ -423,7 +423,8 @@ def test_stats_values_and_grads(case):
     def g(*d):
         it = iter(d)
         return mine(*[const[i] if i in const else next(it) for i in range(len(allargs))])
-    gradcheck(g, *[allargs[i] for i in nums], modes=("rev", "fwd"), order=2, rtol=1e-4)
+    gradcheck(g, *[allargs[i] for i in nums], modes=("rev", "fwd"),
+              order=2 if method == "logpdf" else 1, rtol=1e-4)
 
 
 @pytest.mark.parametrize("dist", ["uniform", "expon", "gamma", "beta", "chi2"])
@@ -732,7 +733,11 @@ def test_lu_factor_lu_solve_round_trip(trans):
     np.testing.assert_array_equal(piv, rpiv)
     _la_check(lambda a, b: S.linalg.lu_solve(S.linalg.lu_factor(a), b, trans=trans),
               lambda a, b: jl.lu_solve(jl.lu_factor(a), b, trans=trans), [a, b], (0, 1),
-              ref=lambda a, b: sl.lu_solve(sl.lu_factor(a), b, trans=trans), order2=trans == 0)
+              ref=lambda a, b: sl.lu_solve(sl.lu_factor(a), b, trans=trans), order2=False)
+    if trans == 0:     # order 2, both modes, on 2 x 2 (with a row swap)
+        a2 = np.array([[0.5, 2.0], [3.0, 1.0]])
+        gradcheck(lambda a, b: S.linalg.lu_solve(S.linalg.lu_factor(a), b), a2,
+                  np.array([1.0, -2.0]), modes=("rev", "fwd"), order=2)
     if trans == 1:     # the packed factor itself: its derivative vs JAX's
         _la_check(lambda a: S.linalg.lu_factor(a)[0], lambda a: jl.lu_factor(a)[0], [a], (0,),
                   order2=False)
@@ -812,22 +817,25 @@ def test_block_diag_det_inv():
 
 @pytest.mark.parametrize("lower", [True, False])
 def test_eigh_eigvals_only_and_vectors(lower):
-    m = RNG.normal(size=(4, 4))
+    m = RNG.normal(size=(3, 3))
     a = m + m.T
     w = S.linalg.eigh(ya.tensor(a), eigvals_only=True, lower=lower)
     close(w, sl.eigh(a, eigvals_only=True, lower=lower), rtol=1e-12)
     # through a symmetric parametrisation (no triangle convention)
     _la_check(lambda m: S.linalg.eigh(m + m.T, eigvals_only=True, lower=lower),
-              lambda m: jl.eigh(m + m.T, eigvals_only=True, lower=lower), [m], (0,))
+              lambda m: jl.eigh(m + m.T, eigvals_only=True, lower=lower), [m], (0,),
+              order2=lower)
+    if not lower:
+        return
     # the eigenvectors up to sign: a gauge-invariant loss
     _la_check(lambda m: S.linalg.eigh(m + m.T, lower=lower)[1] ** 2,
               lambda m: jl.eigh(m + m.T, lower=lower)[1] ** 2, [m], (0,), order2=False)
     # the generalised problem b=
-    bm = _spd_from(RNG.normal(size=(4, 4)))
+    bm = _spd_from(RNG.normal(size=(3, 3)))
     close(S.linalg.eigh(ya.tensor(a), ya.tensor(bm), eigvals_only=True),
           sl.eigh(a, bm, eigvals_only=True), rtol=1e-10)
-    gradcheck(lambda m, c: S.linalg.eigh(m + m.T, c @ c.T + 3 * np.eye(4), eigvals_only=True),
-              m, RNG.normal(size=(4, 4)), modes=("rev", "fwd"))
+    gradcheck(lambda m, c: S.linalg.eigh(m + m.T, c @ c.T + 3 * np.eye(3), eigvals_only=True),
+              m, RNG.normal(size=(3, 3)), modes=("rev", "fwd"))
 
 
 # =============================================================================================
@@ -962,7 +970,7 @@ def test_odeint_lotka_volterra_vs_finite_differences():
     rel(got[2], _central(lambda v: sp_loss(LV_Y0, LV_T, v), LV_P, 1e-5), 1e-6)
 
 
-def _torch_rk4_lv(y0, p, t, steps_per_unit=400):
+def _torch_rk4_lv(y0, p, t, steps_per_unit=200):
     """Lotka-Volterra by a fixed-step RK4, differentiated through its steps by torch."""
     f = lambda y: torch.stack([p[0] * y[0] - p[1] * y[0] * y[1],        # noqa: E731
                                p[3] * y[0] * y[1] - p[2] * y[1]])
@@ -1179,8 +1187,8 @@ def test_quadrature_signatures():
     assert inspect.signature(S.integrate.simpson) == inspect.signature(si.simpson)
 
 
-@pytest.mark.parametrize("n", [2, 3, 4, 5, 6])
-@pytest.mark.parametrize("with_x", ["none", "1d", "nd"])
+@pytest.mark.parametrize("n,with_x", [(2, "1d"), (3, "none"), (4, "1d"), (5, "1d"), (6, "none"),
+                                      (4, "nd"), (5, "nd"), (2, "none")])
 def test_trapezoid_and_simpson_in_y_and_x(n, with_x):
     y = RNG.normal(size=(2, n))
     x = np.cumsum(RNG.uniform(0.2, 1.0, size=n))
