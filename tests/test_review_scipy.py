@@ -1406,7 +1406,7 @@ def test_t_logpdf_infinite_df_is_the_normal():
                    "entry with b == 0 is far above the others (b * exp(a - m) = 0 * inf); SciPy "
                    "and JAX ignore it -- ops/special.py logsumexp")
 def test_logsumexp_b_zero_on_a_huge_entry():
-    a, b = np.array([1000.0, 1.0, 2.0]), np.array([0.0, 1.0, -0.5])
+    a, b = np.array([1000.0, 1.0, 2.0]), np.array([0.0, 1.0, -0.2])
     close(S.special.logsumexp(ya.tensor(a), b=b), sc.logsumexp(a, b=b), rtol=1e-12)
     r, s = S.special.logsumexp(ya.tensor(a), b=b, return_sign=True)
     rr, rs = sc.logsumexp(a, b=b, return_sign=True)
