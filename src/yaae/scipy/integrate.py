@@ -15,6 +15,10 @@ another adjoint solve: second-order reverse mode works.
 Parameters that ``func`` closes over (a ``ya.nn.Module``'s) are
 differentiated as in torchdiffeq's ``odeint_adjoint``: pass them as
 ``adjoint_params=`` (the default for a Module ``func`` is its parameters).
+A Tensor that requires grad which ``func`` reaches otherwise (closed over,
+or inside an object in ``args``) is refused with a TypeError, never given a
+silent zero gradient; Tensors inside lists, tuples and dicts in ``args`` are
+differentiated like top-level ones.
 
 ``trapezoid`` and ``simpson`` are declared in the op registry as composites
 (``defcomposite(module="scipy.integrate")``), so the sample table
@@ -29,6 +33,7 @@ from ..ops.registry import defop as _defop, defcomposite as _defcomposite
 from ..ops import stats as _stats
 from ..ops.composite import array as _array
 from ..transforms import jvp as _transform_jvp
+from ..tree_util import tree_flatten as _tree_flatten, tree_unflatten as _tree_unflatten
 from ..tensor import (Tensor as _Tensor, _data, _wrap, enable_grad as _enable_grad,
                       no_grad as _no_grad, tensor as _leaf_tensor)
 
@@ -274,13 +279,75 @@ def _tensor(x):
     return x if isinstance(x, _Tensor) else _wrap(np.asarray(x))
 
 
-def _call(func, y0, t, args, params, opts):
+def _flat_args(func, args):
+    """``(func', leaves)``: ``args`` may hold pytrees (``({"k": k},)``, as SciPy
+    passes any objects); their leaves become the primitive's arguments, so a
+    Tensor inside a dict or a tuple is differentiated like a top-level one, and
+    ``func'`` rebuilds the structure for ``func``."""
+    leaves, treedef = _tree_flatten(tuple(args))
+    if len(leaves) == len(args) and all(a is x for a, x in zip(args, leaves)):
+        return func, tuple(args)
+
+    def flat_func(y, t, *xs):
+        return func(y, t, *_tree_unflatten(treedef, list(xs)))
+    return flat_func, tuple(leaves)
+
+
+def _closure_leaves(f):
+    """The Tensors that require grad which the graph of ``f`` reaches at its leaves."""
+    from ..tensor import GradNode
+    found, stack, seen = [], [f], set()
+    while stack:
+        x = stack.pop()
+        if id(x) in seen:
+            continue
+        seen.add(id(x))
+        if isinstance(x, _Tensor):
+            if x.requires_grad and x._node is None:
+                found.append(x)
+            elif x._node is not None:
+                stack.append(x._node)
+        elif type(x) is GradNode:
+            stack.extend(p for p in x.parents if p is not None)
+    return found
+
+
+def _check_closure(func, y0, t, args, params, who):
+    """Refuse a ``func`` whose value depends on a Tensor that requires grad (or
+    is being differentiated by a transform) that it closes over and that is not
+    in ``adjoint_params``: its gradient would silently be 0."""
+    def detached(v):
+        return v.detach() if isinstance(v, _Tensor) else v
+    with _enable_grad():
+        f = _eval(func, _leaf_tensor(np.array(_data(y0), dtype=np.float64)),
+                  _leaf_tensor(np.asarray(_data(t), dtype=np.float64)[0]),
+                  [detached(a) for a in args])
+    if not isinstance(f, _Tensor):
+        return
+    own = {id(p) for p in params}
+    stray = [x for x in _closure_leaves(f) if id(x) not in own]
+    if getattr(f, "_tan", None) and not params:     # forward mode: a closed-over dual
+        stray.append(f)
+    if stray:
+        x = stray[0]
+        raise TypeError(
+            f"ya.scipy.integrate.{who}: func's value depends on a Tensor that requires grad "
+            f"or is being differentiated (shape {tuple(x.shape)}, dtype {x.dtype}) and is "
+            f"neither in args (as an array or inside a list/tuple/dict) nor in "
+            f"adjoint_params: one func closes over, or inside another object. Its gradient "
+            f"would silently be 0: pass it through args=, list it in adjoint_params= (as "
+            f"torchdiffeq's odeint_adjoint), or detach it")
+
+
+def _call(func, y0, t, args, params, opts, who="odeint"):
+    func, args = _flat_args(func, args)
+    _check_closure(func, y0, t, args, params, who)
     for i, a in enumerate(args):
         if np.asarray(_data(a)).dtype.kind == "c":
-            raise TypeError(f"ya.scipy.integrate: args[{i}] is complex; its gradient is not "
-                            f"supported (pass the real and imaginary parts as two args)")
+            raise TypeError(f"ya.scipy.integrate: args leaf {i} is complex; its gradient is "
+                            f"not supported (pass the real and imaginary parts as two args)")
     return _tensor(_odeint_p(y0, t, *args, *params, func=func, nargs=len(args), params=params,
-                     opts=opts))
+                             opts=opts))
 
 
 def odeint(func, y0, t, args=(), Dfun=None, col_deriv=0, full_output=0, ml=None, mu=None,
@@ -373,8 +440,10 @@ def solve_ivp(fun, t_span, y0, method="RK45", t_eval=None, dense_output=False, e
         raise ValueError("ya.scipy.integrate.solve_ivp: dense_output, events and vectorized "
                          "are not supported (the adjoint needs the solution at fixed times); "
                          "use t_eval")
-    if method not in _IVP_METHODS:
-        raise ValueError(f"solve_ivp: method must be one of {_IVP_METHODS}, got {method!r}")
+    custom = isinstance(method, type) and issubclass(method, _si.OdeSolver)
+    if not custom and method not in _IVP_METHODS:
+        raise ValueError(f"solve_ivp: method must be one of {_IVP_METHODS} or an OdeSolver "
+                         f"subclass (as SciPy's), got {method!r}")
     params = _adjoint_params(fun, adjoint_params)
     args = () if args is None else (args if isinstance(args, tuple) else (args,))
     opts = dict(method=method, rtol=rtol, atol=atol, **options)
@@ -391,10 +460,10 @@ def solve_ivp(fun, t_span, y0, method="RK45", t_eval=None, dense_output=False, e
                             atol=atol, **options)
         inner = sol.t[1:-1]
         ts = ops.concatenate([ops.reshape(t0, (1,)), inner, ops.reshape(tf, (1,))])
-        ys = _call(func, y0, ts, args, params, opts)
+        ys = _call(func, y0, ts, args, params, opts, "solve_ivp")
     else:
         ts = ops.concatenate([ops.reshape(t0, (1,)), ops.reshape(t_eval, (-1,))])
-        ys = _call(func, y0, ts, args, params, opts)[1:]
+        ys = _call(func, y0, ts, args, params, opts, "solve_ivp")[1:]
         ts = t_eval if isinstance(t_eval, _Tensor) else np.asarray(t_eval, dtype=np.float64)
     return OdeResult(t=ts, y=ops.transpose(ys), sol=None, t_events=None, y_events=None,
                      success=True, status=0,
@@ -445,12 +514,13 @@ def _simpson_pairs(y, x, dx, stop):
 
 
 @_defcomposite(module="scipy.integrate")
-def simpson(y, *, x=None, dx=1.0, axis=-1):
-    """``scipy.integrate.simpson`` (SciPy >= 1.11): composite Simpson's rule along
-    ``axis``, with the sample points ``x`` (1-D, or shaped like ``y``) or the
-    spacing ``dx``.  An even number of samples uses Simpson on the first N - 1
-    and Cartwright's correction for the last interval (two samples: the
-    trapezoid), as SciPy.  Differentiable in ``y``, ``x`` and ``dx``.
+def simpson(y, x=None, *, dx=1.0, axis=-1):
+    """``scipy.integrate.simpson``, with SciPy's signature (``x`` positional or
+    keyword): composite Simpson's rule along ``axis``, with the sample points
+    ``x`` (1-D, or shaped like ``y``) or the spacing ``dx``.  An even number of
+    samples uses Simpson on the first N - 1 and Cartwright's correction for the
+    last interval (two samples: the trapezoid), as SciPy.  Differentiable in ``y``,
+    ``x`` and ``dx``.
 
     Example::
 

@@ -37,12 +37,29 @@ def _flat(x):
     return np.asarray(_data(_ravel_pytree(x)[0]), dtype=np.float64)
 
 
+def _numbers_only(x0):
+    """Whether ``x0`` is a (nested) list or tuple of plain numbers, as SciPy's
+    ``minimize(f, [1.0, 2.0])``: that is one array, as SciPy reads it."""
+    if not isinstance(x0, (list, tuple)) or not x0:
+        return False
+    leaves = _tree_flatten(x0)[0]
+    if not all(isinstance(v, (int, float, np.integer, np.floating)) and not isinstance(v, bool)
+               for v in leaves):
+        return False
+    try:
+        return np.asarray(x0, dtype=np.float64).size == len(leaves)
+    except ValueError:          # ragged
+        return False
+
+
 class _Flattened:
     """``x0`` as SciPy's flat float64 vector ``x0``, and ``tree(v)``: a flat
     vector back in ``x0``'s structure (per-leaf shapes and dtypes; integer and
     bool leaves become float64, as SciPy makes an integer ``x0`` float)."""
 
     def __init__(self, x0):
+        if _numbers_only(x0):       # SciPy's x0=[0, 0]: an array, not a list of leaves
+            x0 = np.asarray(x0, dtype=np.float64)
         leaves, treedef = _tree_flatten(x0)
         arrays = [np.asarray(_data(x)) for x in leaves]
         for i, a in enumerate(arrays):
@@ -205,7 +222,8 @@ def minimize(fun, x0, args=(), method=None, jac=None, hess=None, hessp=None, bou
       float64 vector, the leaves in ``ya.tree_util.ravel_pytree`` order;
       ``fun`` sees each leaf with its shape and dtype (integer leaves become
       float64, as SciPy makes an integer ``x0`` float; complex leaves raise
-      TypeError).
+      TypeError).  A list or tuple of plain numbers (``x0=[0, 0]``) is one
+      float64 array, as SciPy reads it (``fun`` receives an array).
     * ``jac=None`` (the default): the gradient is yaae's, computed with the
       value in one reverse sweep (``ya.value_and_grad``) and cached, so each
       point costs one evaluation: ``nfev`` and ``njev`` are what SciPy reports
