@@ -128,3 +128,12 @@ for _n, _t in (("softmax", torch.softmax), ("log_softmax", torch.log_softmax)):
         Sample(U(-2.0, 2.0, 3, 4), kw={"axis": 0}, order2=True,
                torch=lambda x, axis, _t=_t: _t(x, dim=axis)),
         Sample(U(-2.0, 2.0, 20, 15), torch=lambda x, _t=_t: _t(x.reshape(-1), 0).reshape(x.shape)))
+
+
+# betaincc = 1 - betainc (appended last: the samples above keep their random inputs)
+add(_name("betaincc"),
+    Sample(U(0.8, 3.0, 3, 1), U(0.8, 3.0, 1, 4), U(0.1, 0.9, 4), diff=(2,), order2=True),
+    Sample(U(0.3, 5.0, 3, 1), U(0.3, 5.0, 1, 4), U(0.05, 0.95, 4), order2=True),
+    Sample(np.asarray(U(0.3, 4.0, 1)[0]), np.asarray(U(0.3, 4.0, 1)[0]),
+           np.asarray(U(0.1, 0.9, 1)[0]), order2=True),
+    Sample(U(0.3, 6.0, 20, 1), U(0.3, 6.0, 15), U(0.05, 0.95, 20, 15)))

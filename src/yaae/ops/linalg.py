@@ -342,13 +342,34 @@ inv = defop("inv", np.linalg.inv, saves="ans", numpy=np.linalg.inv, module="lina
             jvp=lambda t, ans, x: -matmul(ans, matmul(t, ans)))
 
 
+def _adjugate(x, ans):
+    """adj(x), the derivative of det: d det = tr(adj(x) dx).  det(x) inv(x) where
+    every det is nonzero; through the SVD x = u diag(s) vh where some det is 0 (a
+    singular matrix has an adjugate but no inverse): adj(x) = det(u) det(vh) vh^H
+    diag(prod_{j != i} s_j) u^H."""
+    if not np.any(_data(ans) == 0):
+        return expand_dims(expand_dims(ans, -1), -1) * inv(x)
+    from .decomp import svd
+    from .elementwise import where
+    from .reductions import prod
+    u, s, vh = svd(x)
+    n = s.shape[-1]
+    others = prod(where(np.eye(n, dtype=bool), 1.0, expand_dims(s, -2)), axis=-1)
+    phase = np.linalg.det(_data(u)) * np.linalg.det(_data(vh))   # |.| = 1: no derivative
+    uh, v = mT(u), mT(vh)
+    if np.iscomplexobj(_data(x)):
+        from .complex import conjugate
+        uh, v = conjugate(uh), conjugate(v)
+    return phase[..., None, None] * matmul(v, expand_dims(others, -1) * uh)
+
+
 def _det_vjp(g, ans, x):
-    return expand_dims(expand_dims(g * ans, -1), -1) * mT(inv(x))
+    return expand_dims(expand_dims(g, -1), -1) * mT(_adjugate(x, ans))
 
 
 def _det_jvp(t, ans, x):
-    # d det = det * tr(inv(x) @ dx)
-    return ans * einsum("...ij,...ji->...", inv(x), t)
+    # d det = tr(adj(x) @ dx)
+    return einsum("...ij,...ji->...", _adjugate(x, ans), t)
 
 
 det = defop("det", np.linalg.det, numpy=np.linalg.det, module="linalg",

@@ -30,7 +30,7 @@ import scipy.special as sc
 from ..tensor import _data
 from .registry import defop, defcomposite
 from .elementwise import (exp, log, log1p, abs, sign, sin, cos, sqrt, where, quietly,
-                          zeros_like_g, sinc as _sinc)
+                          zeros_like_g, minimum, sinc as _sinc)
 from .reductions import sum, _axes
 from .shape import reshape, broadcast_to, expand_dims
 from .composite import (logsumexp as _logsumexp, softmax as _softmax,
@@ -351,6 +351,15 @@ betainc = _op("betainc", sc.betainc,
               "I_x(a, b) (x <= (a + 1) / (a + b + 2)) or of 1 - I_(1-x)(b, a) (above) "
               "differentiated in yaae ops, to every order (a ValueError for a or b outside (0, 1e4])")
 
+_dbetainc_a, _dbetainc_b = _dbetainc(0), _dbetainc(1)
+betaincc = _op("betaincc", sc.betaincc,
+               (lambda ans, a, b, x: -_dbetainc_a(ans, a, b, x),
+                lambda ans, a, b, x: -_dbetainc_b(ans, a, b, x),
+                lambda ans, a, b, x: -exp(xlogy(a - 1, x) + xlog1py(b - 1, -x) - betaln(a, b))),
+               "(a, b, x)", "the complemented regularized incomplete beta function 1 - I_x(a, b), "
+               "accurate where it is small (no cancellation)",
+               "minus betainc's in a, b and x (see betainc)")
+
 # ---- error function and normal distribution ---------------------------------------------
 erf = _op("erf", sc.erf, lambda ans, x: _2_SQRT_PI * exp(-(x * x)), "(z)",
           "the error function, for real and complex z",
@@ -444,7 +453,8 @@ def logsumexp(a, axis=None, b=None, keepdims=False, return_sign=False):
     against ``a``) scales the terms and may be negative: with ``return_sign=True``
     the result is ``(log|sum|, sign of the sum)``; without, a negative sum gives
     NaN, as SciPy's.  Differentiable in ``a`` and ``b`` (every mode and order);
-    the sign carries no derivative.  Entries with b == 0 do not shift the max.
+    the sign carries no derivative.  Entries with b == 0 do not shift the max
+    (one far above it has derivative 0 in a and a clamped, e^700-sized one in b).
     With ``b`` and ``return_sign``::
 
         >>> a = ya.tensor([1.0, 2.0, 3.0])
@@ -457,7 +467,14 @@ def logsumexp(a, axis=None, b=None, keepdims=False, return_sign=False):
     shape = np.broadcast_shapes(ad.shape, bd.shape)
     if ad.shape != shape:
         a = broadcast_to(a, shape)
-    m = _finite_max(np.where(np.broadcast_to(bd, shape) != 0, ad, -np.inf), axis)
+    bz = np.broadcast_to(bd, shape) == 0
+    m = _finite_max(np.where(bz, -np.inf, ad), axis)
+    if b is not None and np.any(bz & (ad - np.asarray(_data(m)) > 700)):
+        # an entry with b == 0 far above the max: exp(a - m) would overflow and 0 * inf
+        # give NaN.  Its term is 0 whatever a is (so its derivative in a is 0); clamping
+        # a there keeps the value and the a-derivative exact, and leaves its derivative
+        # in b e^700 / sum -- the true one, e^(a - m) / sum, overflows
+        a = minimum(a, m + 700.0)
     s = sum(exp(a - m) if b is None else b * exp(a - m), axis=axis, keepdims=True)
     sgn = np.sign(np.asarray(_data(s)))
     r = log(abs(s)) + m

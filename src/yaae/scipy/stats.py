@@ -159,10 +159,13 @@ def _loc_scale(name, what, logpdf, cdf=None, sf=None, logcdf=None, logsf=None, s
             a = sig.bind(*args, **kw)
             a.apply_defaults()
             x, *shape, loc, scale = a.args
+            bad = ~(_d(scale) > 0)          # SciPy: nan for a scale <= 0 (or nan)
+            if bad.any():
+                scale = _or_one(scale, ~bad)
             out = f((_t(x) - loc) / scale, *shape)
-            if not log_jac:
-                return out
-            return out - (math.log(scale) if isinstance(scale, (int, float)) else ya.log(scale))
+            if log_jac:
+                out = out - (math.log(scale) if isinstance(scale, (int, float)) else ya.log(scale))
+            return ya.where(bad, np.nan, out) if bad.any() else out
         g.__signature__ = sig
         return g
 
@@ -192,21 +195,38 @@ def _t_cdf(y, df):
     """The t cdf from the incomplete beta function, in two forms chosen per
     element for accuracy (I_{y^2/(df+y^2)}(1/2, df/2) near the centre,
     I_{df/(df+y^2)}(df/2, 1/2) in the tails), and 1/2 + pdf(0) y at y == 0,
-    where both have an infinite factor times a zero in their derivative."""
+    where both have an infinite factor times a zero in their derivative.
+    Left of the centre the cdf is (1 - I_z(1/2, df/2)) / 2, computed with
+    ``betaincc``: as 1/2 - I_z / 2 it would cancel to 0 when df is large
+    (t.logcdf(-10, 1e3) = -50.8, not -inf)."""
     yd, dfd = np.broadcast_arrays(_d(y), _d(df))
     centre = (yd * yd < dfd) & (yd != 0)
     tail = (yd * yd >= dfd) & (yd != 0)
     yc, yt = _or_one(y, centre), _or_one(y, tail)
-    sgn = np.sign(yd)
-    mid = 0.5 + 0.5 * sgn * sp.betainc(0.5, df * 0.5, yc * yc / (df + yc * yc))
+    z = yc * yc / (df + yc * yc)
+    mid = ya.where(yd < 0, 0.5 * sp.betaincc(0.5, df * 0.5, z),
+                   0.5 + 0.5 * sp.betainc(0.5, df * 0.5, z))
     half_tail = 0.5 * sp.betainc(df * 0.5, 0.5, df / (df + yt * yt))
     far = ya.where(yd < 0, half_tail, 1 - half_tail)
     at0 = 0.5 + ya.exp(_t_logpdf(0.0, df)) * y
     return ya.where(centre, mid, ya.where(tail, far, at0))
 
 
-t = _loc_scale("t", "Student's t distribution", _t_logpdf, cdf=_t_cdf,
-               logcdf=lambda y, df: ya.log(_t_cdf(y, df)), shapes=("df",))
+def _t_inf(f, normal):
+    """``f(y, df)``, and where df is infinite its limit ``normal(y)`` (SciPy's
+    values; f itself would be inf - inf there)."""
+    def g(y, df):
+        inf = np.isinf(_d(df))
+        if not inf.any():
+            return f(y, df)
+        return ya.where(inf, normal(y), f(y, _or_one(df, ~inf)))
+    return g
+
+
+t = _loc_scale("t", "Student's t distribution",
+               _t_inf(_t_logpdf, lambda y: y * y * -0.5 - 0.5 * _LOG_2PI),
+               cdf=_t_inf(_t_cdf, sp.ndtr),
+               logcdf=_t_inf(lambda y, df: ya.log(_t_cdf(y, df)), sp.log_ndtr), shapes=("df",))
 
 
 # gamma and chi2
