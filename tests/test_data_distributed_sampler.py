@@ -13,8 +13,6 @@ permutation on every rank for the same seed; and a run under
 import collections
 import json
 import os
-import shutil
-import subprocess
 import sys
 
 import numpy as np
@@ -28,6 +26,8 @@ from yaae.data import DataLoader, DistributedSampler, TensorDataset, default_col
 SIZES = [1, 2, 3, 5, 7, 10, 16, 17, 64, 101]
 REPLICAS = [1, 2, 3, 4]
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, os.path.join(ROOT, "tests", "distributed"))
+from launch import mpirun  # noqa: E402
 
 
 def shards(n, r, **kw):
@@ -259,21 +259,11 @@ print("RESULT " + json.dumps(out), flush=True)
 """
 
 
-def mpirun(n, *args, timeout=120):
-    cmd = [shutil.which("mpirun") or "mpirun", "-n", str(n), "--oversubscribe"]
-    if os.geteuid() == 0:
-        cmd.append("--allow-run-as-root")
-    env = dict(os.environ, PYTHONPATH=os.path.join(ROOT, "src"), OMP_NUM_THREADS="1",
-               OPENBLAS_NUM_THREADS="1", MKL_NUM_THREADS="1")
-    return subprocess.run(cmd + list(args), capture_output=True, text=True, timeout=timeout,
-                          env=env)
-
-
 def test_defaults_come_from_ya_distributed_under_mpirun(tmp_path):
     script = tmp_path / "worker.py"
     script.write_text(WORKER)
     n, r = 11, 2
-    p = mpirun(r, sys.executable, str(script), str(n))
+    p = mpirun(r, str(script), n)
     assert p.returncode == 0, p.stdout + p.stderr
     results = sorted((json.loads(line[7:]) for line in p.stdout.splitlines()
                       if line.startswith("RESULT ")), key=lambda d: d["rank"])

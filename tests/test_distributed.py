@@ -10,7 +10,6 @@ collectives are checked against their definitions computed here with NumPy.
 No test skips: without mpirun / mpi4py the MPI tests fail, saying how to install them.
 """
 import os
-import shutil
 import subprocess
 import sys
 
@@ -23,28 +22,8 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 WORKERS = os.path.join(HERE, "distributed")
 SRC = os.path.join(os.path.dirname(HERE), "src")
 sys.path.insert(0, WORKERS)
+from launch import mpirun  # noqa: E402
 import common as C  # noqa: E402
-
-TIMEOUT = 180
-INSTALL = ("Open MPI and mpi4py are needed for the distributed tests: "
-           "apt-get install openmpi-bin libopenmpi-dev; pip install yaae[mpi] (or pip install mpi4py)")
-
-
-def _mpirun(n, script, *args, timeout=TIMEOUT):
-    exe = shutil.which("mpirun")
-    if exe is None:
-        pytest.fail(f"mpirun not found. {INSTALL}")
-    try:
-        import mpi4py  # noqa: F401
-    except ImportError:
-        pytest.fail(f"mpi4py cannot be imported. {INSTALL}")
-    env = dict(os.environ)
-    env["PYTHONPATH"] = SRC + os.pathsep + env.get("PYTHONPATH", "")
-    env.update(OMPI_ALLOW_RUN_AS_ROOT="1", OMPI_ALLOW_RUN_AS_ROOT_CONFIRM="1",
-               OMPI_MCA_rmaps_base_oversubscribe="1")
-    cmd = [exe, "-n", str(n), "--oversubscribe", sys.executable, os.path.join(WORKERS, script),
-           *args]
-    return subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=timeout)
 
 
 @pytest.fixture(scope="module", params=[2, 3], ids=lambda n: f"n{n}")
@@ -52,7 +31,7 @@ def run(request, tmp_path_factory):
     """(n, [rank 0's results, rank 1's, ...]) of one worker.py job."""
     n = request.param
     d = tmp_path_factory.mktemp(f"ddp{n}")
-    p = _mpirun(n, "worker.py", str(d))
+    p = mpirun(n, "worker.py", str(d))
     assert p.returncode == 0, f"mpirun -n {n} worker.py failed:\n{p.stdout}\n{p.stderr}"
     return n, [dict(np.load(d / f"rank{r}.npz")) for r in range(n)]
 
@@ -235,7 +214,7 @@ def test_save_on_rank0_load_everywhere(run):
 
 @pytest.mark.parametrize("n", [2, 3])
 def test_a_rank_raising_aborts_the_job(n):
-    p = _mpirun(n, "crash.py", timeout=120)    # a hang would be a TimeoutExpired
+    p = mpirun(n, "crash.py", timeout=120)    # a hang would be a TimeoutExpired
     assert p.returncode != 0
     assert "[rank 1]" in p.stderr and "rank 1 exploded mid-step (test)" in p.stderr, p.stderr
     assert "unreachable" not in p.stdout

@@ -12,8 +12,6 @@ tests/distributed/review_worker.py runs every scenario in one ``mpirun -n 2`` an
 skips: without mpirun / mpi4py they fail, saying what to install.
 """
 import os
-import shutil
-import subprocess
 import sys
 
 import numpy as np
@@ -26,26 +24,9 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 WORKERS = os.path.join(HERE, "distributed")
 SRC = os.path.join(os.path.dirname(HERE), "src")
 sys.path.insert(0, WORKERS)
+from launch import mpirun  # noqa: E402
 import review_models as M  # noqa: E402
 
-INSTALL = ("Open MPI and mpi4py are needed: apt-get install openmpi-bin libopenmpi-dev; "
-           "pip install yaae[mpi] (or pip install mpi4py)")
-TIMEOUT = 120
-
-
-def _mpirun(n, script, *args, timeout=TIMEOUT, python=()):
-    exe = shutil.which("mpirun")
-    if exe is None:
-        pytest.fail(f"mpirun not found. {INSTALL}")
-    try:
-        import mpi4py  # noqa: F401
-    except ImportError:
-        pytest.fail(f"mpi4py cannot be imported. {INSTALL}")
-    env = dict(os.environ)
-    env["PYTHONPATH"] = SRC + os.pathsep + env.get("PYTHONPATH", "")
-    cmd = [exe, "-n", str(n), "--allow-run-as-root", "--oversubscribe", sys.executable,
-           *python, os.path.join(WORKERS, script), *args]
-    return subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=timeout)
 
 
 @pytest.fixture(scope="module", params=[2, 3], ids=lambda n: f"n{n}")
@@ -53,7 +34,7 @@ def run(request, tmp_path_factory):
     """(n, [rank 0's results, rank 1's, ...]) of one review_worker.py job."""
     n = request.param
     d = tmp_path_factory.mktemp(f"review{n}")
-    p = _mpirun(n, "review_worker.py", str(d))
+    p = mpirun(n, "review_worker.py", str(d))
     assert p.returncode == 0, f"mpirun -n {n} review_worker.py failed:\n{p.stdout}\n{p.stderr}"
     return n, [dict(np.load(d / f"rank{r}.npz")) for r in range(n)]
 
@@ -367,7 +348,7 @@ def test_broadcast_parameters_and_buffers_from_rank0(run):
     (3, "backward", 2, "ArithmeticError: review: rank 2 failed inside backward"),
     (3, "step", 0, "review: rank 0 failed in its optimizer step")])
 def test_a_failing_rank_ends_the_job(n, mode, who, text):
-    p = _mpirun(n, "review_crash.py", mode, timeout=90)    # a hang: TimeoutExpired
+    p = mpirun(n, "review_crash.py", mode, timeout=90)    # a hang: TimeoutExpired
     assert p.returncode != 0
     assert f"[rank {who}]" in p.stderr and text in p.stderr, p.stderr
     assert "unreachable" not in p.stdout
@@ -377,7 +358,7 @@ def test_sys_exit_on_one_rank_under_python_m_mpi4py():
     # sys.exit is no uncaught exception (no excepthook): under plain `python` the
     # exiting rank waits in MPI_Finalize and the others in their collective (a hang,
     # documented); `python -m mpi4py`, the launch the docstring recommends, aborts
-    p = _mpirun(2, "review_exit.py", timeout=60, python=("-m", "mpi4py"))
+    p = mpirun(2, "review_exit.py", timeout=60, python=("-m", "mpi4py"))
     assert p.returncode == 3, (p.returncode, p.stderr)
     assert "unreachable" not in p.stdout
     assert "python -m mpi4py" in ya.distributed.__doc__

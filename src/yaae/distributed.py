@@ -373,6 +373,14 @@ def _reachable_leaves(outputs):
     return found
 
 
+def _per_rank(names, comm):
+    """"rank 0: [...]; rank 2: [...]": every rank's ``names`` (an allgather over
+    ``comm``; None: this rank's alone), the ranks with none left out -- the text of
+    an error every rank raises together."""
+    per_rank = comm.allgather(names) if comm is not None else [names]
+    return "; ".join(f"rank {r}: {ns}" for r, ns in enumerate(per_rank) if ns)
+
+
 class DistributedDataParallel(Module):
     """``DistributedDataParallel(module, bucket_mb=25, find_unused_parameters=False,
     broadcast_buffers=True)``: ``module`` whose backward leaves every rank with the
@@ -593,10 +601,8 @@ class DistributedDataParallel(Module):
             if multi:
                 w.comm.Allreduce(w.MPI.IN_PLACE, flag, op=w.MPI.SUM)
             if flag[0]:
-                names = [self._names[id(p)] for p in missing]
-                per_rank = w.comm.allgather(names) if multi else [names]
+                which = _per_rank([self._names[id(p)] for p in missing], w.comm if multi else None)
                 self._reset_step()
-                which = "; ".join(f"rank {r}: {ns}" for r, ns in enumerate(per_rank) if ns)
                 raise RuntimeError(
                     f"DistributedDataParallel: parameters that received no gradient in this "
                     f"backward ({which}). Every parameter must take part in producing the "
@@ -611,10 +617,8 @@ class DistributedDataParallel(Module):
             if multi:
                 w.comm.Allreduce(w.MPI.IN_PLACE, used, op=w.MPI.SUM)
             if used[-1]:
-                late = self._late
-                per_rank = w.comm.allgather(late) if multi else [late]
+                which = _per_rank(self._late, w.comm if multi else None)
                 self._reset_step()
-                which = "; ".join(f"rank {r}: {ns}" for r, ns in enumerate(per_rank) if ns)
                 raise RuntimeError(
                     f"DistributedDataParallel: parameters received a gradient in this backward "
                     f"that the forward's output does not lead to ({which}): they are used "

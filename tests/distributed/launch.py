@@ -1,0 +1,38 @@
+"""``mpirun(n, script, *args)``: the one way the tests launch an MPI job.
+
+``mpirun -n N --oversubscribe [--allow-run-as-root] python [python_args] script args``
+with this checkout's ``src`` on PYTHONPATH and one BLAS/OpenMP thread per rank,
+under a timeout (a hang is a TimeoutExpired, i.e. a failure).  Without mpirun or
+mpi4py the calling test FAILS, saying what to install: CI installs both, and a
+distributed test that skips would check nothing.
+"""
+import os
+import shutil
+import subprocess
+import sys
+
+import pytest
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+SRC = os.path.join(os.path.dirname(os.path.dirname(HERE)), "src")
+INSTALL = ("Open MPI and mpi4py are needed for the distributed tests: "
+           "apt-get install openmpi-bin libopenmpi-dev; pip install yaae[mpi] (or pip install mpi4py)")
+
+
+def mpirun(n, script, *args, timeout=180, python=()):
+    """Run ``script`` (a path, or a name in tests/distributed/) on ``n`` ranks;
+    returns the CompletedProcess (text stdout/stderr)."""
+    exe = shutil.which("mpirun")
+    if exe is None:
+        pytest.fail(f"mpirun not found. {INSTALL}")
+    try:
+        import mpi4py  # noqa: F401
+    except ImportError:
+        pytest.fail(f"mpi4py cannot be imported. {INSTALL}")
+    env = dict(os.environ, OMP_NUM_THREADS="1", OPENBLAS_NUM_THREADS="1", MKL_NUM_THREADS="1")
+    env["PYTHONPATH"] = SRC + os.pathsep + env.get("PYTHONPATH", "")
+    cmd = [exe, "-n", str(n), "--oversubscribe"]
+    if os.geteuid() == 0:
+        cmd.append("--allow-run-as-root")
+    cmd += [sys.executable, *python, os.path.join(HERE, script), *map(str, args)]
+    return subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=timeout)
