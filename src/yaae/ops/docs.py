@@ -100,6 +100,7 @@ _CALL.update({   # ya.scipy.special: orders, parameters and domains
     "scipy.special.gammainc": "ya.scipy.special.gammainc(2.0, x)",
     "scipy.special.gammaincc": "ya.scipy.special.gammaincc(2.0, x)",
     "scipy.special.betainc": "ya.scipy.special.betainc(2.0, 3.0, x / 4)",
+    "scipy.special.betaincc": "ya.scipy.special.betaincc(2.0, 3.0, x / 4)",
     "scipy.special.multigammaln": "ya.scipy.special.multigammaln(x + 1.0, 2)",
     "scipy.special.iv": "ya.scipy.special.iv(1.5, x)",
     "scipy.special.ive": "ya.scipy.special.ive(1.5, x)",
