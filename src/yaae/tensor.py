@@ -1399,10 +1399,10 @@ def _post_hook_entry(t):
     k = id(t)
     e = _POST_HOOKS.get(k)
     if e is None or e[0]() is not t:
-        def gone(_ref, k=k):
-            e = _POST_HOOKS.get(k)
+        def gone(_ref, k=k, hooks=_POST_HOOKS):   # (the dict itself: at interpreter
+            e = hooks.get(k)                        # exit the module global may be None)
             if e is not None and e[0] is _ref:
-                del _POST_HOOKS[k]
+                del hooks[k]
         e = _POST_HOOKS[k] = [weakref.ref(t, gone), []]
     return e
 
