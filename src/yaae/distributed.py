@@ -408,7 +408,12 @@ class DistributedDataParallel(Module):
     parameter the forward's output does not lead to but that gets a gradient all the
     same (used outside the forward) is then a RuntimeError naming it on every rank,
     as PyTorch's.
-    ``broadcast_buffers``: rank 0's buffers are broadcast before every forward.
+    ``broadcast_buffers``: rank 0's buffers are broadcast before a forward when the
+    previous forward ran with grad enabled outside ``no_sync()`` (and before the
+    first one), as PyTorch's: not before the forwards that follow a ``no_sync()``
+    or ``no_grad`` forward, so between two such broadcasts each rank's buffers (BatchNorm's
+    running statistics) are updated by its own batches, and ``no_sync()`` forwards after
+    the first communicate nothing.
     The parameters reduced are those requiring grad at construction: a forward
     (with grad enabled) after another one was unfrozen or added is a RuntimeError
     naming it (its gradient would stay each rank's own).
@@ -443,6 +448,7 @@ class DistributedDataParallel(Module):
         d["find_unused_parameters"] = bool(find_unused_parameters)
         d["broadcast_buffers"] = bool(broadcast_buffers)
         d["_require_sync"] = True
+        d["_sync_buffers"] = True   # torch's require_forward_param_sync
         broadcast_parameters(module, root=0)
         named = [(n, p) for n, p in module.named_parameters() if p.requires_grad]
         d["_names"] = {id(p): n for n, p in named}
@@ -501,9 +507,10 @@ class DistributedDataParallel(Module):
             self.__dict__["_require_sync"] = old
 
     def forward(self, *args, **kwargs):
-        """Calls the wrapped module (after broadcasting rank 0's buffers)."""
+        """Calls the wrapped module (after broadcasting rank 0's buffers when the previous
+        forward was a synced one with grad enabled, see the class docstring)."""
         w = self._world
-        if self.broadcast_buffers and w.size > 1:
+        if self.broadcast_buffers and w.size > 1 and self._sync_buffers:
             for _, b in self.module.named_buffers():
                 if b is not None:
                     _bcast_into(w, b, 0)
@@ -519,6 +526,7 @@ class DistributedDataParallel(Module):
                     f"would not be averaged and the ranks would drift apart; wrap the module "
                     f"again after changing requires_grad or adding parameters")
         out = self.module(*args, **kwargs)
+        self.__dict__["_sync_buffers"] = self._require_sync and is_grad_enabled()
         if self.find_unused_parameters and self._require_sync and is_grad_enabled():
             reached = _reachable_leaves(list(_tensors_in(out)))
             for b in self._buckets:

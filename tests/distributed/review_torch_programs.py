@@ -213,7 +213,7 @@ def nosync(B, rec):
 
 def batchnorm(B, rec):
     """BatchNorm1d, broadcast_buffers=True; per-rank buffers after every forward, eval
-    (no_grad) through the wrapper, eval again."""
+    (no_grad) through the wrapper, no_sync accumulation steps, eval again."""
     r, n = B.rank, B.n
     model = B.build("bn", "bn")
     with B.no_grad():
@@ -222,7 +222,7 @@ def batchnorm(B, rec):
     ddp = B.DDP(model)
     put_buffers(B, rec, "bn/init", model)
     opt = B.optim.SGD(ddp.parameters(), lr=0.05, momentum=0.9)
-    X, Y = data(50, 8, n, 6, 6), labels(51, 3, 8, n, 6)
+    X, Y = data(50, 12, n, 6, 6), labels(51, 3, 12, n, 6)
     Xe = data(52, n, 4, 6)
     i = 0
 
@@ -245,9 +245,15 @@ def batchnorm(B, rec):
         opt.zero_grad()
         step(f"train{s}")
         opt.step()
+    opt.zero_grad()                                   # accumulated over 3 micro-batches
+    step("acc0", ddp.no_sync)
+    step("acc1", ddp.no_sync)
+    step("acc2")
+    opt.step()
     evaluate("eval0")
-    opt.zero_grad()
-    step("acc1")
+    opt.zero_grad()                                   # ... over 2, after an eval
+    step("acc3", ddp.no_sync)
+    step("acc4")
     opt.step()
     evaluate("eval1")
     opt.zero_grad()
