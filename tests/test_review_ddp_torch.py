@@ -12,10 +12,11 @@ rank, DistributedSampler + DataLoader with set_epoch.  The torch job starts ever
 from a rank-dependent seed and writes its state_dict; the yaae job loads it, so each rank
 starts from different weights and rank 0's broadcast is checked as well.
 
-Every rank writes its results to its own file (never through stdout).  The one
-documented difference: DistributedSampler(shuffle=True) draws its permutation from
-numpy.random.default_rng(seed + epoch), not torch.randperm; that case is checked
-against the documented recipe.
+Every rank writes its results to its own file (never through stdout).  Two documented
+differences, checked as documented: DistributedSampler(shuffle=True) draws its permutation
+from numpy.random.default_rng(seed + epoch), not torch.randperm; and with
+find_unused_parameters=False a parameter without gradient is an error at the end of that
+backward in yaae, in the next forward in torch.
 """
 import os
 import subprocess
@@ -110,7 +111,7 @@ def test_ddp_tutorial_toy_model_sgd_nesterov(run):
         np.testing.assert_array_equal(yres[r]["toy/init/net1.weight"], w0)
 
 
-def test_horovod_mnist_adam_several_buckets(run):
+def test_horovod_mnist_adam_metric_average_plateau(run):
     _check(run, "mnist/")
 
 
@@ -119,6 +120,8 @@ def test_adamw_param_groups_steplr_clip_grad_norm(run):
 
 
 def test_no_sync_gradient_accumulation(run):
+    """no_sync over k micro-batches; then accumulation without no_sync (each backward
+    averages the .grad accumulated so far); then ranks with batches of different sizes."""
     n, _, yres, _ = run
     _check(run, "nosync/")
     g = "nosync/0/{}/net1.weight#grad"
@@ -175,3 +178,13 @@ def test_shuffled_sampler_follows_its_documented_order(run):
         for res in (tres, yres):        # either way: each epoch covers the dataset
             got = np.concatenate([res[r][f"shuffle/{epoch}#indices"] for r in range(n)])
             assert set(got.tolist()) == set(range(N)) and len(got) == size * n
+
+
+def test_unused_parameter_without_find_unused_parameters(run):
+    """Documented difference: yaae raises at the end of the backward that left a parameter
+    without gradient (on every rank), torch in the next forward; both name the keyword."""
+    n, tres, yres, _ = run
+    for r in range(n):
+        assert str(tres[r]["strict#where"]) == "next forward"
+        assert str(yres[r]["strict#where"]) == "backward"
+        assert tres[r]["strict#names_the_keyword"] and yres[r]["strict#names_the_keyword"]

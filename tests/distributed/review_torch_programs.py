@@ -149,18 +149,34 @@ def toy(B, rec):
 
 
 def mnist(B, rec):
-    """Horovod-style: the learning rate scaled by the world size, Adam, nll_loss."""
+    """Horovod-style: the learning rate scaled by the world size, Adam, nll_loss; after
+    every epoch a test pass in eval/no_grad whose loss and accuracy are averaged over the
+    ranks (Horovod's metric_average) and drive ReduceLROnPlateau."""
     r, n = B.rank, B.n
     model = B.build("net", "net")
     ddp = B.DDP(model, bucket_cap_mb=0.0005)        # several buckets
     opt = B.optim.Adam(ddp.parameters(), lr=0.01 * n)
-    X, Y = data(20, 3, n, 5, 1, 14, 14), labels(21, 10, 3, n, 5)
-    for s in range(3):
-        opt.zero_grad()
-        loss = B.F.nll_loss(ddp(B.t(X[s, r])), B.t(Y[s, r]))
-        loss.backward()
-        opt.step()
-        rec[f"mnist/{s}#loss"] = B.a(loss)
+    sched = B.optim.lr_scheduler.ReduceLROnPlateau(opt, factor=0.5, patience=0)
+    X, Y = data(20, 6, n, 5, 1, 14, 14), labels(21, 10, 6, n, 5)
+    Xt, Yt = data(22, n, 8, 1, 14, 14), labels(23, 10, n, 8)
+    for epoch in range(3):
+        ddp.train()
+        for s in (2 * epoch, 2 * epoch + 1):
+            opt.zero_grad()
+            loss = B.F.nll_loss(ddp(B.t(X[s, r])), B.t(Y[s, r]))
+            loss.backward()
+            opt.step()
+            rec[f"mnist/{s}#loss"] = B.a(loss)
+        ddp.eval()
+        with B.no_grad():
+            out = ddp(B.t(Xt[r]))
+            test_loss = B.a(B.F.nll_loss(out, B.t(Yt[r]), reduction="sum")) / len(Yt[r])
+            correct = np.array((B.a(out).argmax(1) == Yt[r]).sum(), dtype=np.int64)
+        test_loss = B.allreduce(np.array(test_loss), "mean")
+        rec[f"mnist/{epoch}#test_loss"] = test_loss
+        rec[f"mnist/{epoch}#correct"] = B.allreduce(correct, "sum")
+        sched.step(float(test_loss))
+        rec[f"mnist/{epoch}#lr"] = _num([g["lr"] for g in opt.param_groups])
     put_params(B, rec, "mnist/final", model)
     put_optim(B, rec, "mnist/opt", opt)
 
@@ -208,6 +224,17 @@ def nosync(B, rec):
                 loss.backward()
             put_grads(B, rec, f"nosync/{s}/{m}", model)
         opt.step()
+    # accumulation WITHOUT no_sync: every backward averages the .grad accumulated so far
+    opt.zero_grad()
+    for m in range(2):
+        (B.F.mse_loss(ddp(B.t(X[0, m, r])), B.t(Y[1, m, r])) / 2).backward()
+        put_grads(B, rec, f"nosync/synced/{m}", model)
+    opt.step()
+    # ranks with batches of different sizes (the average of the ranks' mean gradients)
+    opt.zero_grad()
+    B.F.mse_loss(ddp(B.t(X[1, 0, r, :r + 1])), B.t(Y[0, 0, r, :r + 1])).backward()
+    put_grads(B, rec, "nosync/uneven", model)
+    opt.step()
     put_params(B, rec, "nosync/final", model)
 
 
@@ -291,6 +318,28 @@ def unused(B, rec, set_to_none):
         opt.step()
     put_params(B, rec, f"{tag}/final", model)
     put_optim(B, rec, f"{tag}/opt", opt)
+
+
+def strict(B, rec):
+    """find_unused_parameters=False and a parameter unused on one rank: where the error
+    comes (torch: in the next forward; yaae: at the end of that backward, documented)."""
+    r, n = B.rank, B.n
+    ddp = B.DDP(B.build("strict", "partly"))
+    X, Y = data(65, n, 3, 4), data(66, n, 3, 2)
+    where, msg = "nowhere", ""
+    try:
+        where = "forward"
+        loss = B.F.mse_loss(ddp(B.t(X[r]), r != 0), B.t(Y[r]))
+        where = "backward"
+        loss.backward()
+        where = "next forward"
+        ddp(B.t(X[r]), r != 0)
+        where = "nowhere"
+    except RuntimeError as e:
+        msg = str(e)
+    rec["strict#where"] = np.array(where)
+    rec["strict#names_the_keyword"] = np.array("find_unused_parameters" in msg)
+    B.barrier()
 
 
 def checkpoint(B, rec, path):
@@ -378,6 +427,7 @@ def run_all(B, outdir):
     batchnorm(B, rec)
     unused(B, rec, set_to_none=True)
     unused(B, rec, set_to_none=False)
+    strict(B, rec)
     checkpoint(B, rec, f"{outdir}/{B.name}_ckpt")
     sampler(B, rec)
     return rec

@@ -16,7 +16,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import review_torch_programs as P  # noqa: E402
 
 SEEDS = {"toy": 1, "net": 2, "mlp": 3, "nosync": 4, "bn": 5, "drop": 6, "unused1": 7,
-         "unused0": 8, "ckpt": 9, "ckpt2": 10, "ckpt3": 11, "sampler0": 12, "sampler1": 13}
+         "unused0": 8, "ckpt": 9, "ckpt2": 10, "ckpt3": 11, "sampler0": 12, "sampler1": 13, "strict": 14}
 
 
 class TorchBackend:
@@ -57,6 +57,15 @@ class TorchBackend:
     @staticmethod
     def DDP(module, **kw):
         return torch.nn.parallel.DistributedDataParallel(module, **kw)
+
+    def allreduce(self, a, op):
+        t = torch.from_numpy(np.array(a))
+        dist.all_reduce(t)                  # gloo has no AVG: the sum, then / n
+        return (t / self.n if op == "mean" else t).numpy()
+
+    @staticmethod
+    def barrier():
+        dist.barrier()
 
     def save(self, obj, path):
         if self.rank == 0:

@@ -55,6 +55,14 @@ class YaaeBackend:
         return dist.DistributedDataParallel(module, **kw)
 
     @staticmethod
+    def allreduce(a, op):
+        return dist.allreduce(a, op=op)
+
+    @staticmethod
+    def barrier():
+        dist.barrier()
+
+    @staticmethod
     def save(obj, path):
         dist.save(obj, path)
 
