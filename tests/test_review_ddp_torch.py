@@ -135,8 +135,21 @@ def test_batchnorm_buffers_eval_and_dropout(run):
     n, _, yres, _ = run
     _check(run, "bn/")
     _check(run, "drop#")
-    for r in range(n):   # rank 0's (0.5) buffers everywhere after wrapping
+    for r in range(n):   # rank 0's (0.5) buffers everywhere after wrapping ...
         np.testing.assert_array_equal(yres[r]["bn/init/bn.running_mean"], np.full(8, 0.5))
+        # ... but each rank's own with broadcast_buffers=False
+        np.testing.assert_array_equal(yres[r]["bn/own_init/bn.running_mean"], np.full(8, r + 0.25))
+        np.testing.assert_array_equal(yres[r]["bn/init_only_init/bn.running_mean"],
+                                      np.full(8, 0.75))
+
+
+def test_broadcast_buffers_and_forward_sync_buffers_not_both():
+    """torch warns and ignores broadcast_buffers when both are given; yaae refuses."""
+    import yaae as ya
+    ya.distributed.init()
+    with pytest.raises(TypeError, match="not both"):
+        ya.distributed.DistributedDataParallel(ya.nn.Linear(2, 1), broadcast_buffers=True,
+                                               forward_sync_buffers=False)
 
 
 @pytest.mark.parametrize("set_to_none", [True, False])

@@ -273,9 +273,16 @@ def broadcast_parameters(module, root=0):
     >>> ya.distributed.init(); ya.distributed.broadcast_parameters(nn.Linear(2, 1))
     """
     w = _get("broadcast_parameters")
+    _broadcast_state(w, module, root, buffers=True)
+
+
+def _broadcast_state(w, module, root, buffers):
+    """broadcast_parameters (``buffers=False``: the parameters only)."""
     if w.comm is None or w.size == 1:
         return
     state = _named_state(module)
+    if not buffers:
+        state = [(n, p) for n, p in module.named_parameters()]
     mine = [(n, tuple(t.shape), str(t.dtype)) for n, t in state]
     theirs = w.comm.bcast(mine, root=root)
     problem = None
@@ -383,10 +390,11 @@ def _per_rank(names, comm):
 
 class DistributedDataParallel(Module):
     """``DistributedDataParallel(module, bucket_mb=25, find_unused_parameters=False,
-    broadcast_buffers=True)``: ``module`` whose backward leaves every rank with the
+    broadcast_buffers=None)``: ``module`` whose backward leaves every rank with the
     gradients averaged over the ranks, as ``torch.nn.parallel.DistributedDataParallel``.
 
-    At construction rank 0's parameters and buffers are broadcast to every rank.
+    At construction rank 0's parameters and buffers (not the buffers with
+    ``broadcast_buffers=False``, as PyTorch's) are broadcast to every rank.
     Gradients go into flat buckets of at most ``bucket_mb`` MiB (one dtype each; a
     parameter larger than that gets a bucket of its own, so ``bucket_mb=0`` gives one
     bucket per parameter, as PyTorch's ``bucket_cap_mb=0``), filled in reverse
@@ -408,12 +416,14 @@ class DistributedDataParallel(Module):
     parameter the forward's output does not lead to but that gets a gradient all the
     same (used outside the forward) is then a RuntimeError naming it on every rank,
     as PyTorch's.
-    ``broadcast_buffers``: rank 0's buffers are broadcast before a forward when the
+    ``broadcast_buffers`` (None: True): rank 0's buffers are broadcast before a forward when the
     previous forward ran with grad enabled outside ``no_sync()`` (and before the
     first one), as PyTorch's: not before the forwards that follow a ``no_sync()``
     or ``no_grad`` forward, so between two such broadcasts each rank's buffers (BatchNorm's
     running statistics) are updated by its own batches, and ``no_sync()`` forwards after
-    the first communicate nothing.
+    the first communicate nothing.  PyTorch 2.13's ``forward_sync_buffers`` (which
+    replaces ``broadcast_buffers``) is honoured the same way, except that buffers are
+    then always broadcast at construction; pass one of the two, not both.
     The parameters reduced are those requiring grad at construction: a forward
     (with grad enabled) after another one was unfrozen or added is a RuntimeError
     naming it (its gradient would stay each rank's own).
@@ -431,9 +441,17 @@ class DistributedDataParallel(Module):
     """
 
     def __init__(self, module, bucket_mb=25, find_unused_parameters=False,
-                 broadcast_buffers=True, **torch_only):
+                 broadcast_buffers=None, **torch_only):
         super().__init__()
         w = _get("DistributedDataParallel")
+        forward_sync = torch_only.pop("forward_sync_buffers", None)
+        if forward_sync is not None and broadcast_buffers is not None:
+            raise TypeError("DistributedDataParallel: pass broadcast_buffers or "
+                            "forward_sync_buffers (its new name in PyTorch 2.13), not both")
+        if forward_sync is not None:        # buffers broadcast at construction all the same
+            forward_sync, init_buffers = bool(forward_sync), True
+        else:                               # broadcast_buffers=False: not at construction either
+            forward_sync = init_buffers = broadcast_buffers is None or bool(broadcast_buffers)
         bucket_mb = _torch_kwargs(bucket_mb, torch_only)
         if not isinstance(module, Module):
             raise TypeError(f"DistributedDataParallel: expected a yaae.nn.Module, got "
@@ -446,10 +464,10 @@ class DistributedDataParallel(Module):
         d["_world"] = w
         d["bucket_mb"] = bucket_mb
         d["find_unused_parameters"] = bool(find_unused_parameters)
-        d["broadcast_buffers"] = bool(broadcast_buffers)
+        d["broadcast_buffers"] = forward_sync
         d["_require_sync"] = True
         d["_sync_buffers"] = True   # torch's require_forward_param_sync
-        broadcast_parameters(module, root=0)
+        _broadcast_state(w, module, 0, buffers=init_buffers)
         named = [(n, p) for n, p in module.named_parameters() if p.requires_grad]
         d["_names"] = {id(p): n for n, p in named}
         d["_buckets"] = self._make_buckets([p for _, p in named], bucket_mb * 2 ** 20)
@@ -667,8 +685,7 @@ class DistributedDataParallel(Module):
 _TORCH_IGNORED = ("device_ids", "output_device", "dim", "init_sync", "check_reduction",
                   "gradient_as_bucket_view", "static_graph", "delay_all_reduce_named_params",
                   "param_to_hook_all_reduce", "mixed_precision", "device_mesh",
-                  "skip_all_reduce_unused_params", "bucket_cap_mb_list", "batched_grad_copy",
-                  "forward_sync_buffers")
+                  "skip_all_reduce_unused_params", "bucket_cap_mb_list", "batched_grad_copy")
 
 
 def _torch_kwargs(bucket_mb, kw):
@@ -687,7 +704,8 @@ def _torch_kwargs(bucket_mb, kw):
     if unknown:
         raise TypeError(f"DistributedDataParallel: unexpected keyword argument(s) "
                         f"{', '.join(unknown)}; valid: bucket_mb, find_unused_parameters, "
-                        f"broadcast_buffers (and PyTorch's bucket_cap_mb, process_group=None, "
+                        f"broadcast_buffers (and PyTorch's bucket_cap_mb, forward_sync_buffers, "
+                        f"process_group=None, "
                         f"{', '.join(_TORCH_IGNORED)}, which change nothing here)")
     return bucket_mb
 

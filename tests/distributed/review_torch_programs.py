@@ -261,12 +261,12 @@ def batchnorm(B, rec):
         put_buffers(B, rec, f"bn/{tag}", model)
         put_grads(B, rec, f"bn/{tag}", model)
 
-    def evaluate(tag, grad=False):
-        ddp.eval()
-        with contextlib.nullcontext() if grad else B.no_grad():
+    def evaluate(tag, grad=False, inner=False):
+        (model if inner else ddp).eval()                    # inner: model.eval(), the
+        with contextlib.nullcontext() if grad else B.no_grad():     # wrapper still "training"
             rec[f"bn/{tag}#out"] = B.a(ddp(B.t(Xe[r])))     # (grad: a validation loss
         put_buffers(B, rec, f"bn/{tag}", model)             # written without no_grad)
-        ddp.train()
+        (model if inner else ddp).train()
 
     for s in range(3):
         opt.zero_grad()
@@ -286,13 +286,40 @@ def batchnorm(B, rec):
     opt.zero_grad()
     step("train3")
     opt.step()
-    evaluate("eval2")
+    evaluate("eval2", inner=True)
     evaluate("eval3", grad=True)
     opt.zero_grad()
     step("train4")
     opt.step()
     evaluate("eval4")
     put_params(B, rec, "bn/final", model)
+    # broadcast_buffers=False: every rank keeps its own running statistics
+    own = B.build("bnown", "bn")
+    with B.no_grad():
+        own.bn.running_mean.data[:] = r + 0.25       # (not broadcast at construction either)
+    dd = B.DDP(own, broadcast_buffers=False)
+    put_buffers(B, rec, "bn/own_init", own)
+    opt = B.optim.SGD(dd.parameters(), lr=0.05)
+    for s in range(2):
+        opt.zero_grad()
+        B.F.cross_entropy(dd(B.t(X[s, r])), B.t(Y[s, r])).backward()
+        opt.step()
+        put_buffers(B, rec, f"bn/own{s}", own)
+    put_params(B, rec, "bn/own_final", own)
+    # forward_sync_buffers=False (torch 2.13's name): buffers broadcast at construction only
+    init = B.build("bninit", "bn")
+    with B.no_grad():
+        init.bn.running_mean.data[:] = r + 0.75
+    dd = B.DDP(init, forward_sync_buffers=False)
+    put_buffers(B, rec, "bn/init_only_init", init)
+    rec["bn/flags#broadcast_buffers"] = np.array([ddp.broadcast_buffers, dd.broadcast_buffers])
+    init.bn.running_var.data[:] = r + 3.0
+    opt = B.optim.SGD(dd.parameters(), lr=0.05)
+    for s in range(2):
+        opt.zero_grad()
+        B.F.cross_entropy(dd(B.t(X[s, r])), B.t(Y[s, r])).backward()
+        opt.step()
+        put_buffers(B, rec, f"bn/init_only{s}", init)
     # Dropout in eval mode through the wrapper: the identity
     drop = B.build("drop", "drop")
     dd = B.DDP(drop)
@@ -318,6 +345,22 @@ def unused(B, rec, set_to_none):
         opt.step()
     put_params(B, rec, f"{tag}/final", model)
     put_optim(B, rec, f"{tag}/opt", opt)
+
+
+def siamese(B, rec):
+    """Two forwards through the wrapper, one loss, one backward (a contrastive loss)."""
+    r, n = B.rank, B.n
+    model = B.build("siamese", "mlp")
+    ddp = B.DDP(model)
+    opt = B.optim.SGD(ddp.parameters(), lr=0.1)
+    X = data(67, 2, 2, n, 5, 6)
+    for s in range(2):
+        opt.zero_grad()
+        a, b = ddp(B.t(X[s, 0, r])), ddp(B.t(X[s, 1, r]))
+        ((a - b) ** 2).sum(1).mean().backward()
+        put_grads(B, rec, f"siamese/{s}", model)
+        opt.step()
+    put_params(B, rec, "siamese/final", model)
 
 
 def strict(B, rec):
@@ -427,6 +470,7 @@ def run_all(B, outdir):
     batchnorm(B, rec)
     unused(B, rec, set_to_none=True)
     unused(B, rec, set_to_none=False)
+    siamese(B, rec)
     strict(B, rec)
     checkpoint(B, rec, f"{outdir}/{B.name}_ckpt")
     sampler(B, rec)

@@ -16,7 +16,8 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import review_torch_programs as P  # noqa: E402
 
 SEEDS = {"toy": 1, "net": 2, "mlp": 3, "nosync": 4, "bn": 5, "drop": 6, "unused1": 7,
-         "unused0": 8, "ckpt": 9, "ckpt2": 10, "ckpt3": 11, "sampler0": 12, "sampler1": 13, "strict": 14}
+         "unused0": 8, "ckpt": 9, "ckpt2": 10, "ckpt3": 11, "sampler0": 12, "sampler1": 13, "strict": 14,
+         "bnown": 15, "siamese": 16, "bninit": 17}
 
 
 class TorchBackend:
