@@ -143,6 +143,26 @@ def test_batchnorm_buffers_eval_and_dropout(run):
                                       np.full(8, 0.75))
 
 
+def test_siamese_two_forwards_one_backward(run):
+    _check(run, "siamese/")
+
+
+def test_init_sync_false_keeps_each_ranks_weights(run):
+    n, _, yres, d = run
+    _check(run, "noinit/")
+    for r in range(n):
+        np.testing.assert_array_equal(yres[r]["noinit/init/net1.weight"],
+                                      np.load(d / "init" / f"noinit_rank{r}.npz")["net1.weight"])
+
+
+@pytest.mark.parametrize("kw", ["process_group", "device_mesh", "mixed_precision"])
+def test_keywords_that_would_change_the_computation_are_refused(kw):
+    import yaae as ya
+    ya.distributed.init()
+    with pytest.raises(NotImplementedError, match=kw):
+        ya.distributed.DistributedDataParallel(ya.nn.Linear(2, 1), **{kw: object()})
+
+
 def test_broadcast_buffers_and_forward_sync_buffers_not_both():
     """torch warns and ignores broadcast_buffers when both are given; yaae refuses."""
     import yaae as ya

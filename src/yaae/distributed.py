@@ -394,7 +394,8 @@ class DistributedDataParallel(Module):
     gradients averaged over the ranks, as ``torch.nn.parallel.DistributedDataParallel``.
 
     At construction rank 0's parameters and buffers (not the buffers with
-    ``broadcast_buffers=False``, as PyTorch's) are broadcast to every rank.
+    ``broadcast_buffers=False``, as PyTorch's) are broadcast to every rank (nothing with
+    PyTorch's ``init_sync=False``: the ranks must then start equal by themselves).
     Gradients go into flat buckets of at most ``bucket_mb`` MiB (one dtype each; a
     parameter larger than that gets a bucket of its own, so ``bucket_mb=0`` gives one
     bucket per parameter, as PyTorch's ``bucket_cap_mb=0``), filled in reverse
@@ -430,7 +431,8 @@ class DistributedDataParallel(Module):
     ``state_dict()`` keys carry the ``module.`` prefix, as PyTorch's.  With one
     process the wrapper changes nothing.  PyTorch's other keywords are accepted
     (``bucket_cap_mb`` as ``bucket_mb``; ``device_ids``, ``static_graph``, ... change
-    nothing; ``process_group`` must be None); an unknown keyword is a TypeError.
+    nothing; ``process_group``, ``device_mesh`` and ``mixed_precision`` must be None);
+    an unknown keyword is a TypeError.
 
     Example::
 
@@ -445,6 +447,7 @@ class DistributedDataParallel(Module):
         super().__init__()
         w = _get("DistributedDataParallel")
         forward_sync = torch_only.pop("forward_sync_buffers", None)
+        init_sync = torch_only.pop("init_sync", True)
         if forward_sync is not None and broadcast_buffers is not None:
             raise TypeError("DistributedDataParallel: pass broadcast_buffers or "
                             "forward_sync_buffers (its new name in PyTorch 2.13), not both")
@@ -467,7 +470,8 @@ class DistributedDataParallel(Module):
         d["broadcast_buffers"] = forward_sync
         d["_require_sync"] = True
         d["_sync_buffers"] = True   # torch's require_forward_param_sync
-        _broadcast_state(w, module, 0, buffers=init_buffers)
+        if init_sync:
+            _broadcast_state(w, module, 0, buffers=init_buffers)
         named = [(n, p) for n, p in module.named_parameters() if p.requires_grad]
         d["_names"] = {id(p): n for n, p in named}
         d["_buckets"] = self._make_buckets([p for _, p in named], bucket_mb * 2 ** 20)
@@ -680,9 +684,10 @@ class DistributedDataParallel(Module):
 
 
 # torch.nn.parallel.DistributedDataParallel's other keywords: accepted (CUDA placement,
-# performance hints) and without effect here, except bucket_cap_mb (bucket_mb's name
-# there) and process_group (only the whole world exists)
-_TORCH_IGNORED = ("device_ids", "output_device", "dim", "init_sync", "check_reduction",
+# performance hints) and without effect here; bucket_cap_mb (bucket_mb's name there),
+# forward_sync_buffers and init_sync are honoured, process_group, device_mesh and
+# mixed_precision must be None
+_TORCH_IGNORED = ("device_ids", "output_device", "dim", "check_reduction",
                   "gradient_as_bucket_view", "static_graph", "delay_all_reduce_named_params",
                   "param_to_hook_all_reduce", "mixed_precision", "device_mesh",
                   "skip_all_reduce_unused_params", "bucket_cap_mb_list", "batched_grad_copy")
@@ -700,12 +705,19 @@ def _torch_kwargs(bucket_mb, kw):
     if kw.pop("process_group", None) is not None:
         raise NotImplementedError("DistributedDataParallel: process_group is not supported; "
                                   "yaae reduces over the whole MPI world (process_group=None)")
+    if kw.pop("device_mesh", None) is not None:
+        raise NotImplementedError("DistributedDataParallel: device_mesh is not supported; "
+                                  "yaae reduces over the whole MPI world (device_mesh=None)")
+    if kw.pop("mixed_precision", None) is not None:
+        raise NotImplementedError("DistributedDataParallel: mixed_precision is not supported "
+                                  "(it would change the forward's dtypes); cast the module "
+                                  "yourself (module.to(dtype)) and pass mixed_precision=None")
     unknown = sorted(k for k in kw if k not in _TORCH_IGNORED)
     if unknown:
         raise TypeError(f"DistributedDataParallel: unexpected keyword argument(s) "
                         f"{', '.join(unknown)}; valid: bucket_mb, find_unused_parameters, "
                         f"broadcast_buffers (and PyTorch's bucket_cap_mb, forward_sync_buffers, "
-                        f"process_group=None, "
+                        f"init_sync; process_group, device_mesh and mixed_precision as None; "
                         f"{', '.join(_TORCH_IGNORED)}, which change nothing here)")
     return bucket_mb
 

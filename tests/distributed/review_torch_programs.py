@@ -347,6 +347,23 @@ def unused(B, rec, set_to_none):
     put_optim(B, rec, f"{tag}/opt", opt)
 
 
+def no_init_sync(B, rec):
+    """init_sync=False: no broadcast at construction, every rank keeps its own weights
+    (and steps them with the averaged gradients)."""
+    r, n = B.rank, B.n
+    model = B.build("noinit", "toy")
+    ddp = B.DDP(model, init_sync=False)
+    put_params(B, rec, "noinit/init", model)
+    opt = B.optim.SGD(ddp.parameters(), lr=0.05)
+    X, Y = data(68, 2, n, 4, 10), data(69, 2, n, 4, 5)
+    for s in range(2):
+        opt.zero_grad()
+        B.F.mse_loss(ddp(B.t(X[s, r])), B.t(Y[s, r])).backward()
+        put_grads(B, rec, f"noinit/{s}", model)
+        opt.step()
+    put_params(B, rec, "noinit/final", model)
+
+
 def siamese(B, rec):
     """Two forwards through the wrapper, one loss, one backward (a contrastive loss)."""
     r, n = B.rank, B.n
@@ -471,6 +488,7 @@ def run_all(B, outdir):
     unused(B, rec, set_to_none=True)
     unused(B, rec, set_to_none=False)
     siamese(B, rec)
+    no_init_sync(B, rec)
     strict(B, rec)
     checkpoint(B, rec, f"{outdir}/{B.name}_ckpt")
     sampler(B, rec)
