@@ -143,6 +143,12 @@ def test_batchnorm_buffers_eval_and_dropout(run):
                                       np.full(8, 0.75))
 
 
+def test_find_unused_dict_output_head_without_gradient_on_some_ranks(run):
+    n, _, yres, _ = run
+    _check(run, "heads")
+    assert all(str(yres[r]["heads#where"]) == "nowhere" for r in range(n))
+
+
 def test_siamese_two_forwards_one_backward(run):
     _check(run, "siamese/")
 

@@ -84,6 +84,19 @@ def models(B):
                 h = h + F.relu(self.extra(h))
             return self.fc2(h)
 
+    class TwoHeads(nn.Module):
+        """A trunk and two heads; the output is a dict."""
+
+        def __init__(self):
+            super().__init__()
+            self.trunk = nn.Linear(4, 8)
+            self.main = nn.Linear(8, 2)
+            self.aux = nn.Linear(8, 3)
+
+        def forward(self, x):
+            h = F.relu(self.trunk(x))
+            return {"main": self.main(h), "aux": self.aux(h)}
+
     def mlp():
         return nn.Sequential(nn.Linear(6, 12), nn.Tanh(), nn.Linear(12, 12), nn.Tanh(),
                              nn.Linear(12, 3))
@@ -91,7 +104,8 @@ def models(B):
     def dropnet():
         return nn.Sequential(nn.Linear(6, 12), nn.ReLU(), nn.Dropout(0.5), nn.Linear(12, 3))
 
-    return dict(toy=ToyModel, net=Net, bn=BNNet, partly=Partly, mlp=mlp, drop=dropnet)
+    return dict(toy=ToyModel, net=Net, bn=BNNet, partly=Partly, mlp=mlp, drop=dropnet,
+                heads=TwoHeads)
 
 
 # ---- recording -------------------------------------------------------------------
@@ -380,6 +394,29 @@ def siamese(B, rec):
     put_params(B, rec, "siamese/final", model)
 
 
+def heads(B, rec):
+    """find_unused_parameters=True, a dict output; the loss uses the aux head on rank 0
+    only: the aux head is reached by the forward's outputs everywhere but gets a
+    gradient on rank 0 only."""
+    r, n = B.rank, B.n
+    ddp = B.DDP(B.build("heads", "heads"), find_unused_parameters=True)
+    X, Y = data(62, n, 3, 4), data(63, n, 3, 2)
+    out = ddp(B.t(X[r]))
+    loss = B.F.mse_loss(out["main"], B.t(Y[r]))
+    if r == 0:
+        loss = loss + out["aux"].pow(2).mean()
+    where = "next forward"
+    try:
+        loss.backward()
+        put_grads(B, rec, "heads/0", ddp.module)
+        ddp(B.t(X[r]))
+        where = "nowhere"
+    except RuntimeError:
+        pass
+    rec["heads#where"] = np.array(where)
+    B.barrier()
+
+
 def strict(B, rec):
     """find_unused_parameters=False and a parameter unused on one rank: where the error
     comes (torch: in the next forward; yaae: at the end of that backward, documented)."""
@@ -490,6 +527,7 @@ def run_all(B, outdir):
     siamese(B, rec)
     no_init_sync(B, rec)
     strict(B, rec)
+    heads(B, rec)
     checkpoint(B, rec, f"{outdir}/{B.name}_ckpt")
     sampler(B, rec)
     return rec
