@@ -131,6 +131,25 @@ def test_no_sync_gradient_accumulation(run):
         np.testing.assert_array_equal(yres[r][g.format(2)], yres[0][g.format(2)])
 
 
+def test_the_forward_decides_whether_the_backward_averages(run):
+    """A: forward inside no_sync, backward outside: local; B: forward outside, backward
+    inside: averaged (both as torch's); D: a no_grad forward in between changes nothing.
+    C: a second backward of the same graph (retain_graph): documented difference, yaae
+    averages it too (the gradients stay equal on every rank: twice the first average),
+    torch adds each rank's own gradient to the average."""
+    n, tres, yres, _ = run
+    c1 = {f"fwd/C1/{k}#grad" for k in ("net1.weight", "net1.bias", "net2.weight", "net2.bias")}
+    _check(run, "fwd/", skip=c1)
+    for r in range(n):
+        for k in c1:
+            c0 = k.replace("C1", "C0")
+            # yaae's second backward adds torch's average once more
+            np.testing.assert_allclose(yres[r][k] - yres[r][c0], tres[r][c0], **TOL)
+            np.testing.assert_allclose(yres[r][k], yres[0][k], **TOL)
+    assert not np.allclose(tres[0]["fwd/C1/net2.bias#grad"], tres[1]["fwd/C1/net2.bias#grad"])
+    assert not np.allclose(yres[0]["fwd/A/net2.bias#grad"], yres[1]["fwd/A/net2.bias#grad"])
+
+
 def test_batchnorm_buffers_eval_and_dropout(run):
     n, _, yres, _ = run
     _check(run, "bn/")

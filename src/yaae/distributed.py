@@ -406,7 +406,10 @@ class DistributedDataParallel(Module):
     collectives.  At the end of the backward the results are averaged and
     written into each ``p.grad`` (same dtype).  What is averaged is each rank's
     ``.grad`` after the backward: gradients accumulated over several backwards
-    (``no_sync()``, or ``retain_graph``) are averaged once they are synced.
+    (``no_sync()``, or ``retain_graph``) are averaged once they are synced.  Every
+    backward of a forward run outside ``no_sync()`` averages, a second one of the same
+    graph (``retain_graph``) too; PyTorch's averages only the first backward after a
+    forward and leaves each rank's own gradient added by the second (the ranks apart).
 
     Parameters that get no gradient in a backward: with
     ``find_unused_parameters=False`` a RuntimeError at the end of that backward
@@ -469,6 +472,7 @@ class DistributedDataParallel(Module):
         d["find_unused_parameters"] = bool(find_unused_parameters)
         d["broadcast_buffers"] = forward_sync
         d["_require_sync"] = True
+        d["_step_sync"] = True      # the last forward with grad enabled ran outside no_sync()
         d["_sync_buffers"] = True   # torch's require_forward_param_sync
         if init_sync:
             _broadcast_state(w, module, 0, buffers=init_buffers)
@@ -514,8 +518,11 @@ class DistributedDataParallel(Module):
 
     @contextlib.contextmanager
     def no_sync(self):
-        """``with ddp.no_sync():`` backwards inside accumulate gradients locally, with no
-        communication; the first backward after it averages the accumulated ``.grad``.
+        """``with ddp.no_sync():`` the backwards of the forwards run inside accumulate
+        gradients locally, with no communication; the first backward of a forward run
+        after it averages the accumulated ``.grad``.  Where the forward runs decides, as
+        PyTorch's: a forward inside and its backward outside does not average, a forward
+        outside and its backward inside does.
 
         >>> ya.distributed.init(); net = ya.distributed.DistributedDataParallel(nn.Linear(2, 1))
         >>> with net.no_sync():
@@ -537,6 +544,8 @@ class DistributedDataParallel(Module):
                 if b is not None:
                     _bcast_into(w, b, 0)
         self._reset_step()
+        if is_grad_enabled():
+            self.__dict__["_step_sync"] = self._require_sync
         if self._require_sync and is_grad_enabled():
             slot = self._slot
             new = [n for n, p in self.module.named_parameters()
@@ -586,7 +595,7 @@ class DistributedDataParallel(Module):
             self.__dict__["_next"] += 1
 
     def _on_grad(self, p):
-        if not self._require_sync:
+        if not self._step_sync:
             return
         if p.grad is not None and p.grad.requires_grad:
             self._reset_step()

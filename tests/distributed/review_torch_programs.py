@@ -252,6 +252,37 @@ def nosync(B, rec):
     put_params(B, rec, "nosync/final", model)
 
 
+def sync_decided_by_forward(B, rec):
+    """What decides whether a backward averages: torch's rule is the forward (run inside
+    no_sync() or not), and one averaging backward per forward."""
+    r, n = B.rank, B.n
+    model = B.build("fwd", "toy")
+    ddp = B.DDP(model)
+    X, Y = data(45, 5, n, 4, 10), data(46, 5, n, 4, 5)
+    loss = lambda i, out: B.F.mse_loss(out, B.t(Y[i, r]))  # noqa: E731
+    ddp.zero_grad()
+    with ddp.no_sync():                       # A: forward inside, backward outside
+        out = ddp(B.t(X[0, r]))
+    loss(0, out).backward()
+    put_grads(B, rec, "fwd/A", model)
+    out = ddp(B.t(X[1, r]))                   # B: forward outside, backward inside
+    with ddp.no_sync():
+        loss(1, out).backward()
+    put_grads(B, rec, "fwd/B", model)
+    ddp.zero_grad()                           # C: a second backward of the same graph
+    l2 = loss(2, ddp(B.t(X[2, r])))
+    l2.backward(retain_graph=True)
+    put_grads(B, rec, "fwd/C0", model)
+    l2.backward()
+    put_grads(B, rec, "fwd/C1", model)
+    ddp.zero_grad()                           # D: a no_grad forward between forward and backward
+    l3 = loss(3, ddp(B.t(X[3, r])))
+    with B.no_grad():
+        ddp(B.t(X[4, r]))
+    l3.backward()
+    put_grads(B, rec, "fwd/D", model)
+
+
 def batchnorm(B, rec):
     """BatchNorm1d, broadcast_buffers=True; per-rank buffers after every forward, eval
     (no_grad) through the wrapper, no_sync accumulation steps, eval again."""
@@ -521,6 +552,7 @@ def run_all(B, outdir):
     mnist(B, rec)
     adamw(B, rec)
     nosync(B, rec)
+    sync_decided_by_forward(B, rec)
     batchnorm(B, rec)
     unused(B, rec, set_to_none=True)
     unused(B, rec, set_to_none=False)
