@@ -238,6 +238,15 @@ def test_shuffled_sampler_follows_its_documented_order(run):
             assert set(got.tolist()) == set(range(N)) and len(got) == size * n
 
 
+def test_find_unused_parameters_with_no_sync(run):
+    """A branch used (on rank 0) only in the accumulated micro-batch still gets the average."""
+    n, _, yres, _ = run
+    _check(run, "unsync/")
+    for r in range(n):
+        assert str(yres[r]["unsync/0/1/never.weight#grad"]) == "None"
+        assert yres[r]["unsync/0/1/extra.weight#grad"].dtype.kind == "f"
+
+
 def test_unused_parameter_without_find_unused_parameters(run):
     """Documented difference: yaae raises at the end of the backward that left a parameter
     without gradient (on every rank), torch in the next forward; both name the keyword."""

@@ -148,6 +148,7 @@ def toy(B, rec):
     model = B.build("toy", "toy")
     ddp = B.DDP(model)
     put_params(B, rec, "toy/init", model)
+    rec["toy#ddp_names"] = np.array([k for k, _ in ddp.named_parameters()])
     opt = B.optim.SGD(ddp.parameters(), lr=0.01, momentum=0.9, nesterov=True, weight_decay=1e-3)
     loss_fn = B.nn.MSELoss()
     X, Y = data(10, 4, n, 20, 10), data(11, 4, n, 20, 5)
@@ -392,6 +393,25 @@ def unused(B, rec, set_to_none):
     put_optim(B, rec, f"{tag}/opt", opt)
 
 
+def unused_no_sync(B, rec):
+    """find_unused_parameters=True with no_sync(): ``extra`` used (on rank 0 only) in the
+    accumulated micro-batch, nowhere in the synced one; ``never`` never."""
+    r, n = B.rank, B.n
+    model = B.build("unsync", "partly")
+    ddp = B.DDP(model, find_unused_parameters=True)
+    opt = B.optim.SGD(ddp.parameters(), lr=0.1, momentum=0.9)
+    X, Y = data(64, 2, 2, n, 3, 4), data(65, 2, 2, n, 3, 2)
+    for s in range(2):
+        opt.zero_grad()
+        with ddp.no_sync():
+            B.F.mse_loss(ddp(B.t(X[s, 0, r]), r == 0), B.t(Y[s, 0, r])).backward()
+        put_grads(B, rec, f"unsync/{s}/0", model)
+        B.F.mse_loss(ddp(B.t(X[s, 1, r]), False), B.t(Y[s, 1, r])).backward()
+        put_grads(B, rec, f"unsync/{s}/1", model)
+        opt.step()
+    put_params(B, rec, "unsync/final", model)
+
+
 def no_init_sync(B, rec):
     """init_sync=False: no broadcast at construction, every rank keeps its own weights
     (and steps them with the averaged gradients)."""
@@ -558,6 +578,7 @@ def run_all(B, outdir):
     unused(B, rec, set_to_none=False)
     siamese(B, rec)
     no_init_sync(B, rec)
+    unused_no_sync(B, rec)
     strict(B, rec)
     heads(B, rec)
     checkpoint(B, rec, f"{outdir}/{B.name}_ckpt")

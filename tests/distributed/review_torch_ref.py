@@ -17,7 +17,7 @@ import review_torch_programs as P  # noqa: E402
 
 SEEDS = {"toy": 1, "net": 2, "mlp": 3, "nosync": 4, "bn": 5, "drop": 6, "unused1": 7,
          "unused0": 8, "ckpt": 9, "ckpt2": 10, "ckpt3": 11, "sampler0": 12, "sampler1": 13, "strict": 14,
-         "bnown": 15, "siamese": 16, "bninit": 17, "noinit": 18, "heads": 19, "fwd": 20}
+         "bnown": 15, "siamese": 16, "bninit": 17, "noinit": 18, "heads": 19, "fwd": 20, "unsync": 21}
 
 
 class TorchBackend:
