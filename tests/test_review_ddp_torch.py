@@ -12,11 +12,12 @@ rank, DistributedSampler + DataLoader with set_epoch.  The torch job starts ever
 from a rank-dependent seed and writes its state_dict; the yaae job loads it, so each rank
 starts from different weights and rank 0's broadcast is checked as well.
 
-Every rank writes its results to its own file (never through stdout).  Two documented
+Every rank writes its results to its own file (never through stdout).  Three documented
 differences, checked as documented: DistributedSampler(shuffle=True) draws its permutation
-from numpy.random.default_rng(seed + epoch), not torch.randperm; and with
+from numpy.random.default_rng(seed + epoch), not torch.randperm; with
 find_unused_parameters=False a parameter without gradient is an error at the end of that
-backward in yaae, in the next forward in torch.
+backward in yaae, in the next forward in torch; a second backward of the same graph
+(retain_graph) is averaged in yaae, while torch adds each rank's own gradient.
 """
 import os
 import subprocess
