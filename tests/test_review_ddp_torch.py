@@ -78,7 +78,8 @@ def _check(run, prefix, skip=()):
         y = {k: v for k, v in yres[r].items() if k.startswith(prefix)}
         assert t, f"no results under {prefix!r}"
         assert sorted(y) == sorted(t), (f"rank {r}: keys differ: only torch "
-                                        f"{sorted(set(t) - set(y))}, only yaae {sorted(set(y) - set(t))}")
+                                        f"{sorted(set(t) - set(y))}, only yaae "
+                                        f"{sorted(set(y) - set(t))}")
         for k in t:
             if k in skip:
                 continue

@@ -698,8 +698,8 @@ class DistributedDataParallel(Module):
 # mixed_precision must be None
 _TORCH_IGNORED = ("device_ids", "output_device", "dim", "check_reduction",
                   "gradient_as_bucket_view", "static_graph", "delay_all_reduce_named_params",
-                  "param_to_hook_all_reduce", "mixed_precision", "device_mesh",
-                  "skip_all_reduce_unused_params", "bucket_cap_mb_list", "batched_grad_copy")
+                  "param_to_hook_all_reduce", "skip_all_reduce_unused_params",
+                  "bucket_cap_mb_list", "batched_grad_copy")
 
 
 def _torch_kwargs(bucket_mb, kw):

@@ -15,9 +15,11 @@ import torch.distributed as dist
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import review_torch_programs as P  # noqa: E402
 
-SEEDS = {"toy": 1, "net": 2, "mlp": 3, "nosync": 4, "bn": 5, "drop": 6, "unused1": 7,
-         "unused0": 8, "ckpt": 9, "ckpt2": 10, "ckpt3": 11, "sampler0": 12, "sampler1": 13, "strict": 14,
-         "bnown": 15, "siamese": 16, "bninit": 17, "noinit": 18, "heads": 19, "fwd": 20, "unsync": 21}
+# every model's own seed (plus the rank): the ranks start from different weights
+SEEDS = {k: i for i, k in enumerate(
+    ["toy", "net", "mlp", "nosync", "bn", "drop", "unused1", "unused0", "ckpt", "ckpt2", "ckpt3",
+     "sampler0", "sampler1", "strict", "bnown", "siamese", "bninit", "noinit", "heads", "fwd",
+     "unsync"], start=1)}
 
 
 class TorchBackend:
