@@ -273,9 +273,16 @@ def broadcast_parameters(module, root=0):
     >>> ya.distributed.init(); ya.distributed.broadcast_parameters(nn.Linear(2, 1))
     """
     w = _get("broadcast_parameters")
+    _broadcast_state(w, module, root, buffers=True)
+
+
+def _broadcast_state(w, module, root, buffers):
+    """broadcast_parameters (``buffers=False``: the parameters only)."""
     if w.comm is None or w.size == 1:
         return
     state = _named_state(module)
+    if not buffers:
+        state = [(n, p) for n, p in module.named_parameters()]
     mine = [(n, tuple(t.shape), str(t.dtype)) for n, t in state]
     theirs = w.comm.bcast(mine, root=root)
     problem = None
@@ -383,10 +390,12 @@ def _per_rank(names, comm):
 
 class DistributedDataParallel(Module):
     """``DistributedDataParallel(module, bucket_mb=25, find_unused_parameters=False,
-    broadcast_buffers=True)``: ``module`` whose backward leaves every rank with the
+    broadcast_buffers=None)``: ``module`` whose backward leaves every rank with the
     gradients averaged over the ranks, as ``torch.nn.parallel.DistributedDataParallel``.
 
-    At construction rank 0's parameters and buffers are broadcast to every rank.
+    At construction rank 0's parameters and buffers (not the buffers with
+    ``broadcast_buffers=False``, as PyTorch's) are broadcast to every rank (nothing with
+    PyTorch's ``init_sync=False``: the ranks must then start equal by themselves).
     Gradients go into flat buckets of at most ``bucket_mb`` MiB (one dtype each; a
     parameter larger than that gets a bucket of its own, so ``bucket_mb=0`` gives one
     bucket per parameter, as PyTorch's ``bucket_cap_mb=0``), filled in reverse
@@ -397,7 +406,10 @@ class DistributedDataParallel(Module):
     collectives.  At the end of the backward the results are averaged and
     written into each ``p.grad`` (same dtype).  What is averaged is each rank's
     ``.grad`` after the backward: gradients accumulated over several backwards
-    (``no_sync()``, or ``retain_graph``) are averaged once they are synced.
+    (``no_sync()``, or ``retain_graph``) are averaged once they are synced.  Every
+    backward of a forward run outside ``no_sync()`` averages, a second one of the same
+    graph (``retain_graph``) too; PyTorch's averages only the first backward after a
+    forward and leaves each rank's own gradient added by the second (the ranks apart).
 
     Parameters that get no gradient in a backward: with
     ``find_unused_parameters=False`` a RuntimeError at the end of that backward
@@ -408,14 +420,22 @@ class DistributedDataParallel(Module):
     parameter the forward's output does not lead to but that gets a gradient all the
     same (used outside the forward) is then a RuntimeError naming it on every rank,
     as PyTorch's.
-    ``broadcast_buffers``: rank 0's buffers are broadcast before every forward.
+    ``broadcast_buffers`` (None: True): rank 0's buffers are broadcast before a forward when the
+    previous forward ran with grad enabled outside ``no_sync()`` (and before the
+    first one), as PyTorch's: not before the forwards that follow a ``no_sync()``
+    or ``no_grad`` forward, so between two such broadcasts each rank's buffers (BatchNorm's
+    running statistics) are updated by its own batches, and ``no_sync()`` forwards after
+    the first communicate nothing.  PyTorch 2.13's ``forward_sync_buffers`` (which
+    replaces ``broadcast_buffers``) is honoured the same way, except that buffers are
+    then always broadcast at construction; pass one of the two, not both.
     The parameters reduced are those requiring grad at construction: a forward
     (with grad enabled) after another one was unfrozen or added is a RuntimeError
     naming it (its gradient would stay each rank's own).
     ``state_dict()`` keys carry the ``module.`` prefix, as PyTorch's.  With one
     process the wrapper changes nothing.  PyTorch's other keywords are accepted
     (``bucket_cap_mb`` as ``bucket_mb``; ``device_ids``, ``static_graph``, ... change
-    nothing; ``process_group`` must be None); an unknown keyword is a TypeError.
+    nothing; ``process_group``, ``device_mesh`` and ``mixed_precision`` must be None);
+    an unknown keyword is a TypeError.
 
     Example::
 
@@ -426,9 +446,18 @@ class DistributedDataParallel(Module):
     """
 
     def __init__(self, module, bucket_mb=25, find_unused_parameters=False,
-                 broadcast_buffers=True, **torch_only):
+                 broadcast_buffers=None, **torch_only):
         super().__init__()
         w = _get("DistributedDataParallel")
+        forward_sync = torch_only.pop("forward_sync_buffers", None)
+        init_sync = torch_only.pop("init_sync", True)
+        if forward_sync is not None and broadcast_buffers is not None:
+            raise TypeError("DistributedDataParallel: pass broadcast_buffers or "
+                            "forward_sync_buffers (its new name in PyTorch 2.13), not both")
+        if forward_sync is not None:        # buffers broadcast at construction all the same
+            forward_sync, init_buffers = bool(forward_sync), True
+        else:                               # broadcast_buffers=False: not at construction either
+            forward_sync = init_buffers = broadcast_buffers is None or bool(broadcast_buffers)
         bucket_mb = _torch_kwargs(bucket_mb, torch_only)
         if not isinstance(module, Module):
             raise TypeError(f"DistributedDataParallel: expected a yaae.nn.Module, got "
@@ -441,9 +470,12 @@ class DistributedDataParallel(Module):
         d["_world"] = w
         d["bucket_mb"] = bucket_mb
         d["find_unused_parameters"] = bool(find_unused_parameters)
-        d["broadcast_buffers"] = bool(broadcast_buffers)
+        d["broadcast_buffers"] = forward_sync
         d["_require_sync"] = True
-        broadcast_parameters(module, root=0)
+        d["_step_sync"] = True      # the last forward with grad enabled ran outside no_sync()
+        d["_sync_buffers"] = True   # torch's require_forward_param_sync
+        if init_sync:
+            _broadcast_state(w, module, 0, buffers=init_buffers)
         named = [(n, p) for n, p in module.named_parameters() if p.requires_grad]
         d["_names"] = {id(p): n for n, p in named}
         d["_buckets"] = self._make_buckets([p for _, p in named], bucket_mb * 2 ** 20)
@@ -486,8 +518,11 @@ class DistributedDataParallel(Module):
 
     @contextlib.contextmanager
     def no_sync(self):
-        """``with ddp.no_sync():`` backwards inside accumulate gradients locally, with no
-        communication; the first backward after it averages the accumulated ``.grad``.
+        """``with ddp.no_sync():`` the backwards of the forwards run inside accumulate
+        gradients locally, with no communication; the first backward of a forward run
+        after it averages the accumulated ``.grad``.  Where the forward runs decides, as
+        PyTorch's: a forward inside and its backward outside does not average, a forward
+        outside and its backward inside does.
 
         >>> ya.distributed.init(); net = ya.distributed.DistributedDataParallel(nn.Linear(2, 1))
         >>> with net.no_sync():
@@ -501,13 +536,16 @@ class DistributedDataParallel(Module):
             self.__dict__["_require_sync"] = old
 
     def forward(self, *args, **kwargs):
-        """Calls the wrapped module (after broadcasting rank 0's buffers)."""
+        """Calls the wrapped module (after broadcasting rank 0's buffers when the previous
+        forward was a synced one with grad enabled, see the class docstring)."""
         w = self._world
-        if self.broadcast_buffers and w.size > 1:
+        if self.broadcast_buffers and w.size > 1 and self._sync_buffers:
             for _, b in self.module.named_buffers():
                 if b is not None:
                     _bcast_into(w, b, 0)
         self._reset_step()
+        if is_grad_enabled():
+            self.__dict__["_step_sync"] = self._require_sync
         if self._require_sync and is_grad_enabled():
             slot = self._slot
             new = [n for n, p in self.module.named_parameters()
@@ -519,6 +557,7 @@ class DistributedDataParallel(Module):
                     f"would not be averaged and the ranks would drift apart; wrap the module "
                     f"again after changing requires_grad or adding parameters")
         out = self.module(*args, **kwargs)
+        self.__dict__["_sync_buffers"] = self._require_sync and is_grad_enabled()
         if self.find_unused_parameters and self._require_sync and is_grad_enabled():
             reached = _reachable_leaves(list(_tensors_in(out)))
             for b in self._buckets:
@@ -556,7 +595,7 @@ class DistributedDataParallel(Module):
             self.__dict__["_next"] += 1
 
     def _on_grad(self, p):
-        if not self._require_sync:
+        if not self._step_sync:
             return
         if p.grad is not None and p.grad.requires_grad:
             self._reset_step()
@@ -654,13 +693,13 @@ class DistributedDataParallel(Module):
 
 
 # torch.nn.parallel.DistributedDataParallel's other keywords: accepted (CUDA placement,
-# performance hints) and without effect here, except bucket_cap_mb (bucket_mb's name
-# there) and process_group (only the whole world exists)
-_TORCH_IGNORED = ("device_ids", "output_device", "dim", "init_sync", "check_reduction",
+# performance hints) and without effect here; bucket_cap_mb (bucket_mb's name there),
+# forward_sync_buffers and init_sync are honoured, process_group, device_mesh and
+# mixed_precision must be None
+_TORCH_IGNORED = ("device_ids", "output_device", "dim", "check_reduction",
                   "gradient_as_bucket_view", "static_graph", "delay_all_reduce_named_params",
-                  "param_to_hook_all_reduce", "mixed_precision", "device_mesh",
-                  "skip_all_reduce_unused_params", "bucket_cap_mb_list", "batched_grad_copy",
-                  "forward_sync_buffers")
+                  "param_to_hook_all_reduce", "skip_all_reduce_unused_params",
+                  "bucket_cap_mb_list", "batched_grad_copy")
 
 
 def _torch_kwargs(bucket_mb, kw):
@@ -675,11 +714,19 @@ def _torch_kwargs(bucket_mb, kw):
     if kw.pop("process_group", None) is not None:
         raise NotImplementedError("DistributedDataParallel: process_group is not supported; "
                                   "yaae reduces over the whole MPI world (process_group=None)")
+    if kw.pop("device_mesh", None) is not None:
+        raise NotImplementedError("DistributedDataParallel: device_mesh is not supported; "
+                                  "yaae reduces over the whole MPI world (device_mesh=None)")
+    if kw.pop("mixed_precision", None) is not None:
+        raise NotImplementedError("DistributedDataParallel: mixed_precision is not supported "
+                                  "(it would change the forward's dtypes); cast the module "
+                                  "yourself (module.to(dtype)) and pass mixed_precision=None")
     unknown = sorted(k for k in kw if k not in _TORCH_IGNORED)
     if unknown:
         raise TypeError(f"DistributedDataParallel: unexpected keyword argument(s) "
                         f"{', '.join(unknown)}; valid: bucket_mb, find_unused_parameters, "
-                        f"broadcast_buffers (and PyTorch's bucket_cap_mb, process_group=None, "
+                        f"broadcast_buffers (and PyTorch's bucket_cap_mb, forward_sync_buffers, "
+                        f"init_sync; process_group, device_mesh and mixed_precision as None; "
                         f"{', '.join(_TORCH_IGNORED)}, which change nothing here)")
     return bucket_mb
 
