@@ -152,6 +152,19 @@ def test_the_forward_decides_whether_the_backward_averages(run):
     assert not np.allclose(yres[0]["fwd/A/net2.bias#grad"], yres[1]["fwd/A/net2.bias#grad"])
 
 
+def test_a_backward_of_the_bare_module_stays_local(run):
+    """After the wrapper's backward, a backward of the bare module (on rank 0 alone, then on
+    every rank) leaves each rank its own gradient and communicates nothing (yaae used to
+    wait in an allreduce the other ranks never started: a hang); an input gradient
+    (autograd.grad) before the wrapper's backward does not consume its averaging."""
+    n, tres, yres, _ = run
+    assert _check(run, "bare/") > 0
+    assert "bare/rank0/net2.bias#grad" in yres[0] and "bare/rank0/net2.bias#grad" not in yres[1]
+    assert not np.allclose(yres[0]["bare/all/net2.bias#grad"], yres[1]["bare/all/net2.bias#grad"])
+    np.testing.assert_allclose(yres[0]["bare/after/net2.bias#grad"],
+                               yres[1]["bare/after/net2.bias#grad"], **TOL)
+
+
 def test_batchnorm_buffers_eval_and_dropout(run):
     n, _, yres, _ = run
     _check(run, "bn/")

@@ -410,6 +410,11 @@ class DistributedDataParallel(Module):
     backward of a forward run outside ``no_sync()`` averages, a second one of the same
     graph (``retain_graph``) too; PyTorch's averages only the first backward after a
     forward and leaves each rank's own gradient added by the second (the ranks apart).
+    Which backwards average: the first one that accumulates gradients after a forward
+    (PyTorch's rule) and any later one that goes through that forward's outputs.  A
+    backward that does neither (of the bare ``ddp.module`` after the wrapper's, on one
+    rank, say) leaves each rank its own gradients and communicates nothing, as
+    PyTorch's; ``ya.autograd.grad`` (which accumulates nothing) never averages.
 
     Parameters that get no gradient in a backward: with
     ``find_unused_parameters=False`` a RuntimeError at the end of that backward
@@ -472,6 +477,7 @@ class DistributedDataParallel(Module):
         d["find_unused_parameters"] = bool(find_unused_parameters)
         d["broadcast_buffers"] = forward_sync
         d["_require_sync"] = True
+        d["_armed"] = False         # the next backward averages (see forward and _ours)
         d["_step_sync"] = True      # the last forward with grad enabled ran outside no_sync()
         d["_sync_buffers"] = True   # torch's require_forward_param_sync
         if init_sync:
@@ -514,7 +520,15 @@ class DistributedDataParallel(Module):
         d["_unreached"] = set()    # ids the forward found unused (find_unused_parameters)
         d["_late"] = []            # ... that got a gradient all the same (an error)
         d["_next"] = 0             # the next bucket to start (they start in order)
+        self._reset_sweep()
+
+    def _reset_sweep(self):
+        """Forget what the running backward sweep has seen (not the forward's marks)."""
+        d = self.__dict__
         d["_queued"] = False       # the end-of-backward callback is queued
+        d["_held"] = []            # completed gradients, held until the sweep is known to be ours
+        d["_marked"] = False       # the sweep went through the last forward's outputs
+        d["_fired"] = False        # a parameter's gradient was accumulated in the sweep
 
     @contextlib.contextmanager
     def no_sync(self):
@@ -546,6 +560,9 @@ class DistributedDataParallel(Module):
         self._reset_step()
         if is_grad_enabled():
             self.__dict__["_step_sync"] = self._require_sync
+            # the first backward that accumulates gradients after a synced forward averages
+            # (PyTorch's rule); later ones average only through this forward's outputs
+            self.__dict__["_armed"] = self._require_sync
         if self._require_sync and is_grad_enabled():
             slot = self._slot
             new = [n for n, p in self.module.named_parameters()
@@ -558,6 +575,11 @@ class DistributedDataParallel(Module):
                     f"again after changing requires_grad or adding parameters")
         out = self.module(*args, **kwargs)
         self.__dict__["_sync_buffers"] = self._require_sync and is_grad_enabled()
+        if self._require_sync and is_grad_enabled():
+            me = weakref.ref(self)
+            for t in _tensors_in(out):
+                if t.requires_grad and t._node is not None:
+                    t.register_hook(lambda g, me=me: _ddp_output_hook(me))
         if self.find_unused_parameters and self._require_sync and is_grad_enabled():
             reached = _reachable_leaves(list(_tensors_in(out)))
             for b in self._buckets:
@@ -594,9 +616,46 @@ class DistributedDataParallel(Module):
                 b.req = w.comm.Iallreduce(w.MPI.IN_PLACE, b.buf, op=w.MPI.SUM)
             self.__dict__["_next"] += 1
 
+    def _ours(self):
+        """Whether the running sweep averages: the first one after a synced forward,
+        or one that goes through that forward's outputs (a retained graph again).  A
+        backward of the bare module after the wrapper's (on one rank, say) stays local
+        and communicates nothing, as PyTorch's."""
+        return self._armed or self._marked
+
+    def _on_output_grad(self):
+        """The sweep reached an output of the last (synced) forward."""
+        if self._marked:
+            return
+        self.__dict__["_marked"] = True
+        if not self._queued:
+            _queue_callback(self._finalize)
+            self.__dict__["_queued"] = True
+        held, self.__dict__["_held"] = self._held, []
+        for p in held:
+            self._take(p)
+
     def _on_grad(self, p):
         if not self._step_sync:
             return
+        self.__dict__["_fired"] = True
+        if not self._queued:
+            try:
+                _queue_callback(self._finalize)
+            except RuntimeError:
+                if not self._ours():
+                    return
+                raise RuntimeError(
+                    "DistributedDataParallel: a parameter's gradient was accumulated outside "
+                    "a running backward() (backward(inputs=...) or ya.autograd.backward with "
+                    "inputs=); call loss.backward() without inputs=") from None
+            self.__dict__["_queued"] = True
+        if self._ours():
+            self._take(p)
+        else:
+            self._held.append(p)
+
+    def _take(self, p):
         if p.grad is not None and p.grad.requires_grad:
             self._reset_step()
             raise RuntimeError(
@@ -605,15 +664,6 @@ class DistributedDataParallel(Module):
                 f"through the allreduce. Differentiate the gradients with ya.distributed."
                 f"allreduce(..., op='mean') on the module's own gradients instead, or use "
                 f"no_sync()")
-        if not self._queued:
-            try:
-                _queue_callback(self._finalize)
-            except RuntimeError:
-                raise RuntimeError(
-                    "DistributedDataParallel: a parameter's gradient was accumulated outside "
-                    "a running backward() (backward(inputs=...) or ya.autograd.backward with "
-                    "inputs=); call loss.backward() without inputs=") from None
-            self.__dict__["_queued"] = True
         if id(p) in self._unreached:
             # marked ready (its zeros perhaps already sent) by the forward, which did not
             # reach it: its gradient comes from outside the forward; reported in _finalize
@@ -628,7 +678,14 @@ class DistributedDataParallel(Module):
         allreduces in the same order whatever it used; then one more small allreduce
         (the used-bitmap, or the count of missing parameters) tells every rank
         whether any rank missed one: with ``find_unused_parameters=False`` all ranks
-        raise together, none is left waiting in a collective."""
+        raise together, none is left waiting in a collective.
+
+        A sweep that accumulated no parameter's gradient (``ya.autograd.grad``), or
+        that is not the wrapper's (see ``_ours``), ends here: its gradients stay local."""
+        if not (self._fired and self._ours()):
+            self._reset_sweep()
+            return
+        self.__dict__["_armed"] = False
         w = self._world
         missing = [p for b in self._buckets for p in b.params if id(p) not in self._ready]
         for p in missing:      # no gradient in this backward: zeros in its bucket slot
@@ -735,6 +792,12 @@ def _ddp_hook(ref, p):
     ddp = ref()
     if ddp is not None:
         ddp._on_grad(p)
+
+
+def _ddp_output_hook(ref):
+    ddp = ref()
+    if ddp is not None:
+        ddp._on_output_grad()
 
 
 def _remove_handles(handles):

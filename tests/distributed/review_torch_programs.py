@@ -284,6 +284,37 @@ def sync_decided_by_forward(B, rec):
     put_grads(B, rec, "fwd/D", model)
 
 
+def bare(B, rec):
+    """Backwards that do not go through the wrapper's forward: of the bare module, after
+    the wrapper's backward, on rank 0 only and on every rank (local gradients, no
+    communication: yaae used to wait in an allreduce the other ranks never started), an
+    input gradient (autograd.grad) before the backward, and a training step after all
+    that (averaged again)."""
+    r, n = B.rank, B.n
+    model = B.build("bare", "toy")
+    ddp = B.DDP(model)
+    X, Y = data(47, 4, n, 4, 10), data(48, 4, n, 4, 5)
+    loss = lambda i, out: B.F.mse_loss(out, B.t(Y[i, r]))  # noqa: E731
+    ddp.zero_grad()
+    loss(0, ddp(B.t(X[0, r]))).backward()
+    put_grads(B, rec, "bare/ddp", model)
+    if r == 0:                                   # rank 0 alone: a gradient of its own
+        model.zero_grad()
+        loss(1, model(B.t(X[1, r]))).backward()
+        put_grads(B, rec, "bare/rank0", model)
+    B.barrier()
+    model.zero_grad()                            # every rank, the bare module
+    loss(2, model(B.t(X[2, r]))).backward()
+    put_grads(B, rec, "bare/all", model)
+    ddp.zero_grad()                              # an input gradient first, then the backward
+    x = B.t(X[3, r]).requires_grad_()
+    l3 = loss(3, ddp(x))
+    (gx,) = B.grad(l3, x, retain_graph=True)
+    rec["bare/input#grad"] = B.a(gx)
+    l3.backward()
+    put_grads(B, rec, "bare/after", model)
+
+
 def batchnorm(B, rec):
     """BatchNorm1d, broadcast_buffers=True; per-rank buffers after every forward, eval
     (no_grad) through the wrapper, no_sync accumulation steps, eval again."""
@@ -573,6 +604,7 @@ def run_all(B, outdir):
     adamw(B, rec)
     nosync(B, rec)
     sync_decided_by_forward(B, rec)
+    bare(B, rec)
     batchnorm(B, rec)
     unused(B, rec, set_to_none=True)
     unused(B, rec, set_to_none=False)

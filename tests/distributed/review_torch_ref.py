@@ -19,7 +19,7 @@ import review_torch_programs as P  # noqa: E402
 SEEDS = {k: i for i, k in enumerate(
     ["toy", "net", "mlp", "nosync", "bn", "drop", "unused1", "unused0", "ckpt", "ckpt2", "ckpt3",
      "sampler0", "sampler1", "strict", "bnown", "siamese", "bninit", "noinit", "heads", "fwd",
-     "unsync"], start=1)}
+     "unsync", "bare"], start=1)}
 
 
 class TorchBackend:
@@ -60,6 +60,10 @@ class TorchBackend:
     @staticmethod
     def DDP(module, **kw):
         return torch.nn.parallel.DistributedDataParallel(module, **kw)
+
+    @staticmethod
+    def grad(y, x, **kw):
+        return torch.autograd.grad(y, x, **kw)
 
     def allreduce(self, a, op):
         t = torch.from_numpy(np.array(a))

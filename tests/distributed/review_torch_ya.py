@@ -55,6 +55,10 @@ class YaaeBackend:
         return dist.DistributedDataParallel(module, **kw)
 
     @staticmethod
+    def grad(y, x, **kw):
+        return ya.autograd.grad(y, x, **kw)
+
+    @staticmethod
     def allreduce(a, op):
         return dist.allreduce(a, op=op)
 
