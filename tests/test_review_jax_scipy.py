@@ -91,3 +91,155 @@ def test_log_ndtr_first_and_second_derivative_far_left_vs_mpmath():
     close(ygrad(S.special.log_ndtr, [mid], 0)[0], jgrad(js.log_ndtr, [mid], 0)[0], rtol=1e-8)
     gradcheck(S.special.log_ndtr, np.array([-30.0, -3.0, 0.2, 4.0]), modes=("rev", "fwd"),
               order=2)
+
+
+# =============================================================================================
+# ya.scipy.stats
+# =============================================================================================
+# JAX's stats tests sample x on and off the support, shape parameters that broadcast
+# against x, and nan/invalid parameters; SciPy gives nan for a nan x or loc, a scale <= 0
+# and a shape parameter <= 0 (``_argcheck``), whatever else is true.
+SHAPES = {"norm": (), "t": (3.0,), "gamma": (2.0,), "beta": (2.0, 3.0), "chi2": (3.0,),
+          "laplace": (), "expon": (), "uniform": (), "logistic": (), "cauchy": ()}
+METHODS = {"norm": ("pdf", "cdf", "sf", "logpdf", "logcdf", "logsf"),
+           "t": ("pdf", "cdf", "logpdf", "logcdf")}
+NAN_CASES = [(d, m) for d in SHAPES for m in METHODS.get(d, ("pdf", "logpdf", "cdf"))]
+
+
+@pytest.mark.parametrize("dist,method", NAN_CASES, ids=[f"{d}.{m}" for d, m in NAN_CASES])
+def test_stats_nan_x_is_nan_as_scipy_and_does_not_poison_the_others(dist, method):
+    # (gamma, beta, chi2, expon, uniform gave 0 / -inf at a nan x: outside the support)
+    x = np.array([np.nan, -np.inf, -0.5, 0.0, 0.25, 1.0, 2.5, np.inf])
+    shapes = SHAPES[dist]
+    f = getattr(getattr(S.stats, dist), method)
+    ref = getattr(getattr(ss, dist), method)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        want = ref(x, *shapes)
+    same(f(ya.tensor(x), *shapes), want)
+    # the derivative in x at the finite interior points, with the nan in the same call
+    ok = np.array([False, False, False, False, True, False, True, False])
+    if dist == "beta" or dist == "uniform":
+        ok[6] = False
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        g = ygrad(lambda v: f(v, *shapes), [x], 0)[0]
+    g1 = ygrad(lambda v: f(v, *shapes), [x[ok]], 0)[0]
+    close(g[ok], g1, rtol=1e-14)
+    jd = getattr(jst, dist)
+    if hasattr(jd, method):
+        close(g1, jgrad(lambda v: getattr(jd, method)(v, *shapes), [x[ok]], 0)[0], rtol=1e-9)
+    # a nan loc: nan, as SciPy's
+    same(f(ya.tensor(np.array([0.5, 0.5])), *shapes, loc=ya.tensor(np.array([np.nan, 0.0]))),
+         ref(np.array([0.5, 0.5]), *shapes, loc=np.array([np.nan, 0.0])))
+
+
+INVALID = [("t", [np.array([0.5, 0.5, 0.5, 0.5])], [np.array([0.0, -1.0, np.nan, 2.0])]),
+           ("gamma", [np.array([0.0, 1.0, 1.0, 0.7])], [np.array([0.0, -1.0, np.nan, 2.0])]),
+           ("chi2", [np.array([0.0, 1.0, 1.0, 0.7])], [np.array([0.0, -1.0, np.nan, 2.0])]),
+           ("beta", [np.array([0.5, 0.5, 0.0, 0.5])], [np.array([0.0, 2.0, 1.0, 2.0]),
+                                                       np.array([1.0, -1.0, 0.0, 3.0])])]
+
+
+@pytest.mark.parametrize("dist,x,shapes", INVALID, ids=[c[0] for c in INVALID])
+def test_stats_invalid_shape_parameters_are_nan_as_scipy(dist, x, shapes):
+    # (gamma.pdf(1, a=-1) was 0, chi2.cdf(1, df=0) 1, beta.pdf(0.5, 0, 1) 0, t.cdf(0.5,
+    # df=-1) 1: SciPy's value is nan)
+    for method in METHODS.get(dist, ("pdf", "logpdf", "cdf")):
+        f = getattr(getattr(S.stats, dist), method)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            want = getattr(getattr(ss, dist), method)(*x, *shapes)
+        same(f(*[ya.tensor(v) for v in x + shapes]), want)
+        if method in ("pdf", "logpdf"):
+            # the valid entry (the last) keeps its derivatives in x and the shapes, and
+            # the invalid ones do not make them nan
+            n = 1 + len(shapes)
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                g = ygrad(f, x + shapes, tuple(range(n)))
+            g1 = ygrad(f, [v[-1:] for v in x + shapes], tuple(range(n)))
+            for a, b in zip(g, g1):
+                close(a[-1:], b, rtol=1e-14)
+                assert not np.isnan(a[:-1]).any(), a
+
+
+def _t_logpdf_mp(x, df):
+    x, df = mpmath.mpf(x), mpmath.mpf(df)
+    return (mpmath.loggamma((df + 1) / 2) - mpmath.loggamma(df / 2)
+            - mpmath.log(df * mpmath.pi) / 2 - (df + 1) / 2 * mpmath.log1p(x * x / df))
+
+
+def test_t_large_df_values_and_derivatives():
+    # JAX's t tests draw df up to large values.  log gamma((df+1)/2) - log gamma(df/2)
+    # lost digits as df grew: t.pdf(0.5, 1e10) was 6e-7 relative off, t.pdf(-3, 1e300)
+    # 6e-153 instead of 4.4e-3 (logpdf -350 instead of -5.4)
+    x = np.array([0.5, -3.0, 30.0, 0.5, 2.0, -1.5, 0.5, 1.0])
+    df = np.array([1e10, 1e300, 1e8, 1e5, 150.0, 199.0, 200.0, 2500.0])
+    for m in ("pdf", "logpdf", "cdf", "logcdf"):
+        same(getattr(S.stats.t, m)(ya.tensor(x), ya.tensor(df)), getattr(ss.t, m)(x, df),
+             rtol=1e-12)
+    # derivatives in x and df: mpmath (up to df = 1e5, where they are not a cancellation
+    # of terms of size x^2/df)
+    mpmath.mp.dps = 40
+    k = df <= 1e5
+    gx, gdf = ygrad(S.stats.t.logpdf, [x[k], df[k]], (0, 1))
+    wx = [float(mpmath.diff(lambda v: _t_logpdf_mp(v, d), a)) for a, d in zip(x[k], df[k])]
+    wdf = [float(mpmath.diff(lambda d: _t_logpdf_mp(a, d), d0)) for a, d0 in zip(x[k], df[k])]
+    close(gx, wx, rtol=1e-12)
+    close(gdf, wdf, rtol=1e-9)
+    # second order, both modes, in df: mpmath
+    w2 = [float(mpmath.diff(lambda d: _t_logpdf_mp(a, d), d0, 2)) for a, d0 in zip(x[k], df[k])]
+    h = ya.jacfwd(ya.grad(lambda d: ya.sum(S.stats.t.logpdf(x[k], d))))(ya.tensor(df[k]))
+    close(np.diagonal(D(h)), w2, rtol=1e-8)
+    h = ya.hessian(lambda d: ya.sum(S.stats.t.logpdf(x[k], d)))(ya.tensor(df[k]))
+    close(np.diagonal(D(h)), w2, rtol=1e-8)
+    # across the switch of formula at df = 200: FD, both modes, order 2
+    gradcheck(lambda v, d: S.stats.t.logpdf(v, d), np.array([0.3, -1.2]),
+              np.array([199.5, 200.5]), modes=("rev", "fwd"), order=2, rtol=1e-4)
+
+
+def test_t_logcdf_right_tail_as_scipy():
+    # log(cdf) rounds to 0 right of the centre; SciPy's logcdf is log1p(-sf)
+    x = np.array([30.0, 10.0, 1e3, 40.0, 3.0, -3.0, 0.0])
+    df = np.array([1e8, 3.0, 5.0, 1e3, 0.7, 0.7, 2.0])
+    same(S.stats.t.logcdf(ya.tensor(x), ya.tensor(df)), ss.t.logcdf(x, df), rtol=1e-12)
+    # its derivative in x is pdf / cdf (SciPy's values)
+    close(ygrad(S.stats.t.logcdf, [x, df], 0)[0],
+          np.exp(ss.t.logpdf(x, df) - ss.t.logcdf(x, df)), rtol=1e-10)
+    gradcheck(lambda v: S.stats.t.logcdf(v, df[1:3]), x[1:3], modes=("rev", "fwd"), order=2,
+              rtol=1e-4)
+
+
+BCAST = [("t", "logpdf", [U(-2, 2, 4), U(1.5, 6, 3, 1)]),
+         ("t", "pdf", [U(-2, 2, 4), U(1.5, 6, 3, 1)]),
+         ("gamma", "logpdf", [U(0.3, 3, 4), U(0.8, 3, 3, 1)]),
+         ("chi2", "pdf", [U(0.3, 3, 4), U(1.5, 4, 3, 1)]),
+         ("beta", "logpdf", [U(0.1, 0.9, 4), U(0.8, 3, 3, 1), U(0.8, 3, 1)]),
+         ("norm", "logcdf", [U(-3, 3, 4)]),
+         ("laplace", "pdf", [U(-3, 3, 4)]),
+         ("logistic", "logpdf", [U(-3, 3, 4)]),
+         ("cauchy", "cdf", [U(-3, 3, 4)])]
+
+
+@pytest.mark.parametrize("dist,method,args", BCAST, ids=[f"{c[0]}.{c[1]}" for c in BCAST])
+def test_stats_parameters_of_shape_3_1_against_x_of_shape_4(dist, method, args):
+    # JAX's stats tests' shapes: parameters (3, 1), (1,) and () against x (4,); loc (3, 1)
+    # and scale () as a Python number
+    loc = U(-0.3, 0.3, 3, 1)
+    if dist == "beta":
+        loc = U(-0.05, 0.05, 3, 1)
+    scale = 1.3
+    f = getattr(getattr(S.stats, dist), method)
+    jf = getattr(getattr(jst, dist), method)
+    same(f(*[ya.tensor(a) for a in args], loc=ya.tensor(loc), scale=scale),
+         getattr(getattr(ss, dist), method)(*args, loc=loc, scale=scale), rtol=1e-11)
+    xs = args + [loc]
+    nums = tuple(range(len(xs)))
+    mine = lambda *a: f(*a[:-1], loc=a[-1], scale=scale)     # noqa: E731
+    theirs = lambda *a: jf(*a[:-1], loc=a[-1], scale=scale)  # noqa: E731
+    for a, b in zip(ygrad(mine, xs, nums), jgrad(theirs, xs, nums)):
+        assert a.shape == b.shape
+        close(a, b, rtol=1e-8, atol=1e-12)
+    ts = [RNG.normal(size=np.shape(v)) for v in xs]
+    close(yjvp(mine, xs, ts), jjvp(theirs, xs, ts), rtol=1e-8, atol=1e-12)
