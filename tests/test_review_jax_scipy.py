@@ -243,3 +243,85 @@ def test_stats_parameters_of_shape_3_1_against_x_of_shape_4(dist, method, args):
         close(a, b, rtol=1e-8, atol=1e-12)
     ts = [RNG.normal(size=np.shape(v)) for v in xs]
     close(yjvp(mine, xs, ts), jjvp(theirs, xs, ts), rtol=1e-8, atol=1e-12)
+
+
+# =============================================================================================
+# ya.scipy.signal
+# =============================================================================================
+# JAX's signal tests: odd and even kernel sizes, a kernel longer than the input (in
+# 'same' and 'valid'), equal sizes, length 1.
+SIG_1D = [((5,), (2,)), ((6,), (4,)), ((2,), (7,)), ((4,), (4,)), ((1,), (3,)), ((3,), (1,)),
+          ((7,), (6,))]
+SIG_2D = [((4, 5), (2, 2)), ((3, 3), (4, 5)), ((5, 4), (3, 4)), ((2, 3), (1, 2))]
+
+
+def _sig(name, a, b, kw, jname=None):
+    mine = lambda x, y: getattr(S.signal, name)(x, y, **kw)            # noqa: E731
+    theirs = lambda x, y: getattr(jsig, jname or name)(x, y, **kw)     # noqa: E731
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        want = getattr(sg, name)(a, b, **kw)
+    same(mine(ya.tensor(a), ya.tensor(b)), want, rtol=1e-10, atol=1e-12)
+    w = RNG.normal(size=want.shape)
+    got = ygrad(lambda x, y: mine(x, y) * w, [a, b], (0, 1))
+    for g, v in zip(got, jgrad(lambda x, y: theirs(x, y) * w, [a, b], (0, 1))):
+        close(g, v, rtol=1e-9, atol=1e-11)
+    ts = [RNG.normal(size=a.shape), RNG.normal(size=b.shape)]
+    close(yjvp(mine, [a, b], ts), jjvp(theirs, [a, b], ts), rtol=1e-9, atol=1e-11)
+
+
+@pytest.mark.parametrize("shapes", SIG_1D, ids=str)
+@pytest.mark.parametrize("name", ["convolve", "correlate", "fftconvolve"])
+def test_1d_kernel_sizes_and_modes_vs_scipy_and_jax(name, shapes):
+    a, b = RNG.normal(size=shapes[0]), RNG.normal(size=shapes[1])
+    for mode in ("full", "same", "valid"):
+        _sig(name, a, b, dict(mode=mode))
+
+
+@pytest.mark.parametrize("shapes", SIG_2D, ids=str)
+@pytest.mark.parametrize("name", ["convolve2d", "correlate2d", "convolve", "fftconvolve"])
+def test_2d_kernel_sizes_and_modes_vs_scipy_and_jax(name, shapes):
+    a, b = RNG.normal(size=shapes[0]), RNG.normal(size=shapes[1])
+    for mode in ("full", "same", "valid"):
+        if mode == "valid" and not (all(p >= q for p, q in zip(*shapes))
+                                    or all(p <= q for p, q in zip(*shapes))):
+            continue     # SciPy's ValueError (checked below)
+        _sig(name, a, b, dict(mode=mode))
+    if shapes == SIG_2D[0]:     # second order, both modes, in both inputs
+        gradcheck(lambda x, y: getattr(S.signal, name)(x, y, mode="same"), a, b,
+                  modes=("rev", "fwd"), order=2)
+
+
+def test_valid_mode_unordered_shapes_raise_as_scipy():
+    a, b = RNG.normal(size=(5, 4)), RNG.normal(size=(3, 6))
+    for name in ("convolve", "correlate", "convolve2d", "correlate2d", "fftconvolve"):
+        with pytest.raises(ValueError):
+            getattr(sg, name)(a, b, mode="valid")
+        with pytest.raises(ValueError, match="valid"):
+            getattr(S.signal, name)(ya.tensor(a), ya.tensor(b), mode="valid")
+
+
+FFT_AXES = [((4, 1), (1, 5), None), ((4, 1), (1, 5), 0), ((3, 5), (1, 3), 0),
+            ((3, 1), (2, 5), 0), ((1, 4), (3, 2), 1), ((3, 4), (2, 1), (0, 1)),
+            ((2, 1, 4), (3, 2, 2), (0, 2)), ((2, 3), (2, 3), [1, 0])]
+
+
+@pytest.mark.parametrize("s1,s2,axes", FFT_AXES, ids=str)
+def test_fftconvolve_length_one_axes_broadcast_as_scipy(s1, s2, axes):
+    # SciPy's fftconvolve broadcasts an axis where either input has length 1 (it is not
+    # convolved: 'valid' keeps its broadcast length, the inputs need no order along it),
+    # and 'same' crops every axis to in1's shape.  (4, 1) * (1, 5) in 'valid' raised, and
+    # 'same' over axes=0 returned (4, 5) instead of SciPy's (4, 1).
+    a, b = RNG.normal(size=s1), RNG.normal(size=s2)
+    for mode in ("full", "same", "valid"):
+        try:
+            want = sg.fftconvolve(a, b, mode=mode, axes=axes)
+        except ValueError:
+            with pytest.raises(ValueError):
+                S.signal.fftconvolve(ya.tensor(a), ya.tensor(b), mode=mode, axes=axes)
+            continue
+        mine = lambda x, y: S.signal.fftconvolve(x, y, mode=mode, axes=axes)   # noqa: E731
+        same(mine(ya.tensor(a), ya.tensor(b)), want, rtol=1e-10, atol=1e-12)
+        # the derivatives: the same windows of the direct convolution's (sg.convolve
+        # over every axis is the same function when no axis is broadcast), or FD
+        gradcheck(mine, a, b, modes=("rev", "fwd"), order=2 if mode == "same" else 1)
