@@ -325,3 +325,94 @@ def test_fftconvolve_length_one_axes_broadcast_as_scipy(s1, s2, axes):
         # the derivatives: the same windows of the direct convolution's (sg.convolve
         # over every axis is the same function when no axis is broadcast), or FD
         gradcheck(mine, a, b, modes=("rev", "fwd"), order=2 if mode == "same" else 1)
+
+
+# =============================================================================================
+# ya.scipy.linalg
+# =============================================================================================
+def _la(mine, theirs, xs, nums, rtol=1e-9):
+    """Reverse-mode gradients of a weighted sum and forward-mode tangents vs JAX's."""
+    out = D(mine(*[ya.tensor(x) for x in xs]))
+    w = RNG.normal(size=out.shape)
+    got = ygrad(lambda *a: mine(*a) * w, xs, nums)
+    want = jgrad(lambda *a: theirs(*a) * w, xs, nums)
+    for g, v in zip(got, want):
+        close(g, v, rtol=rtol, atol=1e-11)
+    ts = [RNG.normal(size=np.shape(x)) if i in nums else np.zeros(np.shape(x))
+          for i, x in enumerate(xs)]
+    close(yjvp(mine, xs, ts), jjvp(theirs, xs, ts), rtol=rtol, atol=1e-11)
+
+
+def _repeated(eigs, seed):
+    q, _ = np.linalg.qr(np.random.default_rng(seed).normal(size=(len(eigs), len(eigs))))
+    return q @ np.diag(eigs) @ q.T
+
+
+@pytest.mark.parametrize("lower", [True, False])
+def test_eigh_eigvals_only_at_repeated_eigenvalues_vs_jax(lower):
+    # JAX's eigh tests include degenerate spectra.  The eigenvalues' derivative
+    # v diag(g) v^T needs no gap; through the eigenvector rule it was nan everywhere
+    # (0 * 1/(w_i - w_j)).
+    for a in (np.diag([1.0, 1.0, 2.0]), 2.0 * np.eye(3), _repeated([1.0, 1.0, 3.0, -2.0], 4)):
+        m = a / 2            # a = m + m^T: no convention about the unread triangle
+        same(S.linalg.eigh(ya.tensor(a), lower=lower, eigvals_only=True),
+             sl.eigh(a, lower=lower, eigvals_only=True), rtol=1e-12, atol=1e-14)
+        _la(lambda m: S.linalg.eigh(m + m.T, lower=lower, eigvals_only=True),
+            lambda m: jl.eigh(m + m.T, lower=lower, eigvals_only=True), [m], (0,))
+        # sum(w^2) = |a|_F^2 is smooth: FD, both modes (the second derivative goes through
+        # the eigenvectors' rule, which needs distinct eigenvalues)
+        gradcheck(lambda m: ya.sum(S.linalg.eigh(m + m.T, lower=lower, eigvals_only=True)
+                                   ** 2), m, modes=("rev", "fwd"))
+    # subsets and the generalised problem, at a repeated eigenvalue
+    a = _repeated([1.0, 1.0, 3.0], 5)
+    bm = np.diag([2.0, 2.0, 2.0])
+    same(S.linalg.eigh(ya.tensor(a), ya.tensor(bm), lower=lower, eigvals_only=True),
+         sl.eigh(a, bm, lower=lower, eigvals_only=True), rtol=1e-12)
+    g = ygrad(lambda m: S.linalg.eigh(m + m.T, bm, lower=lower, eigvals_only=True), [a / 2], 0)
+    close(g[0], jgrad(lambda m: jnp.linalg.eigvalsh((m + m.T) / 2.0), [a / 2], 0)[0],
+          rtol=1e-10)
+    kw = dict(lower=lower, eigvals_only=True, subset_by_index=[0, 1])
+    same(S.linalg.eigh(ya.tensor(a), **kw), sl.eigh(a, **kw), rtol=1e-12)
+    g = ygrad(lambda m: S.linalg.eigh(m + m.T, **kw), [a / 2], 0)[0]
+    close(g, jgrad(lambda m: jnp.linalg.eigvalsh(m + m.T)[:2], [a / 2], 0)[0], rtol=1e-10)
+
+
+TRI = [(lower, trans, ud) for lower in (True, False) for trans in (0, 1, 2, "N", "T", "C")
+       for ud in (False, True)]
+
+
+@pytest.mark.parametrize("lower,trans,unit_diagonal", TRI, ids=str)
+def test_solve_triangular_vector_b_every_flag_vs_jax(lower, trans, unit_diagonal):
+    a = RNG.normal(size=(4, 4)) + 4 * np.eye(4)
+    b = RNG.normal(size=4)
+    kw = dict(lower=lower, trans=trans, unit_diagonal=unit_diagonal)
+    same(S.linalg.solve_triangular(ya.tensor(a), ya.tensor(b), **kw),
+         sl.solve_triangular(a, b, **kw), rtol=1e-12)
+    _la(lambda a, b: S.linalg.solve_triangular(a, b, **kw),
+        lambda a, b: jl.solve_triangular(a, b, **kw), [a, b], (0, 1))
+
+
+@pytest.mark.parametrize("scale", [4.0, 20.0, 60.0])
+def test_expm_large_norm_vs_scipy_frechet_and_jax(scale):
+    # JAX's expm tests scale the input up (more squarings); the gradient of <w, expm(a)>
+    # is SciPy's expm_frechet(a^T, w)
+    a = np.random.default_rng(int(scale)).normal(size=(3, 3)) * scale
+    same(S.linalg.expm(ya.tensor(a)), sl.expm(a), rtol=1e-10)
+    w = RNG.normal(size=(3, 3))
+    got = ygrad(lambda a: S.linalg.expm(a) * w, [a], 0)[0]
+    want = sl.expm_frechet(a.T, w, compute_expm=False)
+    close(got, want, rtol=1e-7, atol=1e-9 * np.abs(want).max())
+    t = RNG.normal(size=(3, 3))
+    close(yjvp(S.linalg.expm, [a], [t]), sl.expm_frechet(a, t, compute_expm=False), rtol=1e-7,
+          atol=1e-9 * np.abs(sl.expm(a)).max() * np.abs(t).max())
+
+
+def test_block_diag_mixed_shapes_vs_scipy_and_jax():
+    # 0-d, 1-d, 2-d and empty blocks together (SciPy's and JAX's block_diag)
+    xs = [np.array(2.0), RNG.normal(size=3), RNG.normal(size=(2, 3)), RNG.normal(size=(3, 1))]
+    same(S.linalg.block_diag(*[ya.tensor(x) for x in xs]), sl.block_diag(*xs))
+    same(S.linalg.block_diag(ya.tensor(xs[2]), np.zeros((0, 2)), ya.tensor(xs[3])),
+         sl.block_diag(xs[2], np.zeros((0, 2)), xs[3]))
+    _la(lambda *a: S.linalg.block_diag(*a), lambda *a: jl.block_diag(*a), xs, (0, 1, 2, 3))
+    with pytest.raises(ValueError, match="dimension greater than 2"):
+        S.linalg.block_diag(ya.tensor(np.ones((2, 2, 2))))
