@@ -377,6 +377,25 @@ def test_eigh_eigvals_only_at_repeated_eigenvalues_vs_jax(lower):
     close(g, jgrad(lambda m: jnp.linalg.eigvalsh(m + m.T)[:2], [a / 2], 0)[0], rtol=1e-10)
 
 
+def test_lu_factor_singular_values_as_scipy_and_derivative_refused_by_name():
+    sing = np.array([[1.0, 2.0, 3.0], [2.0, 4.0, 6.0], [1.0, 0.0, 1.0]])
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        lu, piv = S.linalg.lu_factor(ya.tensor(sing))
+        rlu, rpiv = sl.lu_factor(sing)
+    same(lu, rlu)
+    np.testing.assert_array_equal(piv, rpiv)
+    # JAX's derivative here is nan; yaae's is computed with U^-1: an error naming the op
+    for call in (lambda: ya.grad(lambda a: ya.sum(S.linalg.lu_factor(a)[0]))(ya.tensor(sing)),
+                 lambda: ya.jvp(lambda a: S.linalg.lu_factor(a)[0], (ya.tensor(sing),),
+                                (ya.tensor(np.ones((3, 3))),))):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            with pytest.raises(np.linalg.LinAlgError, match=r"lu_factor: no derivative at a "
+                               r"singular matrix \(a: shape \(3, 3\), dtype float64"):
+                call()
+
+
 TRI = [(lower, trans, ud) for lower in (True, False) for trans in (0, 1, 2, "N", "T", "C")
        for ud in (False, True)]
 

@@ -257,8 +257,22 @@ def _right_solve(x, m, l, u):
     return _mT(_bsolve_p(_mT(m), _mT(x), l=u, u=l))
 
 
+def _lu_singular(lu):
+    """The derivative of the factors is written with U^-1: refuse a singular U by
+    name (not as an inner solve's error)."""
+    d = np.diagonal(np.asarray(_data(lu)), axis1=-2, axis2=-1)
+    if np.any(d == 0):
+        raise np.linalg.LinAlgError(
+            f"ya.scipy.linalg.lu_factor: no derivative at a singular matrix (a: shape "
+            f"{np.shape(d)[:-1] + (d.shape[-1],) * 2}, dtype {d.dtype}; U has a zero on its "
+            f"diagonal): the derivative of the LU factors is computed with U^-1 (JAX's is "
+            f"nan there). Differentiate at a nonsingular matrix, or, for a least-squares "
+            f"solution, use ya.linalg.lstsq or ya.linalg.pinv")
+
+
 def _lu_jvp(t, ans, a, lu, piv):
     # P L U = A: X = L^-1 P^T dA U^-1, dL = L tril(X, -1), dU = triu(X) U
+    _lu_singular(lu)
     n = a.shape[-1]
     el, up = _lu_parts(ans)
     x = _right_solve(_bsolve_p(el, _matmul(_perm_t(piv), t), l=n - 1, u=0), up, 0, n - 1)
@@ -267,6 +281,7 @@ def _lu_jvp(t, ans, a, lu, piv):
 
 def _lu_vjp(g, ans, a, lu, piv):
     # the transpose of _lu_jvp
+    _lu_singular(lu)
     n = a.shape[-1]
     el, up = _lu_parts(ans)
     m = _tril_(_matmul(_mT(el), _tril_(g, -1)), -1) + _triu_(_matmul(_triu_(g), _mT(up)))
