@@ -93,6 +93,214 @@ def test_log_ndtr_first_and_second_derivative_far_left_vs_mpmath():
               order=2)
 
 
+NAN, INF = np.nan, np.inf
+# SciPy's values at the edges of each function's domain (poles, +-inf, nan, out of range,
+# the points where x log y-type functions switch convention); inputs broadcast
+SPECIAL_EDGES = [
+    ("gammaln", [np.array([-0.5, -1.5, -2.5, -1.0, 0.0, -0.0, INF, -INF, NAN])]),
+    ("gamma", [np.array([-0.5, -1.0, 0.0, -0.0, 171.7, 172.0, INF, -INF, NAN])]),
+    ("rgamma", [np.array([-0.5, -1.0, 0.0, INF, -INF, 200.0, NAN])]),
+    ("gammasgn", [np.array([-0.5, -1.5, -1.0, 0.0, -0.0, INF, -INF, NAN])]),
+    ("digamma", [np.array([-0.5, -1.0, 0.0, -0.0, 1e-300, INF, NAN])]),
+    ("polygamma", [np.array([[0], [1], [2], [4]]), np.array([-0.5, 0.0, -1.0, 1e-3, INF])]),
+    ("beta", [np.array([0.0, -0.5, 1.0, 1e-300, INF]), np.array([1.0, 1.0, 0.0, 1.0, 1.0])]),
+    ("betaln", [np.array([0.0, -0.5, 1.0, 1e-300, 1e6]), np.array([1.0, 1.0, 0.0, 1.0, 1e6])]),
+    ("gammainc", [np.array([1.0, 1.0, 1.0, 0.0, 2.0, -1.0, 1.0, INF]),
+                  np.array([0.0, INF, -1.0, 1.0, 0.0, 1.0, NAN, 1.0])]),
+    ("gammaincc", [np.array([1.0, 1.0, 1.0, 0.0, 2.0, -1.0, 1.0, INF]),
+                   np.array([0.0, INF, -1.0, 1.0, 0.0, 1.0, NAN, 1.0])]),
+    ("betainc", [np.array([1.0, 1.0, 1.0, 0.0, 2.0, -1.0, 2.0]),
+                 np.array([1.0, 2.0, 1.0, 1.0, 0.0, 1.0, 2.0]),
+                 np.array([0.0, 1.0, 1.5, 0.5, 0.5, 0.5, -0.1])]),
+    ("erf", [np.array([INF, -INF, NAN, 0.0, -0.0, 30.0])]),
+    ("erfc", [np.array([INF, -INF, NAN, 0.0, 30.0, -30.0])]),
+    ("erfinv", [np.array([-1.0, 1.0, 1.5, -1.5, NAN, 0.0, 1 - 1e-16])]),
+    ("erfcinv", [np.array([0.0, 2.0, -0.5, 2.5, 1.0, 1e-300])]),
+    ("ndtr", [np.array([INF, -INF, -40.0, 40.0, NAN])]),
+    ("ndtri", [np.array([0.0, 1.0, -0.1, 1.1, 1e-300, 1 - 1e-16, NAN])]),
+    ("log_ndtr", [np.array([-INF, INF, -1e10, -1e5, -38.0, 5.0, 10.0, 40.0, NAN])]),
+    ("expit", [np.array([-INF, INF, -1000.0, 1000.0, NAN])]),
+    ("logit", [np.array([-0.1, 1.1, 0.0, 1.0, 1e-300, NAN])]),
+    ("xlogy", [np.array([0.0, 0.0, 0.0, 1.0, 1.0, NAN, 0.0]),
+               np.array([0.0, -1.0, INF, 0.0, -1.0, 0.0, NAN])]),
+    ("xlog1py", [np.array([0.0, 0.0, 0.0, 1.0, 1.0, 0.0]),
+                 np.array([-1.0, -2.0, INF, -1.0, -2.0, NAN])]),
+    ("entr", [np.array([0.0, -0.0, -1e-300, INF, NAN, 1e-300])]),
+    ("i0", [np.array([0.0, -800.0, 800.0, INF, -INF])]),
+    ("i1", [np.array([0.0, -800.0, 800.0, INF, -INF])]),
+    ("iv", [np.array([0.0, 1.0, 2.0, 1.5, 0.5, -1.0, -1.5, 0.0]),
+            np.array([-2.0, -2.0, -2.0, -2.0, 0.0, -1.0, 2.0, 800.0])]),
+    ("ive", [np.array([0.0, 1.0, 2.0, 1.5, 0.5, -1.0, -1.5, 1.0]),
+             np.array([-2.0, -2.0, -2.0, -2.0, 0.0, -1.0, 2.0, -800.0])]),
+    ("jn", [np.array([0, 1, 2, -1, -2]), np.array([-2.0, -2.0, -2.0, 2.0, 2.0])]),
+    ("yn", [np.array([0, 1, 2, -1, -2, 1]), np.array([-2.0, 0.0, 2.0, 2.0, 2.0, -1.0])]),
+    ("j0", [np.array([-1.0, -5.0, INF, 0.0])]),
+    ("j1", [np.array([-1.0, -5.0, INF, 0.0])]),
+    ("y0", [np.array([0.0, -1.0, INF])]),
+    ("y1", [np.array([0.0, -1.0, INF])]),
+]
+
+
+@pytest.mark.parametrize("name,xs", SPECIAL_EDGES, ids=[c[0] for c in SPECIAL_EDGES])
+def test_special_edge_values_dtype_and_float32_as_scipy(name, xs):
+    f = getattr(S.special, name)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        want = getattr(sc, name)(*xs)
+        same(f(*[ya.tensor(x) for x in xs]), want, rtol=1e-13)
+        # float32 in, SciPy's dtype out (the ufunc's loop), same values to float32
+        x32 = [x.astype(np.float32) if x.dtype.kind == "f" else x for x in xs]
+        want32 = getattr(sc, name)(*x32)
+        same(f(*[ya.tensor(x) for x in x32]), want32, rtol=2e-6)
+
+
+# (name, inputs, argnums, oracle): derivatives at edges and in broadcasting shapes, vs JAX
+# where JAX is right there
+SPECIAL_GRADS = [
+    ("xlogy", [np.array([[0.0], [0.0], [1.5]]), np.array([0.5, 2.0, 3.0])], (0, 1)),
+    ("xlog1py", [np.array([[0.0], [0.0], [1.5]]), np.array([-0.5, 2.0, 3.0])], (0, 1)),
+    ("entr", [np.array([0.0, 1e-300, 0.5, 1.0, 3.0])], (0,)),
+    ("gammaln", [np.array([-0.5, -1.5, -2.3, -10.7, 0.3])], (0,)),
+    ("digamma", [np.array([-0.5, -1.5, -2.3, 0.2])], (0,)),
+    ("gamma", [np.array([-0.5, -1.5, -2.3, 0.2])], (0,)),
+    ("polygamma", [np.array([[0], [1], [2], [5]]), np.array([0.3, 1.0, 4.0, -0.5])], (1,)),
+    ("erfinv", [np.array([-1.0, 1.0, 0.0, 0.999])], (0,)),
+    ("erf", [np.array([-INF, INF, 30.0, -0.2])], (0,)),
+    ("expit", [np.array([-800.0, 800.0, 0.0])], (0,)),
+    ("logit", [np.array([0.0, 1.0, 0.5])], (0,)),
+    ("i1", [np.array([-3.0, -0.5, 0.0, 2.0])], (0,)),
+    ("betainc", [np.array([[2.0], [0.5]]), np.array([3.0, 0.5, 2.0]), np.array([0.0, 1.0, 0.5])],
+     (2,)),
+    ("gammainc", [np.array([[0.5], [2.0], [3.0]]), np.array([0.0, 1.0, 50.0])], (1,)),
+    ("gammaincc", [np.array([[0.5], [2.0], [3.0]]), np.array([0.0, 1.0, 50.0])], (1,)),
+    ("beta", [U(0.5, 3, 3, 1), U(0.5, 3, 4)], (0, 1)),
+    ("betaln", [np.array([1e3, 1e6, 0.5]), np.array([2.0, 0.5, 1e6])], (0, 1)),
+]
+
+
+@pytest.mark.parametrize("name,xs,nums", SPECIAL_GRADS, ids=[c[0] for c in SPECIAL_GRADS])
+def test_special_derivatives_at_edges_and_broadcasting_vs_jax(name, xs, nums):
+    f = getattr(S.special, name)
+    jf = getattr(js, name)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        got = ygrad(f, xs, nums)
+        for g, w in zip(got, jgrad(jf, xs, nums)):
+            assert g.shape == w.shape
+            close(g, w, rtol=1e-9, atol=1e-12)
+        # forward mode in the differentiable arguments (the others closed over)
+        pick = lambda fn: (lambda *d: fn(*[d[nums.index(i)] if i in nums else x   # noqa
+                                           for i, x in enumerate(xs)]))
+        ts = [np.ones_like(xs[i]) for i in nums]
+        close(yjvp(pick(f), [xs[i] for i in nums], ts),
+              jjvp(pick(jf), [xs[i] for i in nums], ts), rtol=1e-9, atol=1e-12)
+
+
+def test_special_derivatives_where_jax_is_not_the_oracle():
+    mpmath.mp.dps = 30
+    # i0' = i1: 0 at 0 (JAX's i0 gradient at 0 is 1.04, from |x|); mpmath elsewhere
+    x = np.array([-3.0, -0.5, 0.0, 2.0])
+    close(ygrad(S.special.i0, [x], 0)[0], [float(mpmath.besseli(1, v)) for v in x], rtol=1e-13)
+    # iv and ive at negative x (integer and half-integer orders: iv is nan off the
+    # integers there, as SciPy's): mpmath
+    v, z = np.array([0.0, 1.0, 2.0, 3.0]), np.array([-2.0, -0.7, -1.5, -4.0])
+    close(S.special.iv(v, ya.tensor(z)), sc.iv(v, z), rtol=1e-13)
+    want = [float(mpmath.diff(lambda t: mpmath.besseli(int(a), t), b)) for a, b in zip(v, z)]
+    close(ygrad(lambda t: S.special.iv(v, t), [z], 0)[0], want, rtol=1e-11)
+    want = [float(mpmath.diff(lambda t: mpmath.besseli(int(a), t) * mpmath.exp(-abs(t)), b))
+            for a, b in zip(v, z)]
+    close(ygrad(lambda t: S.special.ive(v, t), [z], 0)[0], want, rtol=1e-11)
+    gradcheck(lambda t: S.special.ive(v, t), z, modes=("rev", "fwd"), order=2)
+    # gammainc(a, x) at x = 0: x^(a-1) e^-x / gamma(a) is 1 for a = 1 (JAX: nan), inf
+    # below, 0 above
+    for a, want in [(1.0, 1.0), (0.5, INF), (2.0, 0.0)]:
+        close(ya.grad(lambda t: S.special.gammainc(a, t))(ya.tensor(0.0)), want)
+        close(ya.grad(lambda t: S.special.gammaincc(a, t))(ya.tensor(0.0)), -want)
+    # ndtri' = sqrt(2 pi) exp(ndtri^2 / 2) is +inf at 0 and 1, as torch's (JAX's is 0)
+    import torch
+    p = np.array([0.0, 1.0, 0.3])
+    t = torch.tensor(p, requires_grad=True)
+    torch.special.ndtri(t).sum().backward()
+    close(ygrad(S.special.ndtri, [p], 0)[0], t.grad.numpy(), rtol=1e-13)
+    # multigammaln: order d = 5 and a 2-D a vs JAX, order 2 both modes
+    a = np.array([[2.5, 3.0], [4.0, 10.0]])
+    close(ygrad(lambda a: S.special.multigammaln(a, 5), [a], 0)[0],
+          jgrad(lambda a: js.multigammaln(a, 5), [a], 0)[0], rtol=1e-12)
+    same(S.special.multigammaln(ya.tensor(a), 5), sc.multigammaln(a, 5), rtol=1e-13)
+    gradcheck(lambda a: S.special.multigammaln(a, 5), a, modes=("rev", "fwd"), order=2)
+
+
+LSE = [("all -inf row", np.array([[-INF, -INF], [0.0, 1.0]]), None, 1),
+       ("-inf entries", np.array([-INF, 0.0, 1.0]), None, None),
+       ("+inf entry", np.array([INF, 0.0]), None, None),
+       ("+inf and -inf", np.array([INF, -INF]), None, None),
+       ("nan", np.array([NAN, 0.0]), None, None),
+       ("empty", np.zeros(0), None, None),
+       ("b cancels", np.array([0.0, 0.0]), np.array([1.0, -1.0]), None),
+       ("b negative sum", np.array([0.0, 1.0]), np.array([1.0, -1.0]), None),
+       ("b all zero", np.array([0.0, 1.0]), np.array([0.0, 0.0]), None),
+       ("b -inf a", np.array([-INF, 1.0, 2.0]), np.array([-2.0, 1.0, -0.5]), None),
+       ("axis tuple", np.arange(24.0).reshape(2, 3, 4) / 7, None, (0, 2)),
+       ("axis -2, b broadcast", np.arange(24.0).reshape(2, 3, 4) / 7,
+        np.array([[1.0], [-2.0], [0.5]]), -2)]
+
+
+@pytest.mark.parametrize("case", LSE, ids=[c[0] for c in LSE])
+def test_logsumexp_edges_vs_scipy(case):
+    _, a, b, axis = case
+    for keepdims in (False, True):
+        for sign in (False, True):
+            kw = dict(axis=axis, b=b, keepdims=keepdims, return_sign=sign)
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                want = sc.logsumexp(a, **kw)
+                got = S.special.logsumexp(ya.tensor(a), **kw)
+            if sign:
+                same(got[0], want[0])
+                if a.size:   # SciPy 1.17 gives the sign -1 to an empty sum (0: sign 0)
+                    same(got[1], want[1])
+            else:
+                same(got, want)
+
+
+def test_logsumexp_derivatives_with_inf_entries_and_signed_b_vs_jax():
+    a = np.array([[-INF, 0.0, 1.0, 0.5], [0.3, -INF, -1.0, 2.0]])
+    b = np.array([[1.0, -1.0, 2.0, -0.5]])
+    for axis in (None, 1, (0, 1)):
+        mine = lambda a, b: S.special.logsumexp(a, axis=axis, b=b, return_sign=True)[0]  # noqa
+        theirs = lambda a, b: js.logsumexp(a, axis=axis, b=b, return_sign=True)[0]     # noqa
+        for g, w in zip(ygrad(mine, [a, b], (0, 1)), jgrad(theirs, [a, b], (0, 1))):
+            close(g, w, rtol=1e-10)
+        ts = [np.where(np.isinf(a), 0.0, RNG.normal(size=a.shape)), RNG.normal(size=b.shape)]
+        close(yjvp(mine, [a, b], ts), jjvp(theirs, [a, b], ts), rtol=1e-10)
+    # finite differences in b and in the finite entries of a (the -inf ones held)
+    fin = np.isfinite(a)
+
+    def g(v, b):
+        full = ya.where(fin, ya.zeros(a.shape), a)
+        full = full + ya.reshape(ya.tensor(np.eye(a.size)[:, fin.ravel()]) @ v, a.shape)
+        return S.special.logsumexp(full, axis=1, b=b, return_sign=True)[0]
+    gradcheck(g, a[fin], b, modes=("rev", "fwd"), order=2)
+
+
+@pytest.mark.parametrize("name", ["softmax", "log_softmax"])
+@pytest.mark.parametrize("axis", [(0, 2), (2, 0), (-1, 1), None])
+def test_softmax_axis_tuples_vs_scipy_and_jax(name, axis):
+    x = RNG.normal(size=(2, 3, 4))
+    x[0, 1, 2] = -INF
+    f = lambda v: getattr(S.special, name)(v, axis=axis)     # noqa: E731
+    jf = lambda v: getattr(js, name)(v, axis=axis)           # noqa: E731
+    same(f(ya.tensor(x)), getattr(sc, name)(x, axis=axis), rtol=1e-13)
+    w = RNG.normal(size=x.shape)
+    close(ygrad(lambda v: f(v) * w, [x], 0)[0], jgrad(lambda v: jf(v) * w, [x], 0)[0],
+          rtol=1e-10)
+    t = np.where(np.isinf(x), 0.0, RNG.normal(size=x.shape))
+    close(yjvp(f, [x], [t]), jjvp(jf, [x], [t]), rtol=1e-10)
+    x32 = RNG.normal(size=(2, 3)).astype(np.float32)
+    same(getattr(S.special, name)(ya.tensor(x32), axis=axis if axis is None else (0, 1)),
+         getattr(sc, name)(x32, axis=axis if axis is None else (0, 1)), rtol=1e-6)
+
+
 # =============================================================================================
 # ya.scipy.stats
 # =============================================================================================
