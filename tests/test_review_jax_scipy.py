@@ -282,6 +282,25 @@ def test_logsumexp_derivatives_with_inf_entries_and_signed_b_vs_jax():
     gradcheck(g, a[fin], b, modes=("rev", "fwd"), order=2)
 
 
+def test_softmax_over_a_slice_with_plus_inf_is_nan_as_scipy():
+    # (softmax([inf, 0]) was [nan, 0]; SciPy's and torch's are [nan, nan])
+    x = np.array([[INF, 0.0, 1.0], [0.5, -INF, 1.0], [INF, INF, 0.0]])
+    for axis in (None, 0, 1, (0, 1)):
+        for name in ("softmax", "log_softmax"):
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                same(getattr(S.special, name)(ya.tensor(x), axis=axis),
+                     getattr(sc, name)(x, axis=axis))
+    x32 = np.array([INF, 0.0], np.float32)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        same(S.special.softmax(ya.tensor(x32)), sc.softmax(x32))
+    # the finite rows keep their derivatives
+    w = RNG.normal(size=(3, 3))
+    g = ygrad(lambda v: S.special.softmax(v, axis=1) * w, [x], 0)[0]
+    close(g[1], jgrad(lambda v: js.softmax(v, axis=1) * w[1:2], [x[1:2]], 0)[0][0], rtol=1e-12)
+
+
 @pytest.mark.parametrize("name", ["softmax", "log_softmax"])
 @pytest.mark.parametrize("axis", [(2, 0), (-1, 1)])
 def test_softmax_axis_tuples_vs_scipy_and_jax(name, axis):
