@@ -205,9 +205,9 @@ def test_smooth_through_branch_switches():
 
 
 def test_t_logpdf_at_large_df_to_the_last_digits():
-    # gammaln((df+1)/2) - gammaln(df/2) cancelled (1e-4 relative at df = 1e12); the
-    # ratio is an asymptotic series from df = 32 on.  Oracle: mpmath at 40 digits, for
-    # the value and the derivatives in x and df, on both sides of the switch.
+    # gammaln((df+1)/2) - gammaln(df/2) cancelled (1e-4 relative at df = 1e12); now
+    # betaln below df = 200 and an asymptotic series above.  Oracle: mpmath at 40
+    # digits, for the value and the derivatives in x and df, on both sides of 200.
     import mpmath as mp
     mp.mp.dps = 40
 
@@ -217,7 +217,7 @@ def test_t_logpdf_at_large_df_to_the_last_digits():
                 - (df + 1) / 2 * mp.log1p(x * x / df))
 
     xs = np.array([0.0, 1.5, -4.0, 30.0])
-    for df in (1.0, 7.0, 31.9, 32.1, 50.0, 1e3, 1e6, 1e12):
+    for df in (1.0, 7.0, 32.0, 50.0, 199.9, 200.1, 1e3, 1e6, 1e12):
         got = ya.Tensor.numpy(S.t.logpdf(ya.tensor(xs), df))
         want = np.array([float(ref(x, df)) for x in xs])
         np.testing.assert_allclose(got, want, rtol=3e-15, atol=0)
@@ -230,9 +230,9 @@ def test_t_logpdf_at_large_df_to_the_last_digits():
             # cancel to O(1/df^2): absolute accuracy 1e-16 of the terms
             np.testing.assert_allclose(d_df, want_df, rtol=1e-9, atol=1e-16 * max(1.0, x * x) / df)
             np.testing.assert_allclose(d_x, want_x, rtol=1e-12, atol=1e-300)
-    # smooth across the switch, in both modes, to order 2 (eps 1e-4: gammaln(16) = 27.9
-    # carries 4e-15 of rounding, which a step of 1e-6 would turn into 2e-9 of noise)
-    assert gradcheck(lambda d: S.t.logpdf(1.5, d), np.array([31.9, 32.0, 32.1, 3e3]),
+    # smooth across the switch, in both modes, to order 2 (eps 1e-4: the constant's
+    # rounding, ~1e-15, would be noise of 1e-9 with a step of 1e-6)
+    assert gradcheck(lambda d: S.t.logpdf(1.5, d), np.array([199.9, 200.0, 200.1, 3e3]),
                      modes=("rev", "fwd"), order=2, eps=1e-4, rtol=1e-6, atol=1e-11)
 
 

@@ -375,10 +375,45 @@ ndtr = _op("ndtr", sc.ndtr, lambda ans, x: exp(x * x * -0.5) / _SQRT_2PI, "(x)",
            "the standard normal CDF", "d/dx = exp(-x^2/2) / sqrt(2 pi)")
 ndtri = _op("ndtri", sc.ndtri, lambda ans, p: _SQRT_2PI * exp(ans * ans * 0.5), "(p)",
             "the inverse of ndtr on (0, 1)", "d/dp = sqrt(2 pi) exp(ndtri(p)^2 / 2)", saves="ans")
-log_ndtr = _op("log_ndtr", sc.log_ndtr,
-               lambda ans, x: exp(x * x * -0.5 - ans) / _SQRT_2PI, "(x)",
+
+
+def _mills(x):
+    """pdf(x) / ndtr(x), the derivative of log_ndtr: sqrt(2/pi) / erfcx(-x/sqrt 2) for
+    x < 0 (exp(-x^2/2 - log_ndtr(x)) there subtracts two numbers of size x^2/2, and
+    loses all accuracy by x = -1e8), exp(-x^2/2 - log_ndtr(x)) / sqrt(2 pi) for x >= 0
+    (where erfcx(-x/sqrt 2) overflows)."""
+    x = np.asarray(x)
+    with np.errstate(all="ignore"):
+        left = math.sqrt(2 / math.pi) / sc.erfcx(-x / math.sqrt(2))
+        right = np.exp(x * x * -0.5 - sc.log_ndtr(x)) / _SQRT_2PI
+    return np.where(x < 0, left, right).astype(left.dtype)
+
+
+def _mills_shift(x):
+    """x + pdf(x) / ndtr(x), the factor in the second derivative of log_ndtr.  Below
+    -100 the two terms cancel to -1/x: there it is -x e / (1 - e), with e = 1/x^2 -
+    3/x^4 + 15/x^6 - 105/x^8 from the asymptotic series of ndtr (relative error
+    below 1e-13)."""
+    x = np.asarray(x)
+    with np.errstate(all="ignore"):
+        near = x + _mills(x)
+        q = 1 / (x * x)
+        e = q * (1 - q * (3 - q * (15 - 105 * q)))
+        far = -x * e / (1 - e)
+    return np.where(x < -100, far, near).astype(near.dtype)
+
+
+# r = pdf / ndtr and s = x + r: r' = -r s and s' = 1 - r s, a closed family, so every
+# order is differentiable, without the cancellation of x + r far left
+_ndtr_shift = defop("log_ndtr_deriv2", _mills_shift,
+                    deriv=lambda ans, x: 1 - _ndtr_mills(x) * ans, bcast=True, saves=True,
+                    register=False)
+_ndtr_mills = defop("log_ndtr_deriv", _mills, deriv=lambda ans, x: -ans * _ndtr_shift(x),
+                    bcast=True, saves=True, register=False)
+log_ndtr = _op("log_ndtr", sc.log_ndtr, lambda ans, x: _ndtr_mills(x), "(x)",
                "the log of the standard normal CDF, accurate far in the left tail",
-               "d/dx = exp(-x^2/2 - log_ndtr(x)) / sqrt(2 pi), accurate there too", saves=True)
+               "d/dx = pdf(x) / ndtr(x), through erfcx left of 0: accurate there too",
+               saves="args")
 
 # ---- logistic, x log y, entropy -----------------------------------------------------------
 expit = _op("expit", sc.expit, lambda ans, x: ans * (1 - ans), "(x)",
@@ -498,5 +533,16 @@ def _over_every_element(name, core, what):
     return defcomposite(name, module=M)(f)
 
 
-softmax = _over_every_element("softmax", _softmax, "exp(x) / sum(exp(x))")
+def _softmax_nan_at_inf(x, axis=-1):
+    """``ya.softmax``, and nan over a slice holding +inf, as SciPy's (and torch's):
+    the shift by the max, infinite there, was replaced by 0, which gave 0 beside
+    the nan (softmax([inf, 0]) was [nan, 0])."""
+    out = _softmax(x, axis=axis)
+    d = np.asarray(_data(x))
+    if d.dtype.kind == "f" and np.isposinf(d).any():
+        out = where(np.isposinf(d).any(axis=axis, keepdims=True), np.nan, out)
+    return out
+
+
+softmax = _over_every_element("softmax", _softmax_nan_at_inf, "exp(x) / sum(exp(x))")
 log_softmax = _over_every_element("log_softmax", _log_softmax, "x - logsumexp(x)")

@@ -257,8 +257,22 @@ def _right_solve(x, m, l, u):
     return _mT(_bsolve_p(_mT(m), _mT(x), l=u, u=l))
 
 
+def _lu_singular(lu):
+    """The derivative of the factors is written with U^-1: refuse a singular U by
+    name (not as an inner solve's error)."""
+    d = np.diagonal(np.asarray(_data(lu)), axis1=-2, axis2=-1)
+    if np.any(d == 0):
+        raise np.linalg.LinAlgError(
+            f"ya.scipy.linalg.lu_factor: no derivative at a singular matrix (a: shape "
+            f"{np.shape(d)[:-1] + (d.shape[-1],) * 2}, dtype {d.dtype}; U has a zero on its "
+            f"diagonal): the derivative of the LU factors is computed with U^-1 (JAX's is "
+            f"nan there). Differentiate at a nonsingular matrix, or, for a least-squares "
+            f"solution, use ya.linalg.lstsq or ya.linalg.pinv")
+
+
 def _lu_jvp(t, ans, a, lu, piv):
     # P L U = A: X = L^-1 P^T dA U^-1, dL = L tril(X, -1), dU = triu(X) U
+    _lu_singular(lu)
     n = a.shape[-1]
     el, up = _lu_parts(ans)
     x = _right_solve(_bsolve_p(el, _matmul(_perm_t(piv), t), l=n - 1, u=0), up, 0, n - 1)
@@ -267,6 +281,7 @@ def _lu_jvp(t, ans, a, lu, piv):
 
 def _lu_vjp(g, ans, a, lu, piv):
     # the transpose of _lu_jvp
+    _lu_singular(lu)
     n = a.shape[-1]
     el, up = _lu_parts(ans)
     m = _tril_(_matmul(_mT(el), _tril_(g, -1)), -1) + _triu_(_matmul(_triu_(g), _mT(up)))
@@ -478,14 +493,18 @@ def eigh(a, b=None, *, lower=True, eigvals_only=False, overwrite_a=False, overwr
     the Cholesky factor of ``b``.  ``subset_by_index=(lo, hi)`` and
     ``subset_by_value=(lo, hi)`` select eigenpairs as SciPy's do;
     ``driver`` is ignored.  Derivatives are those of ``ya.linalg.eigh``:
-    eigenvectors need distinct eigenvalues, and are defined up to sign.
+    eigenvectors need distinct eigenvalues, and are defined up to sign; with
+    ``eigvals_only=True`` those of ``ya.linalg.eigvalsh`` (repeated eigenvalues
+    allowed).
 
     >>> w, v = ya.scipy.linalg.eigh(ya.tensor([[2.0, 1.0], [1.0, 2.0]]))
     """
     _check_finite(check_finite, a)
     uplo = "L" if lower else "U"
+    # eigenvalues only: eigvalsh, whose derivative v diag(g) v^H needs no distinct
+    # eigenvalues (through eigh's, 0 * 1/(w_i - w_j) made it nan at a repeated one)
     if b is None:
-        w, v = _decomp.eigh(a, uplo)
+        w, v = (_decomp.eigvalsh(a, uplo), None) if eigvals_only else _decomp.eigh(a, uplo)
     else:
         if type != 1:
             raise NotImplementedError(f"eigh: only the generalised problem type=1 "
@@ -494,18 +513,22 @@ def eigh(a, b=None, *, lower=True, eigvals_only=False, overwrite_a=False, overwr
         el = _decomp.cholesky(_hermitian_from(b, uplo))
         n = _n(a)
         y = _bsolve_p(el, _hermitian_from(a, uplo), l=n - 1, u=0)           # L^-1 A
-        w, v = _decomp.eigh(_bsolve_p(el, _mH(y), l=n - 1, u=0), "L")        # L^-1 A L^-H
-        v = _bsolve_p(_mH(el), v, l=0, u=n - 1)                              # L^-H v
+        c = _bsolve_p(el, _mH(y), l=n - 1, u=0)                               # L^-1 A L^-H
+        if eigvals_only:
+            w, v = _decomp.eigvalsh(c, "L"), None
+        else:
+            w, v = _decomp.eigh(c, "L")
+            v = _bsolve_p(_mH(el), v, l=0, u=n - 1)                          # L^-H v
     if subset_by_index is not None:
         lo, hi = subset_by_index
-        w, v = w[..., lo:hi + 1], v[..., lo:hi + 1]
+        w, v = w[..., lo:hi + 1], None if v is None else v[..., lo:hi + 1]
     elif subset_by_value is not None:
         lo, hi = subset_by_value
         if np.ndim(_data(w)) != 1:
             raise NotImplementedError("eigh: subset_by_value selects a different number of "
                                       "eigenvalues per matrix; use it on one matrix at a time")
         keep = np.nonzero((_data(w) > lo) & (_data(w) <= hi))[0]
-        w, v = w[keep], v[:, keep]
+        w, v = w[keep], None if v is None else v[:, keep]
     return w if eigvals_only else (w, v)
 
 

@@ -196,8 +196,9 @@ def correlate2d(in1, in2, mode="full", boundary="fill", fillvalue=0):
 def fftconvolve(in1, in2, mode="full", axes=None):
     """The N-d convolution of ``in1`` and ``in2`` by FFT, as SciPy's:
     over ``axes`` (default: all), the other axes broadcast (equal sizes or
-    1); ``mode`` 'full', 'valid' or 'same' along ``axes``.
-    Differentiable in both inputs.
+    1); ``mode`` 'full', 'valid' or 'same' along ``axes``, as SciPy's: an axis
+    where either input has length 1 is broadcast, and 'same' crops every axis
+    (the broadcast ones too) to ``in1``'s shape.  Differentiable in both inputs.
 
     >>> x = ya.scipy.signal.fftconvolve(ya.tensor([1.0, 2.0, 3.0]), np.array([0.0, 1.0, 0.5]))
     >>> ya.round(x, 6) + 0.0
@@ -209,5 +210,10 @@ def fftconvolve(in1, in2, mode="full", axes=None):
         axes = tuple(range(nd))
     else:
         axes = tuple(sorted({int(a) % nd for a in np.atleast_1d(axes)}))
-    return _mode(_full_p(in1, in2, axes=axes, method="fft_axes"), s1, s2, axes, mode,
-                 "fftconvolve")
+    full = _full_p(in1, in2, axes=axes, method="fft_axes")
+    if mode == "same":          # SciPy centres every axis on in1's, the broadcast ones too
+        return _mode(full, s1, s2, tuple(range(nd)), mode, "fftconvolve")
+    # SciPy broadcasts an axis where either input has length 1 (no convolution there:
+    # 'valid' keeps its broadcast length, and the inputs need not be ordered along it)
+    conv = tuple(a for a in axes if s1[a] != 1 and s2[a] != 1)
+    return _mode(full, s1, s2, conv, mode, "fftconvolve")

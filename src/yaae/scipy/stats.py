@@ -145,10 +145,20 @@ _EXAMPLES = {"t": "0.5, 3.0", "gamma": "0.5, 2.0", "beta": "0.3, 2.0, 3.0", "chi
              "multivariate_normal.entropy": "[0.0, 0.0], [[2.0, 0.3], [0.3, 1.0]]"}
 
 
+def _positive(*shapes):
+    """SciPy's default ``_argcheck``: every shape parameter > 0 (nan is not)."""
+    ok = np.asarray(True)
+    for s in shapes:
+        ok = ok & (np.asarray(s) > 0)
+    return ok
+
+
 def _loc_scale(name, what, logpdf, cdf=None, sf=None, logcdf=None, logsf=None, shapes=()):
     """A location-scale family: its standard ``logpdf(y, *shapes)`` (and cdf, ...) at
     ``y = (x - loc) / scale``, as SciPy's ``rv_continuous``: the signature
-    ``(x, *shapes, loc=0, scale=1)``, every argument positional or keyword."""
+    ``(x, *shapes, loc=0, scale=1)``, every argument positional or keyword.  As
+    SciPy's, the value is nan where x or loc is nan, scale <= 0, or a shape parameter
+    is not > 0 (the functions see 1 there instead, so their derivatives stay finite)."""
     P = inspect.Parameter
     sig = inspect.Signature(
         [P(n, P.POSITIONAL_OR_KEYWORD) for n in ("x",) + shapes]
@@ -162,6 +172,12 @@ def _loc_scale(name, what, logpdf, cdf=None, sf=None, logcdf=None, logsf=None, s
             bad = ~(_d(scale) > 0)          # SciPy: nan for a scale <= 0 (or nan)
             if bad.any():
                 scale = _or_one(scale, ~bad)
+            bad = bad | np.isnan(_d(x)) | np.isnan(_d(loc))
+            if shape:                       # and for a shape parameter <= 0 (or nan)
+                ok = _positive(*[_d(v) for v in shape])
+                if not ok.all():
+                    shape = [_or_one(v, ok) for v in shape]
+                bad = bad | ~ok
             out = f((_t(x) - loc) / scale, *shape)
             if log_jac:
                 out = out - (math.log(scale) if isinstance(scale, (int, float)) else ya.log(scale))
@@ -186,32 +202,33 @@ norm = _loc_scale(
 
 
 # Student's t
-_HALF_RATIO_FROM = 16.0
-
-
-def _lgamma_half_ratio(h):
-    """``gammaln(h + 1/2) - gammaln(h) - log(h) / 2``, which tends to 0 as h grows.
-    The difference of two gammalns loses the digits of that small number (1e-4
-    relative in t.logpdf at df = 1e12); from h = 16 on it is the asymptotic series
-    -1/(8h) + 1/(192h^3) - 1/(640h^5) + 17/(14336h^7) - 31/(18432h^9) + 691/(180224h^11)
-    (the next term, -8191/(638976h^13), is below 3e-18 there)."""
-    hd = _d(h)
-    big = hd >= _HALF_RATIO_FROM
-    hb = _or_one(h, big) if not big.all() else h
-    u = 1 / hb
-    r = u * u
-    series = (-1 / 8 + r * (1 / 192 + r * (-1 / 640 + r * (17 / 14336 + r * (
-        -31 / 18432 + r * (691 / 180224)))))) * u
-    if big.all():
-        return series
-    hs = ya.where(big, 1.0, h)
-    direct = sp.gammaln(hs + 0.5) - sp.gammaln(hs) - 0.5 * ya.log(hs)
-    return ya.where(big, series, direct) if big.any() else direct
-
-
 def _t_logpdf(y, df):
-    return (_lgamma_half_ratio(df * 0.5) - 0.5 * _LOG_2PI
-            - (df + 1) * 0.5 * ya.log1p(y * y / df))
+    """The constant log gamma((df + 1)/2) - log gamma(df/2) - log(df pi)/2 is written
+    as -betaln(df/2, 1/2) - log(df)/2 for df < 200, and by its asymptotic series
+    -log(2 pi)/2 - 1/(4 df) + 1/(24 df^3) - 1/(20 df^5) (exact in float64 there)
+    above: the difference of the two gammaln loses digits as df grows (5e-7
+    relative by df = 1e10, everything at df = 1e300), and so does betaln's."""
+    big = _d(df) >= 200
+    dt = _d(df).dtype if _d(df).dtype.kind == "f" else np.float64
+    half = np.asarray(0.5, dt)        # betaln(float32, 0.5) would be float64
+    if big.any():
+        db, ds = ya.where(big, df, 200.0), ya.where(big, 1.0, df)
+        q = 1 / db
+        c = ya.where(big, -0.5 * _LOG_2PI - q * (0.25 - q * q * (1 / 24 - q * q / 20)),
+                     -sp.betaln(ds * 0.5, half) - 0.5 * ya.log(ds))
+    else:
+        c = -sp.betaln(df * 0.5, half) - 0.5 * ya.log(df)
+    return c - (df + 1) * 0.5 * ya.log1p(y * y / df)
+
+
+def _t_logcdf(y, df):
+    """log cdf, as log1p(-sf) right of 0 (sf(y) = cdf(-y)), where log(cdf) rounds to
+    0: SciPy's t.logcdf(30, 1e8) is -4.9e-198."""
+    pos = _d(y) > 0
+    if not pos.any():
+        return ya.log(_t_cdf(y, df))
+    yp, yn = ya.where(pos, y, 1.0), ya.where(pos, -1.0, y)
+    return ya.where(pos, ya.log1p(-_t_cdf(-yp, df)), ya.log(_t_cdf(yn, df)))
 
 
 def _t_cdf(y, df):
@@ -249,7 +266,7 @@ def _t_inf(f, normal):
 t = _loc_scale("t", "Student's t distribution",
                _t_inf(_t_logpdf, lambda y: y * y * -0.5 - 0.5 * _LOG_2PI),
                cdf=_t_inf(_t_cdf, sp.ndtr),
-               logcdf=_t_inf(lambda y, df: ya.log(_t_cdf(y, df)), sp.log_ndtr), shapes=("df",))
+               logcdf=_t_inf(_t_logcdf, sp.log_ndtr), shapes=("df",))
 
 
 # gamma and chi2
