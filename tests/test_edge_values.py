@@ -313,9 +313,6 @@ _ZERO_NORMS = ("norm[None]", "norm[2]", "matrix_norm['fro']")
 _doc(_ZERO_NORMS, "grad2", _vec(("const",), *_TINY), lambda y, o: y == 0 and math.isnan(o),
      "a zero norm (|x|^2 underflows to 0 at 1e-300): the first derivative is the constant "
      "0 (double where), its derivative 0; PyTorch's is 0/0")
-_doc("softmax", "value", _vec(("mixed",), INF), lambda y, o: y == 0 and math.isnan(o),
-     "softmax([inf, 1.5, -2, 0.25]): the finite entries are 0, their limit (yaae shifts by "
-     "the finite max, so exp(finite)/inf = 0); PyTorch's x - max(x) makes each NaN")
 _doc("log_softmax", "value", _vec(("mixed",), INF), lambda y, o: y == -INF and math.isnan(o),
      "log_softmax there: the finite entries are -inf, their limit; PyTorch's are NaN")
 _doc("log_softmax", "grad", _vec(("mixed",), INF),

@@ -94,7 +94,15 @@ def softmax(x, axis=-1):
     if axis is not None:
         _axes_tuple(axis, np.ndim(_data(x)), "softmax")
     e = exp(x - _finite_max(x, axis))
-    return e / sum(e, axis=axis, keepdims=True)
+    s = sum(e, axis=axis, keepdims=True)
+    out = e / s
+    if not np.isfinite(_data(s)).all():
+        # a slice holding +inf: nan throughout, as SciPy's and PyTorch's (the shift
+        # by the finite max would leave 0 beside the inf/inf)
+        bad = np.isposinf(_data(x)).any(axis=axis, keepdims=True)
+        if bad.any():
+            out = where(bad, np.nan, out)
+    return out
 
 
 @defcomposite(method=True)

@@ -533,16 +533,5 @@ def _over_every_element(name, core, what):
     return defcomposite(name, module=M)(f)
 
 
-def _softmax_nan_at_inf(x, axis=-1):
-    """``ya.softmax``, and nan over a slice holding +inf, as SciPy's (and torch's):
-    the shift by the max, infinite there, was replaced by 0, which gave 0 beside
-    the nan (softmax([inf, 0]) was [nan, 0])."""
-    out = _softmax(x, axis=axis)
-    d = np.asarray(_data(x))
-    if d.dtype.kind == "f" and np.isposinf(d).any():
-        out = where(np.isposinf(d).any(axis=axis, keepdims=True), np.nan, out)
-    return out
-
-
-softmax = _over_every_element("softmax", _softmax_nan_at_inf, "exp(x) / sum(exp(x))")
+softmax = _over_every_element("softmax", _softmax, "exp(x) / sum(exp(x))")
 log_softmax = _over_every_element("log_softmax", _log_softmax, "x - logsumexp(x)")
