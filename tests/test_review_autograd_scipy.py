@@ -466,3 +466,56 @@ def test_solve_triangular_trans_and_lower_as_autograd_differentiates_them(lower)
             close(x, y, rtol=1e-15)
     gradcheck(lambda a, b: spla.solve_triangular(a, b, trans="T", lower=lower), a, b,
               modes=("rev", "fwd"), order=2)
+
+
+# ---- the functions JAX lacks: SciPy's own derivative functions as the oracle ---------------
+def _d(f, v, x, order):
+    """yaae's order-1 or order-2 derivative of f(v, x) in x, elementwise (reverse mode)."""
+    g = lambda x: ya.grad(lambda x: ya.sum(f(v, x)))(x)          # noqa: E731
+    return D(g(ya.tensor(x)) if order == 1 else ya.grad(lambda x: ya.sum(g(x)))(ya.tensor(x)))
+
+
+@pytest.mark.parametrize("name", ["jn", "yn", "iv", "ive", "polygamma"])
+def test_order_parameter_functions_vs_scipy_derivatives(name):
+    """autograd's jn(2, x), yn(2, x), iv(v, x), ive(v, x) (v in [1, 50]) and polygamma(0, x),
+    here with more orders (negative ones where SciPy allows them) and, for jn, iv and ive,
+    negative x: first and second derivatives against scipy.special's jvp/yvp/ivp and
+    polygamma(n + 1), to 1e-12; the forward-mode derivative too."""
+    x = np.array([0.5, 1.2, 3.0, 7.0, -2.0, -0.7, 4.0, -1.5, 0.3, 2.0])
+    n = np.array([-3, -2, -1, 0, 1, 2, 5, -3, 2, 0])
+    v = np.concatenate([U(1, 50, 4), n[4:].astype(float)])
+    xp = np.abs(x) + 0.3
+    f = getattr(special, name)
+    if name == "jn":
+        args, refs = (n, x), [sc.jvp(n, x, k) for k in (1, 2)]
+    elif name == "yn":
+        args, refs = (n, xp), [sc.yvp(n, xp, k) for k in (1, 2)]
+    elif name == "iv":
+        args, refs = (v, xp), [sc.ivp(v, xp, k) for k in (1, 2)]
+    elif name == "ive":      # d/dx [iv(v, x) exp(-|x|)], integer orders for negative x
+        vi = n.astype(float)
+        e = np.exp(-np.abs(x))
+        d1 = sc.ivp(vi, x, 1) - np.sign(x) * sc.iv(vi, x)
+        args, refs = (vi, x), [d1 * e, (sc.ivp(vi, x, 2) - 2 * np.sign(x) * sc.ivp(vi, x, 1)
+                                        + sc.iv(vi, x)) * e]
+    else:
+        m = np.array([0, 1, 2, 3, 4, 0, 1, 2, 3, 4])
+        args, refs = (m, xp), [sc.polygamma(m + 1, xp), sc.polygamma(m + 2, xp)]
+    close(f(*[ya.tensor(a) for a in args]), getattr(sc, name)(*args), rtol=1e-13)
+    for order, ref in zip((1, 2), refs):
+        close(_d(f, args[0], args[1], order), ref, rtol=1e-12, atol=1e-13)
+    _, tan = ya.jvp(lambda x: f(args[0], x), (ya.tensor(args[1]),),
+                    (ya.tensor(np.ones_like(args[1])),))
+    close(tan, refs[0], rtol=1e-12, atol=1e-13)
+
+
+def test_odeint_backwards_in_time():
+    """SciPy's odeint takes a decreasing t (autograd's adjoint loop runs over it as over an
+    increasing one); JAX's odeint does not (nan). Values against SciPy, derivatives in y0,
+    t and the args against finite differences."""
+    def f(y, t, k):
+        return -k * y + ya.sin(t)
+    y0, t, k = np.array([1.0, 2.0]), np.linspace(1.0, 0.0, 4), np.array([0.5, 1.5])
+    want = si.odeint(lambda y, t, k: -k * y + np.sin(t), y0, t, (k,), rtol=1e-12, atol=1e-12)
+    close(integrate.odeint(f, y0, t, (k,)), want, rtol=1e-6, atol=1e-8)
+    gradcheck(lambda y0, t, k: integrate.odeint(f, y0, t, (k,)), y0, t, k, modes=("rev", "fwd"))
