@@ -523,3 +523,59 @@ def test_odeint_backwards_in_time():
     want = si.odeint(lambda y, t, k: -k * y + np.sin(t), y0, t, (k,), rtol=1e-12, atol=1e-12)
     close(integrate.odeint(f, y0, t, (k,)), want, rtol=1e-6, atol=1e-8)
     gradcheck(lambda y0, t, k: integrate.odeint(f, y0, t, (k,)), y0, t, k, modes=("rev", "fwd"))
+
+
+# ---- t.logpdf for a large df (bug found by this review) ------------------------------------
+def _mp_t_logpdf(x, df):
+    x, df = mpmath.mpf(x), mpmath.mpf(df)
+    return (mpmath.loggamma((df + 1) / 2) - mpmath.loggamma(df / 2)
+            - mpmath.log(df * mpmath.pi) / 2 - (df + 1) / 2 * mpmath.log1p(x * x / df))
+
+
+def test_t_logpdf_large_df_vs_mpmath():
+    """autograd's t.logpdf formula (gammaln((df+1)/2) - gammaln(df/2) - ...) cancels for a
+    large df: yaae's t.logpdf(0.3, 1e12) was off by 2e-4 relative, at 1e15 by 300%
+    (SciPy's is right: log(poch(df/2, 1/2))). Values, and derivatives in x and df (reverse
+    and forward), against mpmath; finite differences to order 2 across df = 100, where the
+    large-df series takes over."""
+    mpmath.mp.dps = 50
+    x = np.array([0.3, -1.7, 4.0, 0.3, -2.5, 0.3, 1.1, 0.3, -0.4])
+    df = np.array([3.0, 99.9, 100.0, 100.1, 1e3, 1e6, 1e8, 1e12, 1e15])
+    want = [float(_mp_t_logpdf(a, b)) for a, b in zip(x, df)]
+    close(stats.t.logpdf(ya.tensor(x), ya.tensor(df)), want, rtol=1e-14)
+    close(stats.t.pdf(ya.tensor(x), ya.tensor(df)), np.exp(want), rtol=1e-14)
+    close(stats.t.logpdf(x, df), ss.t.logpdf(x, df), rtol=1e-12)
+    gx, gdf = ygrad(stats.t.logpdf, [x, df], (0, 1))
+    wx = [float(mpmath.diff(lambda s: _mp_t_logpdf(s, b), a)) for a, b in zip(x, df)]
+    wdf = [float(mpmath.diff(lambda s: _mp_t_logpdf(a, s), b)) for a, b in zip(x, df)]
+    close(gx, wx, rtol=1e-13)
+    # d/d df is O(1 / df^2), a difference of terms x^2 / (2 df): accurate to 1e-15 of those
+    _, tan = ya.jvp(lambda s: stats.t.logpdf(x, s), (ya.tensor(df),),
+                    (ya.tensor(np.ones_like(df)),))
+    for got in (gdf, D(tan)):
+        assert np.all(np.abs(got - wdf) <= 1e-10 * np.abs(wdf) + 1e-15 * x * x / df), (got, wdf)
+    gradcheck(stats.t.logpdf, x[:5], df[:5], modes=("rev", "fwd"), order=2)
+
+
+def _mp_t_cdf(x, df):
+    x, df = mpmath.mpf(x), mpmath.mpf(df)
+    half = mpmath.betainc(df / 2, mpmath.mpf(1) / 2, 0, df / (df + x * x), regularized=True) / 2
+    return half if x < 0 else 1 - half
+
+
+def test_t_logcdf_right_tail_vs_mpmath():
+    """autograd's t.logcdf at the broadcast shapes has x near the centre; in the right tail
+    yaae's log(cdf) rounded to 0 (t.logcdf(10, 150) is -7.6e-24; 5 with df 150 was 2e-11
+    off, relative), where SciPy's is right. Values and d/dx (pdf / cdf) against mpmath;
+    finite differences, order 2, in x and df on both sides of the centre."""
+    mpmath.mp.dps = 60
+    x = np.array([-5.0, -0.3, 0.0, 0.3, 2.0, 5.0, 10.0, 40.0, 5.0, 10.0])
+    df = np.array([3.0, 3.0, 3.0, 3.0, 150.0, 150.0, 150.0, 3.0, 1e4, 1e12])
+    want = [float(mpmath.log(_mp_t_cdf(a, b))) for a, b in zip(x, df)]
+    close(stats.t.logcdf(ya.tensor(x), ya.tensor(df)), want, rtol=1e-12, atol=0)
+    close(stats.t.logcdf(x, df), ss.t.logcdf(x, df), rtol=1e-11, atol=0)
+    gx = ygrad(lambda x: stats.t.logcdf(x, df), [x], 0)[0]
+    wx = [float(mpmath.exp(_mp_t_logpdf(a, b)) / _mp_t_cdf(a, b)) for a, b in zip(x, df)]
+    close(gx, wx, rtol=1e-10, atol=0)
+    gradcheck(stats.t.logcdf, np.array([-1.5, -0.2, 0.4, 2.5]), np.array([2.5, 4.0, 3.0, 7.0]),
+              modes=("rev", "fwd"), order=2)
