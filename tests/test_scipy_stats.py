@@ -301,6 +301,28 @@ def test_real_scipy_stats_on_a_tensor_names_the_yaae_function():
     assert "scipy" not in str(e.value)
 
 
+def test_real_scipy_functions_on_a_tensor_name_the_yaae_function():
+    # the same hint beyond scipy.stats: the outermost SciPy function (or the function
+    # inside SciPy's batching wrapper, which converts its arguments first)
+    import scipy.integrate as si
+    import scipy.linalg as sl
+    import scipy.signal as sg
+    import scipy.special as sc
+    x = ya.tensor(np.eye(3) + 1.0, requires_grad=True)
+    calls = {"special.logsumexp": lambda: sc.logsumexp(x),
+             "special.polygamma": lambda: sc.polygamma(1, x),
+             "linalg.solve_triangular": lambda: sl.solve_triangular(x, np.eye(3)),
+             "linalg.cho_factor": lambda: sl.cho_factor(x),
+             "linalg.expm": lambda: sl.expm(x),
+             "signal.fftconvolve": lambda: sg.fftconvolve(x, x),
+             "integrate.simpson": lambda: si.simpson(x)}
+    for name, call in calls.items():
+        with pytest.raises(TypeError, match=rf"call ya\.scipy\.{name}\(\.\.\.\) instead"):
+            call()
+    with pytest.raises(TypeError, match=r"yaae has no ya\.scipy\.stats\.norm\.ppf"):
+        sst.norm.ppf(x)
+
+
 def test_distributions_are_modules_as_in_jax():
     import yaae.scipy.stats.norm as norm
     from yaae.scipy.stats.t import logpdf

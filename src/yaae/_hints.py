@@ -134,29 +134,50 @@ def install(module, table):
     module.__getattr__ = __getattr__
 
 
-def scipy_stats_caller():
+def scipy_caller():
     """``"; use ya.scipy.stats.norm.logpdf, ..."``: what to call instead when a Tensor
-    reaches ``__array__`` from a ``scipy.stats`` method (the outermost ``scipy.stats``
-    frame above the conversion names the distribution and method); else ``""``."""
+    reaches ``__array__`` from a SciPy function: the outermost ``scipy.*`` frame above
+    the conversion names it (a ``scipy.stats`` distribution's method, or a function of
+    ``scipy.special``/``linalg``/``signal``/``integrate``/``optimize``); else ``""``."""
     import sys
-    f, entry = sys._getframe(2), None
+    f, frames = sys._getframe(2), []
     for _ in range(12):
         if f is None:
             break
-        if f.f_globals.get("__name__", "").startswith("scipy.stats"):
-            entry = f
-        elif entry is not None:
+        if f.f_globals.get("__name__", "").startswith("scipy."):
+            frames.append(f)
+        elif frames:
             break
         f = f.f_back
-    if entry is None:
+    if not frames:
         return ""
+    entry = frames[-1]
+    from . import scipy as ya_scipy   # SciPy is loaded: the caller is SciPy
+    if not (entry.f_globals["__name__"].startswith("scipy.stats")
+            and entry.f_locals.get("self") is not None):
+        # the outermost frame that is a function yaae has, or a decorator's wrapper
+        # around one (SciPy's batching wrapper converts its arguments first)
+        for fr in reversed(frames):
+            found = [(fr.f_globals["__name__"], fr.f_code.co_name)]
+            for v in fr.f_code.co_freevars:
+                o = fr.f_locals.get(v)
+                if callable(o):
+                    found.append((getattr(o, "__module__", None) or "", getattr(o, "__name__", "")))
+            for modname, name in found:
+                sub = modname.split(".")[1] if modname.startswith("scipy.") else "_"
+                mod = None if sub.startswith("_") else getattr(ya_scipy, sub, None)
+                if mod is not None and name and not name.startswith("_") \
+                        and callable(getattr(mod, name, None)):
+                    return (f". For scipy.{sub}.{name}, call ya.scipy.{sub}.{name}(...) "
+                            f"instead: the same function, differentiable")
+        return ""
+    name = entry.f_code.co_name
     obj = entry.f_locals.get("self")
     dist = getattr(obj, "name", None) or getattr(getattr(obj, "dist", None), "name", None) \
         or type(obj).__name__.removesuffix("_gen").removesuffix("_frozen")
-    method = entry.f_code.co_name
-    from .scipy import stats   # SciPy is loaded: the caller is SciPy
-    if not hasattr(getattr(stats, dist, None), method):
-        return (f". yaae has no ya.scipy.stats.{dist}.{method}; write it with ya.* and "
+    stats = ya_scipy.stats
+    if not hasattr(getattr(stats, dist, None), name):
+        return (f". yaae has no ya.scipy.stats.{dist}.{name}; write it with ya.* and "
                 f"ya.scipy.special ops (ya.scipy.stats has {', '.join(stats.__all__)})")
-    return (f". For scipy.stats, call ya.scipy.stats.{dist}.{method}(...) instead: the "
+    return (f". For scipy.stats, call ya.scipy.stats.{dist}.{name}(...) instead: the "
             f"same function, differentiable")

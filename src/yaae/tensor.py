@@ -36,7 +36,7 @@ import weakref
 import numpy as np
 from operator import index as operator_index
 
-from ._hints import scipy_stats_caller as _scipy_stats_caller
+from ._hints import scipy_caller as _scipy_caller
 
 __all__ = [
     "Tensor", "GradNode", "Primitive", "primitive", "no_grad", "enable_grad", "detect_anomaly",
@@ -1909,7 +1909,7 @@ class Tensor:
                 f" (shape {self.shape}, dtype {self.dtype}) cannot be converted to a NumPy array: "
                 f"its gradient would be silently lost. Use t.data or t.detach() for the values "
                 f"without gradient, or ya.array / ya.stack (and ya.NAME functions, which accept "
-                f"lists of Tensors) to build arrays differentiably" + _scipy_stats_caller())
+                f"lists of Tensors) to build arrays differentiably" + _scipy_caller())
         d = self.data
         if dtype is not None and dtype != d.dtype:
             return d.astype(dtype)
