@@ -165,6 +165,56 @@ def test_a_backward_of_the_bare_module_stays_local(run):
                                yres[1]["bare/after/net2.bias#grad"], **TOL)
 
 
+def test_two_wrappers_gan_style(run):
+    """G and D each wrapped: D's step through G's output detached (G keeps no gradient),
+    G's step through a new D forward, D's step through G's output attached: every
+    gradient as torch's on every rank."""
+    n, _, yres, _ = run
+    assert _check(run, "gan/") > 0
+    for r in range(n):
+        assert str(yres[r]["gan/0/dstep/G/0.weight#grad"]) == "None"
+        np.testing.assert_allclose(yres[r]["gan/attached/G/0.weight#grad"],
+                                   yres[0]["gan/attached/G/0.weight#grad"], **TOL)
+
+
+SECOND_THROUGH_OUTPUT = ("M3b", "F1")
+
+
+def test_which_backward_averages(run):
+    """Issue 13's rule against torch: a loss from one element of a tuple/dict output; a
+    stored attribute's loss after the output's (retain_graph): local, as torch's;
+    autograd.grad of the parameters before the backward (consumes nothing); a wrapper
+    forward whose output is dropped, then the bare module's backward (a recomputation):
+    averaged, as torch's; after a no_grad forward: local, as torch's.
+
+    Documented difference (class docstring): a backward that comes after the averaging
+    one (M3: the stored attribute's loss first; F: the bare module's backward first, on
+    every rank) and goes through the forward's outputs averages in yaae, while torch
+    adds each rank's own gradient to the first average; so yaae's equals the mean over
+    the ranks of torch's (the first average is common to all ranks).  backward(inputs=)
+    is an error in yaae (torch averages), and the next step is torch's again."""
+    n, tres, yres, _ = run
+    skip = {k for k in tres[0] if k.startswith(tuple(f"sweeps/{c}/" for c in
+                                                     SECOND_THROUGH_OUTPUT + ("I",)))}
+    skip.add("sweeps/I#where")
+    assert _check(run, "sweeps/", skip=skip) > 0
+    for k in skip - {"sweeps/I#where"}:
+        if k.startswith("sweeps/I/"):
+            continue
+        mean = np.mean([tres[r][k] for r in range(n)], axis=0)
+        for r in range(n):
+            np.testing.assert_allclose(yres[r][k], mean, **TOL, err_msg=k)
+        assert not np.allclose(tres[0][k], tres[1][k])
+    for r in range(n):
+        assert str(tres[r]["sweeps/I#where"]) == "ok" and str(yres[r]["sweeps/I#where"]) == "raised"
+        np.testing.assert_allclose(tres[r]["sweeps/I/net2.bias#grad"],
+                                   tres[0]["sweeps/I/net2.bias#grad"], **TOL)
+    # the stored attribute's second backward and the no_grad case stay each rank's own
+    for c in ("M2b", "N"):
+        assert not np.allclose(yres[0][f"sweeps/{c}/net2.bias#grad"],
+                               yres[1][f"sweeps/{c}/net2.bias#grad"])
+
+
 def test_batchnorm_buffers_eval_and_dropout(run):
     n, _, yres, _ = run
     _check(run, "bn/")

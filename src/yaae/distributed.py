@@ -414,7 +414,14 @@ class DistributedDataParallel(Module):
     (PyTorch's rule) and any later one that goes through that forward's outputs.  A
     backward that does neither (of the bare ``ddp.module`` after the wrapper's, on one
     rank, say) leaves each rank its own gradients and communicates nothing, as
-    PyTorch's; ``ya.autograd.grad`` (which accumulates nothing) never averages.
+    PyTorch's; ``ya.autograd.grad`` (which accumulates nothing) never averages.  So when
+    the first backward after a forward does not go through its outputs (a loss from an
+    attribute the module stored, or the bare module's backward on every rank) and a
+    later one (``retain_graph``) does, both average here, while PyTorch's adds each
+    rank's own gradient of the later one: yaae's result is the mean over the ranks of
+    PyTorch's.  Such a later backward must then run on every rank (it communicates).
+    ``backward(inputs=...)`` that accumulates into the wrapped parameters is a
+    RuntimeError (PyTorch's averages); call ``backward()`` without ``inputs=``.
 
     Parameters that get no gradient in a backward: with
     ``find_unused_parameters=False`` a RuntimeError at the end of that backward

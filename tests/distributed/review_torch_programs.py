@@ -104,8 +104,25 @@ def models(B):
     def dropnet():
         return nn.Sequential(nn.Linear(6, 12), nn.ReLU(), nn.Dropout(0.5), nn.Linear(12, 3))
 
+    class Multi(nn.Module):
+        """Every path uses every parameter: ``(a, {"b": b})`` is returned, ``c`` is only
+        stored as an attribute (a loss built from it does not go through the output)."""
+
+        def __init__(self):
+            super().__init__()
+            self.net1 = nn.Linear(4, 6)
+            self.net2 = nn.Linear(6, 3)
+
+        def forward(self, x):
+            h = F.relu(self.net1(x))
+            self.c = self.net2(2.0 * h)
+            return self.net2(h), {"b": self.net2(0.5 * h)}
+
+    def disc():
+        return nn.Sequential(nn.Linear(3, 5), nn.Tanh(), nn.Linear(5, 1))
+
     return dict(toy=ToyModel, net=Net, bn=BNNet, partly=Partly, mlp=mlp, drop=dropnet,
-                heads=TwoHeads)
+                heads=TwoHeads, multi=Multi, disc=disc)
 
 
 # ---- recording -------------------------------------------------------------------
@@ -313,6 +330,101 @@ def bare(B, rec):
     rec["bare/input#grad"] = B.a(gx)
     l3.backward()
     put_grads(B, rec, "bare/after", model)
+
+
+def gan(B, rec):
+    """Two wrappers (GAN-style): G (mlp, noise -> 3) and D (3 -> 1) each wrapped; D's step
+    through G's output detached (G untouched), then G's step (through a new D forward:
+    both average), then D's step through G's output NOT detached (both average)."""
+    r, n = B.rank, B.n
+    G, D = B.build("gan_g", "mlp"), B.build("gan_d", "disc")
+    g, d = B.DDP(G), B.DDP(D)
+    Z, R = data(90, 3, n, 4, 6), data(91, 3, n, 4, 3)
+    for s in range(2):
+        g.zero_grad()
+        d.zero_grad()
+        fake = g(B.t(Z[s, r]))
+        (d(fake.detach()).mean() - d(B.t(R[s, r])).mean()).backward()
+        put_grads(B, rec, f"gan/{s}/dstep/D", D)
+        put_grads(B, rec, f"gan/{s}/dstep/G", G)
+        d.zero_grad()
+        (-d(fake).pow(2).mean()).backward()
+        put_grads(B, rec, f"gan/{s}/gstep/D", D)
+        put_grads(B, rec, f"gan/{s}/gstep/G", G)
+    g.zero_grad()
+    d.zero_grad()
+    (d(g(B.t(Z[2, r]))).mean() - d(B.t(R[2, r])).mean()).backward()
+    put_grads(B, rec, "gan/attached/D", D)
+    put_grads(B, rec, "gan/attached/G", G)
+
+
+def sweeps(B, rec):
+    """Backwards that try the rule "which backward averages" (issue 13): a loss from an
+    attribute the module stores (not through the output), outputs in a tuple/dict with
+    the loss using one element, parameter gradients by autograd.grad before backward, a
+    recomputation through the bare module after a forward of the wrapper, a bare
+    backward BEFORE the wrapper's on every rank, backward(inputs=...)."""
+    r, n = B.rank, B.n
+    X, Y = data(92, 8, n, 3, 4), data(93, 8, n, 3, 3)
+    mse = lambda out, i: B.F.mse_loss(out, B.t(Y[i, r]))  # noqa: E731
+    model = B.build("multi", "multi")
+    ddp = B.DDP(model)
+    ddp.zero_grad()                    # M1: the loss uses the tuple's first element only
+    a, _ = ddp(B.t(X[0, r]))
+    mse(a, 0).backward()
+    put_grads(B, rec, "sweeps/M1", model)
+    ddp.zero_grad()                    # M2: the dict's element, then the stored attribute
+    _, o = ddp(B.t(X[1, r]))
+    mse(o["b"], 1).backward(retain_graph=True)
+    put_grads(B, rec, "sweeps/M2a", model)
+    mse(model.c, 1).backward()
+    put_grads(B, rec, "sweeps/M2b", model)
+    ddp.zero_grad()                    # M3: the stored attribute first, then the output
+    a, _ = ddp(B.t(X[2, r]))
+    mse(model.c, 2).backward(retain_graph=True)
+    put_grads(B, rec, "sweeps/M3a", model)
+    mse(a, 2).backward()
+    put_grads(B, rec, "sweeps/M3b", model)
+    ddp.zero_grad()                    # P: parameter gradients by autograd.grad, then backward
+    a, _ = ddp(B.t(X[3, r]))
+    l = mse(a, 3)
+    gs = B.grad(l, list(model.parameters()), retain_graph=True)
+    for (k, _), gp in zip(model.named_parameters(), gs):
+        rec[f"sweeps/P/{k}#autograd"] = B.a(gp)
+    put_grads(B, rec, "sweeps/P0", model)
+    l.backward()
+    put_grads(B, rec, "sweeps/P1", model)
+    ddp.zero_grad()                    # R: recomputation; a wrapper forward (grad enabled,
+    ddp(B.t(X[4, r]))                  # output dropped), the bare module's backward
+    mse(model(B.t(X[4, r]))[0], 4).backward()
+    put_grads(B, rec, "sweeps/R", model)
+    ddp.zero_grad()                    # N: a no_grad forward of the wrapper, then the bare
+    with B.no_grad():                  # module's backward: local
+        ddp(B.t(X[5, r]))
+    mse(model(B.t(X[5, r]))[0], 5).backward()
+    put_grads(B, rec, "sweeps/N", model)
+    ddp.zero_grad()                    # F: a bare backward BEFORE the wrapper's, every rank
+    a, _ = ddp(B.t(X[6, r]))
+    mse(model(B.t(X[7, r]))[0], 7).backward()
+    put_grads(B, rec, "sweeps/F0", model)
+    mse(a, 6).backward()
+    put_grads(B, rec, "sweeps/F1", model)
+    ddp.zero_grad()                    # I: backward(inputs=...) through the wrapper
+    a, _ = ddp(B.t(X[0, r]))
+    where = "ok"
+    try:
+        mse(a, 1).backward(inputs=list(model.parameters()))
+        put_grads(B, rec, "sweeps/I", model)
+    except RuntimeError as e:
+        where = "raised" if "inputs=" in str(e) else str(e)
+        for k, _ in model.named_parameters():
+            rec[f"sweeps/I/{k}#grad"] = NONE
+    rec["sweeps/I#where"] = np.array(where)
+    B.barrier()
+    ddp.zero_grad()                    # ... and a normal step after it
+    a, _ = ddp(B.t(X[1, r]))
+    mse(a, 2).backward()
+    put_grads(B, rec, "sweeps/I_after", model)
 
 
 def batchnorm(B, rec):
@@ -605,6 +717,8 @@ def run_all(B, outdir):
     nosync(B, rec)
     sync_decided_by_forward(B, rec)
     bare(B, rec)
+    gan(B, rec)
+    sweeps(B, rec)
     batchnorm(B, rec)
     unused(B, rec, set_to_none=True)
     unused(B, rec, set_to_none=False)

@@ -19,7 +19,7 @@ import review_torch_programs as P  # noqa: E402
 SEEDS = {k: i for i, k in enumerate(
     ["toy", "net", "mlp", "nosync", "bn", "drop", "unused1", "unused0", "ckpt", "ckpt2", "ckpt3",
      "sampler0", "sampler1", "strict", "bnown", "siamese", "bninit", "noinit", "heads", "fwd",
-     "unsync", "bare"], start=1)}
+     "unsync", "bare", "gan_g", "gan_d", "multi"], start=1)}
 
 
 class TorchBackend:
