@@ -24,7 +24,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 WORKERS = os.path.join(HERE, "distributed")
 SRC = os.path.join(os.path.dirname(HERE), "src")
 sys.path.insert(0, WORKERS)
-from launch import mpirun  # noqa: E402
+from launch import mpirun, run_ranks  # noqa: E402
 import review_models as M  # noqa: E402
 
 
@@ -33,10 +33,7 @@ import review_models as M  # noqa: E402
 def run(request, tmp_path_factory):
     """(n, [rank 0's results, rank 1's, ...]) of one review_worker.py job."""
     n = request.param
-    d = tmp_path_factory.mktemp(f"review{n}")
-    p = mpirun(n, "review_worker.py", str(d))
-    assert p.returncode == 0, f"mpirun -n {n} review_worker.py failed:\n{p.stdout}\n{p.stderr}"
-    return n, [dict(np.load(d / f"rank{r}.npz")) for r in range(n)]
+    return n, run_ranks(n, "review_worker.py", tmp_path_factory.mktemp(f"review{n}"))
 
 
 # ---- PyTorch references -------------------------------------------------------

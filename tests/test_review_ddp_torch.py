@@ -29,7 +29,7 @@ import pytest
 HERE = os.path.dirname(os.path.abspath(__file__))
 WORKERS = os.path.join(HERE, "distributed")
 sys.path.insert(0, WORKERS)
-from launch import mpirun  # noqa: E402
+from launch import run_ranks  # noqa: E402
 
 TOL = dict(rtol=1e-10, atol=1e-10)
 
@@ -63,10 +63,8 @@ def run(request, tmp_path_factory):
     n = request.param
     d = tmp_path_factory.mktemp(f"ddp_torch{n}")
     _torch_job(n, d)
-    p = mpirun(n, "review_torch_ya.py", str(d), timeout=150)
-    assert p.returncode == 0, f"mpirun -n {n} review_torch_ya.py failed:\n{p.stdout}\n{p.stderr}"
-    load = lambda who: [dict(np.load(d / f"{who}_rank{r}.npz")) for r in range(n)]  # noqa: E731
-    return n, load("torch"), load("yaae"), d
+    yres = run_ranks(n, "review_torch_ya.py", d, prefix="yaae_rank", timeout=150)
+    return n, [dict(np.load(d / f"torch_rank{r}.npz")) for r in range(n)], yres, d
 
 
 def _check(run, prefix, skip=()):

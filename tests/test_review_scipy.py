@@ -32,6 +32,7 @@ import jax.scipy.signal as jsig
 
 import yaae as ya
 from yaae.testing import gradcheck
+from test_scipy_integrate import central as _central  # noqa: E402
 
 jax.config.update("jax_enable_x64", True)
 torch.set_default_dtype(torch.float64)
@@ -948,15 +949,6 @@ def _lv_np(y, t, p):
     return np.array([p[0] * y[0] - p[1] * y[0] * y[1], p[3] * y[0] * y[1] - p[2] * y[1]])
 
 
-def _central(fun, x, eps):
-    x = np.array(x, dtype=np.float64)
-    g = np.zeros_like(x)
-    for i in np.ndindex(x.shape):
-        xp, xm = x.copy(), x.copy()
-        xp[i] += eps
-        xm[i] -= eps
-        g[i] = (fun(xp) - fun(xm)) / (2 * eps)
-    return g
 
 
 def test_odeint_lotka_volterra_vs_finite_differences():
@@ -970,13 +962,12 @@ def test_odeint_lotka_volterra_vs_finite_differences():
     rel(got[2], _central(lambda v: sp_loss(LV_Y0, LV_T, v), LV_P, 1e-5), 1e-6)
 
 
-def _torch_rk4_lv(y0, p, t, steps_per_unit=200):
-    """Lotka-Volterra by a fixed-step RK4, differentiated through its steps by torch."""
-    f = lambda y: torch.stack([p[0] * y[0] - p[1] * y[0] * y[1],        # noqa: E731
-                               p[3] * y[0] * y[1] - p[2] * y[1]])
+def _torch_rk4(f, y0, t, steps):
+    """``y' = f(y)`` by a fixed-step RK4 on torch tensors (differentiated through its
+    steps by torch), ``steps(a, b)`` steps on each interval [a, b] of ``t``."""
     out, y = [y0], y0
     for a, b in zip(t[:-1], t[1:]):
-        n = int(np.ceil((b - a) * steps_per_unit))
+        n = steps(a, b)
         h = (b - a) / n
         for _ in range(n):
             k1 = f(y)
@@ -986,6 +977,13 @@ def _torch_rk4_lv(y0, p, t, steps_per_unit=200):
             y = y + h / 6 * (k1 + 2 * k2 + 2 * k3 + k4)
         out.append(y)
     return torch.stack(out)
+
+
+def _torch_rk4_lv(y0, p, t, steps_per_unit=200):
+    """Lotka-Volterra by a fixed-step RK4, differentiated through its steps by torch."""
+    f = lambda y: torch.stack([p[0] * y[0] - p[1] * y[0] * y[1],        # noqa: E731
+                               p[3] * y[0] * y[1] - p[2] * y[1]])
+    return _torch_rk4(f, y0, t, lambda a, b: int(np.ceil((b - a) * steps_per_unit)))
 
 
 def test_adjoint_equals_differentiating_through_the_steps():
@@ -1141,17 +1139,7 @@ def test_module_parameters_and_adjoint_params_vs_torch_through_steps():
     # torch, through a fine fixed-step RK4
     W, B = torch.tensor(wt, requires_grad=True), torch.tensor(bt, requires_grad=True)
     f = lambda y: torch.tanh(W @ y + B)        # noqa: E731
-    y, out, n = torch.tensor(y0), [torch.tensor(y0)], 500
-    for a, b in zip(t[:-1], t[1:]):
-        h = (b - a) / n
-        for _ in range(n):
-            k1 = f(y)
-            k2 = f(y + h / 2 * k1)
-            k3 = f(y + h / 2 * k2)
-            k4 = f(y + h * k3)
-            y = y + h / 6 * (k1 + 2 * k2 + 2 * k3 + k4)
-        out.append(y)
-    (torch.stack(out) * torch.tensor(w)).sum().backward()
+    (_torch_rk4(f, torch.tensor(y0), t, lambda a, b: 500) * torch.tensor(w)).sum().backward()
     rel(m.lin.weight.grad, W.grad.numpy(), 1e-7)
     rel(m.lin.bias.grad, B.grad.numpy(), 1e-7)
     # the same through an explicit adjoint_params= of closed-over Tensors

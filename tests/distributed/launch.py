@@ -11,6 +11,7 @@ import shutil
 import subprocess
 import sys
 
+import numpy as np
 import pytest
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -36,3 +37,12 @@ def mpirun(n, script, *args, timeout=180, python=()):
         cmd.append("--allow-run-as-root")
     cmd += [sys.executable, *python, os.path.join(HERE, script), *map(str, args)]
     return subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=timeout)
+
+
+def run_ranks(n, script, outdir, prefix="rank", timeout=180):
+    """``mpirun(n, script, outdir)``, which must succeed; returns the ranks' results, the
+    files ``outdir/{prefix}{r}.npz`` each rank wrote (one file per rank: two ranks
+    printing to one pipe can interleave their lines), as dicts."""
+    p = mpirun(n, script, str(outdir), timeout=timeout)
+    assert p.returncode == 0, f"mpirun -n {n} {script} failed:\n{p.stdout}\n{p.stderr}"
+    return [dict(np.load(os.path.join(outdir, f"{prefix}{r}.npz"))) for r in range(n)]
